@@ -1,0 +1,66 @@
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'eslint.config.js',
+      'vitest.config.ts',
+      'packages/control-plane/test/fixtures/**',
+    ],
+  },
+  ...tseslint.configs.recommended,
+  {
+    files: ['packages/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./packages/*/tsconfig.json', './tsconfig.test.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': ['error', { maxDepth: 8 }],
+    },
+  },
+  {
+    // Folder boundaries: the pure domain does no I/O; contracts import nothing from Node.
+    files: ['packages/control-plane/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            '../store/*',
+            '../api/*',
+            '../scheduler/*',
+            '../runner/*',
+            'fastify',
+            'undici',
+            'better-sqlite3',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/contracts/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['node:*', '@multyagents/control-plane'] }] },
+  },
+  {
+    files: ['packages/control-plane/src/runner/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../store/*', '../api/*', '../scheduler/*', '../services/*'] },
+      ],
+    },
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * The one catalogue of stable error codes. Clients match on `code`; the HTTP layer maps a code to its
+ * status here and nowhere else. Codes are append-only: never rename or remove one.
+ */
+export const ERROR_CODES = {
+  // 400/422 — input
+  VALIDATION_FAILED: { status: 422, message: 'The request body or query is invalid' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the configured limit' },
+  PATH_NOT_ABSOLUTE: { status: 422, message: 'A path must be absolute' },
+  PATH_OUTSIDE_ROOT: { status: 422, message: 'A path resolves outside the project root' },
+  DAG_DUPLICATE_STEP: { status: 422, message: 'Two steps share one step_id' },
+  DAG_UNKNOWN_DEPENDENCY: { status: 422, message: 'A step depends on a step that does not exist' },
+  DAG_SELF_DEPENDENCY: { status: 422, message: 'A step depends on itself' },
+  DAG_CYCLE: { status: 422, message: 'The steps form a cycle' },
+  DAG_ARTIFACT_SOURCE_NOT_DEPENDENCY: {
+    status: 422,
+    message: 'required_artifacts.from_step_id must be one of the step dependencies',
+  },
+  UNKNOWN_REFERENCE: { status: 422, message: 'The body refers to an entity that does not exist' },
+  // 401
+  RUNNER_TOKEN_INVALID: { status: 401, message: 'Missing or wrong X-Runner-Token' },
+  OPERATOR_TOKEN_INVALID: { status: 401, message: 'Missing or wrong operator token' },
+  // 404
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  PROJECT_NOT_FOUND: { status: 404, message: 'Project not found' },
+  ROLE_NOT_FOUND: { status: 404, message: 'Role not found' },
+  SKILL_PACK_NOT_FOUND: { status: 404, message: 'Skill pack not found' },
+  WORKFLOW_TEMPLATE_NOT_FOUND: { status: 404, message: 'Workflow template not found' },
+  WORKFLOW_RUN_NOT_FOUND: { status: 404, message: 'Workflow run not found' },
+  TASK_NOT_FOUND: { status: 404, message: 'Task not found' },
+  APPROVAL_NOT_FOUND: { status: 404, message: 'Approval not found' },
+  RUNNER_NOT_FOUND: { status: 404, message: 'Runner not found' },
+  ARTIFACT_NOT_FOUND: { status: 404, message: 'Artifact not found' },
+  ATTEMPT_NOT_FOUND: { status: 404, message: 'The runner holds no such attempt' },
+  // 409 — state conflicts
+  NAME_CONFLICT: { status: 409, message: 'An entity with this name already exists' },
+  RESOURCE_IN_USE: { status: 409, message: 'The entity is still referenced and cannot be deleted' },
+  TASK_NOT_DISPATCHABLE: { status: 409, message: 'The task cannot be dispatched in its current state' },
+  TASK_NOT_CANCELABLE: { status: 409, message: 'The task is already terminal' },
+  ILLEGAL_TRANSITION: { status: 409, message: 'The reported status is not a legal transition' },
+  STALE_ATTEMPT: { status: 409, message: 'The report belongs to an attempt that is no longer current' },
+  RUN_STATE_CONFLICT: { status: 409, message: 'The run is not in a state that allows this operation' },
+  APPROVAL_ALREADY_DECIDED: { status: 409, message: 'The approval was already decided' },
+  APPROVAL_LOCKED: { status: 409, message: 'The task was dispatched; its approval is final' },
+  LOCK_CONFLICT: { status: 409, message: 'Another active task holds one of the lock paths' },
+  NO_RUNNER_AVAILABLE: { status: 409, message: 'No runner with free capacity is reachable' },
+  // runner side
+  RUNNER_AT_CAPACITY: { status: 429, message: 'The runner is at capacity' },
+  RUNNER_DRAINING: { status: 503, message: 'The runner is shutting down and accepts no new work' },
+  EXECUTOR_UNAVAILABLE: { status: 422, message: 'The executor cannot run on this host' },
+  // 5xx and start-up
+  STORE_UNAVAILABLE: { status: 503, message: 'The store is not open' },
+  INTERNAL_ERROR: { status: 500, message: 'Internal error' },
+  DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },
+  PORT_IN_USE: { status: 500, message: 'The port is already taken' },
+  CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}
+
+/** Error body on the wire: `detail` for clients of the first version, `code` for ours. */
+export interface ErrorBody {
+  detail: unknown;
+  code: ErrorCode;
+  field?: string;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { Id, JsonObject } from './common.js';
+import { ArtifactType } from './statuses.js';
+
+export const EventCreate = z.object({
+  event_type: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z0-9_]+\.[a-z0-9_.]+$/, 'event_type: entity.verb'),
+  run_id: Id.nullable().optional(),
+  task_id: Id.nullable().optional(),
+  producer_role: z.string().max(200).default('external'),
+  payload: JsonObject.default({}),
+});
+export const EventListQuery = z.object({
+  run_id: z.coerce.number().int().positive().optional(),
+  task_id: z.coerce.number().int().positive().optional(),
+  event_type: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  after_id: z.coerce.number().int().min(0).optional(),
+});
+
+export const ArtifactCreate = z.object({
+  artifact_type: ArtifactType,
+  location: z.string().min(1).max(4096),
+  summary: z.string().max(10_000).default(''),
+  producer_task_id: Id,
+  run_id: Id.nullable().optional(),
+  metadata: JsonObject.default({}),
+});
+export const ArtifactListQuery = z.object({
+  run_id: z.coerce.number().int().positive().optional(),
+  producer_task_id: z.coerce.number().int().positive().optional(),
+  task_id: z.coerce.number().int().positive().optional(),
+  artifact_type: ArtifactType.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+export const ApprovalDecision = z
+  .object({ actor: z.string().max(200).optional(), comment: z.string().max(10_000).optional() })
+  .default({});
+
+export const HandoffListQuery = z.object({
+  run_id: z.coerce.number().int().positive().optional(),
+  task_id: z.coerce.number().int().positive().optional(),
+});
+
+export const AssistantIntentBody = z
+  .object({
+    query: z.string().max(10_000).optional(),
+    workflow_template_id: Id.optional(),
+    run_id: Id.optional(),
+    project_id: Id.optional(),
+    initiated_by: z.string().max(200).optional(),
+  })
+  .default({});

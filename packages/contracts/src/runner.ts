@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { Id, JsonObject } from './common.js';
+import { ExecutionMode } from './statuses.js';
+
+/** API → runner: `POST {runner}/tasks/submit`. */
+export const RunnerSubmit = z.object({
+  task_id: Id,
+  run_id: Id.nullable(),
+  prompt: z.string(),
+  execution_mode: ExecutionMode,
+  timeout_seconds: z.number().int().positive(),
+  status_callback_url: z.string(),
+  status_callback_token: z.string(),
+  workspace: z
+    .object({ project_id: Id.nullable().optional(), root_path: z.string().nullable().optional() })
+    .catchall(z.unknown())
+    .nullable()
+    .optional(),
+  sandbox: JsonObject.nullable().optional(),
+  handoff_context: z.unknown().optional(),
+  /** Ours: the attempt number (fencing token); every report carries it back. */
+  attempt: z.number().int().positive(),
+  /** Ours: free-form parameters for the executor (e.g. the mock agent's script). */
+  executor_params: JsonObject.optional(),
+  /** Ours: the URL the runner posts output chunks to. */
+  log_callback_url: z.string().optional(),
+  title: z.string().optional(),
+  role: z.object({ id: Id, name: z.string() }).nullable().optional(),
+});
+export type RunnerSubmit = z.infer<typeof RunnerSubmit>;
+
+/** What a runner knows about one attempt (`GET {runner}/tasks/{id}`, listing, heartbeat). */
+export const RunnerAttemptState = z.object({
+  task_id: Id,
+  attempt: z.number().int().positive(),
+  status: z.enum(['queued', 'running', 'success', 'failed', 'canceled']),
+  exit_code: z.number().int().nullable().optional(),
+  started_at: z.string().nullable().optional(),
+  finished_at: z.string().nullable().optional(),
+  message: z.string().nullable().optional(),
+  /** True once the API acknowledged the terminal report. */
+  reported: z.boolean().optional(),
+});
+export type RunnerAttemptState = z.infer<typeof RunnerAttemptState>;
+
+/** Runner → API: `POST /runners/register`. */
+export const RunnerRegister = z.object({
+  name: z.string().min(1).max(200),
+  url: z.string().url(),
+  capacity: z.number().int().min(1).max(1000).default(4),
+  labels: z.array(z.string().max(100)).max(50).default([]),
+  executor: z.string().max(50).default('mock'),
+  version: z.string().max(50).optional(),
+  /** Attempts the runner holds at start (after reading its journal). */
+  attempts: z.array(RunnerAttemptState).max(10_000).default([]),
+});
+export type RunnerRegister = z.infer<typeof RunnerRegister>;
+
+/** Runner → API: `POST /runners/{id}/heartbeat`. */
+export const RunnerHeartbeat = z.object({
+  attempts: z.array(RunnerAttemptState).max(10_000).default([]),
+  free_slots: z.number().int().min(0).optional(),
+});
+export type RunnerHeartbeat = z.infer<typeof RunnerHeartbeat>;
+
+/** Runner → API: `POST /runner/tasks/{id}/logs` — a chunk of output. */
+export const RunnerLogChunk = z.object({
+  attempt: z.number().int().positive(),
+  seq: z.number().int().min(0),
+  stream: z.enum(['stdout', 'stderr']),
+  data: z.string().max(1_000_000),
+});
+export type RunnerLogChunk = z.infer<typeof RunnerLogChunk>;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { Id, JsonObject } from './common.js';
+import { RunStatus } from './statuses.js';
+import { StepId } from './templates.js';
+
+export const StepTaskOverride = z.object({
+  title: z.string().trim().min(1).max(500).optional(),
+  description: z.string().max(100_000).optional(),
+  context7_mode: z.enum(['inherit', 'force_on', 'force_off']).optional(),
+  execution_mode: z
+    .enum(['no-workspace', 'shared-workspace', 'isolated-worktree', 'docker-sandbox'])
+    .optional(),
+  requires_approval: z.boolean().optional(),
+  lock_paths: z.array(z.string()).max(200).optional(),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional(),
+  time_to_start_seconds: z.number().int().min(1).max(86_400).optional(),
+  executor_params: JsonObject.optional(),
+});
+
+export const WorkflowRunCreate = z
+  .object({
+    workflow_template_id: Id.nullable().optional(),
+    task_ids: z.array(Id).max(500).default([]),
+    initiated_by: z.string().max(200).nullable().optional(),
+    step_task_overrides: z.record(StepId, StepTaskOverride).default({}),
+  })
+  .refine((b) => b.workflow_template_id != null || b.task_ids.length > 0, {
+    message: 'give workflow_template_id or a non-empty task_ids',
+    path: ['workflow_template_id'],
+  });
+export type WorkflowRunCreate = z.infer<typeof WorkflowRunCreate>;
+
+export const RunListQuery = z.object({
+  status: RunStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+export const ControlLoopBody = z
+  .object({ max_dispatch: z.number().int().min(0).max(100).default(1) })
+  .default({
+    max_dispatch: 1,
+  });
+
+export const PartialRerunBody = z.object({
+  task_ids: z.array(Id).max(500).default([]),
+  step_ids: z.array(StepId).max(500).default([]),
+  requested_by: z.string().max(200).default('operator'),
+  reason: z.string().max(10_000).default(''),
+  auto_dispatch: z.boolean().default(false),
+  max_dispatch: z.number().int().min(0).max(100).default(1),
+});
+
+export const OperatorActionBody = z
+  .object({ actor: z.string().max(200).optional(), reason: z.string().max(10_000).optional() })
+  .default({});

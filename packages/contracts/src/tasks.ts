@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { AbsolutePath, Id, JsonObject } from './common.js';
+import { Context7Mode, ExecutionMode, FailureCategory, RunnerReportStatus, TaskStatus } from './statuses.js';
+import { QualityGatePolicy } from './templates.js';
+
+export const TaskCreate = z.object({
+  role_id: Id,
+  title: z.string().trim().min(1).max(500),
+  description: z.string().max(100_000).optional(),
+  context7_mode: Context7Mode.default('inherit'),
+  execution_mode: ExecutionMode.default('no-workspace'),
+  requires_approval: z.boolean().default(false),
+  project_id: Id.nullable().optional(),
+  lock_paths: z.array(AbsolutePath).max(200).default([]),
+  sandbox: JsonObject.nullable().optional(),
+  quality_gate_policy: QualityGatePolicy.nullable().optional(),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional(),
+  time_to_start_seconds: z.number().int().min(1).max(86_400).optional(),
+  executor_params: JsonObject.optional(),
+});
+export type TaskCreate = z.infer<typeof TaskCreate>;
+
+export const HandoffArtifactRef = z.object({ artifact_id: Id, is_required: z.boolean().default(false) });
+export const HandoffPayload = z.object({
+  summary: z.string().max(100_000),
+  details: z.string().max(1_000_000).nullable().optional(),
+  next_actions: z.array(z.string().max(10_000)).max(200).default([]),
+  open_questions: z.array(z.string().max(10_000)).max(200).default([]),
+  artifacts: z.array(HandoffArtifactRef).max(200).default([]),
+});
+export type HandoffPayload = z.infer<typeof HandoffPayload>;
+
+/** An artifact a runner reports with a terminal status (created on the API side). */
+export const ReportedArtifact = z.object({
+  artifact_type: z.enum(['text', 'file', 'diff', 'commit', 'report', 'custom']),
+  location: z.string().max(4096),
+  summary: z.string().max(10_000).default(''),
+  metadata: JsonObject.default({}),
+});
+
+export const RunnerStatusReport = z.object({
+  status: RunnerReportStatus,
+  message: z.string().max(100_000).nullable().optional(),
+  started_at: z.string().nullable().optional(),
+  finished_at: z.string().nullable().optional(),
+  exit_code: z.number().int().nullable().optional(),
+  stdout: z.string().max(2_000_000).nullable().optional(),
+  stderr: z.string().max(2_000_000).nullable().optional(),
+  container_id: z.string().max(500).nullable().optional(),
+  worktree_cleanup_attempted: z.boolean().nullable().optional(),
+  worktree_cleanup_succeeded: z.boolean().nullable().optional(),
+  worktree_cleanup_message: z.string().max(10_000).nullable().optional(),
+  handoff: HandoffPayload.nullable().optional(),
+  /** Ours: the attempt (fencing token). Without it the report applies to the current attempt. */
+  attempt: z.number().int().positive().nullable().optional(),
+  /** Ours: the runner that sends the report. */
+  runner_id: Id.nullable().optional(),
+  /** Ours: where the failure happened, as the runner saw it. */
+  failure_step: z.string().max(50).nullable().optional(),
+  artifacts: z.array(ReportedArtifact).max(200).optional(),
+});
+export type RunnerStatusReport = z.infer<typeof RunnerStatusReport>;
+
+export const TaskListQuery = z.object({
+  run_id: z.coerce.number().int().positive().optional(),
+  status: TaskStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+export const TaskLogsQuery = z.object({
+  tail: z.coerce.number().int().min(1).max(100_000).optional(),
+  after_seq: z.coerce.number().int().min(0).optional(),
+  follow: z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.literal('false')]).optional(),
+  attempt: z.coerce.number().int().positive().optional(),
+});
+
+export const LocksReleaseBody = z.object({ paths: z.array(z.string()).optional() }).default({});
+
+export const Triage = z.object({
+  failure_category: FailureCategory.nullable(),
+  failure_step: z.string().nullable(),
+  failure_triage_hints: z.array(z.string()),
+  suggested_next_actions: z.array(z.string()),
+});
+export type Triage = z.infer<typeof Triage>;

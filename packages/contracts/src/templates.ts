@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { Id, JsonObject, NonEmptyName } from './common.js';
+import { RetryPolicy } from './roles.js';
+
+export const StepId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'step_id: letters, digits, _ . - only');
+
+export const RequiredArtifact = z.object({
+  from_step_id: StepId.optional(),
+  artifact_type: z.string().min(1).max(50).optional(),
+  label: z.string().max(200).optional(),
+});
+export type RequiredArtifact = z.infer<typeof RequiredArtifact>;
+
+export const QualityGatePolicy = JsonObject;
+
+export const WorkflowStep = z.object({
+  step_id: StepId,
+  role_id: Id,
+  title: z.string().trim().min(1).max(500),
+  description: z.string().max(100_000).optional(),
+  depends_on: z.array(StepId).max(200).default([]),
+  required_artifacts: z.array(RequiredArtifact).max(100).default([]),
+  quality_gate_policy: QualityGatePolicy.optional(),
+  /** Per-step override of the role's retry policy. */
+  retry_policy: RetryPolicy.optional(),
+  requires_approval: z.boolean().optional(),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional(),
+  time_to_start_seconds: z.number().int().min(1).max(86_400).optional(),
+  /** Free-form per-step parameters for the executor (e.g. mock behaviour). */
+  executor_params: JsonObject.optional(),
+});
+export type WorkflowStep = z.infer<typeof WorkflowStep>;
+
+export const WorkflowTemplateCreate = z.object({
+  name: NonEmptyName,
+  project_id: Id.nullable().optional(),
+  steps: z.array(WorkflowStep).min(1).max(500),
+});
+export type WorkflowTemplateCreate = z.infer<typeof WorkflowTemplateCreate>;
+export const WorkflowTemplateUpdate = WorkflowTemplateCreate;
+
+export const WorkflowTemplate = z.object({
+  id: Id,
+  name: z.string(),
+  project_id: Id.nullable(),
+  steps: z.array(WorkflowStep),
+});
+export type WorkflowTemplate = z.infer<typeof WorkflowTemplate>;
+
+export const RecommendRequest = z.object({
+  query: z.string().max(2000).default(''),
+  project_id: Id.nullable().optional(),
+  use_history: z.boolean().default(true),
+  limit: z.number().int().min(1).max(50).default(5),
+});
+export type RecommendRequest = z.infer<typeof RecommendRequest>;

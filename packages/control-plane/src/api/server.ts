@@ -1,0 +1,107 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ApiConfig } from '../config/api.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { makeRedactor } from '../lib/redact.js';
+import { httpRunnerClient } from '../scheduler/runnerClient.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { reconcileAtStart } from '../scheduler/reconciler.js';
+import type { ServiceContext } from '../services/context.js';
+import { claimPidFile, ensureDataDir, loadOrCreateToken, releasePidFile } from '../store/dataDir.js';
+import { SqliteStore } from '../store/sqlite/store.js';
+import { buildApp } from './app.js';
+import { insertEvent } from '../store/ops/events.js';
+
+export interface RunningApi {
+  app: FastifyInstance;
+  ctx: ServiceContext;
+  scheduler: Scheduler;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Open the store, reconcile with runners, start the scheduler, then serve. */
+export async function startApi(
+  config: ApiConfig,
+  opts: { clock?: Clock; logger?: Logger } = {},
+): Promise<RunningApi> {
+  const logger =
+    opts.logger ??
+    createLogger({ name: 'api', level: config.logLevel, destination: config.logFile ?? undefined });
+  ensureDataDir(config.dataDir);
+  const pidFile = path.join(config.dataDir, 'api.pid');
+  claimPidFile(pidFile, 'api');
+  let store: SqliteStore;
+  try {
+    store = SqliteStore.open({ file: config.dbFile, durability: config.durability, exclusive: true });
+  } catch (err) {
+    releasePidFile(pidFile);
+    throw err;
+  }
+  const runnerToken = loadOrCreateToken(config.dataDir);
+  if (!config.runnerAuth)
+    logger.warn(
+      'runner authentication is OFF (--runner-auth off): any local process can post runner reports',
+    );
+  const clock = opts.clock ?? systemClock;
+  const scheduler = new Scheduler();
+  const ctx: ServiceContext = {
+    config,
+    store,
+    clock,
+    logger,
+    runnerToken,
+    runnerClient: httpRunnerClient(runnerToken, config.runnerCallTimeoutMs),
+    kick: () => scheduler.kick(),
+    redact: makeRedactor([runnerToken, ...(config.operatorToken ? [config.operatorToken] : [])]),
+    random: Math.random,
+  };
+  // Reconcile before serving and before the scheduler moves anything: adopt what runners really did
+  // while we were down (outbound calls only, bounded by the runner call timeout).
+  await store.tx((sql) =>
+    insertEvent(
+      sql,
+      { event_type: 'api.started', payload: { pid: process.pid } },
+      new Date(clock.now()).toISOString(),
+    ),
+  );
+  await reconcileAtStart(ctx);
+  const app = await buildApp(ctx);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await store.close();
+    releasePidFile(pidFile);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new AppError('PORT_IN_USE', `port ${config.port} on ${config.host} is already taken`);
+    }
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (config.port === 0) ctx.config = { ...config, port, publicUrl: url };
+  scheduler.start(ctx);
+  logger.info(
+    { url, dataDir: config.dataDir, dispatch: config.dispatchMode, durability: config.durability },
+    'api listening',
+  );
+  let stopped = false;
+  return {
+    app,
+    ctx,
+    scheduler,
+    url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await scheduler.stop();
+      await app.close();
+      await ctx.runnerClient.close();
+      await store.close();
+      releasePidFile(pidFile);
+    },
+  };
+}

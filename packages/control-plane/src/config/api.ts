@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { pickEnum, pickInt, pickString, type Env } from './env.js';
+
+export type DispatchMode = 'auto' | 'manual';
+export type Durability = 'full' | 'relaxed';
+
+/** Everything the API process needs, resolved once at the edge. */
+export interface ApiConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  dbFile: string;
+  /** Base URL runners use to reach us (status callbacks). */
+  publicUrl: string;
+  dispatchMode: DispatchMode;
+  runnerAuth: boolean;
+  /** When set, every operator endpoint requires `Authorization: Bearer <token>` or `X-Api-Token`. */
+  operatorToken: string | null;
+  durability: Durability;
+  bodyLimitBytes: number;
+  logLevel: string;
+  logFile: string | null;
+  /** Runner silent longer than this is unreachable. */
+  heartbeatTimeoutMs: number;
+  /** Unreachable longer than this: its attempts are lost. */
+  lostGraceMs: number;
+  /** Default wait for a runner before a ready task fails submit-failed. */
+  defaultTimeToStartS: number;
+  /** Default run-time limit of an attempt. */
+  defaultTaskTimeoutS: number;
+  /** Timeout of one API → runner HTTP call. */
+  runnerCallTimeoutMs: number;
+  /** Scheduler wakes at least this often (it is also woken by every state change). */
+  schedulerIntervalMs: number;
+}
+
+export interface ApiFlags {
+  host?: string;
+  port?: string | number;
+  dataDir?: string;
+  publicUrl?: string;
+  dispatch?: string;
+  runnerAuth?: string;
+  durability?: string;
+  logLevel?: string;
+  logFile?: string;
+}
+
+export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd()): ApiConfig {
+  const host = pickString(flags.host, env.MULTYAGENTS_API_HOST, '127.0.0.1');
+  const port = pickInt('port', flags.port, env.MULTYAGENTS_API_PORT, 48000, 0, 65535);
+  const dataDir = path.resolve(cwd, pickString(flags.dataDir, env.MULTYAGENTS_DATA_DIR, '.multyagents'));
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    dataDir,
+    dbFile: path.join(dataDir, 'multyagents.db'),
+    publicUrl: pickString(flags.publicUrl, env.MULTYAGENTS_PUBLIC_URL, `http://${urlHost}:${port}`),
+    dispatchMode: pickEnum(
+      'dispatch',
+      flags.dispatch,
+      env.MULTYAGENTS_DISPATCH_MODE,
+      ['auto', 'manual'] as const,
+      'auto',
+    ),
+    runnerAuth:
+      pickEnum('runner-auth', flags.runnerAuth, env.MULTYAGENTS_RUNNER_AUTH, ['on', 'off'] as const, 'on') ===
+      'on',
+    operatorToken: env.MULTYAGENTS_OPERATOR_TOKEN ? env.MULTYAGENTS_OPERATOR_TOKEN : null,
+    durability: pickEnum(
+      'durability',
+      flags.durability,
+      env.MULTYAGENTS_DURABILITY,
+      ['full', 'relaxed'] as const,
+      'full',
+    ),
+    bodyLimitBytes: pickInt('body limit', undefined, env.MULTYAGENTS_BODY_LIMIT_BYTES, 4 * 1024 * 1024, 1024),
+    logLevel: pickString(flags.logLevel, env.MULTYAGENTS_LOG_LEVEL, 'info'),
+    logFile: flags.logFile ?? env.MULTYAGENTS_API_LOG_FILE ?? null,
+    heartbeatTimeoutMs: pickInt(
+      'heartbeat timeout',
+      undefined,
+      env.MULTYAGENTS_HEARTBEAT_TIMEOUT_MS,
+      5_000,
+      100,
+    ),
+    lostGraceMs: pickInt('lost grace', undefined, env.MULTYAGENTS_LOST_GRACE_MS, 5_000, 0),
+    defaultTimeToStartS: pickInt('time to start', undefined, env.MULTYAGENTS_TIME_TO_START_S, 30, 1),
+    defaultTaskTimeoutS: pickInt('task timeout', undefined, env.MULTYAGENTS_TASK_TIMEOUT_S, 3600, 1),
+    runnerCallTimeoutMs: pickInt(
+      'runner call timeout',
+      undefined,
+      env.MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS,
+      2_000,
+      50,
+    ),
+    schedulerIntervalMs: pickInt(
+      'scheduler interval',
+      undefined,
+      env.MULTYAGENTS_SCHEDULER_INTERVAL_MS,
+      200,
+      5,
+    ),
+  };
+}
+
+/** A config for in-process tests: temp data dir, manual knobs, nothing read from env. */
+export function testApiConfig(dataDir: string, overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    ...resolveApiConfig({ dataDir, port: 0 }, {}),
+    runnerAuth: true,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Run state machine (pure).
+ *
+ *   created ──first dispatch──▶ running ──all tasks success──▶ success
+ *      │  ▲                       │  ▲
+ *      │  └──────resume───────────┤  │        any task failed / submit-failed / canceled ──▶ failed
+ *      └──pause──▶ paused ◀─pause─┘  │
+ *   any non-terminal ──abort──▶ aborted
+ *
+ * Terminal: success, failed, aborted — absorbing. The status is derived from the tasks plus the
+ * operator's pause flag; only pause, resume and abort are operator events.
+ */
+import { TERMINAL_RUN_STATUSES, type RunStatus, type TaskStatus } from '@multyagents/contracts';
+
+export function isTerminalRun(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+export interface RunFacts {
+  current: RunStatus;
+  taskStatuses: readonly TaskStatus[];
+  /** True once any task of the run was dispatched. */
+  started: boolean;
+}
+
+/** The status a run has given its tasks. Terminal states never change. */
+export function deriveRunStatus(f: RunFacts): RunStatus {
+  if (isTerminalRun(f.current)) return f.current;
+  const s = f.taskStatuses;
+  if (s.some((t) => t === 'failed' || t === 'submit-failed' || t === 'canceled')) return 'failed';
+  if (s.length > 0 && s.every((t) => t === 'success')) return 'success';
+  if (f.current === 'paused') return 'paused';
+  return f.started ? 'running' : 'created';
+}
+
+export type RunOperatorEvent = 'pause' | 'resume' | 'abort';
+
+export type RunTransition =
+  | { ok: true; next: RunStatus; noop: boolean }
+  | { ok: false; code: 'RUN_STATE_CONFLICT'; from: RunStatus; event: RunOperatorEvent };
+
+export function transitionRun(from: RunStatus, event: RunOperatorEvent, started: boolean): RunTransition {
+  if (isTerminalRun(from)) {
+    return from === 'aborted' && event === 'abort'
+      ? { ok: true, next: from, noop: true }
+      : { ok: false, code: 'RUN_STATE_CONFLICT', from, event };
+  }
+  switch (event) {
+    case 'pause':
+      return { ok: true, next: 'paused', noop: from === 'paused' };
+    case 'resume':
+      if (from !== 'paused') return { ok: true, next: from, noop: true };
+      return { ok: true, next: started ? 'running' : 'created', noop: false };
+    case 'abort':
+      return { ok: true, next: 'aborted', noop: false };
+  }
+}
+
+/** Whether the scheduler may start tasks of a run in this status. */
+export function runAcceptsDispatch(status: RunStatus): boolean {
+  return status === 'created' || status === 'running';
+}

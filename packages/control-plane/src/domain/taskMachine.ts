@@ -1,0 +1,117 @@
+/**
+ * Task state machine (pure, table-driven).
+ *
+ *   created ──dispatch──▶ dispatched ──submitted──▶ queued ──running──▶ running
+ *      │                      │                        │                  │
+ *      │ start-timeout        │ submit-failed          └──── success / failed / canceled (reports)
+ *      ▼                      ▼                               lost / timeout (API-side detection)
+ *   submit-failed        submit-failed
+ *
+ * Terminal: success, failed, canceled, submit-failed — absorbing: nothing leaves them.
+ * A failure that the retry policy retries goes back to `created` (the next attempt waits for its
+ * backoff) instead of to its terminal state. `cancel-requested` is part of the wire vocabulary; our
+ * cancel is immediate (the runner is told when reachable), so only old data can carry it.
+ */
+import { TERMINAL_TASK_STATUSES, type TaskStatus } from '@multyagents/contracts';
+
+export type TaskEvent =
+  | { type: 'dispatch' }
+  | { type: 'submitted' }
+  | { type: 'submit-failed'; retry: boolean }
+  | { type: 'start-timeout' }
+  | { type: 'report'; status: 'running' | 'success' | 'failed' | 'canceled'; retry?: boolean }
+  | { type: 'lost'; retry: boolean }
+  | { type: 'timeout'; retry: boolean }
+  | { type: 'cancel' };
+
+export type TransitionRefusal = 'ILLEGAL_TRANSITION' | 'TASK_NOT_DISPATCHABLE' | 'TASK_NOT_CANCELABLE';
+
+export type TransitionResult =
+  | { ok: true; next: TaskStatus; noop: boolean }
+  | { ok: false; code: TransitionRefusal; from: TaskStatus; event: string };
+
+const ACTIVE: TaskStatus[] = ['dispatched', 'queued', 'running', 'cancel-requested'];
+const FINISHABLE: TaskStatus[] = ['dispatched', 'queued', 'running', 'cancel-requested'];
+
+type Key =
+  | 'dispatch'
+  | 'submitted'
+  | 'submit-failed'
+  | 'start-timeout'
+  | 'report:running'
+  | 'report:success'
+  | 'report:failed'
+  | 'report:canceled'
+  | 'lost'
+  | 'timeout'
+  | 'cancel';
+
+/** Legal transitions: key → from-states → next. `*retry` resolves by the event's retry flag. */
+const TABLE: Record<
+  Key,
+  { from: TaskStatus[]; to: TaskStatus | 'retry-or-failed' | 'retry-or-submit-failed' }
+> = {
+  dispatch: { from: ['created'], to: 'dispatched' },
+  submitted: { from: ['dispatched'], to: 'queued' },
+  'submit-failed': { from: ['dispatched'], to: 'retry-or-submit-failed' },
+  'start-timeout': { from: ['created'], to: 'submit-failed' },
+  'report:running': { from: ['dispatched', 'queued'], to: 'running' },
+  'report:success': { from: FINISHABLE, to: 'success' },
+  'report:failed': { from: FINISHABLE, to: 'retry-or-failed' },
+  'report:canceled': { from: FINISHABLE, to: 'canceled' },
+  lost: { from: ACTIVE, to: 'retry-or-failed' },
+  timeout: { from: ACTIVE, to: 'retry-or-failed' },
+  cancel: { from: ['created', ...ACTIVE], to: 'canceled' },
+};
+
+/** Repeats that answer 200 and change nothing (idempotent reports). */
+const IDEMPOTENT: Partial<Record<Key, TaskStatus[]>> = {
+  submitted: ['queued', 'running'],
+  'report:running': ['running'],
+  'report:success': ['success'],
+  'report:failed': ['failed'],
+  'report:canceled': ['canceled'],
+};
+
+function keyOf(event: TaskEvent): Key {
+  return event.type === 'report' ? (`report:${event.status}` as Key) : event.type;
+}
+
+export function isTerminalTask(status: TaskStatus): boolean {
+  return TERMINAL_TASK_STATUSES.includes(status);
+}
+
+export function isActiveTask(status: TaskStatus): boolean {
+  return ACTIVE.includes(status);
+}
+
+export function transitionTask(from: TaskStatus, event: TaskEvent): TransitionResult {
+  const key = keyOf(event);
+  if (IDEMPOTENT[key]?.includes(from)) return { ok: true, next: from, noop: true };
+  const rule = TABLE[key];
+  if (!rule.from.includes(from)) {
+    const code: TransitionRefusal =
+      key === 'dispatch'
+        ? 'TASK_NOT_DISPATCHABLE'
+        : key === 'cancel'
+          ? 'TASK_NOT_CANCELABLE'
+          : 'ILLEGAL_TRANSITION';
+    return { ok: false, code, from, event: key };
+  }
+  const retry = 'retry' in event && event.retry === true;
+  let next: TaskStatus;
+  if (rule.to === 'retry-or-failed') next = retry ? 'created' : 'failed';
+  else if (rule.to === 'retry-or-submit-failed') next = retry ? 'created' : 'submit-failed';
+  else next = rule.to;
+  return { ok: true, next, noop: false };
+}
+
+/** Every (state, event-key) pair, for exhaustive tests and docs. */
+export const TASK_EVENT_KEYS = Object.keys(TABLE) as Key[];
+export function eventFromKey(key: Key, retry = false): TaskEvent {
+  if (key.startsWith('report:')) {
+    return { type: 'report', status: key.slice(7) as 'running', retry };
+  }
+  if (key === 'submit-failed' || key === 'lost' || key === 'timeout') return { type: key, retry };
+  return { type: key } as TaskEvent;
+}

@@ -1,0 +1,200 @@
+/**
+ * The one failure classifier (pure). Every failed, submit-failed or canceled task gets a category from
+ * one vocabulary, hints that say what was observed, and next actions an operator can take.
+ */
+import type { FailureCategory, FailureStep } from '@multyagents/contracts';
+
+export interface TriageInput {
+  step: FailureStep;
+  exitCode?: number | null;
+  /** Tail of the agent's output (stdout + stderr). */
+  output?: string | null;
+  message?: string | null;
+  runnerUrl?: string | null;
+  /** For submit failures: the error the HTTP call ended with. */
+  error?: string | null;
+  /** For "no runner" failures: what we know of each runner. */
+  runners?: ReadonlyArray<{ name: string; url: string; liveness: string; lastSeen: string | null }>;
+  timeoutSeconds?: number | null;
+  unreachableSince?: string | null;
+}
+
+export interface TriageResult {
+  category: FailureCategory;
+  step: FailureStep;
+  hints: string[];
+  actions: string[];
+}
+
+interface Rule {
+  category: FailureCategory;
+  pattern: RegExp;
+  hint: string;
+  actions: string[];
+}
+
+/** Output rules, checked in order; the first match wins. */
+const OUTPUT_RULES: Rule[] = [
+  {
+    category: 'dependency',
+    pattern:
+      /(command not found|ENOENT|No such file or directory.*(?:bin|exec)|executable .* not found|Cannot find module|ModuleNotFoundError|not installed)/i,
+    hint: 'the agent or a tool it needs is missing on the runner host',
+    actions: [
+      'install the missing binary or module on the runner host',
+      'check the executor path configuration',
+    ],
+  },
+  {
+    category: 'permission',
+    pattern: /(EACCES|EPERM|permission denied|operation not permitted|access denied)/i,
+    hint: 'the agent was denied access to a file or resource',
+    actions: ['check file ownership and the project allowed_paths', 'run the runner as a user with access'],
+  },
+  {
+    category: 'network',
+    pattern:
+      /(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|network is unreachable|connection reset|TLS handshake|getaddrinfo)/i,
+    hint: 'a network call of the agent failed',
+    actions: ['check connectivity from the runner host', 'retry: network failures are often transient'],
+  },
+  {
+    category: 'workspace-git',
+    pattern:
+      /(fatal: .*git|not a git repository|merge conflict|CONFLICT \(|worktree|detached HEAD|cannot lock ref)/i,
+    hint: 'a git operation in the workspace failed',
+    actions: ['inspect the workspace with git status', 'clean up stale worktrees and locks'],
+  },
+  {
+    category: 'sandbox',
+    pattern: /(sandbox|seccomp|container .* (exited|failed)|docker: Error|OCI runtime)/i,
+    hint: 'the sandbox refused or broke the execution',
+    actions: [
+      'check the sandbox configuration of the task',
+      'try execution_mode no-workspace to isolate the cause',
+    ],
+  },
+  {
+    category: 'test-regression',
+    pattern:
+      /(\d+ (tests? )?failed|FAIL(ED)?[: ].*test|AssertionError|assert(ion)? failed|Tests?:\s+\d+ failed)/i,
+    hint: 'tests failed in the agent run',
+    actions: [
+      'read the failing tests in the output tail',
+      'rerun the step after fixing, or enable flaky-test retries',
+    ],
+  },
+];
+
+function lastLines(text: string | null | undefined, n: number): string[] {
+  if (!text) return [];
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(-n);
+}
+
+export function classifyFailure(input: TriageInput): TriageResult {
+  const hints: string[] = [];
+  const actions: string[] = [];
+  const step = input.step;
+
+  if (step === 'cancel') {
+    return {
+      category: 'canceled',
+      step,
+      hints: [
+        input.message ? `canceled: ${input.message}` : 'the task was canceled by an operator or an abort',
+      ],
+      actions: ['start a new run if the work is still needed'],
+    };
+  }
+
+  if (step === 'submit') {
+    if (input.runnerUrl) hints.push(`runner ${input.runnerUrl} could not accept the task`);
+    if (input.error) hints.push(`submit error: ${input.error}`);
+    for (const r of input.runners ?? []) {
+      hints.push(`runner ${r.name} (${r.url}) is ${r.liveness}, last seen ${r.lastSeen ?? 'never'}`);
+    }
+    if ((input.runners ?? []).length === 0 && !input.runnerUrl) hints.push('no runner has ever registered');
+    if (input.message) hints.push(input.message);
+    actions.push(
+      'start a runner (multyagents up, or multyagents runner --api URL)',
+      'check the runner log and its health endpoint',
+      'rerun the workflow once a runner is reachable',
+    );
+    return { category: 'runner-submit', step, hints, actions };
+  }
+
+  if (step === 'runner-lost' || step === 'runner-restarted') {
+    hints.push(
+      step === 'runner-lost'
+        ? `runner ${input.runnerUrl ?? '?'} stopped answering${input.unreachableSince ? ` at ${input.unreachableSince}` : ''}`
+        : `runner ${input.runnerUrl ?? '?'} restarted and no longer runs this attempt`,
+    );
+    if (input.message) hints.push(input.message);
+    actions.push(
+      'check whether the runner host is up (multyagents status)',
+      'enable runner-transient retries in the role retry_policy',
+    );
+    return { category: 'runner-lost', step, hints, actions };
+  }
+
+  if (step === 'timeout') {
+    hints.push(
+      `the attempt exceeded its time limit${input.timeoutSeconds ? ` of ${input.timeoutSeconds}s` : ''}`,
+    );
+    if (input.message) hints.push(input.message);
+    actions.push('raise timeout_seconds for the step', 'look at the output tail for where the agent hung');
+    return { category: 'timeout', step, hints: [...hints, ...tailHints(input.output)], actions };
+  }
+
+  const text = `${input.message ?? ''}\n${input.output ?? ''}`;
+  for (const rule of OUTPUT_RULES) {
+    const m = rule.pattern.exec(text);
+    if (m) {
+      hints.push(rule.hint, `matched: ${m[0].slice(0, 200)}`);
+      if (input.exitCode != null) hints.push(`exit code ${input.exitCode}`);
+      return {
+        category: rule.category,
+        step,
+        hints: [...hints, ...tailHints(input.output)],
+        actions: [...rule.actions],
+      };
+    }
+  }
+  if (step === 'spawn') {
+    hints.push('the agent process could not be started');
+    if (input.message) hints.push(input.message);
+    return {
+      category: 'dependency',
+      step,
+      hints,
+      actions: ['check the executor binary path on the runner host'],
+    };
+  }
+  if (input.exitCode != null && input.exitCode !== 0) {
+    hints.push(`the agent exited with code ${input.exitCode}`);
+    if (input.message) hints.push(input.message);
+    return {
+      category: 'agent-error',
+      step,
+      hints: [...hints, ...tailHints(input.output)],
+      actions: [
+        'read the output tail (GET /tasks/{id}/logs)',
+        'adjust the role prompt or the task and rerun',
+      ],
+    };
+  }
+  hints.push(input.message ? input.message : 'the runner reported failure without details');
+  return {
+    category: 'unknown',
+    step,
+    hints: [...hints, ...tailHints(input.output)],
+    actions: ['read the task audit and logs'],
+  };
+}
+
+function tailHints(output: string | null | undefined): string[] {
+  return lastLines(output, 3).map((l) => `output: ${l.slice(0, 300)}`);
+}

@@ -1,0 +1,35 @@
+/**
+ * Time is injected. Wall time (`now()`, ms since epoch) stamps records; `monotonic()` measures leases
+ * and timeouts inside one process. Tests use `FakeClock` and move it instead of sleeping.
+ */
+export interface Clock {
+  now(): number;
+  monotonic(): number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+};
+
+export class FakeClock implements Clock {
+  private wall: number;
+  private mono = 0;
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.wall = start;
+  }
+  now(): number {
+    return this.wall;
+  }
+  monotonic(): number {
+    return this.mono;
+  }
+  advance(ms: number): void {
+    this.wall += ms;
+    this.mono += ms;
+  }
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

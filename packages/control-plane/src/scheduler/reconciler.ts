@@ -1,0 +1,3 @@
+import type { ServiceContext } from '../services/context.js';
+
+export async function reconcileAtStart(_ctx: ServiceContext): Promise<void> {}

@@ -1,0 +1,24 @@
+import type { ApiConfig } from '../config/api.js';
+import type { Clock } from '../lib/clock.js';
+import { iso } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Store } from '../store/sql.js';
+import type { RunnerClient } from '../scheduler/runnerClient.js';
+
+/** What every service needs; built once per process (or per test). */
+export interface ServiceContext {
+  config: ApiConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  runnerToken: string;
+  runnerClient: RunnerClient;
+  /** Wake the scheduler after a change that may make work ready. */
+  kick: () => void;
+  redact: (text: string) => string;
+  random: () => number;
+}
+
+export function nowIso(ctx: Pick<ServiceContext, 'clock'>): string {
+  return iso(ctx.clock.now());
+}

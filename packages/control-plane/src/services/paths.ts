@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../lib/errors.js';
+
+/**
+ * Path policy: every path is absolute, normalized, and — once symlinks are resolved — inside the
+ * project root. Parts that do not exist yet are resolved through their nearest existing parent, so a
+ * symlinked parent cannot smuggle a new folder outside the root.
+ */
+export function assertAbsolute(p: string, field: string): string {
+  if (!path.isAbsolute(p))
+    throw new AppError('PATH_NOT_ABSOLUTE', `${field}: '${p}' is not absolute`, { field });
+  if (p.split(/[\\/]/).includes('..')) {
+    throw new AppError('PATH_OUTSIDE_ROOT', `${field}: '${p}' contains '..'`, { field });
+  }
+  return path.normalize(p);
+}
+
+export function realpathLenient(p: string): string {
+  const missing: string[] = [];
+  let cur = path.normalize(p);
+  for (;;) {
+    try {
+      const real = fs.realpathSync(cur);
+      return path.join(real, ...missing.reverse());
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return path.normalize(p);
+      missing.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+export function isInside(child: string, root: string): boolean {
+  const rel = path.relative(root, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export function assertInsideRoot(p: string, root: string, field: string): string {
+  const abs = assertAbsolute(p, field);
+  const realRoot = realpathLenient(root);
+  const real = realpathLenient(abs);
+  if (!isInside(real, realRoot)) {
+    throw new AppError(
+      'PATH_OUTSIDE_ROOT',
+      `${field}: '${p}' resolves to '${real}', outside the project root '${realRoot}'`,
+      { field },
+    );
+  }
+  return abs;
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import type { Project, ProjectCreate } from '@multyagents/contracts';
+import { AppError } from '../lib/errors.js';
+import * as ops from '../store/ops/projects.js';
+import { insertEvent } from '../store/ops/events.js';
+import { nowIso, type ServiceContext } from './context.js';
+import { assertAbsolute, assertInsideRoot } from './paths.js';
+
+function normalize(body: ProjectCreate): Omit<Project, 'id'> {
+  const root = assertAbsolute(body.root_path, 'root_path');
+  const allowed = body.allowed_paths.map((p, i) => assertInsideRoot(p, root, `allowed_paths[${i}]`));
+  return { name: body.name, root_path: root, allowed_paths: [...new Set(allowed)] };
+}
+
+function makeDirs(p: Omit<Project, 'id'>): void {
+  for (const dir of [p.root_path, ...p.allowed_paths]) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new AppError('VALIDATION_FAILED', `cannot create '${dir}': ${(err as Error).message}`, {
+        field: 'root_path',
+      });
+    }
+  }
+}
+
+export async function createProject(ctx: ServiceContext, body: ProjectCreate): Promise<Project> {
+  const p = normalize(body);
+  makeDirs(p);
+  return ctx.store.tx(async (sql) => {
+    if (await ops.getProjectByName(sql, p.name))
+      throw new AppError('NAME_CONFLICT', `project '${p.name}' exists`, { field: 'name' });
+    const created = await ops.insertProject(sql, p, nowIso(ctx));
+    await insertEvent(
+      sql,
+      { event_type: 'project.created', payload: { project_id: created.id, name: p.name } },
+      nowIso(ctx),
+    );
+    return created;
+  });
+}
+
+export async function getProject(ctx: ServiceContext, id: number): Promise<Project> {
+  const p = await ctx.store.read((sql) => ops.getProject(sql, id));
+  if (!p) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+  return p;
+}
+
+export function listProjects(ctx: ServiceContext): Promise<Project[]> {
+  return ctx.store.read((sql) => ops.listProjects(sql));
+}
+
+export async function updateProject(ctx: ServiceContext, id: number, body: ProjectCreate): Promise<Project> {
+  const p = normalize(body);
+  makeDirs(p);
+  return ctx.store.tx(async (sql) => {
+    if (!(await ops.getProject(sql, id))) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+    const other = await ops.getProjectByName(sql, p.name);
+    if (other && other.id !== id)
+      throw new AppError('NAME_CONFLICT', `project '${p.name}' exists`, { field: 'name' });
+    const updated = { id, ...p };
+    await ops.updateProject(sql, updated, nowIso(ctx));
+    return updated;
+  });
+}
+
+export async function deleteProject(ctx: ServiceContext, id: number): Promise<void> {
+  await ctx.store.tx(async (sql) => {
+    if (!(await ops.getProject(sql, id))) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+    if (await ops.projectInUse(sql, id))
+      throw new AppError('RESOURCE_IN_USE', `project ${id} is referenced by templates or tasks`);
+    await ops.deleteProject(sql, id);
+  });
+}

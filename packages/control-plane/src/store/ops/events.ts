@@ -1,0 +1,64 @@
+import type { Sql } from '../sql.js';
+import { json, parseJson } from '../sql.js';
+
+export interface EventRow {
+  id: number;
+  event_type: string;
+  run_id: number | null;
+  task_id: number | null;
+  producer_role: string;
+  payload: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface NewEvent {
+  event_type: string;
+  run_id?: number | null;
+  task_id?: number | null;
+  producer_role?: string;
+  payload?: Record<string, unknown>;
+}
+
+/** Audit events are written in the same transaction as the change they describe. */
+export async function insertEvent(sql: Sql, e: NewEvent, nowIso: string): Promise<number> {
+  const r = await sql.run(
+    'INSERT INTO events (event_type, run_id, task_id, producer_role, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    [
+      e.event_type,
+      e.run_id ?? null,
+      e.task_id ?? null,
+      e.producer_role ?? 'control-plane',
+      json(e.payload ?? {}),
+      nowIso,
+    ],
+  );
+  return r.lastId;
+}
+
+export interface EventFilter {
+  run_id?: number;
+  task_id?: number;
+  event_type?: string;
+  after_id?: number;
+  limit?: number;
+}
+
+export async function listEvents(sql: Sql, f: EventFilter): Promise<EventRow[]> {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (clause: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    where.push(clause);
+    params.push(value);
+  };
+  add('run_id = ?', f.run_id);
+  add('task_id = ?', f.task_id);
+  add('event_type = ?', f.event_type);
+  add('id > ?', f.after_id);
+  const limit = f.limit ?? 1000;
+  const rows = await sql.all<Omit<EventRow, 'payload'> & { payload: string }>(
+    `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map((r) => ({ ...r, payload: parseJson(r.payload, {}) }));
+}

@@ -1,0 +1,29 @@
+import type Database from 'better-sqlite3';
+import { migration001 } from './migrations/001_initial.js';
+
+/** Numbered, append-only. Each runs in its own transaction with its version row. */
+export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
+  { id: 1, name: 'initial', sql: migration001 },
+];
+
+export function runMigrations(db: Database.Database): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const done = new Set(
+    (db.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map((r) => r.id),
+  );
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(
+        m.id,
+        m.name,
+        new Date().toISOString(),
+      );
+    }).immediate();
+    applied.push(m.id);
+  }
+  return applied;
+}
