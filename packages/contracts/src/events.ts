@@ -1,5 +1,15 @@
 /** Event type names (`entity.verb`). The audit timeline, the UI and the drills read these. */
 export const EVENT_TYPES = [
+  'project.created',
+  'skill_pack.created',
+  'skill_pack.updated',
+  'skill_pack.deleted',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'workflow_template.created',
+  'workflow_template.updated',
+  'workflow_template.deleted',
   'workflow_run.created',
   'workflow_run.running',
   'workflow_run.succeeded',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, JsonObject } from './common.js';
+import { Id, JsonObject, Timestamp } from './common.js';
 import { ArtifactType } from './statuses.js';
 
 export const EventCreate = z.object({
@@ -55,3 +55,42 @@ export const AssistantIntentBody = z
     initiated_by: z.string().max(200).optional(),
   })
   .default({});
+
+export const EventRecord = z.object({
+  id: Id,
+  event_type: z.string(),
+  run_id: Id.nullable(),
+  task_id: Id.nullable(),
+  producer_role: z.string(),
+  payload: JsonObject,
+  created_at: Timestamp,
+});
+export type EventRecord = z.infer<typeof EventRecord>;
+
+export const Artifact = z.object({
+  id: Id,
+  artifact_type: ArtifactType,
+  location: z.string(),
+  summary: z.string(),
+  producer_task_id: Id,
+  run_id: Id.nullable(),
+  metadata: JsonObject,
+  created_at: Timestamp,
+});
+export type Artifact = z.infer<typeof Artifact>;
+export type ArtifactCreate = z.infer<typeof ArtifactCreate>;
+export type EventCreate = z.infer<typeof EventCreate>;
+
+export const Handoff = z.object({
+  id: Id,
+  task_id: Id,
+  run_id: Id.nullable(),
+  attempt: z.number().int(),
+  summary: z.string(),
+  details: z.string().nullable(),
+  next_actions: z.array(z.string()),
+  open_questions: z.array(z.string()),
+  artifacts: z.array(z.object({ artifact_id: Id, is_required: z.boolean() })),
+  created_at: Timestamp,
+});
+export type Handoff = z.infer<typeof Handoff>;

@@ -63,3 +63,18 @@ export const RecommendRequest = z.object({
   limit: z.number().int().min(1).max(50).default(5),
 });
 export type RecommendRequest = z.infer<typeof RecommendRequest>;
+
+export const Recommendation = z.object({
+  workflow_template_id: Id,
+  name: z.string(),
+  score: z.number(),
+  reasons: z.array(z.string()),
+  step_count: z.number().int(),
+});
+export type Recommendation = z.infer<typeof Recommendation>;
+
+export const RecommendResponse = z.object({
+  query: z.string(),
+  recommendations: z.array(Recommendation),
+});
+export type RecommendResponse = z.infer<typeof RecommendResponse>;

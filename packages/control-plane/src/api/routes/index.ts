@@ -3,6 +3,12 @@ import type { ServiceContext } from '../../services/context.js';
 import type { Router } from '../route.js';
 import { metaRoutes } from './meta.js';
 import { projectRoutes } from './projects.js';
+import { skillPackRoutes } from './skillPacks.js';
+import { roleRoutes } from './roles.js';
+import { templateRoutes } from './templates.js';
+import { eventRoutes } from './events.js';
+import { artifactRoutes } from './artifacts.js';
+import { handoffRoutes } from './handoffs.js';
 
 /** One line per resource module. */
 export function registerRoutes(
@@ -12,4 +18,10 @@ export function registerRoutes(
 ): void {
   metaRoutes(router('meta'), ctx);
   projectRoutes(router('projects'), ctx);
+  skillPackRoutes(router('skill-packs'), ctx);
+  roleRoutes(router('roles'), ctx);
+  templateRoutes(router('workflow-templates'), ctx);
+  eventRoutes(router('events'), ctx);
+  artifactRoutes(router('artifacts'), ctx);
+  handoffRoutes(router('handoffs'), ctx);
 }

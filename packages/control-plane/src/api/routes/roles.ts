@@ -1,0 +1,35 @@
+import { RoleCreate, RoleUpdate } from '@multyagents/contracts';
+import type { Router } from '../route.js';
+import type { ServiceContext } from '../../services/context.js';
+import * as svc from '../../services/roles.js';
+
+export function roleRoutes(route: Router, ctx: ServiceContext): void {
+  route({
+    method: 'POST',
+    path: '/roles',
+    summary: 'Create a role',
+    body: RoleCreate,
+    handler: ({ body }) => svc.createRole(ctx, body),
+  });
+  route({ method: 'GET', path: '/roles', summary: 'List roles', handler: () => svc.listRoles(ctx) });
+  route({
+    method: 'GET',
+    path: '/roles/:id',
+    summary: 'Get a role',
+    handler: ({ id }) => svc.getRole(ctx, id),
+  });
+  route({
+    method: 'PUT',
+    path: '/roles/:id',
+    summary: 'Replace a role',
+    body: RoleUpdate,
+    handler: ({ id, body }) => svc.updateRole(ctx, id, body),
+  });
+  route({
+    method: 'DELETE',
+    path: '/roles/:id',
+    summary: 'Delete a role (409 while a template step or a task refers to it)',
+    status: 204,
+    handler: ({ id }) => svc.deleteRole(ctx, id),
+  });
+}

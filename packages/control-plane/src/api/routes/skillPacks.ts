@@ -1,0 +1,40 @@
+import { SkillPackCreate, SkillPackUpdate } from '@multyagents/contracts';
+import type { Router } from '../route.js';
+import type { ServiceContext } from '../../services/context.js';
+import * as svc from '../../services/skillPacks.js';
+
+export function skillPackRoutes(route: Router, ctx: ServiceContext): void {
+  route({
+    method: 'POST',
+    path: '/skill-packs',
+    summary: 'Create a skill pack',
+    body: SkillPackCreate,
+    handler: ({ body }) => svc.createSkillPack(ctx, body),
+  });
+  route({
+    method: 'GET',
+    path: '/skill-packs',
+    summary: 'List skill packs',
+    handler: () => svc.listSkillPacks(ctx),
+  });
+  route({
+    method: 'GET',
+    path: '/skill-packs/:id',
+    summary: 'Get a skill pack',
+    handler: ({ id }) => svc.getSkillPack(ctx, id),
+  });
+  route({
+    method: 'PUT',
+    path: '/skill-packs/:id',
+    summary: 'Replace a skill pack',
+    body: SkillPackUpdate,
+    handler: ({ id, body }) => svc.updateSkillPack(ctx, id, body),
+  });
+  route({
+    method: 'DELETE',
+    path: '/skill-packs/:id',
+    summary: 'Delete a skill pack (409 while a role uses it)',
+    status: 204,
+    handler: ({ id }) => svc.deleteSkillPack(ctx, id),
+  });
+}

@@ -1,0 +1,64 @@
+import type { Handoff } from '@multyagents/contracts';
+import type { Param, Sql } from '../sql.js';
+import { parseJson } from '../sql.js';
+
+/** A `handoffs` row as stored (JSON columns as text). */
+export interface HandoffRow {
+  id: number;
+  task_id: number;
+  run_id: number | null;
+  attempt: number;
+  summary: string;
+  details: string | null;
+  next_actions: string;
+  open_questions: string;
+  artifacts: string;
+  created_at: string;
+}
+
+/** Row → wire object; exported so the runner-callback and task code read handoffs the same way. */
+export function toHandoff(r: HandoffRow): Handoff {
+  return {
+    id: r.id,
+    task_id: r.task_id,
+    run_id: r.run_id,
+    attempt: r.attempt,
+    summary: r.summary,
+    details: r.details,
+    next_actions: parseJson<string[]>(r.next_actions, []),
+    open_questions: parseJson<string[]>(r.open_questions, []),
+    artifacts: parseJson<Handoff['artifacts']>(r.artifacts, []),
+    created_at: r.created_at,
+  };
+}
+
+export interface HandoffFilter {
+  run_id?: number;
+  task_id?: number;
+}
+
+export async function listHandoffs(sql: Sql, f: HandoffFilter): Promise<Handoff[]> {
+  const where: string[] = [];
+  const params: Param[] = [];
+  if (f.run_id !== undefined) {
+    where.push('run_id = ?');
+    params.push(f.run_id);
+  }
+  if (f.task_id !== undefined) {
+    where.push('task_id = ?');
+    params.push(f.task_id);
+  }
+  const rows = await sql.all<HandoffRow>(
+    `SELECT * FROM handoffs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC`,
+    params,
+  );
+  return rows.map(toHandoff);
+}
+
+/** The newest handoff of a task (the one its latest terminal attempt left), if any. */
+export async function latestHandoff(sql: Sql, taskId: number): Promise<Handoff | undefined> {
+  const r = await sql.get<HandoffRow>('SELECT * FROM handoffs WHERE task_id = ? ORDER BY id DESC LIMIT 1', [
+    taskId,
+  ]);
+  return r && toHandoff(r);
+}

@@ -1,0 +1,94 @@
+import type { WorkflowStep, WorkflowTemplate, WorkflowTemplateCreate } from '@multyagents/contracts';
+import type { Sql } from '../sql.js';
+import { json, parseJson } from '../sql.js';
+
+interface TemplateRow {
+  id: number;
+  name: string;
+  project_id: number | null;
+  steps: string;
+}
+
+export function toTemplate(r: TemplateRow): WorkflowTemplate {
+  return {
+    id: r.id,
+    name: r.name,
+    project_id: r.project_id,
+    steps: parseJson<WorkflowStep[]>(r.steps, []),
+  };
+}
+
+export async function insertTemplate(
+  sql: Sql,
+  t: WorkflowTemplateCreate,
+  nowIso: string,
+): Promise<WorkflowTemplate> {
+  const r = await sql.run(
+    'INSERT INTO workflow_templates (name, project_id, steps, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    [t.name, t.project_id ?? null, json(t.steps), nowIso, nowIso],
+  );
+  return { id: r.lastId, name: t.name, project_id: t.project_id ?? null, steps: t.steps };
+}
+
+export async function getTemplate(sql: Sql, id: number): Promise<WorkflowTemplate | undefined> {
+  const r = await sql.get<TemplateRow>(
+    'SELECT id, name, project_id, steps FROM workflow_templates WHERE id = ?',
+    [id],
+  );
+  return r && toTemplate(r);
+}
+
+export async function listTemplates(sql: Sql): Promise<WorkflowTemplate[]> {
+  const rows = await sql.all<TemplateRow>(
+    'SELECT id, name, project_id, steps FROM workflow_templates ORDER BY id',
+  );
+  return rows.map(toTemplate);
+}
+
+export async function updateTemplate(
+  sql: Sql,
+  id: number,
+  t: WorkflowTemplateCreate,
+  nowIso: string,
+): Promise<void> {
+  await sql.run(
+    'UPDATE workflow_templates SET name = ?, project_id = ?, steps = ?, updated_at = ? WHERE id = ?',
+    [t.name, t.project_id ?? null, json(t.steps), nowIso, id],
+  );
+}
+
+export async function deleteTemplate(sql: Sql, id: number): Promise<void> {
+  await sql.run('DELETE FROM workflow_templates WHERE id = ?', [id]);
+}
+
+export async function templateRunCount(sql: Sql, id: number): Promise<number> {
+  const r = await sql.get<{ n: number }>(
+    'SELECT COUNT(*) AS n FROM workflow_runs WHERE workflow_template_id = ?',
+    [id],
+  );
+  return r?.n ?? 0;
+}
+
+export interface TemplateRunStats {
+  succeeded: number;
+  /** Terminal runs that did not succeed (failed or aborted). */
+  unsuccessful: number;
+}
+
+/** Outcomes of finished runs per template; live runs say nothing about success yet. */
+export async function templateRunStats(sql: Sql): Promise<Map<number, TemplateRunStats>> {
+  const rows = await sql.all<{ template_id: number; status: string; n: number }>(
+    `SELECT workflow_template_id AS template_id, status, COUNT(*) AS n
+       FROM workflow_runs
+      WHERE workflow_template_id IS NOT NULL AND status IN ('success', 'failed', 'aborted')
+      GROUP BY workflow_template_id, status`,
+  );
+  const stats = new Map<number, TemplateRunStats>();
+  for (const r of rows) {
+    const s = stats.get(r.template_id) ?? { succeeded: 0, unsuccessful: 0 };
+    if (r.status === 'success') s.succeeded += r.n;
+    else s.unsuccessful += r.n;
+    stats.set(r.template_id, s);
+  }
+  return stats;
+}
