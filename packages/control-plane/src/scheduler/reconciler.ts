@@ -1,3 +1,56 @@
+/**
+ * Reconciliation at API start: before serving, ask every runner that holds live attempts what it
+ * really has, and adopt it (see services/runners.ts adoptRunnerView). Runners that do not answer are
+ * marked unreachable now; the sweeper fails their attempts after the grace period unless they return.
+ */
+import { iso } from '../lib/clock.js';
+import { describe } from './runnerClient.js';
+import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
+import { insertEvent } from '../store/ops/events.js';
+import { listRunners, refreshAllLastSeen, setRunnerLiveness } from '../store/ops/runners.js';
 import type { ServiceContext } from '../services/context.js';
+import { adoptRunnerView } from '../services/runners.js';
 
-export async function reconcileAtStart(_ctx: ServiceContext): Promise<void> {}
+export async function reconcileAtStart(
+  ctx: ServiceContext,
+): Promise<{ runners: number; unreachable: number }> {
+  const runners = await ctx.store.tx(async (sql) => {
+    // Heartbeats could not land while we were down: everyone gets a fresh timeout to check in.
+    await refreshAllLastSeen(sql, ctx.clock.now());
+    const all = await listRunners(sql);
+    const withWork = [];
+    for (const r of all) if ((await liveAttemptsOfRunner(sql, r.id)).length > 0) withWork.push(r);
+    return withWork;
+  });
+  let unreachable = 0;
+  await Promise.all(
+    runners.map(async (r) => {
+      try {
+        const held = await ctx.runnerClient.listTasks(r.url);
+        await ctx.store.tx((sql) => adoptRunnerView(ctx, sql, r.id, held, 'reconcile'));
+      } catch (err) {
+        unreachable++;
+        await ctx.store.tx(async (sql) => {
+          const now = ctx.clock.now();
+          await setRunnerLiveness(sql, r.id, 'unreachable', now);
+          await insertEvent(
+            sql,
+            {
+              event_type: 'runner.unreachable',
+              payload: { runner_id: r.id, url: r.url, error: describe(err), source: 'reconcile' },
+            },
+            iso(now),
+          );
+        });
+      }
+    }),
+  );
+  await ctx.store.tx((sql) =>
+    insertEvent(
+      sql,
+      { event_type: 'api.reconciled', payload: { runners_checked: runners.length, unreachable } },
+      iso(ctx.clock.now()),
+    ),
+  );
+  return { runners: runners.length, unreachable };
+}

@@ -9,6 +9,10 @@ import { templateRoutes } from './templates.js';
 import { eventRoutes } from './events.js';
 import { artifactRoutes } from './artifacts.js';
 import { handoffRoutes } from './handoffs.js';
+import { runRoutes } from './runs.js';
+import { taskRoutes } from './tasks.js';
+import { runnerApiRoutes } from './runnerApi.js';
+import { approvalRoutes } from './approvals.js';
 
 /** One line per resource module. */
 export function registerRoutes(
@@ -24,4 +28,8 @@ export function registerRoutes(
   eventRoutes(router('events'), ctx);
   artifactRoutes(router('artifacts'), ctx);
   handoffRoutes(router('handoffs'), ctx);
+  runRoutes(router('workflow-runs'), ctx);
+  taskRoutes(router('tasks'), ctx);
+  runnerApiRoutes(router('runners'), ctx);
+  approvalRoutes(router('approvals'), ctx);
 }

@@ -87,7 +87,8 @@ CREATE TABLE tasks (
   dispatched_at INTEGER,
   deadline_at INTEGER,
   runner_unreachable_since TEXT,
-  cancel_pending INTEGER NOT NULL DEFAULT 0,
+  locks_released INTEGER NOT NULL DEFAULT 0,
+  resubmit_pending INTEGER NOT NULL DEFAULT 0,
   exit_code INTEGER,
   message TEXT,
   output_tail TEXT,
@@ -105,7 +106,17 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_run ON tasks(run_id, id);
 -- The scheduler's working set: only non-terminal tasks are indexed.
 CREATE INDEX tasks_live ON tasks(status, id) WHERE status IN ('created','dispatched','queued','running','cancel-requested');
-CREATE INDEX tasks_cancel_pending ON tasks(runner_id) WHERE cancel_pending = 1;
+CREATE INDEX tasks_resubmit ON tasks(id) WHERE resubmit_pending = 1;
+
+-- Cancels owed to a runner (delivered at once when reachable, else with its next heartbeat answer).
+CREATE TABLE pending_cancels (
+  task_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  runner_id INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (task_id, attempt)
+) WITHOUT ROWID;
+CREATE INDEX pending_cancels_runner ON pending_cancels(runner_id);
 
 CREATE TABLE attempts (
   task_id INTEGER NOT NULL REFERENCES tasks(id),

@@ -1,0 +1,53 @@
+import { RunnerHeartbeat, RunnerLogChunk, RunnerRegister, RunnerStatusReport } from '@multyagents/contracts';
+import type { Router } from '../route.js';
+import type { ServiceContext } from '../../services/context.js';
+import { appendLogChunk, applyRunnerReport } from '../../services/callbacks.js';
+import * as runners from '../../services/runners.js';
+
+/** Endpoints runners call (X-Runner-Token) and the runner listing. */
+export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
+  route({
+    method: 'POST',
+    path: '/runner/tasks/:id/status',
+    summary: 'Runner status report (fenced by attempt)',
+    auth: 'runner',
+    body: RunnerStatusReport,
+    handler: ({ id, body }) => applyRunnerReport(ctx, id, body),
+  });
+  route({
+    method: 'POST',
+    path: '/runner/tasks/:id/logs',
+    summary: 'Runner output chunk',
+    auth: 'runner',
+    body: RunnerLogChunk,
+    handler: ({ id, body }) => appendLogChunk(ctx, id, body),
+  });
+  route({
+    method: 'POST',
+    path: '/runners/register',
+    summary: 'Register (or re-register) a runner',
+    auth: 'runner',
+    body: RunnerRegister,
+    handler: ({ body }) => runners.registerRunner(ctx, body),
+  });
+  route({
+    method: 'POST',
+    path: '/runners/:id/heartbeat',
+    summary: 'Runner heartbeat; the answer carries cancels owed to it',
+    auth: 'runner',
+    body: RunnerHeartbeat,
+    handler: ({ id, body }) => runners.heartbeat(ctx, id, body),
+  });
+  route({
+    method: 'GET',
+    path: '/runners',
+    summary: 'Runners with liveness',
+    handler: () => runners.listRunnerViews(ctx),
+  });
+  route({
+    method: 'GET',
+    path: '/runners/:id',
+    summary: 'One runner',
+    handler: ({ id }) => runners.getRunnerView(ctx, id),
+  });
+}

@@ -1,0 +1,55 @@
+import { ControlLoopBody, OperatorActionBody, RunListQuery, WorkflowRunCreate } from '@multyagents/contracts';
+import type { Router } from '../route.js';
+import type { ServiceContext } from '../../services/context.js';
+import * as svc from '../../services/runs.js';
+
+export function runRoutes(route: Router, ctx: ServiceContext): void {
+  route({
+    method: 'POST',
+    path: '/workflow-runs',
+    summary: 'Start a run from a template or from task ids',
+    body: WorkflowRunCreate,
+    handler: ({ body }) => svc.createRun(ctx, body),
+  });
+  route({
+    method: 'GET',
+    path: '/workflow-runs',
+    summary: 'List runs (newest first)',
+    query: RunListQuery,
+    handler: ({ query }) => svc.listRuns(ctx, query),
+  });
+  route({
+    method: 'GET',
+    path: '/workflow-runs/:id',
+    summary: 'Get a run with computed triage and summaries',
+    handler: ({ id }) => svc.getRun(ctx, id),
+  });
+  for (const op of ['pause', 'resume', 'abort'] as const) {
+    route({
+      method: 'POST',
+      path: `/workflow-runs/:id/${op}`,
+      summary: `${op} a run`,
+      body: OperatorActionBody,
+      handler: ({ id, body }) => svc.operate(ctx, id, op, body.actor, body.reason),
+    });
+  }
+  route({
+    method: 'POST',
+    path: '/workflow-runs/:id/dispatch-ready',
+    summary: 'Dispatch the first ready task',
+    handler: ({ id }) => svc.dispatchReady(ctx, id),
+  });
+  route({
+    method: 'POST',
+    path: '/workflow-runs/:id/control-loop',
+    summary: 'Plan and dispatch up to max_dispatch ready tasks',
+    body: ControlLoopBody,
+    handler: ({ id, body }) => svc.controlLoop(ctx, id, body.max_dispatch),
+  });
+  route({
+    method: 'GET',
+    path: '/workflow-runs/:id/execution-summary',
+    summary: 'Counts, progress, tasks and timeline',
+    handler: ({ id }) => svc.executionSummary(ctx, id),
+  });
+}

@@ -1,0 +1,73 @@
+import { OperatorActionBody, TaskCreate, TaskListQuery, TaskLogsQuery } from '@multyagents/contracts';
+import type { Router } from '../route.js';
+import type { ServiceContext } from '../../services/context.js';
+import * as svc from '../../services/tasks.js';
+import { taskLogs } from '../../services/logs.js';
+
+export function taskRoutes(route: Router, ctx: ServiceContext): void {
+  route({
+    method: 'POST',
+    path: '/tasks',
+    summary: 'Create a standalone task',
+    body: TaskCreate,
+    handler: ({ body }) => svc.createTask(ctx, body),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks',
+    summary: 'List tasks (by run)',
+    query: TaskListQuery,
+    handler: ({ query }) => svc.listTasks(ctx, query),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/:id',
+    summary: 'Get a task with triage',
+    handler: ({ id }) => svc.getTask(ctx, id),
+  });
+  route({
+    method: 'POST',
+    path: '/tasks/:id/dispatch',
+    summary: 'Dispatch a task now (manual step-through)',
+    handler: ({ id }) => svc.dispatchTask(ctx, id),
+  });
+  route({
+    method: 'POST',
+    path: '/tasks/:id/cancel',
+    summary: 'Cancel a task (at once; the runner is told when reachable)',
+    body: OperatorActionBody,
+    handler: ({ id, body }) =>
+      svc.cancelTask(ctx, id, body.reason ? `canceled by operator: ${body.reason}` : undefined),
+  });
+  route({
+    method: 'POST',
+    path: '/tasks/:id/locks/release',
+    summary: 'Release the lock paths of a task',
+    handler: ({ id }) => svc.releaseLocks(ctx, id),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/:id/approval',
+    summary: 'The approval gate of a task',
+    handler: ({ id }) => svc.taskApproval(ctx, id),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/:id/audit',
+    summary: 'Attempts, events and the assembled prompt',
+    handler: ({ id }) => svc.taskAudit(ctx, id),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/:id/handoff',
+    summary: 'The latest handoff of a task',
+    handler: ({ id }) => svc.taskHandoff(ctx, id),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/:id/logs',
+    summary: 'Output chunks (tail, after_seq, follow)',
+    query: TaskLogsQuery,
+    handler: ({ id, query }) => taskLogs(ctx, id, query),
+  });
+}

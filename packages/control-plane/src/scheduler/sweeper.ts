@@ -1,0 +1,163 @@
+/**
+ * The sweeper: idempotent checks that move time-driven state, callable directly by tests with a fake
+ * clock (like pg-boss `supervise()`). Each check commits in its own transaction.
+ *
+ * 1. runner liveness: online → unreachable after the heartbeat timeout (its tasks show
+ *    runner_unreachable_since); unreachable past the grace → its live attempts are lost.
+ * 2. run-time limit: active attempts past their deadline time out.
+ * 3. time-to-start: a ready task that found no runner for too long fails submit-failed (auto mode).
+ * 4. stuck dispatch: a claimed attempt whose submit outcome never committed is re-submitted.
+ */
+import { iso } from '../lib/clock.js';
+import { addPendingCancel } from '../store/ops/cancels.js';
+import { insertEvent } from '../store/ops/events.js';
+import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
+import { listRunners, setRunnerLiveness } from '../store/ops/runners.js';
+import { getTaskRow, listActiveTaskRows, listCreatedRunTasks, updateTask } from '../store/ops/tasks.js';
+import type { ServiceContext } from '../services/context.js';
+import { describeRunner, taskReadiness } from '../services/dispatch.js';
+import { applyTaskEvent } from '../services/lifecycle.js';
+
+export interface SweepReport {
+  unreachable: number;
+  lost: number;
+  timedOut: number;
+  startTimedOut: number;
+  resubmits: number;
+}
+
+export async function sweep(
+  ctx: ServiceContext,
+  inflight: ReadonlySet<number> = new Set(),
+): Promise<SweepReport> {
+  const rep: SweepReport = { unreachable: 0, lost: 0, timedOut: 0, startTimedOut: 0, resubmits: 0 };
+  await ctx.store.tx(async (sql) => {
+    const now = ctx.clock.now();
+    const nowIso = iso(now);
+    for (const r of await listRunners(sql)) {
+      if (r.liveness === 'online' && now - r.last_seen_at > ctx.config.heartbeatTimeoutMs) {
+        rep.unreachable++;
+        await setRunnerLiveness(sql, r.id, 'unreachable', now);
+        await insertEvent(
+          sql,
+          {
+            event_type: 'runner.unreachable',
+            payload: { runner_id: r.id, url: r.url, last_seen_at: iso(r.last_seen_at) },
+          },
+          nowIso,
+        );
+        for (const a of await liveAttemptsOfRunner(sql, r.id)) {
+          const t = await getTaskRow(sql, a.task_id);
+          if (!t || t.attempt !== a.attempt || t.runner_unreachable_since) continue;
+          await updateTask(sql, t.id, { runner_unreachable_since: nowIso }, nowIso);
+          await insertEvent(
+            sql,
+            {
+              event_type: 'task.runner_unreachable',
+              run_id: t.run_id,
+              task_id: t.id,
+              payload: { runner_id: r.id, attempt: a.attempt },
+            },
+            nowIso,
+          );
+        }
+        continue;
+      }
+      if (
+        r.liveness !== 'online' &&
+        r.unreachable_since !== null &&
+        now - r.unreachable_since > ctx.config.lostGraceMs
+      ) {
+        for (const a of await liveAttemptsOfRunner(sql, r.id)) {
+          const t = await getTaskRow(sql, a.task_id);
+          if (!t || t.attempt !== a.attempt) continue;
+          rep.lost++;
+          // If the runner comes back, it is told to kill the zombie attempt.
+          await addPendingCancel(sql, t.id, t.attempt, r.id, nowIso);
+          await applyTaskEvent(
+            ctx,
+            sql,
+            t,
+            { type: 'lost', retry: false },
+            {
+              eventType: 'task.runner_lost',
+              payload: { runner_id: r.id, unreachable_since: iso(r.unreachable_since) },
+              patch: { message: `runner ${r.name} unreachable since ${iso(r.unreachable_since)}` },
+              failure: { step: 'runner-lost', runnerUrl: r.url, unreachableSince: iso(r.unreachable_since) },
+              attemptStatus: 'lost',
+            },
+          );
+        }
+      }
+    }
+  });
+  await ctx.store.tx(async (sql) => {
+    const now = ctx.clock.now();
+    const nowIso = iso(now);
+    for (const t of await listActiveTaskRows(sql)) {
+      if (t.deadline_at !== null && now > t.deadline_at && t.status !== 'dispatched') {
+        rep.timedOut++;
+        if (t.runner_id !== null) await addPendingCancel(sql, t.id, t.attempt, t.runner_id, nowIso);
+        await applyTaskEvent(
+          ctx,
+          sql,
+          t,
+          { type: 'timeout', retry: false },
+          {
+            eventType: 'task.timed_out',
+            payload: { deadline_at: iso(t.deadline_at) },
+            patch: { message: `exceeded ${t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS}s` },
+            failure: {
+              step: 'timeout',
+              timeoutSeconds: t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS,
+              output: t.output_tail,
+            },
+            attemptStatus: 'timeout',
+          },
+        );
+        continue;
+      }
+      const stuckAfter = ctx.config.runnerCallTimeoutMs * 2 + 1_000;
+      if (
+        t.status === 'dispatched' &&
+        !inflight.has(t.id) &&
+        !t.resubmit_pending &&
+        t.dispatched_at !== null &&
+        now - t.dispatched_at > stuckAfter
+      ) {
+        rep.resubmits++;
+        await updateTask(sql, t.id, { resubmit_pending: 1 }, nowIso);
+      }
+    }
+    if (ctx.config.dispatchMode !== 'auto') return;
+    let runners: ReturnType<typeof describeRunner>[] | null = null;
+    for (const t of await listCreatedRunTasks(sql, 1000)) {
+      if (t.ready_since === null) continue;
+      const limitMs = (t.time_to_start_seconds ?? ctx.config.defaultTimeToStartS) * 1000;
+      if (now - t.ready_since <= limitMs) continue;
+      if (!(await taskReadiness(ctx, sql, t)).ready) {
+        await updateTask(sql, t.id, { ready_since: null }, nowIso);
+        continue;
+      }
+      runners ??= (await listRunners(sql)).map(describeRunner);
+      rep.startTimedOut++;
+      await applyTaskEvent(
+        ctx,
+        sql,
+        t,
+        { type: 'start-timeout' },
+        {
+          eventType: 'task.runner_submit_failed',
+          payload: { reason: 'time-to-start exceeded', waited_ms: now - t.ready_since },
+          patch: { message: `no runner could take the task within ${limitMs / 1000}s` },
+          failure: {
+            step: 'submit',
+            error: `no runner with free capacity for ${Math.round((now - t.ready_since) / 1000)}s (time-to-start limit ${limitMs / 1000}s)`,
+            runners,
+          },
+        },
+      );
+    }
+  });
+  return rep;
+}

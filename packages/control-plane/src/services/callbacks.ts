@@ -1,0 +1,243 @@
+/**
+ * Runner status reports (`POST /runner/tasks/{id}/status`). Fencing: a report applies only to the
+ * task's current, still-live attempt; anything else is refused with STALE_ATTEMPT and recorded.
+ * A repeat of the current status is a 200 no-op; a regression is ILLEGAL_TRANSITION. Refusals commit
+ * their audit event before the 409 leaves.
+ */
+import type { FailureStep, RunnerStatusReport } from '@multyagents/contracts';
+import { iso } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { faultPoint } from '../lib/faults.js';
+import { getAttempt } from '../store/ops/attempts.js';
+import { insertEvent } from '../store/ops/events.js';
+import { insertLogChunk } from '../store/ops/logs.js';
+import type { TaskPatch } from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+import { json } from '../store/sql.js';
+import type { ServiceContext } from './context.js';
+import { applyTaskEvent } from './lifecycle.js';
+import { requireTask, viewTask } from './tasks.js';
+
+const TAIL_BYTES = 16 * 1024;
+const LIVE_ATTEMPT = ['dispatched', 'queued', 'running'];
+const FENCED_ATTEMPT = ['lost', 'timeout', 'submit-failed', 'refused'];
+const FAILURE_STEPS: FailureStep[] = ['spawn', 'run', 'report', 'timeout', 'runner-restarted'];
+
+function tail(text: string | null | undefined): string | null {
+  if (!text) return null;
+  return text.length > TAIL_BYTES ? text.slice(-TAIL_BYTES) : text;
+}
+
+export async function applyRunnerReport(ctx: ServiceContext, taskId: number, report: RunnerStatusReport) {
+  await faultPoint('before-report-commit');
+  const outcome = await ctx.store.tx(async (sql) => {
+    const t = await requireTask(sql, taskId);
+    const nowIso = iso(ctx.clock.now());
+    const attemptNo = report.attempt ?? t.attempt;
+    const refuse = async (code: 'STALE_ATTEMPT' | 'ILLEGAL_TRANSITION', reason: string) => {
+      await insertEvent(
+        sql,
+        {
+          event_type: 'task.report_refused',
+          run_id: t.run_id,
+          task_id: t.id,
+          producer_role: 'runner',
+          payload: {
+            code,
+            reason,
+            reported_status: report.status,
+            reported_attempt: attemptNo,
+            current_attempt: t.attempt,
+            current_status: t.status,
+          },
+        },
+        nowIso,
+      );
+      return { error: new AppError(code, reason, { current_attempt: t.attempt, current_status: t.status }) };
+    };
+    const attempt = attemptNo > 0 ? await getAttempt(sql, t.id, attemptNo) : undefined;
+    if (!attempt)
+      return refuse(
+        attemptNo === 0 ? 'ILLEGAL_TRANSITION' : 'STALE_ATTEMPT',
+        `task ${t.id} has no attempt ${attemptNo}`,
+      );
+    // The attempt was fenced (lost, timed out, superseded): nothing it says may change the task.
+    const fenced =
+      attemptNo !== t.attempt ||
+      FENCED_ATTEMPT.includes(attempt.status) ||
+      (t.status === 'created' && !LIVE_ATTEMPT.includes(attempt.status));
+    if (fenced) {
+      return refuse(
+        'STALE_ATTEMPT',
+        `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
+      );
+    }
+    const patch = reportPatch(ctx, report);
+    const failure =
+      report.status === 'failed'
+        ? {
+            step: (FAILURE_STEPS.includes(report.failure_step as FailureStep)
+              ? report.failure_step
+              : 'run') as FailureStep,
+            exitCode: report.exit_code ?? null,
+            output: `${report.stdout ?? ''}\n${report.stderr ?? ''}`,
+            message: report.message ?? null,
+            runnerUrl: attempt.runner_url,
+          }
+        : report.status === 'canceled'
+          ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
+          : undefined;
+    const applied = await applyTaskEvent(
+      ctx,
+      sql,
+      t,
+      { type: 'report', status: report.status },
+      {
+        eventType: 'task.runner_status_updated',
+        producer: 'runner',
+        payload: {
+          status: report.status,
+          exit_code: report.exit_code ?? null,
+          runner_id: report.runner_id ?? attempt.runner_id,
+        },
+        patch,
+        failure,
+        attemptStatus: report.status === 'running' ? 'running' : undefined,
+      },
+    );
+    if (!applied.result.ok)
+      return refuse('ILLEGAL_TRANSITION', `cannot go from ${t.status} to ${report.status}`);
+    if (applied.result.noop) {
+      await insertEvent(
+        sql,
+        {
+          event_type: 'task.report_duplicate',
+          run_id: t.run_id,
+          task_id: t.id,
+          producer_role: 'runner',
+          payload: { status: report.status, attempt: attemptNo },
+        },
+        nowIso,
+      );
+      return { task: await viewTask(sql, t) };
+    }
+    if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+    return { task: await viewTask(sql, applied.task) };
+  });
+  if ('error' in outcome) throw outcome.error;
+  return outcome.task;
+}
+
+function reportPatch(ctx: ServiceContext, r: RunnerStatusReport): TaskPatch {
+  const patch: TaskPatch = {};
+  if (r.status === 'running') {
+    patch.started_at = r.started_at ?? iso(ctx.clock.now());
+    patch.runner_unreachable_since = null;
+    return patch;
+  }
+  if (r.started_at) patch.started_at = r.started_at;
+  patch.finished_at = r.finished_at ?? iso(ctx.clock.now());
+  patch.exit_code = r.exit_code ?? null;
+  patch.message = r.message ? ctx.redact(r.message) : null;
+  const out = [r.stdout, r.stderr].filter(Boolean).join('\n');
+  patch.output_tail = out ? ctx.redact(tail(out)!) : null;
+  if (r.container_id) patch.container_id = r.container_id;
+  if (r.worktree_cleanup_attempted != null) {
+    patch.worktree_cleanup = json({
+      attempted: r.worktree_cleanup_attempted,
+      succeeded: r.worktree_cleanup_succeeded ?? null,
+      message: r.worktree_cleanup_message ?? null,
+    });
+  }
+  return patch;
+}
+
+/** Handoff and artifacts that come with a terminal report, in the same transaction. */
+async function storeOutputs(
+  ctx: ServiceContext,
+  sql: Sql,
+  taskId: number,
+  runId: number | null,
+  attempt: number,
+  r: RunnerStatusReport,
+  nowIso: string,
+) {
+  const artifactIds: number[] = [];
+  for (const a of r.artifacts ?? []) {
+    const res = await sql.run(
+      'INSERT INTO artifacts (artifact_type, location, summary, producer_task_id, run_id, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [
+        a.artifact_type,
+        a.location,
+        ctx.redact(a.summary),
+        taskId,
+        runId,
+        json({ ...a.metadata, attempt }),
+        nowIso,
+      ],
+    );
+    artifactIds.push(res.lastId);
+    await insertEvent(
+      sql,
+      {
+        event_type: 'artifact.created',
+        run_id: runId,
+        task_id: taskId,
+        producer_role: 'runner',
+        payload: { artifact_id: res.lastId, artifact_type: a.artifact_type },
+      },
+      nowIso,
+    );
+  }
+  if (r.handoff) {
+    const h = r.handoff;
+    const refs = [
+      ...h.artifacts,
+      ...artifactIds
+        .filter((id) => !h.artifacts.some((x) => x.artifact_id === id))
+        .map((id) => ({ artifact_id: id, is_required: false })),
+    ];
+    const res = await sql.run(
+      `INSERT INTO handoffs (task_id, run_id, attempt, summary, details, next_actions, open_questions, artifacts, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        taskId,
+        runId,
+        attempt,
+        ctx.redact(h.summary),
+        h.details ? ctx.redact(h.details) : null,
+        json(h.next_actions),
+        json(h.open_questions),
+        json(refs),
+        nowIso,
+      ],
+    );
+    await insertEvent(
+      sql,
+      {
+        event_type: 'handoff.created',
+        run_id: runId,
+        task_id: taskId,
+        producer_role: 'runner',
+        payload: { handoff_id: res.lastId },
+      },
+      nowIso,
+    );
+  }
+}
+
+export async function appendLogChunk(
+  ctx: ServiceContext,
+  taskId: number,
+  c: { attempt: number; seq: number; stream: string; data: string },
+) {
+  return ctx.store.tx(async (sql) => {
+    await requireTask(sql, taskId);
+    const stored = await insertLogChunk(
+      sql,
+      { task_id: taskId, attempt: c.attempt, seq: c.seq, stream: c.stream, data: ctx.redact(c.data) },
+      iso(ctx.clock.now()),
+    );
+    return { task_id: taskId, attempt: c.attempt, seq: c.seq, stored };
+  });
+}

@@ -1,0 +1,312 @@
+/**
+ * Dispatch: readiness, claiming an attempt, building the runner payload and submitting it.
+ *
+ * Claim and submit are separate on purpose: the claim (attempt number = fencing token, runner, event)
+ * commits first, then the HTTP submit runs outside any transaction, then its outcome commits. A crash
+ * in between leaves a `dispatched` attempt that the reconciler or the stuck-dispatch sweep re-submits;
+ * the runner treats (task, attempt) idempotently, so a re-submit never runs the step twice.
+ */
+import type { RunnerSubmit } from '@multyagents/contracts';
+import { iso } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { faultPoint } from '../lib/faults.js';
+import { readiness, type Readiness } from '../domain/dag.js';
+import { insertAttempt } from '../store/ops/attempts.js';
+import { getApprovalByTask } from '../store/ops/approvals.js';
+import {
+  artifactsOfTasks,
+  projectRoot,
+  roleForDispatch,
+  skillsOf,
+  upstreamHandoffs,
+} from '../store/ops/dispatchContext.js';
+import { insertEvent } from '../store/ops/events.js';
+import { getRunRow } from '../store/ops/runs.js';
+import { getRunner, setRunnerLiveness, type RunnerRow } from '../store/ops/runners.js';
+import { activeLockPaths, getTaskRow, statusesOf, updateTask, type TaskRow } from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+import { parseJson } from '../store/sql.js';
+import type { ServiceContext } from './context.js';
+import { applyTaskEvent } from './lifecycle.js';
+import { assemblePrompt, resolveContext7 } from './prompt.js';
+import { isInside } from './paths.js';
+import { pickRunner, runnerSlots } from './placement.js';
+
+export type TaskReadiness = Readiness | { ready: false; reason: 'lock conflict' | 'run not active' };
+
+export async function taskReadiness(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<TaskReadiness> {
+  if (t.run_id !== null) {
+    const run = await getRunRow(sql, t.run_id);
+    if (!run || !(run.status === 'created' || run.status === 'running'))
+      return { ready: false, reason: 'run not active' };
+  }
+  const deps = parseJson<number[]>(t.depends_on, []);
+  const statuses = (await statusesOf(sql, deps)).map((d) => d.status);
+  const approval = await getApprovalByTask(sql, t.id);
+  const r = readiness({
+    status: t.status,
+    dependencyStatuses: statuses,
+    missingArtifacts: await missingArtifacts(sql, t, deps),
+    approval: approval ? approval.status : 'none',
+    nextAttemptAt: t.next_attempt_at,
+    now: ctx.clock.now(),
+  });
+  if (!r.ready) return r;
+  const mine = parseJson<string[]>(t.lock_paths, []);
+  if (mine.length && t.locks_released === 0) {
+    for (const other of await activeLockPaths(sql, t.id)) {
+      const theirs = parseJson<string[]>(other.lock_paths, []);
+      if (mine.some((a) => theirs.some((b) => isInside(a, b) || isInside(b, a))))
+        return { ready: false, reason: 'lock conflict' };
+    }
+  }
+  return r;
+}
+
+async function missingArtifacts(sql: Sql, t: TaskRow, deps: number[]): Promise<number> {
+  const required = parseJson<Array<{ from_step_id?: string; artifact_type?: string; label?: string }>>(
+    t.required_artifacts,
+    [],
+  );
+  if (required.length === 0) return 0;
+  const depSteps =
+    t.run_id === null
+      ? []
+      : await sql.all<{ id: number; step_id: string }>(
+          `SELECT id, step_id FROM tasks WHERE run_id = ? AND id IN (${deps.map(() => '?').join(',') || 'NULL'})`,
+          [t.run_id, ...deps],
+        );
+  const arts = await artifactsOfTasks(sql, deps);
+  let missing = 0;
+  for (const req of required) {
+    const producers = req.from_step_id
+      ? depSteps.filter((d) => d.step_id === req.from_step_id).map((d) => d.id)
+      : deps;
+    const found = arts.some(
+      (a) =>
+        producers.includes(a.producer_task_id) &&
+        (!req.artifact_type || a.artifact_type === req.artifact_type) &&
+        (!req.label ||
+          parseJson<Record<string, unknown>>(a.metadata, {}).label === req.label ||
+          a.summary === req.label),
+    );
+    if (!found) missing++;
+  }
+  return missing;
+}
+
+/** Create the next attempt on `runner` and move the task to dispatched (inside the caller's tx). */
+export async function claimAttempt(
+  ctx: ServiceContext,
+  sql: Sql,
+  t: TaskRow,
+  runner: RunnerRow,
+): Promise<TaskRow> {
+  const now = ctx.clock.now();
+  const nowIso = iso(now);
+  const attempt = t.attempt + 1;
+  const applied = await applyTaskEvent(
+    ctx,
+    sql,
+    t,
+    { type: 'dispatch' },
+    {
+      eventType: 'task.dispatched',
+      payload: { attempt, runner_id: runner.id, runner_url: runner.url },
+      patch: {
+        attempt,
+        runner_id: runner.id,
+        dispatched_at: now,
+        ready_since: null,
+        next_attempt_at: null,
+        runner_unreachable_since: null,
+        resubmit_pending: 0,
+        exit_code: null,
+        message: null,
+      },
+    },
+  );
+  if (!applied.result.ok) throw new AppError('TASK_NOT_DISPATCHABLE', `task ${t.id} is ${t.status}`);
+  await insertAttempt(sql, { task_id: t.id, attempt, runner_id: runner.id, runner_url: runner.url }, nowIso);
+  return applied.task;
+}
+
+export interface BuiltPayload {
+  payload: RunnerSubmit;
+  runnerUrl: string;
+  context7: boolean;
+}
+
+/** The runner payload for the task's current attempt (read-only). */
+export async function buildPayload(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<BuiltPayload> {
+  const role = await roleForDispatch(sql, t.role_id);
+  const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
+  const project = await projectRoot(sql, t.project_id);
+  const context7 = resolveContext7(t.context7_mode, role?.context7_enabled === 1);
+  const upstream = await upstreamHandoffs(sql, parseJson<number[]>(t.depends_on, []));
+  const prompt = assemblePrompt({
+    systemPrompt: role?.system_prompt ?? '',
+    roleName: role?.name ?? `role ${t.role_id}`,
+    skills: await skillsOf(sql, parseJson<number[]>(role?.skill_packs, [])),
+    allowedTools: parseJson<string[]>(role?.allowed_tools, []),
+    title: t.title,
+    description: t.description,
+    context7,
+    upstream,
+    workspace: project?.root_path ?? null,
+  });
+  const timeout = t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS;
+  return {
+    runnerUrl: runner?.url ?? '',
+    context7,
+    payload: {
+      task_id: t.id,
+      run_id: t.run_id,
+      attempt: t.attempt,
+      prompt,
+      title: t.title,
+      role: role ? { id: role.id, name: role.name } : null,
+      execution_mode: t.execution_mode as RunnerSubmit['execution_mode'],
+      timeout_seconds: timeout,
+      status_callback_url: `${ctx.config.publicUrl}/runner/tasks/${t.id}/status`,
+      log_callback_url: `${ctx.config.publicUrl}/runner/tasks/${t.id}/logs`,
+      status_callback_token: ctx.runnerToken,
+      workspace: { project_id: t.project_id, root_path: project?.root_path ?? null },
+      sandbox: parseJson(t.sandbox, null),
+      handoff_context: upstream.length ? { upstream } : undefined,
+      executor_params: parseJson<Record<string, unknown> | undefined>(t.executor_params, undefined),
+    },
+  };
+}
+
+export interface SubmissionResult {
+  submitted: boolean;
+  runner_url: string;
+  runner_task_status: string | null;
+  message: string;
+}
+
+/**
+ * Send the current attempt to its runner and commit the outcome. Fenced: if the task moved on while
+ * the call was in flight (canceled, lost, a newer attempt), the outcome is recorded and ignored.
+ */
+export async function submitAttempt(
+  ctx: ServiceContext,
+  taskId: number,
+  attempt: number,
+): Promise<SubmissionResult> {
+  const built = await ctx.store.read(async (sql) => {
+    const t = await getTaskRow(sql, taskId);
+    if (!t || t.attempt !== attempt || t.status !== 'dispatched') return null;
+    return buildPayload(ctx, sql, t);
+  });
+  if (!built)
+    return {
+      submitted: false,
+      runner_url: '',
+      runner_task_status: null,
+      message: 'attempt no longer current',
+    };
+  await faultPoint('after-claim-before-submit');
+  const outcome = await ctx.runnerClient.submit(built.runnerUrl, built.payload);
+  await faultPoint('after-submit-before-commit');
+  return ctx.store.tx(async (sql) => {
+    const t = await getTaskRow(sql, taskId);
+    if (!t || t.attempt !== attempt) {
+      return {
+        submitted: outcome.ok,
+        runner_url: built.runnerUrl,
+        runner_task_status: null,
+        message: 'attempt fenced while submitting',
+      };
+    }
+    const nowIso = iso(ctx.clock.now());
+    if (t.resubmit_pending) await updateTask(sql, t.id, { resubmit_pending: 0 }, nowIso);
+    if (outcome.ok) {
+      await sql.run('UPDATE attempts SET submitted_at = ? WHERE task_id = ? AND attempt = ?', [
+        nowIso,
+        taskId,
+        attempt,
+      ]);
+      if (t.status === 'dispatched') {
+        const deadline = ctx.clock.now() + built.payload.timeout_seconds * 1000;
+        await applyTaskEvent(
+          ctx,
+          sql,
+          t,
+          { type: 'submitted' },
+          {
+            eventType: 'task.runner_queued',
+            payload: { runner_url: built.runnerUrl, runner_status: outcome.runnerStatus },
+            patch: { deadline_at: deadline },
+            attemptStatus: 'queued',
+          },
+        );
+      }
+      return {
+        submitted: true,
+        runner_url: built.runnerUrl,
+        runner_task_status: outcome.runnerStatus,
+        message: outcome.message,
+      };
+    }
+    if (t.status !== 'dispatched') {
+      return {
+        submitted: false,
+        runner_url: built.runnerUrl,
+        runner_task_status: null,
+        message: outcome.message,
+      };
+    }
+    const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
+    if (outcome.kind === 'unreachable' && runner && runner.liveness === 'online') {
+      await setRunnerLiveness(sql, runner.id, 'unreachable', ctx.clock.now());
+      await insertEvent(
+        sql,
+        {
+          event_type: 'runner.unreachable',
+          payload: { runner_id: runner.id, url: runner.url, error: outcome.message },
+        },
+        nowIso,
+      );
+    }
+    await applyTaskEvent(
+      ctx,
+      sql,
+      t,
+      { type: 'submit-failed', retry: false },
+      {
+        eventType: 'task.runner_submit_failed',
+        payload: { runner_url: built.runnerUrl, error: outcome.message, kind: outcome.kind },
+        patch: { message: `submit to ${built.runnerUrl} failed: ${outcome.message}` },
+        requeue: outcome.kind === 'capacity',
+        failure: {
+          step: 'submit',
+          runnerUrl: built.runnerUrl,
+          error: outcome.message,
+          runners: runner ? [describeRunner(runner)] : [],
+        },
+        attemptStatus: outcome.kind === 'capacity' ? 'refused' : 'submit-failed',
+      },
+    );
+    return {
+      submitted: false,
+      runner_url: built.runnerUrl,
+      runner_task_status: null,
+      message: outcome.message,
+    };
+  });
+}
+
+export function describeRunner(r: RunnerRow) {
+  return { name: r.name, url: r.url, liveness: r.liveness, lastSeen: iso(r.last_seen_at) };
+}
+
+/** Pick a runner and claim, or explain why not (for manual dispatch). */
+export async function claimForManualDispatch(ctx: ServiceContext, sql: Sql, t: TaskRow) {
+  const slots = await runnerSlots(sql);
+  const runner = pickRunner(slots);
+  return runner
+    ? { task: await claimAttempt(ctx, sql, t, runner), runner }
+    : { task: t, runner: null, slots };
+}

@@ -1,0 +1,194 @@
+/**
+ * Runner registry: registration (a restarted runner tells us what it still holds), heartbeats
+ * (liveness, and the answer carries cancels owed to the runner), and the listing.
+ */
+import type { RunnerAttemptState, RunnerHeartbeat, RunnerRegister } from '@multyagents/contracts';
+import { iso } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { liveAttemptsOfRunner, liveAttemptCounts } from '../store/ops/attempts.js';
+import { pendingCancelsFor, removePendingCancel } from '../store/ops/cancels.js';
+import { insertEvent } from '../store/ops/events.js';
+import { getRunner, listRunners, touchRunner, upsertRunner, type RunnerRow } from '../store/ops/runners.js';
+import { getTaskRow, updateTask } from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+import { json, parseJson } from '../store/sql.js';
+import type { ServiceContext } from './context.js';
+import { applyTaskEvent } from './lifecycle.js';
+
+export function runnerView(r: RunnerRow, active = 0) {
+  return {
+    id: r.id,
+    name: r.name,
+    url: r.url,
+    capacity: r.capacity,
+    labels: parseJson<string[]>(r.labels, []),
+    executor: r.executor,
+    version: r.version,
+    liveness: r.liveness,
+    last_seen_at: iso(r.last_seen_at),
+    unreachable_since: r.unreachable_since === null ? null : iso(r.unreachable_since),
+    registered_at: r.registered_at,
+    boot_count: r.boot_count,
+    active_attempts: active,
+  };
+}
+
+export async function registerRunner(ctx: ServiceContext, body: RunnerRegister) {
+  const out = await ctx.store.tx(async (sql) => {
+    const now = ctx.clock.now();
+    const nowIso = iso(now);
+    const { id, isNew } = await upsertRunner(
+      sql,
+      {
+        name: body.name,
+        url: body.url,
+        capacity: body.capacity,
+        labels: json(body.labels),
+        executor: body.executor,
+        version: body.version ?? null,
+      },
+      now,
+      nowIso,
+    );
+    await insertEvent(
+      sql,
+      {
+        event_type: 'runner.registered',
+        producer_role: 'runner',
+        payload: { runner_id: id, name: body.name, url: body.url, new: isNew },
+      },
+      nowIso,
+    );
+    await adoptRunnerView(ctx, sql, id, body.attempts, 'register');
+    const runner = (await getRunner(sql, id))!;
+    return {
+      ...runnerView(runner),
+      heartbeat_interval_ms: Math.max(100, Math.floor(ctx.config.heartbeatTimeoutMs / 5)),
+      heartbeat_timeout_ms: ctx.config.heartbeatTimeoutMs,
+    };
+  });
+  ctx.kick();
+  return out;
+}
+
+/**
+ * Compare what a runner says it holds with the attempts we think it runs. Used at registration
+ * (a runner that restarted lost its processes) and by the reconciler at API start.
+ */
+export async function adoptRunnerView(
+  ctx: ServiceContext,
+  sql: Sql,
+  runnerId: number,
+  held: RunnerAttemptState[],
+  source: 'register' | 'reconcile',
+) {
+  const byTask = new Map(held.map((a) => [`${a.task_id}:${a.attempt}`, a]));
+  const nowIso = iso(ctx.clock.now());
+  for (const live of await liveAttemptsOfRunner(sql, runnerId)) {
+    const t = await getTaskRow(sql, live.task_id);
+    if (!t || t.attempt !== live.attempt) continue;
+    const known = byTask.get(`${live.task_id}:${live.attempt}`);
+    if (!known) {
+      if (t.status === 'dispatched') {
+        // The submit may never have arrived: send the same attempt again (idempotent on the runner).
+        await updateTask(sql, t.id, { resubmit_pending: 1 }, nowIso);
+        continue;
+      }
+      await applyTaskEvent(
+        ctx,
+        sql,
+        t,
+        { type: 'lost', retry: false },
+        {
+          eventType: 'task.runner_lost',
+          payload: { source, reason: 'the runner no longer knows this attempt' },
+          patch: { message: 'the runner restarted and no longer runs this attempt' },
+          failure: { step: 'runner-restarted', runnerUrl: live.runner_url, message: `detected at ${source}` },
+          attemptStatus: 'lost',
+        },
+      );
+      continue;
+    }
+    if (t.status === 'dispatched' && (known.status === 'queued' || known.status === 'running')) {
+      await applyTaskEvent(
+        ctx,
+        sql,
+        t,
+        { type: 'submitted' },
+        {
+          eventType: 'task.reconciled',
+          payload: { source, runner_status: known.status },
+          patch: {
+            deadline_at: ctx.clock.now() + (t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS) * 1000,
+          },
+          attemptStatus: 'queued',
+        },
+      );
+    }
+    // Terminal outcomes the runner holds arrive through its outbox with the full report.
+  }
+}
+
+export async function heartbeat(ctx: ServiceContext, runnerId: number, body: RunnerHeartbeat) {
+  return ctx.store.tx(async (sql) => {
+    const runner = await getRunner(sql, runnerId);
+    if (!runner) throw new AppError('RUNNER_NOT_FOUND', `runner ${runnerId} is not registered`);
+    const now = ctx.clock.now();
+    const nowIso = iso(now);
+    await touchRunner(sql, runnerId, now);
+    if (runner.liveness !== 'online') {
+      await insertEvent(
+        sql,
+        {
+          event_type: 'runner.reachable',
+          producer_role: 'runner',
+          payload: { runner_id: runnerId, was: runner.liveness },
+        },
+        nowIso,
+      );
+      for (const live of await liveAttemptsOfRunner(sql, runnerId)) {
+        const t = await getTaskRow(sql, live.task_id);
+        if (t && t.runner_unreachable_since) {
+          await updateTask(sql, t.id, { runner_unreachable_since: null }, nowIso);
+          await insertEvent(
+            sql,
+            {
+              event_type: 'task.runner_reachable',
+              run_id: t.run_id,
+              task_id: t.id,
+              payload: { runner_id: runnerId },
+            },
+            nowIso,
+          );
+        }
+      }
+      ctx.kick();
+    }
+    const held = new Map(body.attempts.map((a) => [`${a.task_id}:${a.attempt}`, a]));
+    const cancel: { task_id: number; attempt: number }[] = [];
+    for (const c of await pendingCancelsFor(sql, runnerId)) {
+      const h = held.get(`${c.task_id}:${c.attempt}`);
+      // Done once the runner reports the attempt finished; kept while it is live or unknown to it
+      // (a submit may still be in flight) — the sweeper expires old unknown ones.
+      if (h && h.status !== 'queued' && h.status !== 'running')
+        await removePendingCancel(sql, c.task_id, c.attempt);
+      else cancel.push(c);
+    }
+    return { ok: true, runner_id: runnerId, cancel };
+  });
+}
+
+export async function listRunnerViews(ctx: ServiceContext) {
+  return ctx.store.read(async (sql) => {
+    const counts = new Map((await liveAttemptCounts(sql)).map((c) => [c.runner_id, c.n]));
+    return (await listRunners(sql)).map((r) => runnerView(r, counts.get(r.id) ?? 0));
+  });
+}
+
+export async function getRunnerView(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => {
+    const r = await getRunner(sql, id);
+    if (!r) throw new AppError('RUNNER_NOT_FOUND', `runner ${id} is not registered`);
+    return runnerView(r, (await liveAttemptsOfRunner(sql, id)).length);
+  });
+}

@@ -1,0 +1,365 @@
+import { WorkflowStep, type WorkflowRunCreate } from '@multyagents/contracts';
+import { iso } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { topoOrder } from '../domain/dag.js';
+import { transitionRun } from '../domain/runMachine.js';
+import { roleForDispatch } from '../store/ops/dispatchContext.js';
+import { insertEvent, listEvents } from '../store/ops/events.js';
+import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
+import { getTaskRow, listTaskRowsByRun, updateTask, type TaskRow } from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+import { json, parseJson } from '../store/sql.js';
+import type { ServiceContext } from './context.js';
+import { cancelTaskInTx, recomputeRun } from './lifecycle.js';
+import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
+import { dispatchTask } from './tasks.js';
+import { taskReadiness } from './dispatch.js';
+import { durationMs, runBaseView, taskView } from './views.js';
+
+export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
+  const r = await getRunRow(sql, id);
+  if (!r) throw new AppError('WORKFLOW_RUN_NOT_FOUND', `workflow run ${id} not found`);
+  return r;
+}
+
+/** Run view with every computed field clients of the first version read. */
+export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow) {
+  const tasks = await listTaskRowsByRun(sql, r.id);
+  const failed = tasks.filter((t) => t.failure_category && t.status !== 'success');
+  const uniq = <T>(xs: T[]) => [...new Set(xs)];
+  const perRole = new Map<
+    number,
+    { role_id: number; total: number; success: number; failed: number; active: number }
+  >();
+  for (const t of tasks) {
+    const p = perRole.get(t.role_id) ?? { role_id: t.role_id, total: 0, success: 0, failed: 0, active: 0 };
+    p.total++;
+    if (t.status === 'success') p.success++;
+    else if (t.status === 'failed' || t.status === 'submit-failed' || t.status === 'canceled') p.failed++;
+    else if (t.status !== 'created') p.active++;
+    perRole.set(t.role_id, p);
+  }
+  const done = tasks.filter((t) => t.status === 'success').length;
+  const gated = tasks.filter((t) => t.quality_gate_policy);
+  const gateViews = gated.map((t) => taskView(t).quality_gate_summary);
+  return {
+    ...runBaseView(r),
+    task_ids: tasks.map((t) => t.id),
+    failure_categories: uniq(failed.map((t) => t.failure_category!)),
+    failure_triage_hints: uniq(failed.flatMap((t) => parseJson<string[]>(t.failure_hints, []))),
+    suggested_next_actions: uniq(failed.flatMap((t) => parseJson<string[]>(t.suggested_actions, []))),
+    retry_summary: {
+      total_retries: tasks.reduce((n, t) => n + t.retries_used, 0),
+      tasks_retried: tasks.filter((t) => t.retries_used > 0).length,
+      total_attempts: tasks.reduce((n, t) => n + t.attempt, 0),
+    },
+    duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
+    success_rate: tasks.length ? done / tasks.length : 0,
+    per_role: [...perRole.values()],
+    quality_gate_summary: {
+      configured: gated.length,
+      passed: gateViews.filter((g) => g.status === 'passed').length,
+      failed: gateViews.filter((g) => g.status === 'failed').length,
+      pending: gateViews.filter((g) => g.status === 'pending').length,
+    },
+  };
+}
+
+type Override = WorkflowRunCreate['step_task_overrides'][string];
+
+export async function createRun(ctx: ServiceContext, body: WorkflowRunCreate) {
+  const out = await ctx.store.tx(async (sql) => {
+    const nowIso = iso(ctx.clock.now());
+    if (body.workflow_template_id != null) return createFromTemplate(ctx, sql, body, nowIso);
+    return createFromTasks(ctx, sql, body, nowIso);
+  });
+  ctx.kick();
+  return out;
+}
+
+async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowRunCreate, nowIso: string) {
+  const tpl = await sql.get<{ id: number; project_id: number | null; steps: string }>(
+    'SELECT id, project_id, steps FROM workflow_templates WHERE id = ?',
+    [body.workflow_template_id!],
+  );
+  if (!tpl)
+    throw new AppError(
+      'WORKFLOW_TEMPLATE_NOT_FOUND',
+      `workflow template ${body.workflow_template_id} not found`,
+      { field: 'workflow_template_id' },
+    );
+  const steps = parseJson<unknown[]>(tpl.steps, []).map((s) => WorkflowStep.parse(s));
+  for (const key of Object.keys(body.step_task_overrides)) {
+    if (!steps.some((s) => s.step_id === key)) {
+      throw new AppError('VALIDATION_FAILED', `step_task_overrides: unknown step '${key}'`, {
+        field: `step_task_overrides.${key}`,
+      });
+    }
+  }
+  const runId = await insertRun(
+    sql,
+    { workflow_template_id: tpl.id, project_id: tpl.project_id, initiated_by: body.initiated_by ?? null },
+    nowIso,
+  );
+  await insertEvent(
+    sql,
+    {
+      event_type: 'workflow_run.created',
+      run_id: runId,
+      payload: { workflow_template_id: tpl.id, initiated_by: body.initiated_by ?? null },
+    },
+    nowIso,
+  );
+  const idByStep = new Map<string, number>();
+  // Tasks are inserted in step order (task_ids follow it); dependencies are wired once all exist.
+  for (const s of steps) {
+    const role = await roleForDispatch(sql, s.role_id);
+    if (!role)
+      throw new AppError('UNKNOWN_REFERENCE', `role ${s.role_id} of step '${s.step_id}' no longer exists`, {
+        field: 'workflow_template_id',
+      });
+    const constraints = parseJson<Record<string, unknown>>(role.execution_constraints, {});
+    const o: Override = body.step_task_overrides[s.step_id] ?? {};
+    const locks = await checkLockPaths(
+      sql,
+      tpl.project_id,
+      o.lock_paths ?? [],
+      `step_task_overrides.${s.step_id}.lock_paths`,
+    );
+    const policy = s.retry_policy ?? constraints.retry_policy ?? null;
+    const id = await insertTaskWithEvents(ctx, sql, {
+      run_id: runId,
+      step_id: s.step_id,
+      role_id: s.role_id,
+      project_id: tpl.project_id,
+      title: o.title ?? s.title,
+      description: o.description ?? s.description ?? null,
+      context7_mode: o.context7_mode ?? 'inherit',
+      execution_mode: o.execution_mode ?? (tpl.project_id ? 'shared-workspace' : 'no-workspace'),
+      requires_approval: (o.requires_approval ?? s.requires_approval ?? false) ? 1 : 0,
+      lock_paths: json(locks),
+      sandbox: null,
+      quality_gate_policy: s.quality_gate_policy ? json(s.quality_gate_policy) : null,
+      executor_params:
+        o.executor_params || s.executor_params ? json({ ...s.executor_params, ...o.executor_params }) : null,
+      depends_on: '[]',
+      required_artifacts: json(s.required_artifacts),
+      retry_policy: policy ? json(policy) : null,
+      timeout_seconds:
+        o.timeout_seconds ?? s.timeout_seconds ?? (constraints.timeout_seconds as number | undefined) ?? null,
+      time_to_start_seconds:
+        o.time_to_start_seconds ??
+        s.time_to_start_seconds ??
+        (constraints.time_to_start_seconds as number | undefined) ??
+        null,
+    });
+    idByStep.set(s.step_id, id);
+  }
+  for (const s of topoOrder(steps)) {
+    if (s.depends_on.length)
+      await updateTask(
+        sql,
+        idByStep.get(s.step_id)!,
+        { depends_on: json(s.depends_on.map((d) => idByStep.get(d)!)) },
+        nowIso,
+      );
+  }
+  return runView(ctx, sql, (await getRunRow(sql, runId))!);
+}
+
+async function createFromTasks(ctx: ServiceContext, sql: Sql, body: WorkflowRunCreate, nowIso: string) {
+  const rows: TaskRow[] = [];
+  for (const [i, id] of body.task_ids.entries()) {
+    const t = await getTaskRow(sql, id);
+    if (!t) throw new AppError('TASK_NOT_FOUND', `task ${id} not found`, { field: `task_ids[${i}]` });
+    if (t.run_id !== null)
+      throw new AppError('RUN_STATE_CONFLICT', `task ${id} already belongs to run ${t.run_id}`, {
+        field: `task_ids[${i}]`,
+      });
+    if (t.status !== 'created' || t.attempt > 0)
+      throw new AppError('TASK_NOT_DISPATCHABLE', `task ${id} is ${t.status}`, { field: `task_ids[${i}]` });
+    rows.push(t);
+  }
+  if (new Set(body.task_ids).size !== body.task_ids.length)
+    throw new AppError('VALIDATION_FAILED', 'task_ids has duplicates', { field: 'task_ids' });
+  const runId = await insertRun(
+    sql,
+    {
+      workflow_template_id: null,
+      project_id: rows[0]?.project_id ?? null,
+      initiated_by: body.initiated_by ?? null,
+    },
+    nowIso,
+  );
+  await insertEvent(
+    sql,
+    {
+      event_type: 'workflow_run.created',
+      run_id: runId,
+      payload: { task_ids: body.task_ids, initiated_by: body.initiated_by ?? null },
+    },
+    nowIso,
+  );
+  for (const t of rows) await updateTask(sql, t.id, { run_id: runId }, nowIso);
+  return runView(ctx, sql, (await getRunRow(sql, runId))!);
+}
+
+export async function getRun(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => runView(ctx, sql, await requireRun(sql, id)));
+}
+
+export async function listRuns(ctx: ServiceContext, q: { status?: string; limit?: number }) {
+  return ctx.store.read(async (sql) =>
+    Promise.all((await listRunRows(sql, q)).map((r) => runView(ctx, sql, r))),
+  );
+}
+
+export async function operate(
+  ctx: ServiceContext,
+  id: number,
+  event: 'pause' | 'resume' | 'abort',
+  actor?: string,
+  reason?: string,
+) {
+  const out = await ctx.store.tx(async (sql) => {
+    const r = await requireRun(sql, id);
+    const tr = transitionRun(r.status, event, await runStarted(sql, id));
+    if (!tr.ok)
+      throw new AppError('RUN_STATE_CONFLICT', `cannot ${event} run ${id}: it is ${r.status}`, {
+        current_status: r.status,
+      });
+    if (!tr.noop) {
+      const nowIso = iso(ctx.clock.now());
+      await updateRun(
+        sql,
+        id,
+        { status: tr.next, ...(tr.next === 'aborted' ? { finished_at: nowIso } : {}) },
+        nowIso,
+      );
+      const type =
+        event === 'pause'
+          ? 'workflow_run.paused'
+          : event === 'resume'
+            ? 'workflow_run.resumed'
+            : 'workflow_run.aborted';
+      await insertEvent(
+        sql,
+        {
+          event_type: type,
+          run_id: id,
+          producer_role: actor ?? 'operator',
+          payload: { from: r.status, to: tr.next, reason: reason ?? null },
+        },
+        nowIso,
+      );
+      if (event === 'abort') {
+        for (const t of await listTaskRowsByRun(sql, id)) {
+          if (
+            t.status === 'success' ||
+            t.status === 'failed' ||
+            t.status === 'canceled' ||
+            t.status === 'submit-failed'
+          )
+            continue;
+          await cancelTaskInTx(ctx, sql, t, `run ${id} aborted${reason ? `: ${reason}` : ''}`);
+        }
+      }
+      if (event === 'resume') await recomputeRun(ctx, sql, id);
+    }
+    return runView(ctx, sql, (await getRunRow(sql, id))!);
+  });
+  ctx.kick();
+  return out;
+}
+
+async function planRun(ctx: ServiceContext, sql: Sql, runId: number) {
+  const ready: number[] = [];
+  const blocked: { task_id: number; reason: string }[] = [];
+  for (const t of await listTaskRowsByRun(sql, runId)) {
+    if (t.status !== 'created') continue;
+    const r = await taskReadiness(ctx, sql, t);
+    if (r.ready) ready.push(t.id);
+    else blocked.push({ task_id: t.id, reason: r.reason });
+  }
+  return { ready, blocked };
+}
+
+export async function dispatchReady(ctx: ServiceContext, id: number) {
+  const plan = await ctx.store.read(async (sql) => {
+    const r = await requireRun(sql, id);
+    if (r.status !== 'created' && r.status !== 'running') {
+      throw new AppError('RUN_STATE_CONFLICT', `run ${id} is ${r.status}; nothing can be dispatched`, {
+        current_status: r.status,
+      });
+    }
+    return planRun(ctx, sql, id);
+  });
+  if (plan.ready.length === 0) {
+    const reasons = plan.blocked.map((b) => b.reason);
+    const reason = reasons.includes('required handoff artifacts missing')
+      ? 'required handoff artifacts missing'
+      : reasons.some((x) => x === 'dependencies not satisfied')
+        ? 'dependencies not satisfied'
+        : 'no ready tasks';
+    return { run_id: id, dispatched: false, task_id: null, reason, blocked: plan.blocked };
+  }
+  const taskId = plan.ready[0]!;
+  const dispatch = await dispatchTask(ctx, taskId);
+  return {
+    run_id: id,
+    dispatched: dispatch.runner_submission.submitted,
+    task_id: taskId,
+    reason: dispatch.runner_submission.submitted ? null : dispatch.runner_submission.message,
+    dispatch,
+  };
+}
+
+export async function controlLoop(ctx: ServiceContext, id: number, maxDispatch: number) {
+  const plan = await ctx.store.read(async (sql) => {
+    await requireRun(sql, id);
+    return planRun(ctx, sql, id);
+  });
+  const spawn = [];
+  for (const taskId of plan.ready.slice(0, maxDispatch)) spawn.push(await dispatchTask(ctx, taskId));
+  return { run_id: id, plan, spawn, aggregate: await getRun(ctx, id) };
+}
+
+export async function executionSummary(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => {
+    const r = await requireRun(sql, id);
+    const tasks = await listTaskRowsByRun(sql, id);
+    const counts: Record<string, number> = {};
+    for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
+    const terminal = tasks.filter((t) =>
+      ['success', 'failed', 'canceled', 'submit-failed'].includes(t.status),
+    ).length;
+    const events = await listEvents(sql, { run_id: id, limit: 10_000 });
+    return {
+      run_id: id,
+      status: r.status,
+      counts,
+      progress: {
+        total: tasks.length,
+        terminal,
+        succeeded: counts.success ?? 0,
+        percent: tasks.length ? Math.round((100 * terminal) / tasks.length) : 0,
+      },
+      active_task_ids: tasks
+        .filter((t) => ['dispatched', 'queued', 'running', 'cancel-requested'].includes(t.status))
+        .map((t) => t.id),
+      pending_task_ids: tasks.filter((t) => t.status === 'created').map((t) => t.id),
+      failed_task_ids: tasks
+        .filter((t) => ['failed', 'submit-failed', 'canceled'].includes(t.status))
+        .map((t) => t.id),
+      tasks: await Promise.all(tasks.map((t) => viewTask(sql, t))),
+      timeline: events.map((e) => ({
+        id: e.id,
+        event_type: e.event_type,
+        task_id: e.task_id,
+        created_at: e.created_at,
+        payload: e.payload,
+      })),
+      duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
+    };
+  });
+}

@@ -1,0 +1,268 @@
+import type { TaskCreate } from '@multyagents/contracts';
+import { iso } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { getApprovalByTask, insertApproval } from '../store/ops/approvals.js';
+import { listAttempts } from '../store/ops/attempts.js';
+import { roleForDispatch } from '../store/ops/dispatchContext.js';
+import { insertEvent, listEvents } from '../store/ops/events.js';
+import {
+  getTaskRow,
+  insertTask,
+  listTaskRows,
+  listTaskRowsByRun,
+  updateTask,
+  type NewTask,
+  type TaskRow,
+} from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+import { json, parseJson } from '../store/sql.js';
+import type { ServiceContext } from './context.js';
+import {
+  buildPayload,
+  claimForManualDispatch,
+  describeRunner,
+  submitAttempt,
+  taskReadiness,
+} from './dispatch.js';
+import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
+import { assertInsideRoot } from './paths.js';
+import { approvalView, taskView } from './views.js';
+
+export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
+  const t = await getTaskRow(sql, id);
+  if (!t) throw new AppError('TASK_NOT_FOUND', `task ${id} not found`);
+  return t;
+}
+
+export async function viewTask(sql: Sql, t: TaskRow) {
+  return taskView(t, t.requires_approval ? await getApprovalByTask(sql, t.id) : null);
+}
+
+/** Validate lock paths against the project root (or require absolute paths without a project). */
+export async function checkLockPaths(
+  sql: Sql,
+  projectId: number | null,
+  paths: string[],
+  field = 'lock_paths',
+): Promise<string[]> {
+  const project =
+    projectId === null
+      ? undefined
+      : await sql.get<{ root_path: string }>('SELECT root_path FROM projects WHERE id = ?', [projectId]);
+  if (projectId !== null && !project)
+    throw new AppError('UNKNOWN_REFERENCE', `project ${projectId} does not exist`, { field: 'project_id' });
+  return paths.map((p, i) =>
+    project
+      ? assertInsideRoot(p, project.root_path, `${field}[${i}]`)
+      : assertInsideRoot(p, '/', `${field}[${i}]`),
+  );
+}
+
+/** Insert a task with its created event and, when gated, its pending approval (caller's tx). */
+export async function insertTaskWithEvents(ctx: ServiceContext, sql: Sql, t: NewTask): Promise<number> {
+  const nowIso = iso(ctx.clock.now());
+  const id = await insertTask(sql, t, nowIso);
+  await insertEvent(
+    sql,
+    {
+      event_type: 'task.created',
+      run_id: t.run_id,
+      task_id: id,
+      payload: { step_id: t.step_id, title: t.title },
+    },
+    nowIso,
+  );
+  if (t.requires_approval) {
+    const approvalId = await insertApproval(sql, id, nowIso);
+    await insertEvent(
+      sql,
+      { event_type: 'approval.pending', run_id: t.run_id, task_id: id, payload: { approval_id: approvalId } },
+      nowIso,
+    );
+  }
+  return id;
+}
+
+export async function createTask(ctx: ServiceContext, body: TaskCreate) {
+  return ctx.store.tx(async (sql) => {
+    const role = await roleForDispatch(sql, body.role_id);
+    if (!role)
+      throw new AppError('UNKNOWN_REFERENCE', `role ${body.role_id} does not exist`, { field: 'role_id' });
+    const projectId = body.project_id ?? null;
+    const locks = await checkLockPaths(sql, projectId, body.lock_paths);
+    const constraints = parseJson<Record<string, unknown>>(role.execution_constraints, {});
+    const id = await insertTaskWithEvents(ctx, sql, {
+      run_id: null,
+      step_id: null,
+      role_id: body.role_id,
+      project_id: projectId,
+      title: body.title,
+      description: body.description ?? null,
+      context7_mode: body.context7_mode,
+      execution_mode: body.execution_mode,
+      requires_approval: body.requires_approval ? 1 : 0,
+      lock_paths: json(locks),
+      sandbox: body.sandbox ? json(body.sandbox) : null,
+      quality_gate_policy: body.quality_gate_policy ? json(body.quality_gate_policy) : null,
+      executor_params: body.executor_params ? json(body.executor_params) : null,
+      depends_on: '[]',
+      required_artifacts: '[]',
+      retry_policy: constraints.retry_policy ? json(constraints.retry_policy) : null,
+      timeout_seconds: body.timeout_seconds ?? (constraints.timeout_seconds as number | undefined) ?? null,
+      time_to_start_seconds:
+        body.time_to_start_seconds ?? (constraints.time_to_start_seconds as number | undefined) ?? null,
+    });
+    return viewTask(sql, (await getTaskRow(sql, id))!);
+  });
+}
+
+export async function getTask(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => viewTask(sql, await requireTask(sql, id)));
+}
+
+export async function listTasks(
+  ctx: ServiceContext,
+  q: { run_id?: number; status?: string; limit?: number },
+) {
+  return ctx.store.read(async (sql) => {
+    const rows = q.run_id !== undefined ? await listTaskRowsByRun(sql, q.run_id) : await listTaskRows(sql, q);
+    const filtered = q.run_id !== undefined && q.status ? rows.filter((r) => r.status === q.status) : rows;
+    return Promise.all(filtered.map((r) => viewTask(sql, r)));
+  });
+}
+
+export async function cancelTask(ctx: ServiceContext, id: number, reason = 'canceled by operator') {
+  const out = await ctx.store.tx(async (sql) => {
+    const t = await requireTask(sql, id);
+    const applied = await cancelTaskInTx(ctx, sql, t, reason);
+    if (!applied.result.ok) throw new AppError('TASK_NOT_CANCELABLE', `task ${id} is already ${t.status}`);
+    return viewTask(sql, applied.task);
+  });
+  ctx.kick();
+  return out;
+}
+
+/** Manual dispatch (`POST /tasks/{id}/dispatch`), the first version's step-through behaviour. */
+export async function dispatchTask(ctx: ServiceContext, id: number) {
+  const claimed = await ctx.store.tx(async (sql) => {
+    const t = await requireTask(sql, id);
+    const r = await taskReadiness(ctx, sql, t);
+    if (!r.ready)
+      throw new AppError('TASK_NOT_DISPATCHABLE', `task ${id} is not dispatchable: ${r.reason}`, {
+        reason: r.reason,
+      });
+    const c = await claimForManualDispatch(ctx, sql, t);
+    if (!c.runner) {
+      const runners = c.slots.map((s) => describeRunner(s.runner));
+      // No runner: the first version answered with a failed submission; we also record why.
+      const fake = { ...t, attempt: t.attempt };
+      await applyTaskEvent(
+        ctx,
+        sql,
+        fake,
+        { type: 'start-timeout' },
+        {
+          eventType: 'task.runner_submit_failed',
+          payload: { error: 'no runner with free capacity is online' },
+          patch: { message: 'no runner with free capacity is online' },
+          failure: { step: 'submit', error: 'no runner with free capacity is online', runners },
+        },
+      );
+      return { task: null, message: 'no runner with free capacity is online' };
+    }
+    const built = await buildPayload(ctx, sql, c.task);
+    await insertEvent(
+      sql,
+      {
+        event_type: 'task.prompt_assembled',
+        run_id: t.run_id,
+        task_id: t.id,
+        payload: { attempt: c.task.attempt, prompt: ctx.redact(built.payload.prompt) },
+      },
+      iso(ctx.clock.now()),
+    );
+    return { task: c.task, built, message: '' };
+  });
+  if (!claimed.task || !claimed.built) {
+    return {
+      task_id: id,
+      resolved_context7_enabled: null,
+      runner_payload: null,
+      runner_submission: {
+        submitted: false,
+        runner_url: null,
+        runner_task_status: null,
+        message: claimed.message,
+      },
+    };
+  }
+  const submission = await submitAttempt(ctx, id, claimed.task.attempt);
+  return {
+    task_id: id,
+    attempt: claimed.task.attempt,
+    resolved_context7_enabled: claimed.built.context7,
+    runner_payload: { ...claimed.built.payload, status_callback_token: '[REDACTED]' },
+    runner_submission: submission,
+  };
+}
+
+export async function taskAudit(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => {
+    const t = await requireTask(sql, id);
+    const events = await listEvents(sql, { task_id: id, limit: 10_000 });
+    const prompts = events.filter((e) => e.event_type === 'task.prompt_assembled');
+    return {
+      task_id: id,
+      task: await viewTask(sql, t),
+      attempts: await listAttempts(sql, id),
+      events,
+      prompt: prompts.length ? prompts[prompts.length - 1]!.payload.prompt : null,
+    };
+  });
+}
+
+export async function taskApproval(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => {
+    await requireTask(sql, id);
+    const a = await getApprovalByTask(sql, id);
+    if (!a) throw new AppError('APPROVAL_NOT_FOUND', `task ${id} has no approval gate`);
+    return approvalView(a);
+  });
+}
+
+export async function releaseLocks(ctx: ServiceContext, id: number) {
+  return ctx.store.tx(async (sql) => {
+    const t = await requireTask(sql, id);
+    const paths = t.locks_released ? [] : parseJson<string[]>(t.lock_paths, []);
+    if (paths.length) {
+      const nowIso = iso(ctx.clock.now());
+      await updateTask(sql, id, { locks_released: 1 }, nowIso);
+      await insertEvent(
+        sql,
+        { event_type: 'task.locks_released', run_id: t.run_id, task_id: id, payload: { paths } },
+        nowIso,
+      );
+      ctx.kick();
+    }
+    return { task_id: id, released_paths: paths };
+  });
+}
+
+export async function taskHandoff(ctx: ServiceContext, id: number) {
+  return ctx.store.read(async (sql) => {
+    await requireTask(sql, id);
+    const h = await sql.get<
+      Record<string, unknown> & { next_actions: string; open_questions: string; artifacts: string }
+    >('SELECT * FROM handoffs WHERE task_id = ? ORDER BY id DESC LIMIT 1', [id]);
+    if (!h) return { task_id: id, handoff: null };
+    return {
+      task_id: id,
+      handoff: {
+        ...h,
+        next_actions: parseJson(h.next_actions, []),
+        open_questions: parseJson(h.open_questions, []),
+        artifacts: parseJson(h.artifacts, []),
+      },
+    };
+  });
+}

@@ -1,0 +1,114 @@
+import { RetryPolicy, type FailureCategory, type TaskStatus } from '@multyagents/contracts';
+import { iso } from '../lib/clock.js';
+import { DEFAULT_RETRY_POLICY } from '../domain/retry.js';
+import type { ApprovalRow } from '../store/ops/approvals.js';
+import type { TaskRow } from '../store/ops/tasks.js';
+import type { RunRow } from '../store/ops/runs.js';
+import { parseJson } from '../store/sql.js';
+
+/** Row → wire object mappers. Computed fields are derived here, never stored twice. */
+export function taskView(t: TaskRow, approval?: ApprovalRow | null) {
+  const policy = parseJson<Record<string, unknown> | null>(t.quality_gate_policy, null);
+  return {
+    id: t.id,
+    run_id: t.run_id,
+    step_id: t.step_id,
+    role_id: t.role_id,
+    project_id: t.project_id,
+    title: t.title,
+    description: t.description,
+    context7_mode: t.context7_mode,
+    execution_mode: t.execution_mode,
+    requires_approval: t.requires_approval === 1,
+    lock_paths: parseJson<string[]>(t.lock_paths, []),
+    locks_released: t.locks_released === 1,
+    sandbox: parseJson(t.sandbox, null),
+    quality_gate_policy: policy,
+    depends_on: parseJson<number[]>(t.depends_on, []),
+    status: t.status,
+    attempt: t.attempt,
+    runner_id: t.runner_id,
+    retries_used: t.retries_used,
+    next_attempt_at: t.next_attempt_at === null ? null : iso(t.next_attempt_at),
+    runner_unreachable_since: t.runner_unreachable_since,
+    exit_code: t.exit_code,
+    message: t.message,
+    output_tail: t.output_tail,
+    container_id: t.container_id,
+    failure_category: (t.failure_category as FailureCategory | null) ?? null,
+    failure_step: t.failure_step,
+    failure_triage_hints: parseJson<string[]>(t.failure_hints, []),
+    suggested_next_actions: parseJson<string[]>(t.suggested_actions, []),
+    quality_gate_summary: qualityGateSummary(t.status, policy, t.exit_code),
+    approval_id: approval?.id ?? null,
+    approval_status: approval?.status ?? null,
+    timeout_seconds: t.timeout_seconds,
+    time_to_start_seconds: t.time_to_start_seconds,
+    started_at: t.started_at,
+    finished_at: t.finished_at,
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+  };
+}
+export type TaskView = ReturnType<typeof taskView>;
+
+/** Gates are judged from the outcome we hold: the agent's exit status and the task's terminal state. */
+export function qualityGateSummary(
+  status: TaskStatus,
+  policy: Record<string, unknown> | null,
+  exitCode: number | null,
+) {
+  if (!policy || Object.keys(policy).length === 0)
+    return { configured: false, status: 'not-configured', checks: [] };
+  const checks = [
+    {
+      name: 'exit_code_zero',
+      passed:
+        status === 'success' ? exitCode === null || exitCode === 0 : status === 'created' ? null : false,
+    },
+  ];
+  const done =
+    status === 'success' || status === 'failed' || status === 'submit-failed' || status === 'canceled';
+  const st = !done ? 'pending' : checks.every((c) => c.passed) ? 'passed' : 'failed';
+  return { configured: true, status: st, checks, policy };
+}
+
+export function effectivePolicy(t: Pick<TaskRow, 'retry_policy'>): RetryPolicy {
+  const raw = parseJson<unknown>(t.retry_policy, null);
+  if (!raw) return DEFAULT_RETRY_POLICY;
+  const parsed = RetryPolicy.safeParse(raw);
+  return parsed.success ? parsed.data : DEFAULT_RETRY_POLICY;
+}
+
+export function approvalView(a: ApprovalRow) {
+  return {
+    id: a.id,
+    task_id: a.task_id,
+    status: a.status,
+    actor: a.actor,
+    comment: a.comment,
+    decided_at: a.decided_at,
+    created_at: a.created_at,
+    updated_at: a.updated_at,
+  };
+}
+
+export function durationMs(startIso: string | null, endIso: string | null, nowMs: number): number | null {
+  if (!startIso) return null;
+  const end = endIso ? Date.parse(endIso) : nowMs;
+  return Math.max(0, end - Date.parse(startIso));
+}
+
+export function runBaseView(r: RunRow) {
+  return {
+    id: r.id,
+    workflow_template_id: r.workflow_template_id,
+    project_id: r.project_id,
+    status: r.status,
+    initiated_by: r.initiated_by,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    started_at: r.started_at,
+    finished_at: r.finished_at,
+  };
+}

@@ -1,0 +1,63 @@
+import type { Sql } from '../sql.js';
+
+export interface AttemptRow {
+  task_id: number;
+  attempt: number;
+  runner_id: number | null;
+  runner_url: string | null;
+  status: string;
+  created_at: string;
+  submitted_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  failure_category: string | null;
+  message: string | null;
+}
+
+export async function insertAttempt(
+  sql: Sql,
+  a: { task_id: number; attempt: number; runner_id: number | null; runner_url: string | null },
+  nowIso: string,
+): Promise<void> {
+  await sql.run(
+    `INSERT INTO attempts (task_id, attempt, runner_id, runner_url, status, created_at) VALUES (?, ?, ?, ?, 'dispatched', ?)`,
+    [a.task_id, a.attempt, a.runner_id, a.runner_url, nowIso],
+  );
+}
+
+export function getAttempt(sql: Sql, taskId: number, attempt: number): Promise<AttemptRow | undefined> {
+  return sql.get<AttemptRow>('SELECT * FROM attempts WHERE task_id = ? AND attempt = ?', [taskId, attempt]);
+}
+
+export function listAttempts(sql: Sql, taskId: number): Promise<AttemptRow[]> {
+  return sql.all<AttemptRow>('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt', [taskId]);
+}
+
+export async function updateAttempt(
+  sql: Sql,
+  taskId: number,
+  attempt: number,
+  patch: Partial<Omit<AttemptRow, 'task_id' | 'attempt'>>,
+): Promise<void> {
+  const keys = Object.keys(patch) as (keyof typeof patch)[];
+  if (keys.length === 0) return;
+  await sql.run(
+    `UPDATE attempts SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE task_id = ? AND attempt = ?`,
+    [...keys.map((k) => patch[k] ?? null), taskId, attempt],
+  );
+}
+
+/** Live attempts per runner (for capacity). The partial index attempts_live serves this. */
+export function liveAttemptCounts(sql: Sql): Promise<{ runner_id: number; n: number }[]> {
+  return sql.all(
+    `SELECT runner_id, COUNT(*) AS n FROM attempts WHERE status IN ('dispatched','queued','running') AND runner_id IS NOT NULL GROUP BY runner_id`,
+  );
+}
+
+export function liveAttemptsOfRunner(sql: Sql, runnerId: number): Promise<AttemptRow[]> {
+  return sql.all<AttemptRow>(
+    `SELECT * FROM attempts WHERE runner_id = ? AND status IN ('dispatched','queued','running')`,
+    [runnerId],
+  );
+}

@@ -1,0 +1,74 @@
+import type { Sql } from '../sql.js';
+import { parseJson } from '../sql.js';
+
+/** What dispatch needs to know beyond the task row: role, skills, project, upstream handoffs. */
+export interface RoleForDispatch {
+  id: number;
+  name: string;
+  system_prompt: string;
+  context7_enabled: number;
+  allowed_tools: string;
+  skill_packs: string;
+  execution_constraints: string;
+}
+
+export function roleForDispatch(sql: Sql, roleId: number): Promise<RoleForDispatch | undefined> {
+  return sql.get<RoleForDispatch>(
+    'SELECT id, name, system_prompt, context7_enabled, allowed_tools, skill_packs, execution_constraints FROM roles WHERE id = ?',
+    [roleId],
+  );
+}
+
+export async function skillsOf(
+  sql: Sql,
+  packIds: number[],
+): Promise<Array<{ pack: string; skills: string[] }>> {
+  if (packIds.length === 0) return [];
+  const rows = await sql.all<{ id: number; name: string; skills: string }>(
+    `SELECT id, name, skills FROM skill_packs WHERE id IN (${packIds.map(() => '?').join(',')}) ORDER BY id`,
+    packIds,
+  );
+  return rows.map((r) => ({ pack: r.name, skills: parseJson<string[]>(r.skills, []) }));
+}
+
+export function projectRoot(sql: Sql, projectId: number | null): Promise<{ root_path: string } | undefined> {
+  if (projectId === null) return Promise.resolve(undefined);
+  return sql.get<{ root_path: string }>('SELECT root_path FROM projects WHERE id = ?', [projectId]);
+}
+
+/** The latest handoff of each upstream task. */
+export async function upstreamHandoffs(sql: Sql, taskIds: number[]) {
+  if (taskIds.length === 0) return [];
+  const rows = await sql.all<{
+    task_id: number;
+    step_id: string | null;
+    summary: string;
+    next_actions: string;
+    open_questions: string;
+    details: string | null;
+  }>(
+    `SELECT h.task_id, t.step_id, h.summary, h.next_actions, h.open_questions, h.details
+       FROM handoffs h JOIN tasks t ON t.id = h.task_id
+      WHERE h.task_id IN (${taskIds.map(() => '?').join(',')})
+        AND h.id = (SELECT MAX(id) FROM handoffs h2 WHERE h2.task_id = h.task_id)
+      ORDER BY h.task_id`,
+    taskIds,
+  );
+  return rows.map((r) => ({
+    task_id: r.task_id,
+    step_id: r.step_id,
+    summary: r.summary,
+    details: r.details,
+    next_actions: parseJson<string[]>(r.next_actions, []),
+    open_questions: parseJson<string[]>(r.open_questions, []),
+  }));
+}
+
+/** Artifacts produced by the given tasks, for required-artifact checks. */
+export function artifactsOfTasks(sql: Sql, taskIds: number[]) {
+  if (taskIds.length === 0) return Promise.resolve([]);
+  return sql.all<{ producer_task_id: number; artifact_type: string; metadata: string; summary: string }>(
+    `SELECT producer_task_id, artifact_type, metadata, summary FROM artifacts WHERE producer_task_id IN (${taskIds.map(() => '?').join(',')})`,
+    taskIds,
+  );
+}

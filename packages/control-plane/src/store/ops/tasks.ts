@@ -1,0 +1,168 @@
+import type { TaskStatus } from '@multyagents/contracts';
+import type { Param, Sql } from '../sql.js';
+
+/** A tasks row as stored (JSON columns still text). */
+export interface TaskRow {
+  id: number;
+  run_id: number | null;
+  step_id: string | null;
+  role_id: number;
+  project_id: number | null;
+  title: string;
+  description: string | null;
+  context7_mode: string;
+  execution_mode: string;
+  requires_approval: number;
+  lock_paths: string;
+  sandbox: string | null;
+  quality_gate_policy: string | null;
+  executor_params: string | null;
+  depends_on: string;
+  required_artifacts: string;
+  retry_policy: string | null;
+  timeout_seconds: number | null;
+  time_to_start_seconds: number | null;
+  status: TaskStatus;
+  attempt: number;
+  runner_id: number | null;
+  retries_used: number;
+  next_attempt_at: number | null;
+  ready_since: number | null;
+  dispatched_at: number | null;
+  deadline_at: number | null;
+  runner_unreachable_since: string | null;
+  locks_released: number;
+  resubmit_pending: number;
+  exit_code: number | null;
+  message: string | null;
+  output_tail: string | null;
+  failure_category: string | null;
+  failure_step: string | null;
+  failure_hints: string;
+  suggested_actions: string;
+  container_id: string | null;
+  worktree_cleanup: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type NewTask = Pick<
+  TaskRow,
+  | 'run_id'
+  | 'step_id'
+  | 'role_id'
+  | 'project_id'
+  | 'title'
+  | 'description'
+  | 'context7_mode'
+  | 'execution_mode'
+  | 'requires_approval'
+  | 'lock_paths'
+  | 'sandbox'
+  | 'quality_gate_policy'
+  | 'executor_params'
+  | 'depends_on'
+  | 'required_artifacts'
+  | 'retry_policy'
+  | 'timeout_seconds'
+  | 'time_to_start_seconds'
+>;
+
+const NEW_COLS: (keyof NewTask)[] = [
+  'run_id',
+  'step_id',
+  'role_id',
+  'project_id',
+  'title',
+  'description',
+  'context7_mode',
+  'execution_mode',
+  'requires_approval',
+  'lock_paths',
+  'sandbox',
+  'quality_gate_policy',
+  'executor_params',
+  'depends_on',
+  'required_artifacts',
+  'retry_policy',
+  'timeout_seconds',
+  'time_to_start_seconds',
+];
+const INSERT_SQL = `INSERT INTO tasks (${NEW_COLS.join(', ')}, status, created_at, updated_at)
+  VALUES (${NEW_COLS.map(() => '?').join(', ')}, 'created', ?, ?)`;
+
+export async function insertTask(sql: Sql, t: NewTask, nowIso: string): Promise<number> {
+  const r = await sql.run(INSERT_SQL, [...NEW_COLS.map((c) => t[c] as Param), nowIso, nowIso]);
+  return r.lastId;
+}
+
+export function getTaskRow(sql: Sql, id: number): Promise<TaskRow | undefined> {
+  return sql.get<TaskRow>('SELECT * FROM tasks WHERE id = ?', [id]);
+}
+
+export function listTaskRowsByRun(sql: Sql, runId: number): Promise<TaskRow[]> {
+  return sql.all<TaskRow>('SELECT * FROM tasks WHERE run_id = ? ORDER BY id', [runId]);
+}
+
+export function listTaskRows(sql: Sql, f: { status?: string; limit?: number }): Promise<TaskRow[]> {
+  if (f.status)
+    return sql.all<TaskRow>('SELECT * FROM tasks WHERE status = ? ORDER BY id LIMIT ?', [
+      f.status,
+      f.limit ?? 1000,
+    ]);
+  return sql.all<TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT ?', [f.limit ?? 1000]);
+}
+
+/** Task columns that services may set; names are our constants, never user input. */
+export type TaskPatch = Partial<Omit<TaskRow, 'id' | 'created_at'>>;
+
+export async function updateTask(sql: Sql, id: number, patch: TaskPatch, nowIso: string): Promise<void> {
+  const keys = Object.keys(patch) as (keyof TaskPatch)[];
+  const sets = keys.map((k) => `${k} = ?`).join(', ');
+  await sql.run(`UPDATE tasks SET ${sets}${keys.length ? ', ' : ''}updated_at = ? WHERE id = ?`, [
+    ...keys.map((k) => (patch[k] ?? null) as Param),
+    nowIso,
+    id,
+  ]);
+}
+
+/**
+ * Candidate tasks for dispatch: `created` tasks of active runs, oldest first. The partial index
+ * tasks_live keeps this independent of how many finished tasks the store holds.
+ */
+export function listCreatedRunTasks(sql: Sql, limit: number): Promise<TaskRow[]> {
+  return sql.all<TaskRow>(
+    `SELECT t.* FROM tasks t JOIN workflow_runs r ON r.id = t.run_id
+      WHERE t.status = 'created' AND r.status IN ('created','running')
+      ORDER BY t.id LIMIT ?`,
+    [limit],
+  );
+}
+
+/** Active tasks (dispatched/queued/running/cancel-requested). */
+export function listActiveTaskRows(sql: Sql): Promise<TaskRow[]> {
+  return sql.all<TaskRow>(
+    `SELECT * FROM tasks WHERE status IN ('dispatched','queued','running','cancel-requested') ORDER BY id`,
+  );
+}
+
+export function listTasksNeedingResubmit(sql: Sql): Promise<TaskRow[]> {
+  return sql.all<TaskRow>('SELECT * FROM tasks WHERE resubmit_pending = 1 ORDER BY id');
+}
+
+export function statusesOf(sql: Sql, ids: readonly number[]): Promise<{ id: number; status: TaskStatus }[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return sql.all(`SELECT id, status FROM tasks WHERE id IN (${ids.map(() => '?').join(',')})`, [...ids]);
+}
+
+/** Lock paths held by active tasks other than `exceptId` (locks are held while a task is active). */
+export function activeLockPaths(sql: Sql, exceptId: number): Promise<{ id: number; lock_paths: string }[]> {
+  return sql.all(
+    `SELECT id, lock_paths FROM tasks
+      WHERE status IN ('dispatched','queued','running','cancel-requested') AND locks_released = 0
+        AND lock_paths != '[]' AND id != ?`,
+    [exceptId],
+  );
+}
