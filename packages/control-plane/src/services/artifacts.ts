@@ -8,7 +8,7 @@ import { resolveRunAndTask } from './events.js';
 /** The artifact and its `artifact.created` event commit together. */
 export async function createArtifact(ctx: ServiceContext, body: ArtifactCreate): Promise<Artifact> {
   return ctx.store.tx(async (sql) => {
-    const { run_id } = await resolveRunAndTask(sql, body.run_id, body.producer_task_id);
+    const { run_id } = await resolveRunAndTask(sql, body.run_id, body.producer_task_id, 'producer_task_id');
     const now = nowIso(ctx);
     const artifact = await ops.insertArtifact(
       sql,

@@ -13,12 +13,13 @@ export async function resolveRunAndTask(
   sql: Sql,
   runId: number | null | undefined,
   taskId: number | null | undefined,
+  taskField = 'task_id',
 ): Promise<{ run_id: number | null; task_id: number | null }> {
   if (runId != null && !(await runExists(sql, runId)))
     throw new AppError('WORKFLOW_RUN_NOT_FOUND', `workflow run ${runId} not found`, { field: 'run_id' });
   if (taskId == null) return { run_id: runId ?? null, task_id: null };
   const task = await taskRef(sql, taskId);
-  if (!task) throw new AppError('TASK_NOT_FOUND', `task ${taskId} not found`, { field: 'task_id' });
+  if (!task) throw new AppError('TASK_NOT_FOUND', `task ${taskId} not found`, { field: taskField });
   if (runId != null && task.run_id !== runId)
     throw new AppError('VALIDATION_FAILED', `task ${taskId} does not belong to workflow run ${runId}`, {
       field: 'run_id',
