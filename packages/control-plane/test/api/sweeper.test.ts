@@ -1,0 +1,156 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sweep } from '../../src/scheduler/sweeper.js';
+import { claimReady, submitClaimed } from '../../src/scheduler/dispatchPass.js';
+import { reconcileAtStart } from '../../src/scheduler/reconciler.js';
+import { call, makeTestApi, type TestApi } from '../helpers/context.js';
+import { H, registerRunner, report, seedTwoStep, startRun } from '../helpers/fixtures.js';
+
+describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', () => {
+  let t: TestApi;
+  beforeEach(async () => {
+    t = await makeTestApi({ heartbeatTimeoutMs: 5_000, lostGraceMs: 5_000, defaultTimeToStartS: 10 });
+  });
+  afterEach(() => t.close());
+
+  async function runningPlan() {
+    const { templateId } = await seedTwoStep(t);
+    const runnerId = await registerRunner(t);
+    const run = await startRun(t, templateId);
+    await call(t.app, 'POST', `/tasks/${run.task_ids[0]}/dispatch`);
+    await report(t, run.task_ids[0]!, { status: 'running', attempt: 1 });
+    return { run, runnerId, plan: run.task_ids[0]! };
+  }
+
+  it('a silent runner becomes unreachable, then its task fails runner-lost; a late report is fenced', async () => {
+    const { run, plan } = await runningPlan();
+    t.clock.advance(4_000);
+    expect((await sweep(t.ctx)).unreachable).toBe(0);
+    t.clock.advance(1_500);
+    expect((await sweep(t.ctx)).unreachable).toBe(1);
+    const mid = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(mid.status).toBe('running');
+    expect(mid.runner_unreachable_since).not.toBeNull();
+    expect((await sweep(t.ctx)).lost).toBe(0); // idempotent inside the grace
+    t.clock.advance(5_001);
+    expect((await sweep(t.ctx)).lost).toBe(1);
+    const task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(task).toMatchObject({
+      status: 'failed',
+      failure_category: 'runner-lost',
+      failure_step: 'runner-lost',
+    });
+    expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).toBe('failed');
+    const late = await report(t, plan, { status: 'success', attempt: 1 });
+    expect(late.body.code).toBe('STALE_ATTEMPT');
+    expect((await sweep(t.ctx)).lost).toBe(0);
+  });
+
+  it('a heartbeat inside the grace clears runner_unreachable_since', async () => {
+    const { runnerId, plan } = await runningPlan();
+    t.clock.advance(6_000);
+    await sweep(t.ctx);
+    await call(
+      t.app,
+      'POST',
+      `/runners/${runnerId}/heartbeat`,
+      { attempts: [{ task_id: plan, attempt: 1, status: 'running' }] },
+      H,
+    );
+    const task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(task.runner_unreachable_since).toBeNull();
+    t.clock.advance(4_000);
+    expect((await sweep(t.ctx)).lost).toBe(0);
+    expect((await call(t.app, 'GET', '/runners')).body[0].liveness).toBe('online');
+  });
+
+  it('enforces the run-time limit and owes the runner a cancel', async () => {
+    const { templateId } = await seedTwoStep(t);
+    const runnerId = await registerRunner(t);
+    const run = await startRun(t, templateId, { plan: { timeout_seconds: 30 } });
+    await call(t.app, 'POST', `/tasks/${run.task_ids[0]}/dispatch`);
+    for (let i = 0; i < 7; i++) {
+      t.clock.advance(4_500);
+      await call(t.app, 'POST', `/runners/${runnerId}/heartbeat`, { attempts: [] }, H);
+      await sweep(t.ctx);
+    }
+    const task = (await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body;
+    expect(task).toMatchObject({ status: 'failed', failure_category: 'timeout' });
+    const hb = await call(t.app, 'POST', `/runners/${runnerId}/heartbeat`, { attempts: [] }, H);
+    expect(hb.body.cancel).toEqual([{ task_id: run.task_ids[0], attempt: 1 }]);
+  });
+
+  it('auto mode claims ready tasks within runner capacity', async () => {
+    await t.close();
+    t = await makeTestApi({ dispatchMode: 'auto' });
+    const { templateId } = await seedTwoStep(t);
+    await registerRunner(t, 'r1', 1);
+    const a = await startRun(t, templateId);
+    const b = await startRun(t, templateId);
+    const pass = await claimReady(t.ctx);
+    expect(pass.claimed.map((c) => c.taskId)).toEqual([a.task_ids[0]]);
+    expect(pass.waitingForRunner).toBe(1);
+    await registerRunner(t, 'r2', 1);
+    const pass2 = await claimReady(t.ctx);
+    expect(pass2.claimed.map((c) => c.taskId)).toEqual([b.task_ids[0]]);
+    expect((await claimReady(t.ctx)).claimed).toEqual([]);
+  });
+
+  it('a ready task with no runner fails submit-failed after its time-to-start, naming what is known', async () => {
+    await t.close();
+    t = await makeTestApi({ dispatchMode: 'auto', defaultTimeToStartS: 10 });
+    const { templateId } = await seedTwoStep(t);
+    const run = await startRun(t, templateId);
+    expect((await claimReady(t.ctx)).waitingForRunner).toBe(1);
+    t.clock.advance(9_000);
+    expect((await sweep(t.ctx)).startTimedOut).toBe(0);
+    t.clock.advance(2_000);
+    expect((await sweep(t.ctx)).startTimedOut).toBe(1);
+    const task = (await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body;
+    expect(task).toMatchObject({ status: 'submit-failed', failure_category: 'runner-submit' });
+    expect(task.failure_triage_hints.join(' ')).toContain('no runner has ever registered');
+    expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).toBe('failed');
+  });
+
+  it('reconciliation adopts what the runner holds and fails what it lost', async () => {
+    const { templateId } = await seedTwoStep(t);
+    await registerRunner(t);
+    const r1 = await startRun(t, templateId);
+    const r2 = await startRun(t, templateId);
+    await call(t.app, 'POST', `/tasks/${r1.task_ids[0]}/dispatch`);
+    await call(t.app, 'POST', `/tasks/${r2.task_ids[0]}/dispatch`);
+    await report(t, r2.task_ids[0]!, { status: 'running', attempt: 1 });
+    t.runner.tasks.set(r1.task_ids[0]!, { task_id: r1.task_ids[0]!, attempt: 1, status: 'running' });
+    const res = await reconcileAtStart(t.ctx);
+    expect(res).toEqual({ runners: 1, unreachable: 0 });
+    expect((await call(t.app, 'GET', `/tasks/${r1.task_ids[0]}`)).body.status).toBe('queued');
+    const lost = (await call(t.app, 'GET', `/tasks/${r2.task_ids[0]}`)).body;
+    expect(lost).toMatchObject({
+      status: 'failed',
+      failure_category: 'runner-lost',
+      failure_step: 'runner-restarted',
+    });
+  });
+
+  it('reconciliation re-submits a dispatched attempt the runner never received (same attempt number)', async () => {
+    await t.close();
+    t = await makeTestApi({ dispatchMode: 'auto' });
+    const { templateId } = await seedTwoStep(t);
+    await registerRunner(t);
+    const run = await startRun(t, templateId);
+    // a crash between claim and submit: the claim committed, the submit never went out
+    const pass = await claimReady(t.ctx);
+    expect(pass.claimed).toEqual([{ taskId: run.task_ids[0], attempt: 1 }]);
+    expect(t.runner.submits).toHaveLength(0);
+    await reconcileAtStart(t.ctx);
+    const flag = await t.store.read((sql) =>
+      sql.get<{ resubmit_pending: number }>('SELECT resubmit_pending FROM tasks WHERE id = ?', [
+        run.task_ids[0]!,
+      ]),
+    );
+    expect(flag?.resubmit_pending).toBe(1);
+    await submitClaimed(t.ctx, [{ taskId: run.task_ids[0]!, attempt: 1 }], new Set());
+    expect(t.runner.submits.map((s) => s.body.attempt)).toEqual([1]);
+    const task = (await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body;
+    expect(task).toMatchObject({ status: 'queued', attempt: 1 });
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../src/domain/triage.js';
+import { redact, makeRedactor } from '../../src/lib/redact.js';
+
+describe('triage classifier', () => {
+  it('classifies by where it failed', () => {
+    const submit = classifyFailure({
+      step: 'submit',
+      runnerUrl: 'http://127.0.0.1:48070',
+      error: 'ECONNREFUSED',
+    });
+    expect(submit.category).toBe('runner-submit');
+    expect(submit.hints.join(' ')).toContain('http://127.0.0.1:48070');
+    expect(submit.hints.join(' ')).toContain('ECONNREFUSED');
+    expect(classifyFailure({ step: 'runner-lost', runnerUrl: 'u' }).category).toBe('runner-lost');
+    expect(classifyFailure({ step: 'runner-restarted' }).category).toBe('runner-lost');
+    expect(classifyFailure({ step: 'timeout', timeoutSeconds: 30 }).hints[0]).toContain('30s');
+    expect(classifyFailure({ step: 'cancel', message: 'operator' }).category).toBe('canceled');
+  });
+
+  it('classifies agent output', () => {
+    const cases: Array<[string, string]> = [
+      ['bash: codex: command not found', 'dependency'],
+      ['Error: EACCES: permission denied, open /x', 'permission'],
+      ['connect ECONNRESET 1.2.3.4:443', 'network'],
+      ['fatal: not a git repository', 'workspace-git'],
+      ['Tests: 3 failed, 10 passed', 'test-regression'],
+    ];
+    for (const [output, category] of cases) {
+      const r = classifyFailure({ step: 'run', exitCode: 1, output });
+      expect(r.category, output).toBe(category);
+      expect(r.hints.length).toBeGreaterThan(0);
+      expect(r.actions.length).toBeGreaterThan(0);
+    }
+    expect(classifyFailure({ step: 'run', exitCode: 3, output: 'something odd' }).category).toBe(
+      'agent-error',
+    );
+    expect(classifyFailure({ step: 'run', exitCode: null, output: '' }).category).toBe('unknown');
+    expect(classifyFailure({ step: 'spawn', message: 'codex missing' }).category).toBe('dependency');
+  });
+
+  it('every result has hints and actions', () => {
+    for (const step of [
+      'submit',
+      'spawn',
+      'run',
+      'report',
+      'timeout',
+      'runner-lost',
+      'runner-restarted',
+      'cancel',
+    ] as const) {
+      const r = classifyFailure({ step, exitCode: 1, output: 'x' });
+      expect(r.hints.length, step).toBeGreaterThan(0);
+      expect(r.actions.length, step).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('redaction', () => {
+  it('removes secrets before storage', () => {
+    expect(redact('key sk-ant-abcdefghijklmnopqrstuv')).not.toContain('abcdefghijklmnop');
+    expect(redact('Authorization: Bearer abc.def.ghijklmnop')).toContain('[REDACTED]');
+    expect(redact('API_KEY=supersecretvalue1')).toBe('API_KEY=[REDACTED]');
+    expect(redact('token: "ghp_0123456789abcdefghij0123"')).not.toContain('0123456789abcdef');
+    expect(redact('nothing secret here')).toBe('nothing secret here');
+    expect(makeRedactor(['my-own-runner-token'])('x my-own-runner-token y')).toBe('x [REDACTED] y');
+  });
+});
