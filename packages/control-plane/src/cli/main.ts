@@ -1,6 +1,16 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerApiCommand } from './commands/api.js';
+import { registerDownCommand } from './commands/down.js';
+import { registerE2eCommand } from './commands/e2e.js';
+import { registerInitProjectCommand } from './commands/initProject.js';
+import { registerLogsCommand } from './commands/logs.js';
+import { registerRestartCommand } from './commands/restart.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerRunnerCommand } from './commands/runner.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerTestCommand } from './commands/test.js';
+import { registerUpCommand } from './commands/up.js';
+import { EXIT } from './errors.js';
 
 /** The launcher: one subcommand per module in ./commands. */
 export async function main(argv: string[]): Promise<void> {
@@ -8,15 +18,31 @@ export async function main(argv: string[]): Promise<void> {
   program
     .name('multyagents')
     .description('Local-first control plane for teams of AI agents')
+    .option('--verbose', 'on errors, print details and the stack trace')
     .showHelpAfterError()
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    // Usage errors (unknown option, missing argument) exit 2, like every invalid input (docs/cli.md).
+    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage));
+  registerUpCommand(program);
+  registerDownCommand(program);
+  registerStatusCommand(program);
+  registerRestartCommand(program);
+  registerLogsCommand(program);
+  registerRunCommand(program);
+  registerInitProjectCommand(program);
+  registerE2eCommand(program);
   registerApiCommand(program);
+  registerRunnerCommand(program);
   registerTestCommand(program);
   program
     .command('help [command]')
     .description('show help for a command')
     .action((cmd?: string) => {
       const sub = cmd ? program.commands.find((c) => c.name() === cmd) : undefined;
+      if (cmd && !sub) {
+        process.stderr.write(`multyagents help: unknown command "${cmd}" — see \`multyagents help\`\n`);
+        process.exit(EXIT.usage);
+      }
       (sub ?? program).outputHelp();
     });
   await program.parseAsync(argv);
