@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeRunner } from '../helpers/fakeRunner.js';
+import { freePort, http, readToken, startApiProc, startCli, waitFor, type Proc } from '../helpers/procs.js';
+
+const ENV = {
+  MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '3000',
+  MULTYAGENTS_LOST_GRACE_MS: '3000',
+  MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
+};
+
+describe('API durability with real processes', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+    cleanup.length = 0;
+  });
+
+  it('kill -9 mid-run loses no acknowledged run or transition, and the runs complete after restart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-dur-'));
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    let api: Proc = await startApiProc(dir, port, ENV);
+    cleanup.push(() => api.kill('SIGKILL'));
+    const runner = new FakeRunner(base, readToken(dir));
+    await runner.start();
+    cleanup.push(() => runner.stop());
+
+    const role = await http('POST', `${base}/roles`, { name: 'r' });
+    const tpl = await http('POST', `${base}/workflow-templates`, {
+      name: 't',
+      steps: [
+        { step_id: 'a', role_id: role.body.id, title: 'A' },
+        { step_id: 'b', role_id: role.body.id, title: 'B', depends_on: ['a'] },
+      ],
+    });
+    const runs = [];
+    for (let i = 0; i < 3; i++)
+      runs.push((await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id })).body);
+    const firstTasks = runs.map((r) => r.task_ids[0] as number);
+    await waitFor('step a of every run submitted', async () =>
+      firstTasks.every((id) => runner.submits.some((s) => s.task_id === id)),
+    );
+    for (const id of firstTasks) expect((await runner.report(id, { status: 'running' })).status).toBe(200);
+    expect((await runner.report(firstTasks[0]!, { status: 'success', exit_code: 0 })).status).toBe(200);
+
+    // Everything acknowledged so far, as the API answered it.
+    const acked = {
+      runs: (await http('GET', `${base}/workflow-runs`)).body.map((r: { id: number; status: string }) => [
+        r.id,
+        r.status,
+      ]),
+      tasks: (await http('GET', `${base}/tasks?limit=100`)).body.map(
+        (t: { id: number; status: string; attempt: number }) => [t.id, t.status, t.attempt],
+      ),
+      events: (await http('GET', `${base}/events?limit=100000`)).body.length as number,
+    };
+    await api.kill('SIGKILL');
+    expect(api.child.signalCode).toBe('SIGKILL');
+
+    api = await startApiProc(dir, port, ENV);
+    const after = {
+      runs: (await http('GET', `${base}/workflow-runs`)).body.map((r: { id: number; status: string }) => [
+        r.id,
+        r.status,
+      ]),
+      tasks: (await http('GET', `${base}/tasks?limit=100`)).body.map(
+        (t: { id: number; status: string; attempt: number }) => [t.id, t.status, t.attempt],
+      ),
+      events: (await http('GET', `${base}/events?limit=100000`)).body.length as number,
+    };
+    expect(after.runs).toEqual(acked.runs);
+    // Task b of run 1 may have been dispatched right after a succeeded; everything acknowledged is unchanged.
+    for (const [id, status, attempt] of acked.tasks) {
+      const now = after.tasks.find((t: [number]) => t[0] === id);
+      if (status === 'created') expect(['created', 'dispatched', 'queued']).toContain(now[1]);
+      else expect(now).toEqual([id, status, attempt]);
+    }
+    expect(after.events).toBeGreaterThanOrEqual(acked.events);
+
+    // Finish everything through the runner; every step must run exactly once.
+    const finished = new Set<number>([firstTasks[0]!]);
+    await waitFor(
+      'all runs succeed',
+      async () => {
+        for (const s of runner.submits) {
+          if (finished.has(s.task_id)) continue;
+          finished.add(s.task_id);
+          await runner.report(s.task_id, { status: 'success', exit_code: 0 });
+        }
+        const list = (await http('GET', `${base}/workflow-runs`)).body as Array<{ status: string }>;
+        return list.every((r) => r.status === 'success');
+      },
+      30_000,
+      100,
+    );
+    const perTask = new Map<number, Set<number>>();
+    for (const s of runner.submits)
+      perTask.set(s.task_id, (perTask.get(s.task_id) ?? new Set()).add(s.attempt));
+    expect(perTask.size).toBe(6);
+    for (const attempts of perTask.values()) expect([...attempts]).toEqual([1]);
+    const refused = (await http('GET', `${base}/events?event_type=task.report_refused`)).body;
+    expect(refused).toEqual([]);
+  });
+
+  it('refuses a second API on the same data dir; the first keeps working', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-lock-'));
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const first = await startApiProc(dir, port, ENV);
+    cleanup.push(() => first.kill('SIGKILL'));
+    const second = startCli(['api', '--port', String(await freePort()), '--data-dir', dir], ENV);
+    const exit = await second.exited;
+    expect(exit.code).toBe(2);
+    expect(second.output()).toContain('DATA_DIR_LOCKED');
+    expect((await http('GET', `http://127.0.0.1:${port}/health`)).body.status).toBe('ok');
+    // A stale pid file alone (owner dead) does not block; the kernel lock is what counts.
+    await first.kill('SIGKILL');
+    fs.writeFileSync(path.join(dir, 'api.pid'), `${first.pid}\n`);
+    const third = await startApiProc(dir, port, ENV);
+    cleanup.push(() => third.kill('SIGKILL'));
+    expect((await http('GET', `http://127.0.0.1:${port}/health`)).status).toBe(200);
+  });
+
+  it('graceful SIGTERM stops the API with exit code 0 and removes its pid file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-term-'));
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const api = await startApiProc(dir, await freePort(), ENV);
+    await api.kill('SIGTERM');
+    expect((await api.exited).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'api.pid'))).toBe(false);
+  });
+});
