@@ -11,6 +11,8 @@ import { faultPoint } from '../lib/faults.js';
 import { getAttempt } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
 import { insertLogChunk } from '../store/ops/logs.js';
+import { insertArtifact } from '../store/ops/artifacts.js';
+import { insertHandoff } from '../store/ops/handoffs.js';
 import type { TaskPatch } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
@@ -164,19 +166,19 @@ async function storeOutputs(
 ) {
   const artifactIds: number[] = [];
   for (const a of r.artifacts ?? []) {
-    const res = await sql.run(
-      'INSERT INTO artifacts (artifact_type, location, summary, producer_task_id, run_id, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [
-        a.artifact_type,
-        a.location,
-        ctx.redact(a.summary),
-        taskId,
-        runId,
-        json({ ...a.metadata, attempt }),
-        nowIso,
-      ],
+    const art = await insertArtifact(
+      sql,
+      {
+        artifact_type: a.artifact_type,
+        location: a.location,
+        summary: ctx.redact(a.summary),
+        producer_task_id: taskId,
+        run_id: runId,
+        metadata: { ...a.metadata, attempt },
+      },
+      nowIso,
     );
-    artifactIds.push(res.lastId);
+    artifactIds.push(art.id);
     await insertEvent(
       sql,
       {
@@ -184,33 +186,29 @@ async function storeOutputs(
         run_id: runId,
         task_id: taskId,
         producer_role: 'runner',
-        payload: { artifact_id: res.lastId, artifact_type: a.artifact_type },
+        payload: { artifact_id: art.id, artifact_type: a.artifact_type },
       },
       nowIso,
     );
   }
   if (r.handoff) {
     const h = r.handoff;
-    const refs = [
-      ...h.artifacts,
-      ...artifactIds
-        .filter((id) => !h.artifacts.some((x) => x.artifact_id === id))
-        .map((id) => ({ artifact_id: id, is_required: false })),
-    ];
-    const res = await sql.run(
-      `INSERT INTO handoffs (task_id, run_id, attempt, summary, details, next_actions, open_questions, artifacts, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        taskId,
-        runId,
+    const extra = artifactIds
+      .filter((id) => !h.artifacts.some((x) => x.artifact_id === id))
+      .map((id) => ({ artifact_id: id, is_required: false }));
+    const id = await insertHandoff(
+      sql,
+      {
+        task_id: taskId,
+        run_id: runId,
         attempt,
-        ctx.redact(h.summary),
-        h.details ? ctx.redact(h.details) : null,
-        json(h.next_actions),
-        json(h.open_questions),
-        json(refs),
-        nowIso,
-      ],
+        summary: ctx.redact(h.summary),
+        details: h.details ? ctx.redact(h.details) : null,
+        next_actions: h.next_actions,
+        open_questions: h.open_questions,
+        artifacts: [...h.artifacts, ...extra],
+      },
+      nowIso,
     );
     await insertEvent(
       sql,
@@ -219,7 +217,7 @@ async function storeOutputs(
         run_id: runId,
         task_id: taskId,
         producer_role: 'runner',
-        payload: { handoff_id: res.lastId },
+        payload: { handoff_id: id },
       },
       nowIso,
     );

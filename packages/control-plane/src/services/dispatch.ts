@@ -11,7 +11,7 @@ import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
 import { readiness, type Readiness } from '../domain/dag.js';
-import { insertAttempt } from '../store/ops/attempts.js';
+import { insertAttempt, updateAttempt } from '../store/ops/attempts.js';
 import { getApprovalByTask } from '../store/ops/approvals.js';
 import {
   artifactsOfTasks,
@@ -23,7 +23,14 @@ import {
 import { insertEvent } from '../store/ops/events.js';
 import { getRunRow } from '../store/ops/runs.js';
 import { getRunner, setRunnerLiveness, type RunnerRow } from '../store/ops/runners.js';
-import { activeLockPaths, getTaskRow, statusesOf, updateTask, type TaskRow } from '../store/ops/tasks.js';
+import {
+  activeLockPaths,
+  getTaskRow,
+  statusesOf,
+  stepIdsOf,
+  updateTask,
+  type TaskRow,
+} from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -69,13 +76,7 @@ async function missingArtifacts(sql: Sql, t: TaskRow, deps: number[]): Promise<n
     [],
   );
   if (required.length === 0) return 0;
-  const depSteps =
-    t.run_id === null
-      ? []
-      : await sql.all<{ id: number; step_id: string }>(
-          `SELECT id, step_id FROM tasks WHERE run_id = ? AND id IN (${deps.map(() => '?').join(',') || 'NULL'})`,
-          [t.run_id, ...deps],
-        );
+  const depSteps = t.run_id === null ? [] : await stepIdsOf(sql, t.run_id, deps);
   const arts = await artifactsOfTasks(sql, deps);
   let missing = 0;
   for (const req of required) {
@@ -223,11 +224,7 @@ export async function submitAttempt(
     const nowIso = iso(ctx.clock.now());
     if (t.resubmit_pending) await updateTask(sql, t.id, { resubmit_pending: 0 }, nowIso);
     if (outcome.ok) {
-      await sql.run('UPDATE attempts SET submitted_at = ? WHERE task_id = ? AND attempt = ?', [
-        nowIso,
-        taskId,
-        attempt,
-      ]);
+      await updateAttempt(sql, taskId, attempt, { submitted_at: nowIso });
       if (t.status === 'dispatched') {
         const deadline = ctx.clock.now() + built.payload.timeout_seconds * 1000;
         await applyTaskEvent(

@@ -4,6 +4,7 @@ import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
 import { transitionRun } from '../domain/runMachine.js';
 import { roleForDispatch } from '../store/ops/dispatchContext.js';
+import { getTemplate } from '../store/ops/templates.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
 import { getTaskRow, listTaskRowsByRun, updateTask, type TaskRow } from '../store/ops/tasks.js';
@@ -78,17 +79,14 @@ export async function createRun(ctx: ServiceContext, body: WorkflowRunCreate) {
 }
 
 async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowRunCreate, nowIso: string) {
-  const tpl = await sql.get<{ id: number; project_id: number | null; steps: string }>(
-    'SELECT id, project_id, steps FROM workflow_templates WHERE id = ?',
-    [body.workflow_template_id!],
-  );
+  const tpl = await getTemplate(sql, body.workflow_template_id!);
   if (!tpl)
     throw new AppError(
       'WORKFLOW_TEMPLATE_NOT_FOUND',
       `workflow template ${body.workflow_template_id} not found`,
       { field: 'workflow_template_id' },
     );
-  const steps = parseJson<unknown[]>(tpl.steps, []).map((s) => WorkflowStep.parse(s));
+  const steps = tpl.steps.map((s) => WorkflowStep.parse(s));
   for (const key of Object.keys(body.step_task_overrides)) {
     if (!steps.some((s) => s.step_id === key)) {
       throw new AppError('VALIDATION_FAILED', `step_task_overrides: unknown step '${key}'`, {

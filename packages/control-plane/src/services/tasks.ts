@@ -2,6 +2,8 @@ import type { TaskCreate } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { getApprovalByTask, insertApproval } from '../store/ops/approvals.js';
+import { latestHandoff } from '../store/ops/handoffs.js';
+import { getProject } from '../store/ops/projects.js';
 import { listAttempts } from '../store/ops/attempts.js';
 import { roleForDispatch } from '../store/ops/dispatchContext.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
@@ -45,10 +47,7 @@ export async function checkLockPaths(
   paths: string[],
   field = 'lock_paths',
 ): Promise<string[]> {
-  const project =
-    projectId === null
-      ? undefined
-      : await sql.get<{ root_path: string }>('SELECT root_path FROM projects WHERE id = ?', [projectId]);
+  const project = projectId === null ? undefined : await getProject(sql, projectId);
   if (projectId !== null && !project)
     throw new AppError('UNKNOWN_REFERENCE', `project ${projectId} does not exist`, { field: 'project_id' });
   return paths.map((p, i) =>
@@ -251,18 +250,6 @@ export async function releaseLocks(ctx: ServiceContext, id: number) {
 export async function taskHandoff(ctx: ServiceContext, id: number) {
   return ctx.store.read(async (sql) => {
     await requireTask(sql, id);
-    const h = await sql.get<
-      Record<string, unknown> & { next_actions: string; open_questions: string; artifacts: string }
-    >('SELECT * FROM handoffs WHERE task_id = ? ORDER BY id DESC LIMIT 1', [id]);
-    if (!h) return { task_id: id, handoff: null };
-    return {
-      task_id: id,
-      handoff: {
-        ...h,
-        next_actions: parseJson(h.next_actions, []),
-        open_questions: parseJson(h.open_questions, []),
-        artifacts: parseJson(h.artifacts, []),
-      },
-    };
+    return { task_id: id, handoff: (await latestHandoff(sql, id)) ?? null };
   });
 }

@@ -62,3 +62,24 @@ export async function latestHandoff(sql: Sql, taskId: number): Promise<Handoff |
   ]);
   return r && toHandoff(r);
 }
+
+export type NewHandoff = Omit<Handoff, 'id' | 'created_at'>;
+
+export async function insertHandoff(sql: Sql, h: NewHandoff, nowIso: string): Promise<number> {
+  const r = await sql.run(
+    `INSERT INTO handoffs (task_id, run_id, attempt, summary, details, next_actions, open_questions, artifacts, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      h.task_id,
+      h.run_id,
+      h.attempt,
+      h.summary,
+      h.details ?? null,
+      JSON.stringify(h.next_actions),
+      JSON.stringify(h.open_questions),
+      JSON.stringify(h.artifacts),
+      nowIso,
+    ],
+  );
+  return r.lastId;
+}

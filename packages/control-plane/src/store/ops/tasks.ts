@@ -166,3 +166,16 @@ export function activeLockPaths(sql: Sql, exceptId: number): Promise<{ id: numbe
     [exceptId],
   );
 }
+
+/** Step ids of the given tasks of one run (for required-artifact checks). */
+export function stepIdsOf(
+  sql: Sql,
+  runId: number,
+  ids: readonly number[],
+): Promise<{ id: number; step_id: string }[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return sql.all(
+    `SELECT id, step_id FROM tasks WHERE run_id = ? AND id IN (${ids.map(() => '?').join(',')})`,
+    [runId, ...ids],
+  );
+}
