@@ -4,7 +4,6 @@
  */
 import { listTasksNeedingResubmit } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
-import { submitAttempt } from '../services/dispatch.js';
 import { deliverCancels } from './cancels.js';
 import { claimReady, submitClaimed } from './dispatchPass.js';
 import { sweep } from './sweeper.js';
@@ -15,7 +14,7 @@ export class Scheduler {
   private kicked = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  private lastSlowPass = 0;
+  private lastSlowPass = Number.NEGATIVE_INFINITY;
   readonly inflight = new Set<number>();
 
   kick(): void {
@@ -39,7 +38,7 @@ export class Scheduler {
   /** One full pass; tests call it directly. */
   async tick(): Promise<void> {
     const ctx = this.ctx!;
-    const now = Date.now();
+    const now = ctx.clock.monotonic();
     // Sweeps and cancel delivery are time-driven: at most every ~interval, not on every kick.
     if (now - this.lastSlowPass >= ctx.config.schedulerIntervalMs) {
       this.lastSlowPass = now;
