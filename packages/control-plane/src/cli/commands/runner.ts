@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { processEnv } from '../../config/env.js';
+import { resolveRunnerConfig } from '../../config/runner.js';
+import { isAppError } from '../../lib/errors.js';
+import { armFromSpec } from '../../lib/faults.js';
+import { startRunner } from '../../runner/index.js';
+
+export function registerRunnerCommand(program: Command): void {
+  program
+    .command('runner')
+    .description('run a host runner in the foreground: accepts tasks from the API and runs the agents')
+    .option('--port <port>', 'port to listen on (env MULTYAGENTS_RUNNER_PORT, default 48070)')
+    .option('--host <host>', 'address to bind (env MULTYAGENTS_RUNNER_HOST, default 127.0.0.1)')
+    .option('--public-url <url>', 'URL the API uses to reach this runner (default http://host:port)')
+    .option('--api <url>', 'API base URL (env MULTYAGENTS_API_URL, default http://127.0.0.1:48000)')
+    .option(
+      '--data-dir <dir>',
+      'runner data dir (env MULTYAGENTS_RUNNER_DATA_DIR, default .multyagents/runner-<port>)',
+    )
+    .option('--work-dir <dir>', 'working directory of no-workspace tasks (default <data-dir>/work)')
+    .option(
+      '--executor <name>',
+      'mock | command | codex | claude (env MULTYAGENTS_RUNNER_EXECUTOR, default mock)',
+    )
+    .option('--capacity <n>', 'attempts run at once (env MULTYAGENTS_RUNNER_CAPACITY, default 4)')
+    .option('--labels <a,b>', 'labels the scheduler can match (env MULTYAGENTS_RUNNER_LABELS)')
+    .option('--name <name>', 'runner name (default <hostname>:<port>)')
+    .option(
+      '--heartbeat-ms <ms>',
+      'heartbeat interval (default 1000; the API may set another at registration)',
+    )
+    .option(
+      '--drain-ms <ms>',
+      'on SIGTERM, how long running attempts may finish before they are canceled (default 10000)',
+    )
+    .option(
+      '--kill-grace-ms <ms>',
+      'SIGTERM → SIGKILL grace when killing an agent process tree (default 5000)',
+    )
+    .option(
+      '--token <token>',
+      'runner token (env MULTYAGENTS_RUNNER_TOKEN, or the file MULTYAGENTS_RUNNER_TOKEN_FILE, default .multyagents/runner-token)',
+    )
+    .option(
+      '--ledger <file>',
+      'effect ledger of the mock agent (env MULTYAGENTS_EFFECT_LEDGER, default <data-dir>/effects.jsonl)',
+    )
+    .option(
+      '--command-argv <json>',
+      'executor command: argv as a JSON array, e.g. \'["prog","--flag","{prompt}"]\'',
+    )
+    .option(
+      '--command-prompt-via <how>',
+      'executor command: arg | env (MULTYAGENTS_PROMPT) | stdin (default arg)',
+    )
+    .option('--codex-bin <path>', 'codex binary (env MULTYAGENTS_CODEX_BIN, default codex)')
+    .option(
+      '--codex-args <json>',
+      'extra args after `codex exec`, JSON array (default ["--skip-git-repo-check"])',
+    )
+    .option('--claude-bin <path>', 'claude binary (env MULTYAGENTS_CLAUDE_BIN, default claude)')
+    .option('--claude-args <json>', 'extra args after `claude -p --output-format text`, JSON array')
+    .option('--log-level <level>', 'log level (env MULTYAGENTS_LOG_LEVEL, default info)')
+    .option('--log-file <file>', 'write logs to this file instead of stdout')
+    .action(async (opts) => {
+      const env = processEnv();
+      armFromSpec(env.MULTYAGENTS_FAULTS);
+      try {
+        const config = resolveRunnerConfig(opts, env);
+        const runner = await startRunner(config);
+        if (!runner.executorCheck.ok) {
+          process.stderr.write(
+            `[runner] WARNING: executor '${config.executor}' cannot run here: ${runner.executorCheck.message}\n` +
+              `[runner] tasks sent to this runner will fail at once (step spawn) until this is fixed\n`,
+          );
+        }
+        process.stdout.write(
+          `[runner] listening on ${runner.url} data-dir=${config.dataDir} executor=${config.executor} ` +
+            `capacity=${config.capacity} api=${config.apiUrl}` +
+            (runner.recovered ? ` recovered=${runner.recovered}` : '') +
+            '\n',
+        );
+        let stopping = false;
+        const stop = (sig: string) => {
+          if (stopping) {
+            process.stdout.write(`[runner] ${sig} again: exiting now\n`);
+            process.exit(1);
+          }
+          stopping = true;
+          process.stdout.write(`[runner] ${sig}: draining (up to ${config.drainMs} ms), then stopping\n`);
+          const force = setTimeout(() => process.exit(1), config.drainMs + config.killGraceMs + 15_000);
+          force.unref();
+          runner.stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.on('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGINT', () => stop('SIGINT'));
+      } catch (err) {
+        if (isAppError(err)) {
+          process.stderr.write(`multyagents runner: ${err.code}: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,62 @@
+import type { Env } from '../config/env.js';
+
+/**
+ * The one process interface every executor implements. The runner never spawns anything itself: it
+ * asks an executor to `start` an attempt and gets a `RunningProcess` back, which unit tests can fake.
+ */
+export interface ExecRequest {
+  taskId: number;
+  attempt: number;
+  runId: number | null;
+  prompt: string;
+  cwd: string;
+  /** Complete environment of the agent (the runner adds MULTYAGENTS_* variables before). */
+  env: Env;
+  /** `executor_params` of the submit. */
+  params: Record<string, unknown>;
+  /** Where the agent may write `{handoff, artifacts}` as JSON (env MULTYAGENTS_RESULT_FILE). */
+  resultFile: string;
+  ledgerFile: string;
+  killGraceMs: number;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+export type OutputSink = (stream: OutputStream, data: string) => void;
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  /** Set when the process could not be started at all (ENOENT, EACCES, ...). */
+  spawnError?: string;
+  /** Set by in-process executors that return their result directly instead of a result file. */
+  result?: unknown;
+}
+
+export interface RunningProcess {
+  /** Process id (= process group id: every attempt runs detached in its own group); null in-process. */
+  pid: number | null;
+  /** True when no process was spawned (the in-process mock); pid null otherwise means spawn failed. */
+  inProcess?: boolean;
+  exited: Promise<ExitInfo>;
+  /** Kill the whole process tree: SIGTERM to the group, SIGKILL after the grace. Idempotent. */
+  kill(): Promise<void>;
+}
+
+export interface ExecutorCheck {
+  ok: boolean;
+  message: string;
+}
+
+/** Thrown by `start` when the executor cannot run on this host (e.g. its binary is missing). */
+export class ExecutorUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutorUnavailableError';
+  }
+}
+
+export interface Executor {
+  readonly name: string;
+  check(): Promise<ExecutorCheck>;
+  start(req: ExecRequest, onOutput: OutputSink): RunningProcess;
+}

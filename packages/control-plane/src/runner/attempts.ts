@@ -1,0 +1,366 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { HandoffPayload, ReportedArtifact, type RunnerSubmit } from '@multyagents/contracts';
+import type { RunnerConfig } from '../config/runner.js';
+import {
+  ExecutorUnavailableError,
+  type Executor,
+  type ExitInfo,
+  type RunningProcess,
+} from '../executors/index.js';
+import { processStartTime } from '../executors/procfs.js';
+import type { Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { makeRedactor } from '../lib/redact.js';
+import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
+import type { Transport } from './http.js';
+import type { Journal, NewReport } from './journal.js';
+import { AttemptOutput, ChunkForwarder } from './output.js';
+import type { Outbox } from './outbox.js';
+import type { Reaper } from './reaper.js';
+import { resolveWorkdir } from './workdir.js';
+
+interface Live {
+  submit: RunnerSubmit;
+  proc: RunningProcess | null;
+  killReason: KillReason | null;
+  timer: NodeJS.Timeout | null;
+  done: Promise<void>;
+  settle: () => void;
+}
+
+export interface AttemptsDeps {
+  config: RunnerConfig;
+  journal: Journal;
+  outbox: Outbox;
+  executor: Executor;
+  transport: Transport;
+  reaper: Reaper;
+  clock: Clock;
+  logger: Logger;
+  runnerToken: string;
+  runnerId: () => number | null;
+}
+
+const key = (taskId: number, attempt: number) => `${taskId}:${attempt}`;
+
+export function logFileOf(config: RunnerConfig, taskId: number, attempt: number): string {
+  return path.join(config.logsDir, `task-${taskId}-attempt-${attempt}.log`);
+}
+
+/** What the agent left in MULTYAGENTS_RESULT_FILE, validated against the contract. */
+export function readResult(raw: unknown): { handoff?: unknown; artifacts?: unknown[]; note?: string } {
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object') return { note: 'result file ignored: not a JSON object' };
+  const r = raw as Record<string, unknown>;
+  const out: { handoff?: unknown; artifacts?: unknown[]; note?: string } = {};
+  const notes: string[] = [];
+  if (r.handoff !== undefined && r.handoff !== null) {
+    const h = HandoffPayload.safeParse(r.handoff);
+    if (h.success) out.handoff = h.data;
+    else notes.push(`handoff ignored: ${h.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  if (r.artifacts !== undefined && r.artifacts !== null) {
+    const list = Array.isArray(r.artifacts) ? r.artifacts.slice(0, 200) : null;
+    const parsed = list?.map((x) => ReportedArtifact.safeParse(x));
+    const bad = parsed ? parsed.find((p) => !p.success) : undefined;
+    if (!parsed) notes.push('artifacts ignored: not an array');
+    else if (bad && !bad.success)
+      notes.push(`artifacts ignored: ${bad.error.issues[0]?.message ?? 'invalid'}`);
+    else out.artifacts = parsed.map((p) => p.data);
+  }
+  if (notes.length) out.note = notes.join('; ');
+  return out;
+}
+
+/**
+ * The attempts this runner holds: accepts submits (journaled before the answer), runs each through the
+ * executor, enforces timeout and cancel, and turns every state change into an outbox report.
+ */
+export class Attempts {
+  private readonly live = new Map<string, Live>();
+  draining = false;
+
+  constructor(private readonly d: AttemptsDeps) {}
+
+  get activeCount(): number {
+    return this.live.size;
+  }
+
+  private nowIso(): string {
+    return new Date(this.d.clock.now()).toISOString();
+  }
+
+  submit(s: RunnerSubmit): { task_id: number; attempt: number; status: string; message: string } {
+    const { journal, config } = this.d;
+    // No await between the decision and the insert: two identical submits cannot both be accepted.
+    const exact = journal.get(s.task_id, s.attempt);
+    const newest = journal.newest(s.task_id);
+    const decision = decideSubmit({
+      attempt: s.attempt,
+      exact,
+      newest,
+      draining: this.draining,
+      activeCount: this.live.size,
+      capacity: config.capacity,
+    });
+    switch (decision.kind) {
+      case 'duplicate':
+        return {
+          task_id: s.task_id,
+          attempt: s.attempt,
+          status: exact!.status,
+          message: 'attempt already accepted (idempotent resubmit): not started again',
+        };
+      case 'stale':
+        throw new AppError(
+          'STALE_ATTEMPT',
+          `attempt ${s.attempt} of task ${s.task_id} is older than attempt ${decision.newest} known to this runner`,
+          { task_id: s.task_id, attempt: s.attempt, newest_attempt: decision.newest },
+        );
+      case 'draining':
+        throw new AppError('RUNNER_DRAINING');
+      case 'capacity':
+        throw new AppError('RUNNER_AT_CAPACITY', `runner is at capacity (${config.capacity} running)`, {
+          capacity: config.capacity,
+        });
+      case 'accept':
+        break;
+    }
+    journal.insertAttempt(s, this.nowIso());
+    if (decision.supersede !== null) this.kill(s.task_id, decision.supersede, 'superseded');
+    let settle: () => void = () => undefined;
+    const done = new Promise<void>((r) => (settle = r));
+    const live: Live = { submit: s, proc: null, killReason: null, timer: null, done, settle };
+    this.live.set(key(s.task_id, s.attempt), live);
+    // Start after the answer is on its way; the journal already holds the attempt.
+    setImmediate(() => {
+      this.run(live).catch((err: unknown) => {
+        this.d.logger.error({ err, taskId: s.task_id, attempt: s.attempt }, 'attempt crashed in the runner');
+        this.finish(live, {
+          status: 'failed',
+          exit_code: null,
+          failure_step: 'spawn',
+          message: `runner error: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      });
+    });
+    return { task_id: s.task_id, attempt: s.attempt, status: 'queued', message: 'accepted' };
+  }
+
+  /** Ask an attempt to die; the run loop reports the outcome once the process tree is gone. */
+  kill(taskId: number, attempt: number, reason: KillReason): boolean {
+    const live = this.live.get(key(taskId, attempt));
+    if (!live) return false;
+    if (live.killReason) return true;
+    live.killReason = reason;
+    if (live.timer) clearTimeout(live.timer);
+    this.d.logger.info({ taskId, attempt, reason }, 'killing attempt');
+    if (live.proc) void live.proc.kill();
+    return true;
+  }
+
+  cancel(
+    taskId: number,
+    attempt?: number,
+  ): { task_id: number; attempt: number; status: string; message: string } {
+    const row = attempt ? this.d.journal.get(taskId, attempt) : this.d.journal.newest(taskId);
+    if (!row) {
+      throw new AppError(
+        'ATTEMPT_NOT_FOUND',
+        `this runner holds no attempt ${attempt ?? ''} of task ${taskId}`.replace('  ', ' '),
+      );
+    }
+    const live = this.live.get(key(row.task_id, row.attempt));
+    if (live && (live.killReason === null || live.killReason === 'cancel')) {
+      this.kill(row.task_id, row.attempt, 'cancel');
+      return {
+        task_id: row.task_id,
+        attempt: row.attempt,
+        status: 'canceled',
+        message: 'cancel accepted: the process tree is being killed; the canceled report follows',
+      };
+    }
+    return {
+      task_id: row.task_id,
+      attempt: row.attempt,
+      status: row.status,
+      message: 'attempt already ending',
+    };
+  }
+
+  /** Wait until nothing runs, at most `ms`; true when idle. */
+  async waitIdle(ms: number): Promise<boolean> {
+    if (this.live.size === 0) return true;
+    let t: NodeJS.Timeout | undefined;
+    const all = Promise.all([...this.live.values()].map((l) => l.done)).then(() => true);
+    const r = await Promise.race([
+      all,
+      new Promise<boolean>((res) => (t = setTimeout(() => res(false), ms))),
+    ]);
+    clearTimeout(t);
+    return r || this.live.size === 0;
+  }
+
+  /** Kill everything (shutdown) and wait until every attempt has been reported. */
+  async killAll(reason: KillReason): Promise<void> {
+    const lives = [...this.live.values()];
+    for (const l of lives) this.kill(l.submit.task_id, l.submit.attempt, reason);
+    await Promise.all(lives.map((l) => l.done));
+  }
+
+  private report(s: RunnerSubmit, kind: NewReport['kind'], body: Record<string, unknown>): NewReport {
+    return {
+      kind,
+      url: s.status_callback_url,
+      token: s.status_callback_token,
+      body: { attempt: s.attempt, runner_id: this.d.runnerId(), ...body },
+    };
+  }
+
+  private async run(live: Live): Promise<void> {
+    const { config, executor, journal, clock } = this.d;
+    const s = live.submit;
+    const log = this.d.logger.child({ taskId: s.task_id, attempt: s.attempt });
+    if (live.killReason)
+      return this.finish(live, outcomeOf({ code: null, signal: null }, live.killReason, s.timeout_seconds));
+    const wd = resolveWorkdir(s, config.workDir);
+    if (!wd.ok)
+      return this.finish(live, {
+        status: 'failed',
+        exit_code: null,
+        failure_step: 'spawn',
+        message: wd.message,
+      });
+
+    const attemptDir = path.join(config.dataDir, 'attempts', `task-${s.task_id}-attempt-${s.attempt}`);
+    fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
+    const promptFile = path.join(attemptDir, 'prompt.txt');
+    const resultFile = path.join(attemptDir, 'result.json');
+    fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });
+    fs.rmSync(resultFile, { force: true });
+    fs.mkdirSync(config.logsDir, { recursive: true });
+
+    const redact = makeRedactor([this.d.runnerToken, s.status_callback_token]);
+    const forwarder = s.log_callback_url
+      ? new ChunkForwarder(this.d.transport, s.log_callback_url, s.status_callback_token, s.attempt, log)
+      : null;
+    const output = new AttemptOutput(logFileOf(config, s.task_id, s.attempt), forwarder, redact);
+    const env = {
+      ...config.childEnv,
+      MULTYAGENTS_TASK_ID: String(s.task_id),
+      MULTYAGENTS_ATTEMPT: String(s.attempt),
+      MULTYAGENTS_RUN_ID: s.run_id === null ? '' : String(s.run_id),
+      MULTYAGENTS_RESULT_FILE: resultFile,
+      MULTYAGENTS_PROMPT_FILE: promptFile,
+      MULTYAGENTS_EFFECT_LEDGER: config.ledgerFile,
+      MULTYAGENTS_EXECUTION_MODE: s.execution_mode,
+      ...(wd.workspaceRoot ? { MULTYAGENTS_WORKSPACE_ROOT: wd.workspaceRoot } : {}),
+    };
+
+    let proc: RunningProcess;
+    try {
+      proc = executor.start(
+        {
+          taskId: s.task_id,
+          attempt: s.attempt,
+          runId: s.run_id,
+          prompt: s.prompt,
+          cwd: wd.cwd,
+          env,
+          params: s.executor_params ?? {},
+          resultFile,
+          ledgerFile: config.ledgerFile,
+          killGraceMs: config.killGraceMs,
+        },
+        (stream, data) => output.write(stream, data),
+      );
+    } catch (err) {
+      await output.close(0);
+      const message = err instanceof ExecutorUnavailableError ? err.message : `spawn failed: ${String(err)}`;
+      log.error({ message }, 'executor cannot run the attempt');
+      return this.finish(live, { status: 'failed', exit_code: null, failure_step: 'spawn', message });
+    }
+    live.proc = proc;
+    const startedAt = this.nowIso();
+    const spawned = proc.pid !== null || proc.inProcess === true;
+    if (spawned) {
+      if (proc.pid !== null) this.d.reaper.watch(proc.pid);
+      journal.markRunning(
+        s.task_id,
+        s.attempt,
+        { pid: proc.pid, proc_start: proc.pid ? processStartTime(proc.pid) : null, started_at: startedAt },
+        this.report(s, 'running', {
+          status: 'running',
+          started_at: startedAt,
+          message: `started by ${executor.name}`,
+        }),
+        clock.now(),
+      );
+      this.d.outbox.wake();
+      log.info({ pid: proc.pid, executor: executor.name }, 'attempt running');
+    }
+    // A kill may have arrived while we were spawning.
+    if (live.killReason) void proc.kill();
+    else live.timer = setTimeout(() => this.kill(s.task_id, s.attempt, 'timeout'), s.timeout_seconds * 1000);
+
+    const exit: ExitInfo = await proc.exited;
+    if (live.timer) clearTimeout(live.timer);
+    if (proc.pid !== null) this.d.reaper.unwatch(proc.pid);
+    const outcome = outcomeOf(exit, live.killReason, s.timeout_seconds);
+    let fileResult: unknown = exit.result;
+    if (fileResult === undefined) {
+      try {
+        fileResult = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+      } catch (err) {
+        fileResult = (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 'unparsable';
+      }
+    }
+    const result = readResult(fileResult);
+    this.finish(
+      live,
+      { ...outcome, message: result.note ? `${outcome.message} (${result.note})` : outcome.message },
+      {
+        started_at: spawned ? startedAt : null,
+        stdout: redact(output.stdout.text()),
+        stderr: redact(output.stderr.text()),
+        ...(result.handoff ? { handoff: result.handoff } : {}),
+        ...(result.artifacts ? { artifacts: result.artifacts } : {}),
+      },
+    );
+    await output.close(2000);
+  }
+
+  private finish(live: Live, o: Outcome, extra: Record<string, unknown> = {}): void {
+    const s = live.submit;
+    const finishedAt = this.nowIso();
+    const written = this.d.journal.finish(
+      s.task_id,
+      s.attempt,
+      {
+        status: o.status,
+        exit_code: o.exit_code,
+        finished_at: finishedAt,
+        message: o.message,
+        failure_step: o.failure_step,
+      },
+      this.report(s, 'terminal', {
+        status: o.status,
+        exit_code: o.exit_code,
+        finished_at: finishedAt,
+        message: o.message,
+        failure_step: o.failure_step,
+        ...extra,
+      }),
+      this.d.clock.now(),
+    );
+    this.live.delete(key(s.task_id, s.attempt));
+    live.settle();
+    if (written) this.d.outbox.wake();
+    this.d.logger.info(
+      { taskId: s.task_id, attempt: s.attempt, status: o.status, failureStep: o.failure_step },
+      `attempt ${o.status}: ${o.message}`,
+    );
+  }
+}

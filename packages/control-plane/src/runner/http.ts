@@ -1,0 +1,47 @@
+import { Agent, request } from 'undici';
+
+/** Runner → API calls. Each is bounded by a timeout; a network failure throws. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  json: Record<string, unknown> | null;
+}
+
+export interface Transport {
+  post(url: string, token: string, body: unknown): Promise<HttpAnswer>;
+  close(): Promise<void>;
+}
+
+export function httpTransport(timeoutMs: number): Transport {
+  const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: timeoutMs });
+  return {
+    async post(url, token, body) {
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-runner-token': token },
+        body: JSON.stringify(body),
+        dispatcher: agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.body.text();
+      let json: Record<string, unknown> | null = null;
+      try {
+        const parsed: unknown = text ? JSON.parse(text) : null;
+        json = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+      } catch {
+        json = null;
+      }
+      return { status: res.statusCode, text, json };
+    },
+    close: () => agent.close(),
+  };
+}
+
+export function describeError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const msg = e.cause?.message ?? e.message ?? String(err);
+  return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
+}

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance } from 'fastify';
+import { readTokenFile, type RunnerConfig } from '../config/runner.js';
+import { createExecutor } from '../executors/index.js';
+import type { ExecutorCheck } from '../executors/types.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { Attempts } from './attempts.js';
+import { httpTransport } from './http.js';
+import { toAttemptState, Journal } from './journal.js';
+import { Outbox } from './outbox.js';
+import { claimRunnerDir } from './ownership.js';
+import { Presence } from './presence.js';
+import { Reaper } from './reaper.js';
+import { recoverJournal } from './recovery.js';
+import { buildRunnerApp } from './server.js';
+
+export interface RunningRunner {
+  url: string;
+  port: number;
+  config: RunnerConfig;
+  executorCheck: ExecutorCheck;
+  /** Attempts found unfinished in the journal at start and reported failed (runner-restarted). */
+  recovered: number;
+  runnerId(): number | null;
+  /** Resolves at the first successful registration with the API. */
+  registered: Promise<void>;
+  app: FastifyInstance;
+  journal: Journal;
+  /** Drain (stop accepting, let attempts finish up to drainMs, then cancel them), flush, close. */
+  stop(opts?: { drainMs?: number; flushMs?: number }): Promise<void>;
+}
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const RECENT_MS = 15 * 60_000;
+const RETENTION_MS = 7 * 86_400_000;
+
+async function resolveToken(config: RunnerConfig, logger: Logger): Promise<string> {
+  if (config.token) return config.token;
+  const deadline = Date.now() + config.tokenWaitMs;
+  let warned = false;
+  for (;;) {
+    const t = readTokenFile(config.tokenFile);
+    if (t) return t;
+    if (Date.now() >= deadline) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `no runner token: pass --token, set MULTYAGENTS_RUNNER_TOKEN or MULTYAGENTS_RUNNER_TOKEN_FILE, ` +
+          `or start the API first (it writes ${config.tokenFile})`,
+      );
+    }
+    if (!warned) logger.warn({ file: config.tokenFile }, 'waiting for the runner token file');
+    warned = true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Start a runner in this process: recover the journal, serve, register, deliver the outbox. */
+export async function startRunner(
+  config: RunnerConfig,
+  opts: { clock?: Clock; logger?: Logger; random?: () => number } = {},
+): Promise<RunningRunner> {
+  const logger =
+    opts.logger ??
+    createLogger({ name: 'runner', level: config.logLevel, destination: config.logFile ?? undefined });
+  const clock = opts.clock ?? systemClock;
+  const ownership = claimRunnerDir(config.dataDir);
+  let journal: Journal;
+  try {
+    journal = Journal.open(config.dbFile);
+  } catch (err) {
+    ownership.release();
+    throw err;
+  }
+  const cleanups: Array<() => Promise<void> | void> = [() => ownership.release(), () => journal.close()];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    fs.mkdirSync(config.logsDir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(config.workDir, { recursive: true });
+    const token = await resolveToken(config, logger);
+    const executor = createExecutor(config);
+    const executorCheck = await executor.check();
+    if (!executorCheck.ok) logger.warn({ executor: executor.name }, executorCheck.message);
+
+    const reaper = new Reaper();
+    reaper.start(config.killGraceMs);
+    cleanups.push(() => reaper.stop());
+    const recovered = await recoverJournal(journal, config, clock, logger);
+    journal.prune(new Date(clock.now() - RETENTION_MS).toISOString());
+
+    const transport = httpTransport(config.apiTimeoutMs);
+    cleanups.push(() => transport.close());
+    let presence: Presence | null = null;
+    const runnerId = () => presence?.id ?? null;
+    const outbox = new Outbox(journal, transport, clock, logger, {
+      capMs: config.outboxCapMs,
+      concurrency: 8,
+      random: opts.random ?? Math.random,
+      runnerId: () => runnerId() ?? (Number(journal.getMeta('runner_id')) || null),
+    });
+    outbox.start();
+    cleanups.push(() => outbox.stop());
+    const attempts = new Attempts({
+      config,
+      journal,
+      outbox,
+      executor,
+      transport,
+      reaper,
+      clock,
+      logger,
+      runnerToken: token,
+      runnerId,
+    });
+    const health = () => ({
+      status: 'ok',
+      runner_id: runnerId(),
+      name: config.name,
+      capacity: config.capacity,
+      running: attempts.activeCount,
+      executor: executor.name,
+      executor_ok: executorCheck.ok,
+      draining: attempts.draining,
+      outbox_pending: outbox.pending,
+      pid: process.pid,
+      reaper_pid: reaper.pid,
+      version: VERSION,
+    });
+    const app = buildRunnerApp({
+      attempts,
+      journal,
+      token,
+      logger,
+      health,
+      recentMs: RECENT_MS,
+      now: () => clock.now(),
+    });
+    try {
+      await app.listen({ host: config.host, port: config.port });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new AppError('PORT_IN_USE', `runner: port ${config.port} on ${config.host} is already taken`);
+      }
+      throw err;
+    }
+    cleanups.push(() => app.close());
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    presence = new Presence({
+      config,
+      transport,
+      journal,
+      logger,
+      token,
+      url: config.publicUrl ?? url,
+      version: VERSION,
+      attempts: () => journal.unsettled().map(toAttemptState),
+      freeSlots: () => (attempts.draining ? 0 : Math.max(0, config.capacity - attempts.activeCount)),
+      draining: () => attempts.draining,
+      onCancel: (list) => {
+        for (const c of list) attempts.kill(c.task_id, c.attempt, 'cancel');
+      },
+    });
+    presence.start();
+    const p = presence;
+    cleanups.push(() => p.stop());
+    logger.info(
+      { url, dataDir: config.dataDir, executor: executor.name, api: config.apiUrl },
+      'runner listening',
+    );
+
+    let stopping: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      config,
+      executorCheck,
+      recovered,
+      runnerId,
+      registered: presence.registered,
+      app,
+      journal,
+      stop(o = {}) {
+        stopping ??= (async () => {
+          attempts.draining = true;
+          const drainMs = o.drainMs ?? config.drainMs;
+          const idle = await attempts.waitIdle(drainMs);
+          if (!idle) {
+            logger.warn(
+              { running: attempts.activeCount },
+              'drain grace over: canceling the remaining attempts',
+            );
+            await attempts.killAll('shutdown');
+          }
+          await outbox.flush(o.flushMs ?? 2000);
+          await cleanup();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,330 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
+import { AppError } from '../lib/errors.js';
+
+/**
+ * The runner's durable memory (`<data-dir>/runner.db`, used by this runner process only): the attempts
+ * it accepted and the outbox of status reports it owes the API. Every method is synchronous: a call
+ * returns after the commit is on disk (WAL + synchronous=FULL), which is what lets the runner answer
+ * `queued` only once the attempt is journaled.
+ */
+export type AttemptStatus = RunnerAttemptState['status'];
+export type ReportState = 'none' | 'pending' | 'acked' | 'answered' | 'dead';
+export type OutboxState = 'pending' | 'acked' | 'answered' | 'dead' | 'dropped';
+export type OutboxKind = 'running' | 'terminal';
+
+export interface AttemptRow {
+  task_id: number;
+  attempt: number;
+  status: AttemptStatus;
+  submit: string;
+  pid: number | null;
+  proc_start: string | null;
+  runner_pid: number;
+  exit_code: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  message: string | null;
+  failure_step: string | null;
+  report_state: ReportState;
+  created_at: string;
+}
+
+export interface OutboxRow {
+  id: number;
+  task_id: number;
+  attempt: number;
+  kind: OutboxKind;
+  url: string;
+  token: string;
+  body: string;
+  state: OutboxState;
+  tries: number;
+  next_at: number;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface NewReport {
+  kind: OutboxKind;
+  url: string;
+  token: string;
+  body: Record<string, unknown>;
+}
+
+export interface TerminalFields {
+  status: 'success' | 'failed' | 'canceled';
+  exit_code: number | null;
+  finished_at: string;
+  message: string | null;
+  failure_step: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (
+  task_id INTEGER NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL, submit TEXT NOT NULL,
+  pid INTEGER, proc_start TEXT, runner_pid INTEGER NOT NULL, exit_code INTEGER,
+  started_at TEXT, finished_at TEXT, message TEXT, failure_step TEXT,
+  report_state TEXT NOT NULL DEFAULT 'none', created_at TEXT NOT NULL,
+  PRIMARY KEY (task_id, attempt));
+CREATE INDEX IF NOT EXISTS attempts_status ON attempts(status);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, task_id INTEGER NOT NULL, attempt INTEGER NOT NULL,
+  kind TEXT NOT NULL, url TEXT NOT NULL, token TEXT NOT NULL, body TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending', tries INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+  last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, done_at TEXT);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(state, task_id, attempt, id);
+`;
+
+export function toAttemptState(r: AttemptRow): RunnerAttemptState & Record<string, unknown> {
+  return {
+    task_id: r.task_id,
+    attempt: r.attempt,
+    status: r.status,
+    exit_code: r.exit_code,
+    started_at: r.started_at,
+    finished_at: r.finished_at,
+    message: r.message,
+    reported: r.report_state === 'acked' || r.report_state === 'answered',
+    failure_step: r.failure_step,
+    report_state: r.report_state,
+  };
+}
+
+export class Journal {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(file: string): Journal {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const db = new Database(file, { timeout: 0 });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      // Hold the write lock for the life of the process: a second runner on this data dir fails here,
+      // even when a stale pid file survived a kill -9 (the kernel drops the lock with the process).
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN IMMEDIATE; COMMIT;');
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+        throw new AppError('DATA_DIR_LOCKED', `runner: ${file} is held by another runner process`);
+      }
+      throw err;
+    }
+    return new Journal(db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  getMeta(key: string): string | null {
+    const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return r?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  insertAttempt(s: RunnerSubmit, nowIso: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?)`,
+      )
+      .run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso);
+  }
+
+  get(taskId: number, attempt: number): AttemptRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM attempts WHERE task_id = ? AND attempt = ?')
+      .get(taskId, attempt) as AttemptRow | undefined;
+  }
+
+  newest(taskId: number): AttemptRow | undefined {
+    return this.db
+      .prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt DESC LIMIT 1')
+      .get(taskId) as AttemptRow | undefined;
+  }
+
+  active(): AttemptRow[] {
+    return this.db
+      .prepare(`SELECT * FROM attempts WHERE status IN ('queued', 'running') ORDER BY created_at`)
+      .all() as AttemptRow[];
+  }
+
+  /** Attempts the API may still need to hear about, plus terminal ones that finished recently. */
+  held(recentSinceIso: string, limit = 1000): AttemptRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM attempts
+         WHERE status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered')
+            OR finished_at >= ?
+         ORDER BY task_id, attempt LIMIT ?`,
+      )
+      .all(recentSinceIso, limit) as AttemptRow[];
+  }
+
+  /** Not yet acknowledged-terminal: what heartbeats and registration list. */
+  unsettled(limit = 10_000): AttemptRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM attempts WHERE status IN ('queued', 'running')
+            OR report_state NOT IN ('acked', 'answered') ORDER BY task_id, attempt LIMIT ?`,
+      )
+      .all(limit) as AttemptRow[];
+  }
+
+  markRunning(
+    taskId: number,
+    attempt: number,
+    f: { pid: number | null; proc_start: string | null; started_at: string },
+    report: NewReport,
+    nowMs: number,
+  ): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE attempts SET status = 'running', pid = ?, proc_start = ?, started_at = ?, runner_pid = ?
+           WHERE task_id = ? AND attempt = ? AND status = 'queued'`,
+        )
+        .run(f.pid, f.proc_start, f.started_at, process.pid, taskId, attempt);
+      this.insertReport(taskId, attempt, report, nowMs);
+    })();
+  }
+
+  /**
+   * Terminal state and its report in one commit. A `running` report that already failed to deliver is
+   * dropped here: the terminal report supersedes it, and a fresh one is still delivered first.
+   */
+  finish(taskId: number, attempt: number, f: TerminalFields, report: NewReport, nowMs: number): boolean {
+    return this.db.transaction(() => {
+      const r = this.db
+        .prepare(
+          `UPDATE attempts SET status = ?, exit_code = ?, finished_at = ?, message = ?, failure_step = ?,
+             report_state = 'pending'
+           WHERE task_id = ? AND attempt = ? AND status IN ('queued', 'running')`,
+        )
+        .run(f.status, f.exit_code, f.finished_at, f.message, f.failure_step, taskId, attempt);
+      if (r.changes === 0) return false;
+      this.db
+        .prepare(
+          `UPDATE outbox SET state = 'dropped', done_at = ?
+           WHERE task_id = ? AND attempt = ? AND kind = 'running' AND state = 'pending' AND tries > 0`,
+        )
+        .run(new Date(nowMs).toISOString(), taskId, attempt);
+      this.insertReport(taskId, attempt, report, nowMs);
+      return true;
+    })();
+  }
+
+  private insertReport(taskId: number, attempt: number, report: NewReport, nowMs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO outbox(task_id, attempt, kind, url, token, body, next_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        taskId,
+        attempt,
+        report.kind,
+        report.url,
+        report.token,
+        JSON.stringify(report.body),
+        nowMs,
+        new Date(nowMs).toISOString(),
+      );
+  }
+
+  /** The oldest pending report of every attempt: reports of one attempt are delivered in order. */
+  outboxHeads(limit = 500): OutboxRow[] {
+    return this.db
+      .prepare(
+        `SELECT o.* FROM outbox o
+         WHERE o.state = 'pending' AND o.id = (
+           SELECT MIN(p.id) FROM outbox p WHERE p.state = 'pending' AND p.task_id = o.task_id
+             AND p.attempt = o.attempt)
+         ORDER BY o.next_at, o.id LIMIT ?`,
+      )
+      .all(limit) as OutboxRow[];
+  }
+
+  outbox(state?: OutboxState): OutboxRow[] {
+    return (
+      state
+        ? this.db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY id').all(state)
+        : this.db.prepare('SELECT * FROM outbox ORDER BY id').all()
+    ) as OutboxRow[];
+  }
+
+  pendingCount(): number {
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }
+    ).n;
+  }
+
+  retryLater(id: number, nextAt: number, status: number | null, error: string): void {
+    this.db
+      .prepare(
+        `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
+         WHERE id = ? AND state = 'pending'`,
+      )
+      .run(nextAt, status, error, id);
+  }
+
+  /** Settle a report; settling a terminal one settles the attempt's report state too. */
+  settle(
+    id: number,
+    state: 'acked' | 'answered' | 'dead',
+    status: number | null,
+    note: string | null,
+    nowIso: string,
+  ): void {
+    this.db.transaction(() => {
+      const r = this.db
+        .prepare(
+          `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
+           WHERE id = ? AND state = 'pending'`,
+        )
+        .run(state, status, note, nowIso, id);
+      if (r.changes === 0) return;
+      const row = this.db.prepare('SELECT task_id, attempt, kind FROM outbox WHERE id = ?').get(id) as {
+        task_id: number;
+        attempt: number;
+        kind: OutboxKind;
+      };
+      if (row.kind === 'terminal') {
+        this.db
+          .prepare('UPDATE attempts SET report_state = ? WHERE task_id = ? AND attempt = ?')
+          .run(state, row.task_id, row.attempt);
+      }
+    })();
+  }
+
+  /** Forget settled history older than the cutoff (the journal must not grow for days on end). */
+  prune(beforeIso: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`DELETE FROM outbox WHERE state IN ('acked', 'answered', 'dropped') AND done_at < ?`)
+        .run(beforeIso);
+      this.db
+        .prepare(
+          `DELETE FROM attempts WHERE report_state IN ('acked', 'answered') AND finished_at < ?
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = attempts.task_id
+               AND o.attempt = attempts.attempt AND o.state = 'pending')`,
+        )
+        .run(beforeIso);
+    })();
+  }
+}

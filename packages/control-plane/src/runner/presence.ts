@@ -1,0 +1,129 @@
+import type { RunnerAttemptState } from '@multyagents/contracts';
+import type { RunnerConfig } from '../config/runner.js';
+import type { Logger } from '../lib/logger.js';
+import { backoffMs } from './decisions.js';
+import { describeError, type Transport } from './http.js';
+import type { Journal } from './journal.js';
+
+export interface PresenceDeps {
+  config: RunnerConfig;
+  transport: Transport;
+  journal: Journal;
+  logger: Logger;
+  token: string;
+  /** Our own URL, as the API should call it. */
+  url: string;
+  version: string;
+  attempts: () => RunnerAttemptState[];
+  freeSlots: () => number;
+  draining: () => boolean;
+  onCancel: (list: Array<{ task_id: number; attempt: number }>) => void;
+}
+
+/**
+ * Registration and heartbeats. Registration retries with backoff until the API answers; a heartbeat
+ * answered 404 (the API forgot us, e.g. a fresh store) registers again. Cancels the API could not
+ * deliver directly come back in the heartbeat answer and are applied here.
+ */
+export class Presence {
+  id: number | null;
+  intervalMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private failures = 0;
+  private registeredOnce: () => void = () => undefined;
+  /** Resolves at the first successful registration. */
+  readonly registered: Promise<void>;
+
+  constructor(private readonly d: PresenceDeps) {
+    const stored = Number(d.journal.getMeta('runner_id'));
+    this.id = Number.isInteger(stored) && stored > 0 ? stored : null;
+    this.intervalMs = d.config.heartbeatMs;
+    this.registered = new Promise((r) => (this.registeredOnce = r));
+  }
+
+  start(): void {
+    void this.register();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private later(ms: number, fn: () => Promise<void>): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void fn(), ms);
+  }
+
+  private complain(what: string, detail: string): void {
+    this.failures++;
+    if (this.failures === 1 || this.failures % 30 === 0) {
+      this.d.logger.warn({ api: this.d.config.apiUrl, failures: this.failures, detail }, what);
+    }
+  }
+
+  private async register(): Promise<void> {
+    const { config } = this.d;
+    const body = {
+      name: config.name,
+      url: this.d.url,
+      capacity: config.capacity,
+      labels: config.labels,
+      executor: config.executor,
+      version: this.d.version,
+      attempts: this.d.attempts(),
+    };
+    try {
+      const r = await this.d.transport.post(`${config.apiUrl}/runners/register`, this.d.token, body);
+      const id = Number(r.json?.id);
+      if (r.status >= 200 && r.status < 300 && Number.isInteger(id) && id > 0) {
+        this.id = id;
+        this.d.journal.setMeta('runner_id', String(id));
+        const hb = Number(r.json?.heartbeat_interval_ms);
+        if (Number.isFinite(hb) && hb >= 10) this.intervalMs = hb;
+        this.failures = 0;
+        this.d.logger.info({ runnerId: id, heartbeatMs: this.intervalMs }, 'registered with the API');
+        this.registeredOnce();
+        this.later(this.intervalMs, () => this.heartbeat());
+        return;
+      }
+      if (r.status === 401) this.d.logger.error('registration refused: wrong runner token (401)');
+      this.complain('registration failed: will retry', `HTTP ${r.status}: ${r.text.slice(0, 300)}`);
+    } catch (err) {
+      this.complain('API unreachable for registration: will retry', describeError(err));
+    }
+    this.later(backoffMs(this.failures, 5000, Math.random), () => this.register());
+  }
+
+  private async heartbeat(): Promise<void> {
+    const id = this.id;
+    if (id === null) return this.register();
+    try {
+      const r = await this.d.transport.post(`${this.d.config.apiUrl}/runners/${id}/heartbeat`, this.d.token, {
+        attempts: this.d.attempts(),
+        free_slots: this.d.freeSlots(),
+        draining: this.d.draining(),
+      });
+      if (r.status === 404) {
+        this.d.logger.warn({ runnerId: id }, 'the API does not know this runner any more: registering again');
+        return this.register();
+      }
+      if (r.status >= 200 && r.status < 300) {
+        this.failures = 0;
+        const cancel = Array.isArray(r.json?.cancel) ? (r.json.cancel as unknown[]) : [];
+        const list = cancel
+          .map((c) => c as { task_id?: unknown; attempt?: unknown })
+          .filter((c) => Number.isInteger(c.task_id) && Number.isInteger(c.attempt))
+          .map((c) => ({ task_id: c.task_id as number, attempt: c.attempt as number }));
+        if (list.length > 0) this.d.onCancel(list);
+      } else {
+        this.complain('heartbeat refused', `HTTP ${r.status}: ${r.text.slice(0, 300)}`);
+      }
+    } catch (err) {
+      this.complain('heartbeat failed (API unreachable)', describeError(err));
+    }
+    this.later(this.intervalMs, () => this.heartbeat());
+  }
+}

@@ -1,0 +1,117 @@
+import crypto from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { RunnerSubmit } from '@multyagents/contracts';
+import { AppError, coerceError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { Attempts } from './attempts.js';
+import { toAttemptState, type Journal } from './journal.js';
+
+export interface RunnerAppDeps {
+  attempts: Attempts;
+  journal: Journal;
+  token: string;
+  logger: Logger;
+  health: () => Record<string, unknown>;
+  /** Terminal attempts younger than this stay in the `GET /tasks` listing. */
+  recentMs: number;
+  now: () => number;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+function taskIdParam(raw: unknown): number {
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id <= 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      [{ loc: ['path', 'id'], msg: 'must be a positive integer', type: 'int' }],
+      {
+        field: 'id',
+      },
+    );
+  }
+  return id;
+}
+
+/** The runner's HTTP surface (CONTRACT.md "Runner side"). Everything but /health needs the token. */
+export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+
+  // An empty JSON body (e.g. a bare cancel) is an empty object, not an error.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new AppError('INVALID_JSON', (err as Error).message), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url === '/health' || req.url.startsWith('/health?')) return;
+    const got = req.headers['x-runner-token'];
+    if (typeof got !== 'string' || !safeEqual(got, d.token)) throw new AppError('RUNNER_TOKEN_INVALID');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const fe = err as { code?: string; statusCode?: number; message: string };
+    let e: AppError;
+    if (err instanceof AppError) e = err;
+    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('BODY_TOO_LARGE');
+    else if (fe.statusCode === 400 || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      e = new AppError('INVALID_JSON', fe.message);
+    else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      e = new AppError('VALIDATION_FAILED', 'content-type must be application/json');
+    else e = coerceError(err);
+    if (e.status >= 500) d.logger.error({ err, url: req.url }, 'runner request failed');
+    void reply.code(e.status).send({ detail: e.detail, code: e.code, ...e.extra });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ detail: `no route ${req.method} ${req.url}`, code: 'ROUTE_NOT_FOUND' });
+  });
+
+  app.get('/health', async () => d.health());
+
+  app.post('/tasks/submit', async (req) => {
+    const r = RunnerSubmit.safeParse(req.body);
+    if (!r.success) {
+      const issues = r.error.issues.map((i) => ({
+        loc: ['body', ...i.path.map(String)],
+        msg: i.message,
+        type: i.code,
+      }));
+      throw new AppError('VALIDATION_FAILED', issues, { field: issues[0]?.loc.slice(1).join('.') || 'body' });
+    }
+    return d.attempts.submit(r.data);
+  });
+
+  app.get('/tasks', async () => {
+    const since = new Date(d.now() - d.recentMs).toISOString();
+    return { attempts: d.journal.held(since).map(toAttemptState) };
+  });
+
+  app.get<{ Params: { id: string } }>('/tasks/:id', async (req) => {
+    const id = taskIdParam(req.params.id);
+    const row = d.journal.newest(id);
+    if (!row) throw new AppError('ATTEMPT_NOT_FOUND', `this runner holds no attempt of task ${id}`);
+    return toAttemptState(row);
+  });
+
+  app.post<{ Params: { id: string } }>('/tasks/:id/cancel', async (req) => {
+    const id = taskIdParam(req.params.id);
+    const body = (req.body ?? {}) as { attempt?: unknown };
+    const attempt = body.attempt === undefined || body.attempt === null ? undefined : Number(body.attempt);
+    if (attempt !== undefined && (!Number.isInteger(attempt) || attempt <= 0)) {
+      throw new AppError('VALIDATION_FAILED', 'attempt must be a positive integer', { field: 'attempt' });
+    }
+    return d.attempts.cancel(id, attempt);
+  });
+
+  return app;
+}

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunnerSubmit } from '@multyagents/contracts';
+import { testRunnerConfig } from '../../src/config/runner.js';
+import { FakeClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { logFileOf, readResult } from '../../src/runner/attempts.js';
+import { Journal, toAttemptState } from '../../src/runner/journal.js';
+import { recoverJournal } from '../../src/runner/recovery.js';
+
+const submit = (task_id: number, attempt = 1): RunnerSubmit => ({
+  task_id,
+  attempt,
+  run_id: 3,
+  prompt: 'p',
+  execution_mode: 'no-workspace',
+  timeout_seconds: 60,
+  status_callback_url: `http://api/runner/tasks/${task_id}/status`,
+  status_callback_token: 'callback-token-0123456789',
+});
+
+describe('runner journal', () => {
+  let dir: string;
+  let file: string;
+  let journal: Journal;
+  const clock = new FakeClock();
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-journal-'));
+    file = path.join(dir, 'runner.db');
+    journal = Journal.open(file);
+  });
+  afterEach(() => {
+    journal.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a second owner of the same journal', () => {
+    expect(() => Journal.open(file)).toThrow(/held by another runner/);
+  });
+
+  it('on restart fails what the dead runner left running or queued, with the log tail, once', async () => {
+    const config = testRunnerConfig(dir, 'http://api', 'tok');
+    journal.insertAttempt(submit(1), 'a');
+    journal.markRunning(
+      1,
+      1,
+      { pid: 999_999, proc_start: '123', started_at: '2026-01-01T00:00:00.000Z' },
+      { kind: 'running', url: 'http://api/runner/tasks/1/status', token: 't', body: { status: 'running' } },
+      clock.now(),
+    );
+    journal.insertAttempt(submit(2), 'b');
+    journal.insertAttempt(submit(3), 'c');
+    journal.finish(
+      3,
+      1,
+      { status: 'success', exit_code: 0, finished_at: 'f', message: 'ok', failure_step: null },
+      { kind: 'terminal', url: 'http://api/runner/tasks/3/status', token: 't', body: { status: 'success' } },
+      clock.now(),
+    );
+    fs.mkdirSync(config.logsDir, { recursive: true });
+    fs.writeFileSync(
+      logFileOf(config, 1, 1),
+      'x'.repeat(70_000) + 'last words token=callback-token-0123456789\n',
+    );
+    journal.close();
+
+    journal = Journal.open(file);
+    const probed: number[] = [];
+    const n = await recoverJournal(journal, config, clock, silentLogger, (pid) => {
+      probed.push(pid);
+      return false;
+    });
+    expect(n).toBe(2);
+    expect(probed).toEqual([999_999]);
+    for (const task of [1, 2]) {
+      expect(journal.get(task, 1)).toMatchObject({ status: 'failed', failure_step: 'runner-restarted' });
+    }
+    expect(journal.get(3, 1)?.status).toBe('success');
+    const pending = journal.outbox('pending');
+    expect(pending.map((r) => [r.task_id, r.kind])).toEqual([
+      [1, 'running'],
+      [3, 'terminal'],
+      [1, 'terminal'],
+      [2, 'terminal'],
+    ]);
+    const body = JSON.parse(pending[2].body) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'failed', attempt: 1, failure_step: 'runner-restarted' });
+    expect(body.started_at).toBe('2026-01-01T00:00:00.000Z');
+    expect(String(body.stdout)).toMatch(/last words token=\[REDACTED\]\n$/);
+    expect(String(body.stdout).length).toBeLessThanOrEqual(64 * 1024);
+    expect(String(body.message)).toContain('runner restarted');
+
+    // A second restart finds nothing left to recover.
+    expect(await recoverJournal(journal, config, clock, silentLogger, () => false)).toBe(0);
+  });
+
+  it('lists unsettled attempts until their terminal report is acknowledged', () => {
+    journal.insertAttempt(submit(1), 'a');
+    expect(journal.unsettled().map(toAttemptState)).toEqual([
+      expect.objectContaining({ task_id: 1, attempt: 1, status: 'queued', reported: false }),
+    ]);
+    journal.finish(
+      1,
+      1,
+      { status: 'failed', exit_code: 2, finished_at: 'f', message: 'm', failure_step: 'run' },
+      { kind: 'terminal', url: 'u', token: 't', body: {} },
+      clock.now(),
+    );
+    const [row] = journal.outbox('pending');
+    journal.settle(row.id, 'acked', 200, null, 'now');
+    expect(journal.unsettled()).toHaveLength(0);
+    expect(toAttemptState(journal.get(1, 1)!)).toMatchObject({
+      status: 'failed',
+      reported: true,
+      exit_code: 2,
+    });
+  });
+
+  it('validates what an agent wrote to its result file', () => {
+    expect(
+      readResult({ handoff: { summary: 's' }, artifacts: [{ artifact_type: 'text', location: 'x' }] }),
+    ).toEqual({
+      handoff: { summary: 's', next_actions: [], open_questions: [], artifacts: [] },
+      artifacts: [{ artifact_type: 'text', location: 'x', summary: '', metadata: {} }],
+    });
+    const bad = readResult({ handoff: { nope: 1 }, artifacts: [{ artifact_type: 'weird', location: 'x' }] });
+    expect(bad.handoff).toBeUndefined();
+    expect(bad.artifacts).toBeUndefined();
+    expect(bad.note).toMatch(/handoff ignored.*artifacts ignored/);
+  });
+});

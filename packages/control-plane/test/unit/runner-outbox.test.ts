@@ -1,0 +1,175 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunnerSubmit } from '@multyagents/contracts';
+import { FakeClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import type { HttpAnswer, Transport } from '../../src/runner/http.js';
+import { Journal, type NewReport } from '../../src/runner/journal.js';
+import { Outbox } from '../../src/runner/outbox.js';
+
+/** A transport that answers from a script: a status code, or 'down' for a network error. */
+class ScriptedTransport implements Transport {
+  sent: Array<{ url: string; body: Record<string, unknown> }> = [];
+  script: Array<number | 'down'> = [];
+  async post(url: string, _token: string, body: unknown): Promise<HttpAnswer> {
+    this.sent.push({ url, body: body as Record<string, unknown> });
+    const next = this.script.shift() ?? 200;
+    if (next === 'down') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    return { status: next, text: `{"answer":${next}}`, json: null };
+  }
+  async close() {}
+}
+
+const submit = (task_id: number, attempt = 1): RunnerSubmit => ({
+  task_id,
+  attempt,
+  run_id: null,
+  prompt: 'p',
+  execution_mode: 'no-workspace',
+  timeout_seconds: 60,
+  status_callback_url: `http://api/runner/tasks/${task_id}/status`,
+  status_callback_token: 'tok',
+});
+const report = (task: number, kind: NewReport['kind'], status: string): NewReport => ({
+  kind,
+  url: `http://api/runner/tasks/${task}/status`,
+  token: 'tok',
+  body: { status, attempt: 1 },
+});
+const terminal = (clock: FakeClock) => ({
+  status: 'success' as const,
+  exit_code: 0,
+  finished_at: new Date(clock.now()).toISOString(),
+  message: 'ok',
+  failure_step: null,
+});
+
+describe('runner outbox', () => {
+  let dir: string;
+  let journal: Journal;
+  let clock: FakeClock;
+  let transport: ScriptedTransport;
+  let outbox: Outbox;
+
+  const makeOutbox = (runnerId: number | null = 7) =>
+    new Outbox(journal, transport, clock, silentLogger, {
+      capMs: 5000,
+      concurrency: 8,
+      random: () => 0.5,
+      runnerId: () => runnerId,
+    });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-outbox-'));
+    journal = Journal.open(path.join(dir, 'runner.db'));
+    clock = new FakeClock();
+    transport = new ScriptedTransport();
+    outbox = makeOutbox();
+  });
+  afterEach(() => {
+    journal.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function running(task: number) {
+    journal.insertAttempt(submit(task), 'now');
+    journal.markRunning(
+      task,
+      1,
+      { pid: 1, proc_start: null, started_at: 's' },
+      report(task, 'running', 'running'),
+      clock.now(),
+    );
+  }
+
+  it('retries a 503 with backoff, sends nothing before it is due, then delivers', async () => {
+    running(1);
+    transport.script = [503, 'down'];
+    await outbox.pass();
+    expect(transport.sent).toHaveLength(1);
+    const [row] = journal.outbox('pending');
+    expect(row.tries).toBe(1);
+    expect(row.next_at).toBe(clock.now() + 200);
+
+    clock.advance(199);
+    await outbox.pass();
+    expect(transport.sent).toHaveLength(1);
+
+    clock.advance(1);
+    await outbox.pass(); // network error: second try, backoff doubles
+    expect(transport.sent).toHaveLength(2);
+    expect(journal.outbox('pending')[0].next_at).toBe(clock.now() + 400);
+
+    clock.advance(400);
+    await outbox.pass();
+    expect(transport.sent).toHaveLength(3);
+    expect(journal.outbox('pending')).toHaveLength(0);
+    expect(journal.outbox('acked')).toHaveLength(1);
+  });
+
+  it('records a 409 as an answer and never retries it', async () => {
+    running(1);
+    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
+    transport.script = [200, 409];
+    await outbox.pass();
+    await outbox.pass();
+    clock.advance(60_000);
+    await outbox.pass();
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
+    expect(journal.outbox('answered')).toHaveLength(1);
+    expect(journal.get(1, 1)?.report_state).toBe('answered');
+  });
+
+  it('keeps other 4xx as dead letters: not retried, attempt marked', async () => {
+    running(1);
+    transport.script = [404];
+    await outbox.pass();
+    clock.advance(60_000);
+    await outbox.pass();
+    expect(transport.sent).toHaveLength(1);
+    const [dead] = journal.outbox('dead');
+    expect(dead.last_status).toBe(404);
+    expect(dead.last_error).toContain('404');
+  });
+
+  it('delivers the reports of one attempt in order: terminal waits for running', async () => {
+    running(1);
+    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
+    await outbox.pass();
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running']);
+    await outbox.pass();
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
+    expect(journal.get(1, 1)?.report_state).toBe('acked');
+  });
+
+  it('drops a running report that already failed once when the terminal report supersedes it', async () => {
+    running(1);
+    transport.script = [503];
+    await outbox.pass();
+    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
+    await outbox.pass();
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
+    expect(journal.outbox('dropped').map((r) => r.kind)).toEqual(['running']);
+  });
+
+  it('sends attempts independently: one failing API endpoint does not block another attempt', async () => {
+    running(1);
+    running(2);
+    transport.script = [503, 200];
+    await outbox.pass();
+    expect(transport.sent).toHaveLength(2);
+    expect(journal.outbox('acked')).toHaveLength(1);
+    expect(journal.outbox('pending')).toHaveLength(1);
+  });
+
+  it('fills the runner id at send time and survives a restart of the runner', async () => {
+    running(1);
+    journal.close();
+    journal = Journal.open(path.join(dir, 'runner.db'));
+    outbox = makeOutbox(42);
+    await outbox.pass();
+    expect(transport.sent[0].body).toMatchObject({ status: 'running', attempt: 1, runner_id: 42 });
+  });
+});
