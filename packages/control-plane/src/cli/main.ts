@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerApiCommand } from './commands/api.js';
+import { registerChaosCommand } from './commands/chaos.js';
 import { registerDownCommand } from './commands/down.js';
 import { registerE2eCommand } from './commands/e2e.js';
 import { registerInitProjectCommand } from './commands/initProject.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRunCommand(program);
   registerInitProjectCommand(program);
   registerE2eCommand(program);
+  registerChaosCommand(program);
   registerApiCommand(program);
   registerRunnerCommand(program);
   registerTestCommand(program);

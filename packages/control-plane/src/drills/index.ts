@@ -1,0 +1,12 @@
+/** The drill catalogue, in the order they run (the two the product requires first). */
+import type { Drill } from './drill.js';
+import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
+import { runnerUnreachableActiveRun } from './scenarios/runnerUnreachable.js';
+
+export const DRILLS: Drill[] = [apiRestartTolerantFlow, runnerUnreachableActiveRun];
+
+export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
+  if (!ids || ids.length === 0) return { drills: DRILLS, unknown: [] };
+  const unknown = ids.filter((id) => !DRILLS.some((d) => d.id === id));
+  return { drills: DRILLS.filter((d) => ids.includes(d.id)), unknown };
+}

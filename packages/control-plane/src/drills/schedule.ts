@@ -1,0 +1,153 @@
+/**
+ * Seed → fault schedule: a pure function of (drill id, seed, timeouts). Drills never call
+ * Math.random; they read the concrete delays and choices from their schedule, which is also printed
+ * in the JSON report so a run can be replayed with `--seed`.
+ */
+import { intIn, pick, rngFor, shuffle, type Rng } from './rng.js';
+
+export interface DrillTimeouts {
+  /** API: runner silent longer than this is unreachable. */
+  heartbeatTimeoutMs: number;
+  /** API: unreachable longer than this → its attempts are lost. */
+  lostGraceMs: number;
+  schedulerIntervalMs: number;
+  /** API → runner call timeout. */
+  runnerCallTimeoutMs: number;
+  /** Runner → API call timeout. */
+  runnerApiTimeoutMs: number;
+  /** Cap of the runner's outbox retry backoff. */
+  outboxCapMs: number;
+  /** Runner: SIGTERM → SIGKILL grace for an agent tree. */
+  killGraceMs: number;
+  /** Waiting for a process to come up (health answered). */
+  startupMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DrillTimeouts = {
+  heartbeatTimeoutMs: 1500,
+  lostGraceMs: 1000,
+  schedulerIntervalMs: 50,
+  runnerCallTimeoutMs: 1000,
+  runnerApiTimeoutMs: 1000,
+  outboxCapMs: 500,
+  killGraceMs: 500,
+  startupMs: 20_000,
+};
+
+export type MixFaultKind =
+  'api_kill9' | 'api_sigterm' | 'runner_kill9' | 'runner_pause' | 'partition' | 'latency';
+
+export interface MixFault {
+  kind: MixFaultKind;
+  /** Delay after the previous fault was healed. */
+  after_ms: number;
+  /** How long the fault lasts before it is healed (0: heal at once, e.g. restart right away). */
+  hold_ms: number;
+  /** Runner index for runner faults. */
+  runner: number;
+}
+
+type Planner = (rng: Rng, t: DrillTimeouts) => Record<string, unknown>;
+
+/** Past the heartbeat timeout plus the lost grace, with slack for a busy 2-core machine. */
+const pastLost = (t: DrillTimeouts) => t.heartbeatTimeoutMs + t.lostGraceMs + 1500;
+
+const PLANNERS: Record<string, Planner> = {
+  api_restart_tolerant_flow: (rng) => ({
+    first_signal: pick(rng, ['SIGTERM', 'SIGKILL'] as const),
+    strike_after_running_ms: intIn(rng, 100, 600),
+    second_strike_after_ms: intIn(rng, 200, 700),
+  }),
+  runner_unreachable_active_run: (rng) => ({
+    stop_signal: pick(rng, ['SIGTERM', 'SIGKILL'] as const),
+    approve_after_stop_ms: intIn(rng, 0, 200),
+  }),
+  runner_killed_mid_task: (rng) => ({
+    kill_after_running_ms: intIn(rng, 100, 500),
+    kill_after_running_ms_retry: intIn(rng, 100, 500),
+  }),
+  runner_paused_then_resumed: (rng, t) => ({
+    pause_after_running_ms: intIn(rng, 100, 400),
+    pause_ms: pastLost(t) + intIn(rng, 0, 800),
+  }),
+  partition_short: (rng, t) => ({
+    start_after_running_ms: intIn(rng, 100, 400),
+    // Shorter than the heartbeat timeout: nothing may be declared unreachable.
+    duration_ms: intIn(rng, Math.floor(t.heartbeatTimeoutMs * 0.3), Math.floor(t.heartbeatTimeoutMs * 0.55)),
+    mode: pick(rng, ['blackhole', 'down'] as const),
+  }),
+  partition_long: (rng, t) => ({
+    start_after_running_ms: intIn(rng, 100, 400),
+    duration_ms: pastLost(t) + intIn(rng, 500, 1500),
+    mode: pick(rng, ['blackhole', 'down'] as const),
+  }),
+  callbacks_during_api_outage: (rng) => ({
+    stop_signal: pick(rng, ['SIGTERM', 'SIGKILL'] as const),
+    stop_after_running_ms: intIn(rng, 50, 300),
+  }),
+  duplicate_and_reordered_callbacks: (rng) => ({
+    replays: intIn(rng, 3, 8),
+    order: shuffle(rng, [
+      'replay_success',
+      'late_running',
+      'regress_failed',
+      'stale_attempt',
+      'future_attempt',
+    ]),
+  }),
+  second_api_same_store: (rng) => ({
+    order: shuffle(rng, ['pid_file_present', 'pid_file_removed']),
+  }),
+  crash_loop: (rng) => {
+    const cycles = intIn(rng, 4, 6);
+    return {
+      cycles,
+      intervals_ms: Array.from({ length: cycles }, () => intIn(rng, 700, 1800)),
+    };
+  },
+  latency_and_resets: (rng) => ({
+    latency_ms: intIn(rng, 50, 200),
+    jitter_ms: intIn(rng, 0, 50),
+    reset_toxicity: Math.round((0.15 + rng() * 0.2) * 100) / 100,
+    reset_timeout_ms: intIn(rng, 0, 50),
+    proxy_seed: intIn(rng, 1, 2 ** 31 - 1),
+  }),
+  seeded_mix: (rng, t) => {
+    const kinds: MixFaultKind[] = [
+      'api_kill9',
+      'api_sigterm',
+      'runner_kill9',
+      'runner_pause',
+      'partition',
+      'latency',
+    ];
+    const n = intIn(rng, 4, 6);
+    const faults: MixFault[] = [];
+    for (let i = 0; i < n; i++) {
+      const kind = pick(rng, kinds);
+      const hold =
+        kind === 'runner_pause' || kind === 'partition'
+          ? intIn(rng, Math.floor(t.heartbeatTimeoutMs * 0.3), pastLost(t))
+          : kind === 'latency'
+            ? intIn(rng, 1000, 2500)
+            : kind === 'runner_kill9'
+              ? intIn(rng, 0, pastLost(t))
+              : 0;
+      faults.push({ kind, after_ms: intIn(rng, 300, 1200), hold_ms: hold, runner: intIn(rng, 0, 1) });
+    }
+    return { runs: 3, faults, proxy_seed: intIn(rng, 1, 2 ** 31 - 1) };
+  },
+};
+
+export const SCHEDULED_DRILLS = Object.keys(PLANNERS);
+
+/** The fault schedule of one drill under one seed (pure). */
+export function scheduleFor(
+  drillId: string,
+  seed: number,
+  t: DrillTimeouts = DEFAULT_TIMEOUTS,
+): Record<string, unknown> {
+  const planner = PLANNERS[drillId];
+  if (!planner) return {};
+  return planner(rngFor(seed, drillId), t);
+}
