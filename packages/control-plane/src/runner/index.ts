@@ -12,6 +12,7 @@ import { httpTransport } from './http.js';
 import { toAttemptState, Journal } from './journal.js';
 import { Outbox } from './outbox.js';
 import { claimRunnerDir } from './ownership.js';
+import { housekeeping } from './housekeeping.js';
 import { Presence } from './presence.js';
 import { Reaper } from './reaper.js';
 import { recoverJournal } from './recovery.js';
@@ -35,7 +36,6 @@ export interface RunningRunner {
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const RECENT_MS = 15 * 60_000;
-const RETENTION_MS = 7 * 86_400_000;
 
 async function resolveToken(config: RunnerConfig, logger: Logger): Promise<string> {
   if (config.token) return config.token;
@@ -90,7 +90,10 @@ export async function startRunner(
     reaper.start(config.killGraceMs);
     cleanups.push(() => reaper.stop());
     const recovered = await recoverJournal(journal, config, clock, logger);
-    journal.prune(new Date(clock.now() - RETENTION_MS).toISOString());
+    housekeeping(journal, config, clock.now());
+    const hourly = setInterval(() => housekeeping(journal, config, clock.now()), 3_600_000);
+    hourly.unref();
+    cleanups.push(() => clearInterval(hourly));
 
     const transport = httpTransport(config.apiTimeoutMs);
     cleanups.push(() => transport.close());

@@ -176,12 +176,12 @@ export class Journal {
       .all(recentSinceIso, limit) as AttemptRow[];
   }
 
-  /** Not yet acknowledged-terminal: what heartbeats and registration list. */
+  /** Not yet acknowledged-terminal (dead letters aside): what heartbeats and registration list. */
   unsettled(limit = 10_000): AttemptRow[] {
     return this.db
       .prepare(
         `SELECT * FROM attempts WHERE status IN ('queued', 'running')
-            OR report_state NOT IN ('acked', 'answered') ORDER BY task_id, attempt LIMIT ?`,
+            OR report_state NOT IN ('acked', 'answered', 'dead') ORDER BY task_id, attempt LIMIT ?`,
       )
       .all(limit) as AttemptRow[];
   }

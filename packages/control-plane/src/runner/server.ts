@@ -23,6 +23,15 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 function taskIdParam(raw: unknown): number {
   const id = Number(raw);
   if (!Number.isInteger(id) || id <= 0) {
@@ -87,6 +96,18 @@ export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
         type: i.code,
       }));
       throw new AppError('VALIDATION_FAILED', issues, { field: issues[0]?.loc.slice(1).join('.') || 'body' });
+    }
+    for (const field of ['status_callback_url', 'log_callback_url'] as const) {
+      const v = r.data[field];
+      if (v !== undefined && !isHttpUrl(v)) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          [{ loc: ['body', field], msg: 'must be an http(s) URL', type: 'url' }],
+          {
+            field,
+          },
+        );
+      }
     }
     return d.attempts.submit(r.data);
   });

@@ -329,6 +329,33 @@ describe('runner (in-process) against a fake API', () => {
     });
   });
 
+  it('simulates the agent in-process (inprocess: true): no process, one ledger line, same reports', async () => {
+    const { api, runner, config } = await setup();
+    const mock = { inprocess: true, duration_ms: 20, lines: ['simulated'], handoff: { summary: 'sim' } };
+    await call(runner.url, 'POST', '/tasks/submit', api.submit(1, { executor_params: { mock } }));
+    expect(await until(() => terminalOf(api, 1), 'terminal report')).toMatchObject({
+      status: 'success',
+      stdout: 'simulated\n',
+      handoff: { summary: 'sim' },
+    });
+    expect(api.acked(1).map((b) => b.status)).toEqual(['running', 'success']);
+    expect(ledger(config.ledgerFile)).toEqual([
+      expect.objectContaining({ task_id: 1, pid: null, inprocess: true }),
+    ]);
+  });
+
+  it('refuses callback URLs that are not http(s) URLs', async () => {
+    const { api, runner } = await setup();
+    const r = await call(
+      runner.url,
+      'POST',
+      '/tasks/submit',
+      api.submit(1, { status_callback_url: '/relative' }),
+    );
+    expect(r.status).toBe(422);
+    expect(r.json).toMatchObject({ code: 'VALIDATION_FAILED', field: 'status_callback_url' });
+  });
+
   it('refuses a second runner on the same data dir', async () => {
     const { config } = await setup();
     await expect(startRunner({ ...config, port: 0 })).rejects.toThrow(/held by another runner|in use/);

@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { logFileOf, readResult } from '../../src/runner/attempts.js';
 import { Journal, toAttemptState } from '../../src/runner/journal.js';
+import { RETENTION_MS, housekeeping } from '../../src/runner/housekeeping.js';
 import { recoverJournal } from '../../src/runner/recovery.js';
 
 const submit = (task_id: number, attempt = 1): RunnerSubmit => ({
@@ -117,6 +118,35 @@ describe('runner journal', () => {
       reported: true,
       exit_code: 2,
     });
+  });
+
+  it('housekeeping forgets settled history and old files, keeps what is unsettled', () => {
+    const config = testRunnerConfig(dir, 'http://api', 'tok');
+    const old = new Date(clock.now() - RETENTION_MS - 1000).toISOString();
+    for (const task of [1, 2]) {
+      journal.insertAttempt(submit(task), old);
+      journal.finish(
+        task,
+        1,
+        { status: 'success', exit_code: 0, finished_at: old, message: 'ok', failure_step: null },
+        { kind: 'terminal', url: 'u', token: 't', body: {} },
+        clock.now() - RETENTION_MS - 1000,
+      );
+    }
+    const [first] = journal.outbox('pending');
+    journal.settle(first.id, 'acked', 200, null, old); // task 1 settled long ago; task 2 still owed
+    fs.mkdirSync(config.logsDir, { recursive: true });
+    const oldTime = new Date(clock.now() - RETENTION_MS - 1000);
+    for (const task of [1, 2]) {
+      const f = logFileOf(config, task, 1);
+      fs.writeFileSync(f, 'x');
+      fs.utimesSync(f, oldTime, oldTime);
+    }
+    housekeeping(journal, config, clock.now());
+    expect(journal.get(1, 1)).toBeUndefined();
+    expect(journal.get(2, 1)?.report_state).toBe('pending');
+    expect(fs.existsSync(logFileOf(config, 1, 1))).toBe(false);
+    expect(fs.existsSync(logFileOf(config, 2, 1))).toBe(true);
   });
 
   it('validates what an agent wrote to its result file', () => {
