@@ -108,3 +108,52 @@ export async function startApiProc(
   });
   return p;
 }
+
+export async function startRunnerProc(
+  apiDataDir: string,
+  apiUrl: string,
+  port: number,
+  dataDir: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Proc> {
+  const p = startCli(
+    [
+      'runner',
+      '--port',
+      String(port),
+      '--api',
+      apiUrl,
+      '--data-dir',
+      dataDir,
+      '--heartbeat-ms',
+      '200',
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
+    { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(apiDataDir, 'runner-token'), ...env },
+  );
+  await waitFor(`runner on ${port} registered`, async () => {
+    if (p.child.exitCode !== null) throw new Error(`runner exited: ${p.output()}`);
+    const list = (await http('GET', `${apiUrl}/runners`)).body as Array<{ url: string; liveness: string }>;
+    return list.some((r) => r.url.endsWith(`:${port}`) && r.liveness === 'online');
+  });
+  return p;
+}
+
+/** Pids of live processes whose command line contains `needle` (Linux /proc). */
+export function pidsMatching(needle: string): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (cmd.includes(needle) && !/\) Z /.test(stat)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
