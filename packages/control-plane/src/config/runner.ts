@@ -75,7 +75,11 @@ export interface RunnerFlags {
   logFile?: string;
 }
 
-const SECRET_ENV = ['MULTYAGENTS_RUNNER_TOKEN', 'MULTYAGENTS_OPERATOR_TOKEN'];
+const SECRET_ENV = [
+  'MULTYAGENTS_RUNNER_TOKEN',
+  'MULTYAGENTS_RUNNER_TOKEN_FILE',
+  'MULTYAGENTS_OPERATOR_TOKEN',
+];
 
 function jsonArgv(name: string, raw: string | undefined, def: string[] | null): string[] | null {
   if (raw === undefined || raw === '') return def;

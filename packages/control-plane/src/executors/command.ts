@@ -21,7 +21,8 @@ export function argvExecutor(spec: CommandSpec, env: Record<string, string | und
       return checkBinary(spec.what, bin, env, spec.hint);
     },
     start(req, onOutput) {
-      const resolved = resolveBinary(bin, req.env, req.cwd);
+      // A relative binary is relative to where the runner was started, like in check().
+      const resolved = resolveBinary(bin, req.env, process.cwd());
       if (!resolved) throw new ExecutorUnavailableError(missingBinaryMessage(spec.what, bin, spec.hint));
       const argv = spec.argv(req.prompt);
       argv[0] = resolved;
