@@ -6,11 +6,17 @@ import { iso } from '../lib/clock.js';
 import { insertEvent } from '../store/ops/events.js';
 import { listCreatedRunTasks, updateTask } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
-import { buildPayload, claimAttempt, submitAttempt, taskReadiness } from '../services/dispatch.js';
+import {
+  buildPayload,
+  claimAttempt,
+  submitAttempt,
+  taskReadiness,
+  type BuiltPayload,
+} from '../services/dispatch.js';
 import { pickRunner, runnerSlots } from '../services/placement.js';
 
 export interface PassResult {
-  claimed: Array<{ taskId: number; attempt: number }>;
+  claimed: Array<{ taskId: number; attempt: number; built?: BuiltPayload }>;
   waitingForRunner: number;
 }
 
@@ -21,7 +27,7 @@ export async function claimReady(ctx: ServiceContext, limit = 500): Promise<Pass
     const slots = await runnerSlots(sql);
     const claimed: PassResult['claimed'] = [];
     let waiting = 0;
-    for (const t of await listCreatedRunTasks(sql, limit)) {
+    for (const t of await listCreatedRunTasks(sql, limit, now)) {
       const r = await taskReadiness(ctx, sql, t);
       if (!r.ready) continue;
       const runner = pickRunner(slots);
@@ -42,7 +48,7 @@ export async function claimReady(ctx: ServiceContext, limit = 500): Promise<Pass
         },
         nowIso,
       );
-      claimed.push({ taskId: c.id, attempt: c.attempt });
+      claimed.push({ taskId: c.id, attempt: c.attempt, built });
     }
     return { claimed, waitingForRunner: waiting };
   });
@@ -54,10 +60,10 @@ export async function submitClaimed(
   inflight: Set<number>,
 ): Promise<void> {
   await Promise.all(
-    claimed.map(async ({ taskId, attempt }) => {
+    claimed.map(async ({ taskId, attempt, built }) => {
       inflight.add(taskId);
       try {
-        await submitAttempt(ctx, taskId, attempt);
+        await submitAttempt(ctx, taskId, attempt, built);
       } catch (err) {
         ctx.logger.error(
           { err, taskId, attempt },

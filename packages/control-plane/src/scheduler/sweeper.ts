@@ -131,7 +131,7 @@ export async function sweep(
     }
     if (ctx.config.dispatchMode !== 'auto') return;
     let runners: ReturnType<typeof describeRunner>[] | null = null;
-    for (const t of await listCreatedRunTasks(sql, 1000)) {
+    for (const t of await listCreatedRunTasks(sql, 1000, now)) {
       if (t.ready_since === null) continue;
       const limitMs = (t.time_to_start_seconds ?? ctx.config.defaultTimeToStartS) * 1000;
       if (now - t.ready_since <= limitMs) continue;

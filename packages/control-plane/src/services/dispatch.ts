@@ -195,11 +195,13 @@ export async function submitAttempt(
   ctx: ServiceContext,
   taskId: number,
   attempt: number,
+  prebuilt?: BuiltPayload,
 ): Promise<SubmissionResult> {
+  // The claim pass already built the payload; only check the attempt is still the one to send.
   const built = await ctx.store.read(async (sql) => {
     const t = await getTaskRow(sql, taskId);
     if (!t || t.attempt !== attempt || t.status !== 'dispatched') return null;
-    return buildPayload(ctx, sql, t);
+    return prebuilt ?? buildPayload(ctx, sql, t);
   });
   if (!built)
     return {

@@ -19,7 +19,13 @@ import { updateAttempt } from '../store/ops/attempts.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
 import { getRunRow, runStarted, updateRun } from '../store/ops/runs.js';
-import { listTaskRowsByRun, updateTask, type TaskPatch, type TaskRow } from '../store/ops/tasks.js';
+import {
+  listTaskRowsByRun,
+  releaseDependents,
+  updateTask,
+  type TaskPatch,
+  type TaskRow,
+} from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -102,6 +108,7 @@ export async function applyTaskEvent(
     patch.runner_unreachable_since = null;
   }
   await updateTask(sql, task.id, patch, nowIso);
+  if (next === 'success') await releaseDependents(sql, task.id);
   const updated: TaskRow = { ...task, ...patch, updated_at: nowIso } as TaskRow;
 
   // Only an attempt that was live gets an outcome; a created task's last attempt is already closed.

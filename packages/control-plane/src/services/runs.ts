@@ -7,7 +7,13 @@ import { roleForDispatch } from '../store/ops/dispatchContext.js';
 import { getTemplate } from '../store/ops/templates.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
-import { getTaskRow, listTaskRowsByRun, updateTask, type TaskRow } from '../store/ops/tasks.js';
+import {
+  getTaskRow,
+  listTaskRowsByRun,
+  setDependencies,
+  updateTask,
+  type TaskRow,
+} from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -155,10 +161,10 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
   }
   for (const s of topoOrder(steps)) {
     if (s.depends_on.length)
-      await updateTask(
+      await setDependencies(
         sql,
         idByStep.get(s.step_id)!,
-        { depends_on: json(s.depends_on.map((d) => idByStep.get(d)!)) },
+        s.depends_on.map((d) => idByStep.get(d)!),
         nowIso,
       );
   }

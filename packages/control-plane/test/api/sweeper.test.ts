@@ -139,7 +139,7 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     const run = await startRun(t, templateId);
     // a crash between claim and submit: the claim committed, the submit never went out
     const pass = await claimReady(t.ctx);
-    expect(pass.claimed).toEqual([{ taskId: run.task_ids[0], attempt: 1 }]);
+    expect(pass.claimed.map((c) => [c.taskId, c.attempt])).toEqual([[run.task_ids[0], 1]]);
     expect(t.runner.submits).toHaveLength(0);
     await reconcileAtStart(t.ctx);
     const flag = await t.store.read((sql) =>

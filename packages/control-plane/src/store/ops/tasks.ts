@@ -33,6 +33,7 @@ export interface TaskRow {
   runner_unreachable_since: string | null;
   locks_released: number;
   resubmit_pending: number;
+  deps_pending: number;
   exit_code: number | null;
   message: string | null;
   output_tail: string | null;
@@ -129,16 +130,52 @@ export async function updateTask(sql: Sql, id: number, patch: TaskPatch, nowIso:
 }
 
 /**
- * Candidate tasks for dispatch: `created` tasks of active runs, oldest first. The partial index
- * tasks_live keeps this independent of how many finished tasks the store holds.
+ * Candidate tasks for dispatch: `created` tasks whose dependencies all succeeded (deps_pending = 0),
+ * past their backoff, in active runs, oldest first. The partial index tasks_ready holds exactly these
+ * rows, so the cost does not grow with finished runs or with blocked steps.
  */
-export function listCreatedRunTasks(sql: Sql, limit: number): Promise<TaskRow[]> {
+export function listCreatedRunTasks(
+  sql: Sql,
+  limit: number,
+  nowMs: number = Number.MAX_SAFE_INTEGER,
+): Promise<TaskRow[]> {
   return sql.all<TaskRow>(
     `SELECT t.* FROM tasks t JOIN workflow_runs r ON r.id = t.run_id
-      WHERE t.status = 'created' AND r.status IN ('created','running')
+      WHERE t.status = 'created' AND t.deps_pending = 0 AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ?)
+        AND r.status IN ('created','running')
       ORDER BY t.id LIMIT ?`,
-    [limit],
+    [nowMs, limit],
   );
+}
+
+/** Wire dependencies: one row per edge and the counter of unfinished ones. */
+export async function setDependencies(
+  sql: Sql,
+  taskId: number,
+  deps: readonly number[],
+  nowIso: string,
+): Promise<void> {
+  for (const d of deps)
+    await sql.run('INSERT OR IGNORE INTO task_deps (depends_on, task_id) VALUES (?, ?)', [d, taskId]);
+  const pending = await sql.get<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM task_deps d JOIN tasks p ON p.id = d.depends_on WHERE d.task_id = ? AND p.status != 'success'`,
+    [taskId],
+  );
+  await sql.run('UPDATE tasks SET depends_on = ?, deps_pending = ?, updated_at = ? WHERE id = ?', [
+    JSON.stringify(deps),
+    pending?.n ?? 0,
+    nowIso,
+    taskId,
+  ]);
+}
+
+/** A task succeeded (once: success is absorbing): its dependents have one dependency fewer to wait for. */
+export async function releaseDependents(sql: Sql, taskId: number): Promise<number> {
+  const r = await sql.run(
+    'UPDATE tasks SET deps_pending = deps_pending - 1 WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = ?) AND deps_pending > 0',
+    [taskId],
+  );
+  return r.changes;
 }
 
 /** Active tasks (dispatched/queued/running/cancel-requested). */
