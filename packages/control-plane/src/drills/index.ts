@@ -1,9 +1,10 @@
 /** The drill catalogue, in the order they run (the two the product requires first). */
 import type { Drill } from './drill.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
+import { runnerKilledMidTask } from './scenarios/runnerKilled.js';
 import { runnerUnreachableActiveRun } from './scenarios/runnerUnreachable.js';
 
-export const DRILLS: Drill[] = [apiRestartTolerantFlow, runnerUnreachableActiveRun];
+export const DRILLS: Drill[] = [apiRestartTolerantFlow, runnerUnreachableActiveRun, runnerKilledMidTask];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
   if (!ids || ids.length === 0) return { drills: DRILLS, unknown: [] };

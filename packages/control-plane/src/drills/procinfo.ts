@@ -23,6 +23,11 @@ function stat(pid: number): { state: string; startTime: string } | null {
   }
 }
 
+/** Kernel state letter (R, S, T for stopped, Z, ...); null if unknown or gone. */
+export function stateOf(pid: number): string | null {
+  return stat(pid)?.state ?? null;
+}
+
 export function startTimeOf(pid: number): string | null {
   return stat(pid)?.startTime ?? null;
 }

@@ -31,6 +31,8 @@ export function freePort(): Promise<number> {
 
 export interface RunnerOptions {
   capacity?: number;
+  /** Listen on this port (e.g. one a proxy already forwards to); default a free one. */
+  port?: number;
   /** Runner → API traffic goes through this proxy (registration, heartbeats). */
   apiUrl?: string;
   /** API → runner traffic goes to this URL (a proxy in front of the runner). */
@@ -154,7 +156,7 @@ export class DrillStack {
   async startRunner(index: number, opts: RunnerOptions = {}, waitOnline = true): Promise<RunnerHandle> {
     const t = this.opts.timeouts;
     const known = this.runners[index];
-    const port = known?.port ?? (await freePort());
+    const port = known?.port ?? opts.port ?? (await freePort());
     const o = known ? { ...known.opts, ...opts } : opts;
     const name = `chaos-runner-${index + 1}`;
     const dataDir = path.join(this.dataDir, `runner-${index + 1}`);

@@ -1,5 +1,6 @@
 /** Building blocks shared by the drills. */
 import { steady, type DrillContext } from '../drill.js';
+import { fetchEvents } from '../history.js';
 import { allSettled, eventualCompletion, safetyChecks } from '../oracles.js';
 import { sleep } from '../procinfo.js';
 import type { ManagedProcess } from '../processes.js';
@@ -64,3 +65,25 @@ export function endChecks(ctx: DrillContext, h: History, expected: string): Chec
 }
 
 export { sleep };
+
+/** The runner (handle) that holds the task's current attempt, per the API. */
+export async function holderOf(ctx: DrillContext, taskId: number) {
+  const t = await ctx.stack.client.get<{ runner_id: number | null }>(`/tasks/${taskId}`);
+  const r = ctx.stack.runners.find((x) => x && x.id === t.runner_id);
+  if (!r) throw new Error(`task ${taskId} is held by runner ${String(t.runner_id)}, not one of ours`);
+  return r;
+}
+
+/** Poll the event log until an event matches (null after the timeout). */
+export async function waitForEvent(
+  ctx: DrillContext,
+  pred: (e: EventRec) => boolean,
+  timeoutMs: number,
+): Promise<EventRec | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await fetchEvents(ctx.stack.client).catch(() => [] as EventRec[])).find(pred);
+    if (found || Date.now() >= deadline) return found ?? null;
+    await sleep(100);
+  }
+}
