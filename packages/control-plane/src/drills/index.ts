@@ -1,10 +1,20 @@
 /** The drill catalogue, in the order they run (the two the product requires first). */
 import type { Drill } from './drill.js';
+import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
+import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { runnerKilledMidTask } from './scenarios/runnerKilled.js';
 import { runnerUnreachableActiveRun } from './scenarios/runnerUnreachable.js';
+import { secondApiSameStore } from './scenarios/secondApi.js';
 
-export const DRILLS: Drill[] = [apiRestartTolerantFlow, runnerUnreachableActiveRun, runnerKilledMidTask];
+export const DRILLS: Drill[] = [
+  apiRestartTolerantFlow,
+  runnerUnreachableActiveRun,
+  runnerKilledMidTask,
+  callbacksDuringApiOutage,
+  duplicateAndReorderedCallbacks,
+  secondApiSameStore,
+];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
   if (!ids || ids.length === 0) return { drills: DRILLS, unknown: [] };

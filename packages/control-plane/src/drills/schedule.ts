@@ -91,7 +91,7 @@ const PLANNERS: Record<string, Planner> = {
       'replay_success',
       'late_running',
       'regress_failed',
-      'stale_attempt',
+      'other_terminal',
       'future_attempt',
     ]),
   }),
