@@ -2,8 +2,10 @@
 import type { Drill } from './drill.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
+import { crashLoop } from './scenarios/crashLoop.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { runnerKilledMidTask } from './scenarios/runnerKilled.js';
+import { runnerPausedThenResumed } from './scenarios/runnerPaused.js';
 import { runnerUnreachableActiveRun } from './scenarios/runnerUnreachable.js';
 import { secondApiSameStore } from './scenarios/secondApi.js';
 
@@ -14,6 +16,8 @@ export const DRILLS: Drill[] = [
   callbacksDuringApiOutage,
   duplicateAndReorderedCallbacks,
   secondApiSameStore,
+  runnerPausedThenResumed,
+  crashLoop,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
