@@ -178,7 +178,11 @@ describe('API + runner + mock agent (real processes)', () => {
     );
     const r = await run(tpl);
     const taskId = r.task_ids[0] as number;
-    await waitFor('running', async () => (await getTask(taskId)).status === 'running');
+    // The agent has started (its ledger line is written) before the runner dies.
+    await waitFor(
+      'running',
+      async () => (await getTask(taskId)).status === 'running' && ledger().length === 1,
+    );
     await s.runner.kill('SIGKILL');
     await waitFor('retry scheduled', async () => (await getTask(taskId)).retries_used === 1);
     const again = await startRunnerProc(s.dir, s.base, s.runnerPort, path.join(s.dir, 'runner'), [
