@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import type { Env } from '../config/env.js';
-import { pidAlive, readPid } from '../store/dataDir.js';
+import { readPid } from '../store/dataDir.js';
 import { CliError, EXIT } from './errors.js';
 import { JsonClient, probeHealth } from './http.js';
 import { assertPortFree } from './ports.js';
 import {
   findOnPath,
+  processRunning,
   removeFile,
   sleep,
   spawnDetached,
@@ -70,7 +71,7 @@ export function assertExecutorAvailable(executor: Executor, env: Env): void {
 /** Refuse when an API we did not start (e.g. `multyagents api` by hand) holds the data dir. */
 export function assertDataDirFree(dataDir: string): void {
   const owner = readPid(stackPaths(dataDir).apiOwnerPid);
-  if (owner !== null && owner !== process.pid && pidAlive(owner)) {
+  if (owner !== null && owner !== process.pid && processRunning(owner)) {
     throw new CliError('DATA_DIR_LOCKED', `data dir ${dataDir} is in use by another API (pid ${owner})`, {
       hint: 'stop that process, or use another --data-dir',
       exitCode: EXIT.conflict,

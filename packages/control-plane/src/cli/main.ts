@@ -14,7 +14,7 @@ import { registerUpCommand } from './commands/up.js';
 import { EXIT } from './errors.js';
 
 /** The launcher: one subcommand per module in ./commands. */
-export async function main(argv: string[]): Promise<void> {
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('multyagents')
@@ -47,5 +47,9 @@ export async function main(argv: string[]): Promise<void> {
       }
       (sub ?? program).outputHelp();
     });
-  await program.parseAsync(argv);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
 }

@@ -39,3 +39,11 @@ export async function assertPortFree(
     { hint: `stop that process or choose another port with ${flag}`, exitCode: EXIT.conflict },
   );
 }
+
+/** After stopping a process, its port can take a moment to be released; wait up to `ms` for it. */
+export async function waitPortFree(host: string, port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await isPortFree(host, port)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -35,7 +35,7 @@ export function isOurCommand(argv: string[], role: string): boolean {
 export function pidState(file: string, role: 'api' | 'runner'): PidState {
   const pid = readPid(file);
   if (pid === null) return { state: 'absent' };
-  if (!pidAlive(pid) || isZombie(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running` };
+  if (!processRunning(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running` };
   const argv = cmdline(pid);
   if (argv !== null && !isOurCommand(argv, role)) {
     const cmd = argv.join(' ').trim().slice(0, 80);
@@ -100,10 +100,10 @@ export async function stopPid(pid: number, opts: { timeoutMs: number; kill?: boo
       return false;
     }
   };
-  if (!pidAlive(pid)) return { pid, how: 'already-gone', ms: 0 };
+  if (!processRunning(pid)) return { pid, how: 'already-gone', ms: 0 };
   let how: StopResult['how'] = opts.kill ? 'SIGKILL' : 'SIGTERM';
   if (!signal(how)) return { pid, how: 'already-gone', ms: 0 };
-  while (pidAlive(pid) && !isZombie(pid)) {
+  while (processRunning(pid)) {
     if (how === 'SIGTERM' && Date.now() - started > opts.timeoutMs) {
       how = 'SIGKILL';
       signal('SIGKILL');
@@ -113,10 +113,25 @@ export async function stopPid(pid: number, opts: { timeoutMs: number; kill?: boo
   return { pid, how, ms: Date.now() - started };
 }
 
-/** A dead child of ours that nobody reaped yet still answers kill(0); /proc tells the truth. */
+/** Alive and not a zombie: a killed process answers kill(0) until its parent (or init) reaps it. */
+export function processRunning(pid: number): boolean {
+  return pidAlive(pid) && !isZombie(pid);
+}
+
+/**
+ * Every thread has exited. The leader turns Z while its other threads are still exiting and holding
+ * the process's files (its listening socket among them), so all of /proc/<pid>/task must be dead.
+ */
 function isZombie(pid: number): boolean {
   try {
-    return /\)\s+Z\s/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const tasks = fs.readdirSync(`/proc/${pid}/task`);
+    return tasks.every((t) => {
+      try {
+        return /\)\s+[ZX]\s/.test(fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
+      } catch {
+        return true;
+      }
+    });
   } catch {
     return false;
   }

@@ -25,22 +25,27 @@ export function taskDurationMs(t: TaskView, now: number): number | null {
   return Math.max(0, (Number.isFinite(end) ? end : now) - start);
 }
 
-function mark(status: string, frame: number): string {
+function mark(status: string, frame: number | undefined): string {
   if (status === 'success') return '✔';
   if (isTerminalTask(status)) return '✖';
-  if (status === 'running') return SPINNER[frame % SPINNER.length];
+  if (status === 'running') return frame === undefined ? '▶' : SPINNER[frame % SPINNER.length];
   return '·';
 }
 
 /** One line per task: step, status, attempt, runner, duration, title. */
-export function taskLine(t: TaskView, runnerName: (id: number) => string, now: number, frame = 0): string {
+export function taskLine(
+  t: TaskView,
+  runnerName: (id: number) => string,
+  now: number,
+  frame?: number,
+): string {
   const d = taskDurationMs(t, now);
   const runner = t.runner_id != null ? runnerName(t.runner_id) : '-';
   return [
     mark(t.status, frame),
     (t.step_id ?? `task-${t.id}`).padEnd(14),
     t.status.padEnd(15),
-    `attempt ${t.attempt ?? '-'}`.padEnd(10),
+    `attempt ${t.attempt || '-'}`.padEnd(10),
     runner.padEnd(12),
     (d === null ? '-' : formatDuration(d)).padEnd(8),
     t.title,
@@ -80,16 +85,18 @@ export class RunProgress {
       this.drawn = lines.length;
       return;
     }
-    if (run.status !== this.lastRunStatus) {
-      this.out.write(`run ${run.id} ${run.status}\n`);
-      this.lastRunStatus = run.status;
-    }
+    // A run's start is printed before its task lines, its end after them.
+    const runChanged = run.status !== this.lastRunStatus;
+    this.lastRunStatus = run.status;
+    const runLine = `run ${run.id} ${run.status}\n`;
+    if (runChanged && !isTerminalRun(run.status)) this.out.write(runLine);
     for (const t of tasks) {
       const key = lineKey(t);
       if (this.keys.get(t.id) === key) continue;
       this.keys.set(t.id, key);
       this.out.write(`  ${taskLine(t, this.runnerName, now)}\n`);
     }
+    if (runChanged && isTerminalRun(run.status)) this.out.write(runLine);
   }
 }
 

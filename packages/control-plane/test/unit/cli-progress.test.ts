@@ -46,7 +46,8 @@ describe('task lines', () => {
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe('run 4 running');
     expect(lines[2]).toMatch(/attempt 2/);
-    expect(lines[3]).toBe('run 4 success');
+    expect(lines[3]).toMatch(/^  ✔ plan\s+success/);
+    expect(lines[4]).toBe('run 4 success');
   });
 });
 

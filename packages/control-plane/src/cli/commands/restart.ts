@@ -13,6 +13,7 @@ import {
   launchRunner,
 } from '../launch.js';
 import { apiUrl, requireStack, resolveDataDir } from '../stack.js';
+import { waitPortFree } from '../ports.js';
 import { parseIntArg, parseSeconds } from '../validate.js';
 import { stopComponent } from './down.js';
 
@@ -48,6 +49,7 @@ export async function restart(component: string, opts: RestartOptions, env: Env)
   }
   const stopped = await stopComponent(target, timeoutS, Boolean(opts.kill));
   say(stopped ?? `${target.name} was not running`);
+  if (stopped) await waitPortFree(s.host, target.port, 5000);
   await checkPortsFree(s, component === 'api', component === 'runner' ? [index] : []);
   if (component === 'api') {
     assertDataDirFree(s.data_dir);

@@ -11,6 +11,7 @@ import { apiUrl, readStack, resolveDataDir, stackPaths, type StackSettings } fro
 
 export interface ComponentStatus {
   name: string;
+  kind: 'api' | 'runner';
   index: number;
   process: 'running' | 'stale' | 'absent';
   pid: number | null;
@@ -40,6 +41,7 @@ async function componentStatus(c: Component): Promise<ComponentStatus> {
   const health = c.proc.state === 'running' ? await probeHealth(c.url) : null;
   return {
     name: c.name,
+    kind: c.kind,
     index: c.index,
     process: c.proc.state,
     pid: c.proc.state === 'absent' ? null : c.proc.pid,
@@ -122,9 +124,13 @@ export function formatStatus(st: StackStatus): string {
           ? `stale pid file (${c.stale_reason}; \`up\` or \`down\` cleans it)`
           : 'not running';
     let line = `  ${c.name.padEnd(10)} ${proc.padEnd(18)} ${c.url}  health ${c.healthy ? 'ok' : '-'}`;
-    if (c.registration !== undefined) {
+    if (c.kind === 'runner') {
       const r = c.registration;
-      line += r ? `  liveness ${r.liveness}${ago(r.last_seen_at)}` : '  not registered';
+      line += r
+        ? `  liveness ${r.liveness}${ago(r.last_seen_at)}`
+        : st.registered_runners
+          ? '  not registered'
+          : '  liveness unknown (API down)';
       const h = c.health as { running?: number; capacity?: number; executor?: string } | null;
       if (h) line += `  running ${h.running ?? '?'}/${h.capacity ?? '?'} (${h.executor ?? '?'})`;
     }

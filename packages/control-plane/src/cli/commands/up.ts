@@ -149,7 +149,7 @@ export function registerUpCommand(program: Command): void {
     .option('--timeout <seconds>', 'wait this long for each component to become healthy (default 30)')
     .addHelpText(
       'after',
-      `\nSettings not given are taken from <data-dir>/run/stack.json (the last \`up\`), else the defaults.${envHelp(
+      `\nSettings not given are taken from <data-dir>/run/stack.json (the last \`up\`), else the defaults.\n${envHelp(
         [
           'MULTYAGENTS_DATA_DIR',
           'MULTYAGENTS_OPERATOR_TOKEN',
