@@ -4,10 +4,13 @@ import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
+import { latencyAndResets } from './scenarios/latency.js';
+import { partitionLong, partitionShort } from './scenarios/partition.js';
 import { runnerKilledMidTask } from './scenarios/runnerKilled.js';
 import { runnerPausedThenResumed } from './scenarios/runnerPaused.js';
 import { runnerUnreachableActiveRun } from './scenarios/runnerUnreachable.js';
 import { secondApiSameStore } from './scenarios/secondApi.js';
+import { seededMix } from './scenarios/seededMix.js';
 
 export const DRILLS: Drill[] = [
   apiRestartTolerantFlow,
@@ -18,6 +21,10 @@ export const DRILLS: Drill[] = [
   secondApiSameStore,
   runnerPausedThenResumed,
   crashLoop,
+  partitionShort,
+  partitionLong,
+  latencyAndResets,
+  seededMix,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

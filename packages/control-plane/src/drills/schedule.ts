@@ -108,9 +108,13 @@ const PLANNERS: Record<string, Planner> = {
   latency_and_resets: (rng) => ({
     latency_ms: intIn(rng, 50, 200),
     jitter_ms: intIn(rng, 0, 50),
-    reset_toxicity: Math.round((0.15 + rng() * 0.2) * 100) / 100,
+    reset_toxicity: Math.round((0.05 + rng() * 0.1) * 100) / 100,
     reset_timeout_ms: intIn(rng, 0, 50),
-    proxy_seed: intIn(rng, 1, 2 ** 31 - 1),
+    // Bursts: every open connection of one proxy (0 callbacks, 1 runner→API, 2 API→runner) is reset.
+    bursts: Array.from({ length: intIn(rng, 4, 6) }, () => ({
+      after_ms: intIn(rng, 300, 1200),
+      proxy: intIn(rng, 0, 2),
+    })),
   }),
   seeded_mix: (rng, t) => {
     const kinds: MixFaultKind[] = [
@@ -135,7 +139,7 @@ const PLANNERS: Record<string, Planner> = {
               : 0;
       faults.push({ kind, after_ms: intIn(rng, 300, 1200), hold_ms: hold, runner: intIn(rng, 0, 1) });
     }
-    return { runs: 3, faults, proxy_seed: intIn(rng, 1, 2 ** 31 - 1) };
+    return { faults };
   },
 };
 

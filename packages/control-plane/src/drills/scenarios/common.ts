@@ -87,3 +87,15 @@ export async function waitForEvent(
     await sleep(100);
   }
 }
+
+/** The API's record of one attempt of a task (its status: dispatched … success, lost, …). */
+export async function attemptStatus(
+  ctx: DrillContext,
+  taskId: number,
+  attempt: number,
+): Promise<string | null> {
+  const audit = await ctx.stack.client.get<{ attempts: Array<{ attempt: number; status: string }> }>(
+    `/tasks/${taskId}/audit`,
+  );
+  return audit.attempts.find((a) => a.attempt === attempt)?.status ?? null;
+}

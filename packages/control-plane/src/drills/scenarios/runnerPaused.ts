@@ -12,7 +12,16 @@ import { lateReportRefused, msUntilEvent } from '../oracles.js';
 import { HAS_PROC, stateOf } from '../procinfo.js';
 import { check, inconclusiveCheck } from '../verdict.js';
 import { waitRunning, waitRunTerminal } from '../workflow.js';
-import { endChecks, firstEvent, flowAndRun, holderOf, sleep, startStack, waitForEvent } from './common.js';
+import {
+  attemptStatus,
+  endChecks,
+  firstEvent,
+  flowAndRun,
+  holderOf,
+  sleep,
+  startStack,
+  waitForEvent,
+} from './common.js';
 
 export const runnerPausedThenResumed: Drill = {
   id: 'runner_paused_then_resumed',
