@@ -54,8 +54,7 @@ export const runnerPausedThenResumed: Drill = {
     await sleep(100);
     const frozen = HAS_PROC ? stateOf(victim.proc.pid) === 'T' : null;
     await sleep(ctx.num('pause_ms') - 100);
-    const lostWhilePaused =
-      (await stack.client.get<{ attempt: number; status: string }>(`/tasks/${t1}`)).attempt > 1;
+    const lostWhilePaused = (await attemptStatus(ctx, t1, 1)) === 'lost';
     victim.proc.signal('SIGCONT');
     const resumedAt = Date.now();
     ctx.log(`SIGCONT ${victim.name}; task moved on while frozen: ${lostWhilePaused}`);
