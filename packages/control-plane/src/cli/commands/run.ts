@@ -4,7 +4,7 @@ import { processEnv, type Env } from '../../config/env.js';
 import { operatorClient, resolveApiUrl } from '../client.js';
 import { action, usageError } from '../errors.js';
 import { envHelp } from '../helpText.js';
-import type { JsonClient } from '../http.js';
+import { probeHealth, type JsonClient } from '../http.js';
 import { isTerminalRun, isTerminalTask, RunProgress, summarize } from '../progress.js';
 import { sleep } from '../procs.js';
 import {
@@ -84,6 +84,9 @@ export async function runWorkflow(target: string, opts: RunOptions, env: Env): P
   const started = Date.now();
   let run = await startRun(api, templateId);
   say(`run ${run.id} started on ${api.baseUrl} (${run.task_ids.length} tasks)`);
+  if ((await probeHealth(api.baseUrl))?.dispatch_mode === 'manual') {
+    say(`note: the API dispatches manually: tasks move only on POST /workflow-runs/${run.id}/dispatch-ready`);
+  }
   const base = { api_url: api.baseUrl, template_id: templateId, roles: applied?.roles ?? [] };
   if (opts.wait === false) {
     if (opts.json) process.stdout.write(`${JSON.stringify({ ...base, ok: null, run }, null, 2)}\n`);
