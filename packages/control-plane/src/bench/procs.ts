@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { cliBin, memProbeFile } from './paths.js';
+
+export interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A `multyagents <command>` child with the memory probe preloaded and its output in a log file. */
+export class CliChild {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<Exit>;
+  exit: Exit | null = null;
+  private nextId = 1;
+  private readonly waiters = new Map<number, (m: MemoryUsage | null) => void>();
+
+  constructor(
+    args: string[],
+    readonly logFile: string,
+    env: NodeJS.ProcessEnv,
+    nodeArgs: string[] = [],
+  ) {
+    const out = fs.openSync(logFile, 'a');
+    this.proc = spawn(
+      process.execPath,
+      [...nodeArgs, '--expose-gc', '--import', pathToFileURL(memProbeFile()).href, cliBin(), ...args],
+      { stdio: ['ignore', out, out, 'ipc'], env },
+    );
+    fs.closeSync(out);
+    if (this.proc.pid === undefined) throw new Error(`could not start multyagents ${args[0]}`);
+    this.pid = this.proc.pid;
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        for (const w of this.waiters.values()) w(null);
+        this.waiters.clear();
+        resolve(this.exit);
+      }),
+    );
+    this.proc.on('message', (m: { type?: string; id?: number; mem?: MemoryUsage }) => {
+      if (m?.type !== 'mem' || m.id === undefined) return;
+      this.waiters.get(m.id)?.(m.mem ?? null);
+      this.waiters.delete(m.id);
+    });
+    // The IPC channel must not keep the benchmark alive, nor must an unhandled send error crash it.
+    this.proc.on('error', () => undefined);
+    this.proc.channel?.unref();
+  }
+
+  get alive(): boolean {
+    return this.exit === null;
+  }
+
+  /** process.memoryUsage() of the child after a full GC; null when it is gone or does not answer. */
+  mem(timeoutMs = 5_000): Promise<MemoryUsage | null> {
+    if (!this.alive || !this.proc.connected) return Promise.resolve(null);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.waiters.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.set(id, (m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+      this.proc.send({ type: 'mem', id }, (err) => {
+        if (err) this.waiters.get(id)?.(null);
+      });
+    });
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.alive) this.proc.kill(sig);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  async stop(graceMs = 15_000): Promise<Exit> {
+    if (!this.alive) return this.exit!;
+    this.signal('SIGTERM');
+    const t = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    const e = await this.exited;
+    clearTimeout(t);
+    return e;
+  }
+
+  async kill9(): Promise<Exit> {
+    this.signal('SIGKILL');
+    return this.exited;
+  }
+}
+
+/** Environment for children: ours minus every MULTYAGENTS_* setting (hermetic), plus `extra`. */
+export function hermeticEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MULTYAGENTS_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
