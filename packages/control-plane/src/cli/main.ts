@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerApiCommand } from './commands/api.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerChaosCommand } from './commands/chaos.js';
 import { registerDownCommand } from './commands/down.js';
 import { registerE2eCommand } from './commands/e2e.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerApiCommand(program);
   registerRunnerCommand(program);
   registerTestCommand(program);
+  registerBenchCommand(program);
   program
     .command('help [command]')
     .description('show help for a command')
