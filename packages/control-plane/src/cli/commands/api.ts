@@ -24,6 +24,11 @@ export function registerApiCommand(program: Command): void {
       try {
         const config = resolveApiConfig(opts, env);
         const api = await startApi(config);
+        if (!config.runnerAuth) {
+          process.stderr.write(
+            '[api] WARNING: --runner-auth off: runner endpoints accept reports without X-Runner-Token. Use only on a trusted loopback setup.\n',
+          );
+        }
         process.stdout.write(
           `[api] listening on ${api.url} data-dir=${config.dataDir} dispatch=${config.dispatchMode} durability=${config.durability}\n`,
         );
