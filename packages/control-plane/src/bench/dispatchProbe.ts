@@ -85,7 +85,7 @@ export async function probeDispatch(p: ProbeParams): Promise<ProbeResult> {
       }
       await probe.report(b.task_id, b.attempt, 'success');
     }
-    for (let i = 0; i < p.fanoutRepeats + 1; i++) {
+    for (let i = 0; p.fanoutRepeats > 0 && i < p.fanoutRepeats + 1; i++) {
       const run = await api.post<{ id: number }>('/workflow-runs', {
         workflow_template_id: p.fanoutTemplateId,
       });

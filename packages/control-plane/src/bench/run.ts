@@ -10,6 +10,7 @@ import { b6 } from './metrics/b6.js';
 import { b7 } from './metrics/b7.js';
 import { peerPhase, peerResult } from './metrics/peer.js';
 import { floorsPhase } from './phases/floors.js';
+import { makeBaseStore, removeStore, type BaseStore } from './phases/baseStore.js';
 import { makePlan, type BenchPlan } from './plan.js';
 import { formatTable, skipped, type Floors, type MetricResult } from './report.js';
 import { BenchStack, type StackOptions } from './stack.js';
@@ -132,6 +133,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
             label: 'no-op in runner',
             templateId: t.twoStep,
             runs: plan.b3.runs,
+            createForMs: plan.b3.createForMs,
             window: plan.b3.window,
             tasksPerRun: 2,
           }),
@@ -142,6 +144,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
             label: 'spawned mock agent',
             templateId: t.twoStepSpawn,
             runs: plan.b3.spawnRuns,
+            createForMs: plan.b3.spawnCreateForMs,
             window: plan.b3.spawnWindow,
             tasksPerRun: 2,
           }),
@@ -168,23 +171,44 @@ export async function runBench(opts: BenchOptions): Promise<number> {
       ),
     );
   }
+  const needBase = (want('B6') && plan.b6) || (want('B7') && plan.b7);
+  let base: BaseStore | null = null;
+  if (needBase) {
+    try {
+      say('B6/B7: base store of real finished runs');
+      base = await makeBaseStore(durability, 200);
+    } catch (err) {
+      for (const id of ['B6', 'B7'])
+        c.metrics.push(skipped(id, id, `base store failed: ${(err as Error).message}`, 'failed'));
+    }
+  }
   if (want('B6')) {
     if (!plan.b6)
       c.metrics.push(
-        skipped('B6', 'API memory vs completed runs', '--quick: needs 100k runs; run without --quick'),
+        skipped(
+          'B6',
+          'API memory vs stored runs',
+          '--quick: seeding 100k runs takes a while; run without --quick',
+        ),
       );
-    else await phase(c, ['B6'], 'API memory and DB size', async () => [await b6(c.durability, c.keep, plan)]);
+    else if (base) {
+      const b = base;
+      await phase(c, ['B6'], 'API memory and DB size', async () => [await b6(durability, b, plan)]);
+    }
   }
   if (want('B7')) {
     if (!plan.b7)
       c.metrics.push(
         skipped('B7', 'B1–B3 on a big store', '--quick: seeding 1M runs takes minutes; run without --quick'),
       );
-    else
+    else if (base) {
+      const b = base;
       await phase(c, ['B7'], 'B1–B3 with stored finished runs', async () => [
-        await b7(c.durability, c.keep, plan, floors),
+        await b7(durability, b, plan, floors),
       ]);
+    }
   }
+  if (base && !c.keep) removeStore(base.dir);
   if (opts.peer === 'graphile-worker') {
     await phase(c, ['PEER'], 'graphile-worker 0.17.3 on local PostgreSQL', async () => [
       peerResult(await peerPhase(plan.peer), { b2FromAck, b3TasksPerS }),

@@ -17,15 +17,20 @@ interface Table {
 
 const TASK_COLS = ['task_id', 'producer_task_id'];
 
+/** Integer columns holding a task id (task_deps.depends_on is one; tasks.depends_on is JSON text). */
+const isTaskCol = (name: string, type: string) =>
+  TASK_COLS.includes(name) || (name === 'depends_on' && /INT/i.test(type));
+
 function runOwnedTables(db: Database.Database): Table[] {
   const names = db
     .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
     .all() as { name: string }[];
   const out: Table[] = [];
   for (const { name } of names) {
-    const cols = (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[]).map((c) => c.name);
+    const info = db.prepare(`PRAGMA table_info(${name})`).all() as { name: string; type: string }[];
+    const cols = info.map((c) => c.name);
     const runCol = cols.includes('run_id');
-    const taskCols = cols.filter((c) => TASK_COLS.includes(c));
+    const taskCols = info.filter((c) => isTaskCol(c.name, c.type)).map((c) => c.name);
     if (name === 'pending_cancels') continue; // live state, never part of a finished run
     if (name !== 'workflow_runs' && !runCol && taskCols.length === 0) continue;
     out.push({ name, cols, hasId: cols.includes('id'), runCol, taskCols });
@@ -80,7 +85,7 @@ export function seedFinishedRuns(dbFile: string, targetRuns: number): SeedResult
             if (c === 'id')
               return `id + ${t.name === 'workflow_runs' ? runOff : t.name === 'tasks' ? taskOff : off}`;
             if (c === 'run_id') return `run_id + ${runOff}`;
-            if (TASK_COLS.includes(c)) return `${c} + ${taskOff}`;
+            if (t.taskCols.includes(c)) return `${c} + ${taskOff}`;
             return c;
           });
           const where =
@@ -88,7 +93,7 @@ export function seedFinishedRuns(dbFile: string, targetRuns: number): SeedResult
               ? `id <= ${lim}`
               : t.runCol
                 ? `run_id <= ${lim}`
-                : `${t.taskCols[0]} IN (SELECT id FROM tasks WHERE run_id <= ${lim})`;
+                : `${t.taskCols.includes('task_id') ? 'task_id' : t.taskCols[0]} IN (SELECT id FROM tasks WHERE run_id <= ${lim})`;
           db.exec(
             `INSERT INTO ${t.name} (${t.cols.join(', ')}) SELECT ${expr.join(', ')} FROM ${t.name} WHERE ${where}`,
           );

@@ -9,6 +9,7 @@ export interface B3Variant {
   label: string;
   templateId: number;
   runs: number;
+  createForMs: number;
   window: number;
   tasksPerRun: number;
 }
@@ -34,7 +35,8 @@ export async function throughputVariant(stack: BenchStack, v: B3Variant): Promis
     runs: v.runs,
     window: v.window,
     pollMs: 20,
-    timeoutMs: 600_000,
+    createForMs: v.createForMs,
+    timeoutMs: v.createForMs + 120_000,
   });
   const elapsedS = (r.finished_at - r.started_at) / 1000;
   const eo = await checkExactlyOnce(
@@ -46,7 +48,7 @@ export async function throughputVariant(stack: BenchStack, v: B3Variant): Promis
   const runsPerS = r.succeeded / elapsedS;
   return {
     label: v.label,
-    runs: v.runs,
+    runs: r.run_ids.length,
     window: v.window,
     elapsed_s: round(elapsedS, 2),
     runs_per_s: round(runsPerS, 1),
