@@ -117,18 +117,16 @@ const PLANNERS: Record<string, Planner> = {
     })),
   }),
   seeded_mix: (rng, t) => {
-    const kinds: MixFaultKind[] = [
-      'api_kill9',
-      'api_sigterm',
-      'runner_kill9',
-      'runner_pause',
-      'partition',
-      'latency',
-    ];
+    const apiKinds: MixFaultKind[] = ['api_kill9', 'api_sigterm'];
+    const otherKinds: MixFaultKind[] = ['runner_kill9', 'runner_pause', 'partition', 'latency'];
     const n = intIn(rng, 4, 6);
-    const faults: MixFault[] = [];
-    for (let i = 0; i < n; i++) {
-      const kind = pick(rng, kinds);
+    // At least one API fault and one runner/network fault, the rest from everything, in seeded order.
+    const kinds = shuffle(rng, [
+      pick(rng, apiKinds),
+      pick(rng, otherKinds),
+      ...Array.from({ length: n - 2 }, () => pick(rng, [...apiKinds, ...otherKinds])),
+    ]);
+    const faults: MixFault[] = kinds.map((kind) => {
       const hold =
         kind === 'runner_pause' || kind === 'partition'
           ? intIn(rng, Math.floor(t.heartbeatTimeoutMs * 0.3), pastLost(t))
@@ -137,8 +135,8 @@ const PLANNERS: Record<string, Planner> = {
             : kind === 'runner_kill9'
               ? intIn(rng, 0, pastLost(t))
               : 0;
-      faults.push({ kind, after_ms: intIn(rng, 300, 1200), hold_ms: hold, runner: intIn(rng, 0, 1) });
-    }
+      return { kind, after_ms: intIn(rng, 300, 1200), hold_ms: hold, runner: intIn(rng, 0, 1) };
+    });
     return { faults };
   },
 };

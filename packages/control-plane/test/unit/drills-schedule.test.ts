@@ -75,6 +75,8 @@ describe('seed → fault schedule', () => {
       const faults = mix.faults as MixFault[];
       expect(faults.length >= 4 && faults.length <= 6).toBe(true);
       for (const f of faults) expect(f.runner === 0 || f.runner === 1).toBe(true);
+      expect(faults.some((f) => f.kind.startsWith('api_'))).toBe(true);
+      expect(faults.some((f) => !f.kind.startsWith('api_'))).toBe(true);
     }
   });
 });

@@ -5,7 +5,22 @@ import { processEnv } from '../../config/env.js';
 import { ChaosUsageError, resolveChaosConfig, type ChaosFlags } from '../../drills/config.js';
 import { runChaos } from '../../drills/harness.js';
 import { DRILLS, findDrills } from '../../drills/index.js';
+import { ToxiproxyServer } from '../../drills/toxiproxyApi.js';
 import { finalLine } from '../../drills/verdict.js';
+
+async function serveToxiproxy(raw: string): Promise<void> {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`multyagents chaos: --toxiproxy-api needs a port, got ${raw}\n`);
+    process.exit(2);
+  }
+  const server = new ToxiproxyServer();
+  const bound = await server.listen(port);
+  process.stdout.write(`[chaos] Toxiproxy-compatible API on http://127.0.0.1:${bound} (Ctrl-C to stop)\n`);
+  const stop = () => void server.close().finally(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
 
 /**
  * `multyagents chaos`: progress per drill on stderr, then one JSON document on stdout, then the last
@@ -29,7 +44,13 @@ export function registerChaosCommand(program: Command): void {
       '--evidence-dir <dir>',
       'where the per-invocation evidence folder is created (default .multyagents/chaos)',
     )
-    .action(async (flags: ChaosFlags) => {
+    .option(
+      '--toxiproxy-api [port]',
+      'instead of drills: serve the fault proxy with a Toxiproxy-compatible HTTP API on 127.0.0.1 (default 8474)',
+    )
+    .action(async (flags: ChaosFlags & { toxiproxyApi?: string | boolean }) => {
+      if (flags.toxiproxyApi !== undefined)
+        return serveToxiproxy(flags.toxiproxyApi === true ? '8474' : String(flags.toxiproxyApi));
       const env = processEnv();
       let config;
       try {

@@ -28,11 +28,11 @@ export const latencyAndResets: Drill = {
       name: 'latency',
       retries: 3,
       steps: [
-        { id: 'a', mock: { duration_ms: 600 } },
-        { id: 'b', depends_on: ['a'], mock: { duration_ms: 500 } },
-        { id: 'c', depends_on: ['a'], mock: { duration_ms: 700 } },
-        { id: 'd', depends_on: ['b', 'c'], mock: { duration_ms: 500 } },
-        { id: 'e', depends_on: ['d'], mock: { duration_ms: 400 } },
+        { id: 'a', mock: { duration_ms: 1000 } },
+        { id: 'b', depends_on: ['a'], mock: { duration_ms: 1200 } },
+        { id: 'c', depends_on: ['a'], mock: { duration_ms: 1500 } },
+        { id: 'd', depends_on: ['b', 'c'], mock: { duration_ms: 1000 } },
+        { id: 'e', depends_on: ['d'], mock: { duration_ms: 800 } },
       ],
     });
     steady(await waitRunning(stack.client, stack.ledgerFile, run.task_ids[0]!, 1, 15_000), 'step a running');
@@ -56,10 +56,11 @@ export const latencyAndResets: Drill = {
         attributes: { timeout: ctx.num('reset_timeout_ms') },
       });
     }
+    const burstTimes: number[] = [];
     for (const b of ctx.schedule.bursts as Array<{ after_ms: number; proxy: number }>) {
       await sleep(b.after_ms);
       const p = proxies[b.proxy % proxies.length]!;
-      ctx.injected(`reset burst on ${p.name} (${p.stats.active} open connections)`);
+      burstTimes.push(ctx.injected(`reset burst on ${p.name} (${p.stats.active} open connections)`));
       p.addToxic({ name: 'burst', type: 'reset_peer', attributes: { timeout: 0 } });
       await sleep(20);
       p.removeToxic('burst');
@@ -71,7 +72,10 @@ export const latencyAndResets: Drill = {
     const h = await ctx.collect();
     const resets = proxies.reduce((n, p) => n + p.stats.resets, 0);
     const delayed = proxies.reduce((n, p) => n + p.stats.delayed_chunks, 0);
-    ctx.fault.fired = resets > 0 && delayed > 0;
+    const done = h.events.find((e) => e.event_type === 'workflow_run.succeeded' && e.run_id === run.run_id);
+    const doneAt = done ? Date.parse(done.created_at) : Infinity;
+    const burstsDuringRun = burstTimes.filter((t) => t < doneAt).length;
+    ctx.fault.fired = resets > 0 && delayed > 0 && burstsDuringRun >= Math.min(3, burstTimes.length);
     const perTask = run.task_ids.map((id) => ({
       task_id: id,
       attempts: h.attempts.filter((a) => a.task_id === id).map((a) => `${a.attempt}:${a.status}`),
@@ -82,7 +86,7 @@ export const latencyAndResets: Drill = {
     ctx.details.delayed_chunks = delayed;
     ctx.details.proxies = proxyStats(links);
     ctx.details.run_status = final;
-    const done = h.events.find((e) => e.event_type === 'workflow_run.succeeded' && e.run_id === run.run_id);
+    ctx.details.bursts_while_run_active = burstsDuringRun;
     return {
       checks: [
         ...endChecks(ctx, h, 'success'),

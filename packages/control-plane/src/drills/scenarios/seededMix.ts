@@ -20,7 +20,6 @@ async function apply(ctx: DrillContext, links: Links, f: MixFault): Promise<bool
   switch (f.kind) {
     case 'api_kill9':
     case 'api_sigterm': {
-      await ctx.snapshot();
       const s = await strikeApi(ctx, f.kind === 'api_kill9' ? 'SIGKILL' : 'SIGTERM');
       await restartApi(ctx, s.at);
       return s.ok;
@@ -101,6 +100,7 @@ export const seededMix: Drill = {
           'first run running',
         );
       await sleep(f.after_ms);
+      await ctx.snapshot();
       const at = new Date().toISOString();
       applied.push({ ...f, ok: await apply(ctx, links, f), at });
     }
