@@ -98,6 +98,7 @@ export class FaultProxy {
   private readonly toxics: Toxic[] = [];
   private nextLinkId = 1;
   private enabledFlag = true;
+  private shut = false;
   private readonly random: () => number;
   readonly stats: ProxyStats = {
     connections: 0,
@@ -144,6 +145,7 @@ export class FaultProxy {
   }
 
   async start(): Promise<void> {
+    if (this.shut) throw new Error(`proxy ${this.name} is closed`);
     if (this.server) return;
     const server = net.createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
@@ -178,6 +180,7 @@ export class FaultProxy {
 
   /** Stop for good: close the listener and every connection. */
   async close(): Promise<void> {
+    this.shut = true;
     await this.disable();
     this.toxics.length = 0;
   }

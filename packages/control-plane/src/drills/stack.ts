@@ -72,6 +72,8 @@ export class DrillStack {
   readonly apiPids: number[] = [];
   readonly client: ApiClient;
   private proxySeed: number;
+  /** Set when rollback starts: a drill that outlived its time limit may not start anything new. */
+  private closed = false;
 
   constructor(readonly opts: StackOptions) {
     this.dataDir = path.join(opts.dir, 'data');
@@ -81,6 +83,10 @@ export class DrillStack {
     opts.registry?.addLedger(this.ledgerFile);
     this.client = new ApiClient('http://0.0.0.0');
     this.proxySeed = opts.seed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the drill was rolled back: no new process or proxy may start');
   }
 
   get apiUrl(): string {
@@ -101,6 +107,7 @@ export class DrillStack {
 
   /** Start (or restart) the API on the stack's port and wait until it answers /health. */
   async startApi(opts: { publicUrl?: string; env?: Record<string, string> } = {}): Promise<ManagedProcess> {
+    this.assertOpen();
     if (this.apiPort === 0) this.apiPort = await freePort();
     if (opts.publicUrl !== undefined) this.apiPublicUrl = opts.publicUrl;
     if (opts.env) this.apiExtraEnv = opts.env;
@@ -138,6 +145,7 @@ export class DrillStack {
 
   /** Start a second API process on the same data dir (expected to be refused); never becomes `this.api`. */
   spawnExtraApi(port: number): ManagedProcess {
+    this.assertOpen();
     return ManagedProcess.spawn({
       name: 'api-2',
       role: 'api',
@@ -154,6 +162,7 @@ export class DrillStack {
 
   /** Start runner `index` (a new one, or the same identity again: same port, data dir and name). */
   async startRunner(index: number, opts: RunnerOptions = {}, waitOnline = true): Promise<RunnerHandle> {
+    this.assertOpen();
     const t = this.opts.timeouts;
     const known = this.runners[index];
     const port = known?.port ?? opts.port ?? (await freePort());
@@ -230,6 +239,7 @@ export class DrillStack {
 
   /** A fault proxy in front of `upstreamPort`, seeded from the drill's seed. */
   async proxy(name: string, upstreamPort: number): Promise<FaultProxy> {
+    this.assertOpen();
     this.proxySeed = (this.proxySeed * 31 + this.proxies.length + 7) >>> 0;
     const p = new FaultProxy({
       name,
@@ -246,6 +256,7 @@ export class DrillStack {
    * no agent the ledger knows survived. Returns what it had to do, for the evidence.
    */
   async teardown(): Promise<{ stopped: string[]; forced: string[]; agents_killed: number[] }> {
+    this.closed = true;
     const out = { stopped: [] as string[], forced: [] as string[], agents_killed: [] as number[] };
     for (const p of this.proxies) {
       p.clearToxics();

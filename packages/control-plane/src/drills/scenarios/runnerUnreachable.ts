@@ -13,7 +13,7 @@ import { executedExactlyOnce, msUntilEvent } from '../oracles.js';
 import { HOST } from '../stack.js';
 import { check } from '../verdict.js';
 import { waitRunTerminal, waitTask } from '../workflow.js';
-import { endChecks, firstEvent, flowAndRun, sleep, startStack, stopProcess } from './common.js';
+import { endChecks, firstEvent, flowAndRun, sleep, stopProcess } from './common.js';
 
 function refuses(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -35,7 +35,10 @@ export const runnerUnreachableActiveRun: Drill = {
   async run(ctx) {
     const { stack } = ctx;
     const client = stack.client;
-    await startStack(ctx);
+    // The product's default heartbeat timeout (5 s): the realistic window in which a runner that just
+    // died still counts as online, which is when a submit hits a dead runner.
+    await stack.startApi({ env: { MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '5000' } });
+    await stack.startRunner(0);
     const run = await flowAndRun(ctx, {
       name: 'unreachable',
       steps: [
@@ -104,6 +107,7 @@ export const runnerUnreachableActiveRun: Drill = {
     const hitTask = h.tasks.find((t) => t.id === (hit?.task_id ?? t2));
     const hints = hitTask?.failure_triage_hints ?? [];
     const namesRunner = hints.some((x) => x.includes(runner.url) || x.includes(runner.name));
+    ctx.details.heartbeat_timeout_ms = 5000;
     ctx.details.runner = {
       id: runner.id,
       name: runner.name,
