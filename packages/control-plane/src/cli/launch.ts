@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Env } from '../config/env.js';
-import { readPid } from '../store/dataDir.js';
+import { pidAlive, readPid } from '../store/dataDir.js';
 import { CliError, EXIT } from './errors.js';
 import { JsonClient, probeHealth } from './http.js';
 import { assertPortFree } from './ports.js';
@@ -69,14 +69,19 @@ export function assertExecutorAvailable(executor: Executor, env: Env): void {
 }
 
 /** Refuse when an API we did not start (e.g. `multyagents api` by hand) holds the data dir. */
-export function assertDataDirFree(dataDir: string): void {
+export async function assertDataDirFree(dataDir: string): Promise<void> {
   const owner = readPid(stackPaths(dataDir).apiOwnerPid);
-  if (owner !== null && owner !== process.pid && processRunning(owner)) {
+  if (owner === null || owner === process.pid) return;
+  if (processRunning(owner)) {
     throw new CliError('DATA_DIR_LOCKED', `data dir ${dataDir} is in use by another API (pid ${owner})`, {
       hint: 'stop that process, or use another --data-dir',
       exitCode: EXIT.conflict,
     });
   }
+  // An API killed moments ago can linger as a zombie until init reaps it; the new API's own pid-file
+  // check would still see it alive, so give the reaper a moment.
+  const deadline = Date.now() + 10_000;
+  while (pidAlive(owner) && Date.now() < deadline) await sleep(50);
 }
 
 /** The `CODE: message` line a component prints before exiting 2 (see the api command). */

@@ -90,7 +90,10 @@ export interface StopResult {
 }
 
 /** SIGTERM (or SIGKILL at once with `kill`), then SIGKILL once `timeoutMs` has passed. */
-export async function stopPid(pid: number, opts: { timeoutMs: number; kill?: boolean }): Promise<StopResult> {
+export async function stopPid(
+  pid: number,
+  opts: { timeoutMs: number; kill?: boolean; awaitReapMs?: number },
+): Promise<StopResult> {
   const started = Date.now();
   const signal = (sig: NodeJS.Signals) => {
     try {
@@ -110,7 +113,12 @@ export async function stopPid(pid: number, opts: { timeoutMs: number; kill?: boo
     }
     await sleep(50);
   }
-  return { pid, how, ms: Date.now() - started };
+  const ms = Date.now() - started;
+  // A process started by an earlier `up` is init's child, and init may reap it seconds later. Until
+  // then kill(0) still succeeds, and a restarted API's own pid-file check would take it for alive.
+  const reapBy = Date.now() + (opts.awaitReapMs ?? 0);
+  while (pidAlive(pid) && Date.now() < reapBy) await sleep(50);
+  return { pid, how, ms };
 }
 
 /** Alive and not a zombie: a killed process answers kill(0) until its parent (or init) reaps it. */

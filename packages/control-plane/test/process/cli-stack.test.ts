@@ -147,6 +147,25 @@ describe('launcher stack lifecycle', () => {
     pids.push(st.api!.pid!, st.runners[0].pid!);
   });
 
+  it('after a crash (kill -9 of the API), up reports the stale pid file and starts only the API', async () => {
+    const apiPid = readPidFile(path.join(dir, 'run', 'api.pid'))!;
+    const runnerPid = readPidFile(path.join(dir, 'run', 'runner-1.pid'))!;
+    process.kill(apiPid, 'SIGKILL');
+    const r = await cli(['up', ...args()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `stale pid file ${path.join(dir, 'run', 'api.pid')}: pid ${apiPid} is not running`,
+    );
+    expect(r.stdout).toMatch(/API healthy at/);
+    expect(r.stdout).not.toMatch(/starting runner-1/);
+    expect(r.stdout).toMatch(new RegExp(`runner-1 .* pid ${runnerPid} +already running`));
+    const newApi = readPidFile(path.join(dir, 'run', 'api.pid'))!;
+    expect(newApi).not.toBe(apiPid);
+    expect(alive(newApi)).toBe(true);
+    pids.push(newApi);
+  });
+
   it('logs prints the tails of the log files', async () => {
     const r = await cli(['logs', 'runner', '-n', '5', ...args()]);
     expect(r.code).toBe(0);

@@ -159,6 +159,8 @@ describe('small parsers', () => {
     const c = countRuns([{ status: 'success' }, { status: 'success' }, { status: 'failed' }]);
     expect(c.total).toBe(3);
     expect(c.by_status).toMatchObject({ success: 2, failed: 1, running: 0, created: 0 });
+    expect(c.capped).toBe(false);
+    expect(countRuns([{ status: 'success' }, { status: 'failed' }], 2).capped).toBe(true);
   });
 });
 

@@ -25,9 +25,14 @@ export function describeStop(c: Component, r: StopResult, timeoutS: number): str
 }
 
 /** Stop one component and remove its pid file. */
-export async function stopComponent(c: Component, timeoutS: number, kill: boolean): Promise<string | null> {
+export async function stopComponent(
+  c: Component,
+  timeoutS: number,
+  kill: boolean,
+  awaitReapMs = 0,
+): Promise<string | null> {
   if (c.proc.state !== 'running') return null;
-  const r = await stopPid(c.proc.pid, { timeoutMs: timeoutS * 1000, kill });
+  const r = await stopPid(c.proc.pid, { timeoutMs: timeoutS * 1000, kill, awaitReapMs });
   removeFile(c.pidFile);
   c.proc = { state: 'absent' };
   return describeStop(c, r, timeoutS);

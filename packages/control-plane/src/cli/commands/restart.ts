@@ -47,12 +47,12 @@ export async function restart(component: string, opts: RestartOptions, env: Env)
       });
     }
   }
-  const stopped = await stopComponent(target, timeoutS, Boolean(opts.kill));
+  const stopped = await stopComponent(target, timeoutS, Boolean(opts.kill), 10_000);
   say(stopped ?? `${target.name} was not running`);
   if (stopped) await waitPortFree(s.host, target.port, 5000);
   await checkPortsFree(s, component === 'api', component === 'runner' ? [index] : []);
   if (component === 'api') {
-    assertDataDirFree(s.data_dir);
+    await assertDataDirFree(s.data_dir);
     say(`starting API on ${s.host}:${s.api_port}...`);
     const r = await launchApi(s, env, timeoutS * 1000 + 10_000);
     say(`API healthy at ${r.url} (pid ${r.pid}, ${(r.ms / 1000).toFixed(1)}s)`);

@@ -33,7 +33,8 @@ export interface StackStatus {
   api: ComponentStatus | null;
   runners: ComponentStatus[];
   registered_runners: RunnerInfo[] | null;
-  runs: { total: number; by_status: Record<string, number> } | null;
+  /** `capped`: the API lists at most RUNS_LIMIT runs, so the counts cover the newest ones only. */
+  runs: { total: number; by_status: Record<string, number>; capped: boolean } | null;
   errors: string[];
 }
 
@@ -54,13 +55,15 @@ async function componentStatus(c: Component): Promise<ComponentStatus> {
   };
 }
 
-export function countRuns(runs: Array<{ status: string }>): {
-  total: number;
-  by_status: Record<string, number>;
-} {
+const RUNS_LIMIT = 10_000;
+
+export function countRuns(
+  runs: Array<{ status: string }>,
+  limit = RUNS_LIMIT,
+): NonNullable<StackStatus['runs']> {
   const by: Record<string, number> = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0]));
   for (const r of runs) by[r.status] = (by[r.status] ?? 0) + 1;
-  return { total: runs.length, by_status: by };
+  return { total: runs.length, by_status: by, capped: runs.length >= limit };
 }
 
 export async function collectStatus(dataDirFlag: string | undefined, env: Env): Promise<StackStatus> {
@@ -89,7 +92,9 @@ export async function collectStatus(dataDirFlag: string | undefined, env: Env): 
       out.errors.push(`GET /runners: ${(err as Error).message}`);
     }
     try {
-      out.runs = countRuns(await api.get<Array<{ status: string }>>('/workflow-runs', 5000));
+      out.runs = countRuns(
+        await api.get<Array<{ status: string }>>(`/workflow-runs?limit=${RUNS_LIMIT}`, 10_000),
+      );
     } catch (err) {
       out.errors.push(`GET /workflow-runs: ${(err as Error).message}`);
     }
@@ -142,7 +147,8 @@ export function formatStatus(st: StackStatus): string {
     const parts = Object.entries(st.runs.by_status)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${k} ${n}`);
-    lines.push(`runs   ${st.runs.total} total${parts.length ? `: ${parts.join(', ')}` : ''}`);
+    const total = `${st.runs.total}${st.runs.capped ? '+ (newest counted)' : ''}`;
+    lines.push(`runs   ${total} total${parts.length ? `: ${parts.join(', ')}` : ''}`);
   }
   lines.push(`logs   ${stackPaths(st.data_dir).logsDir}`);
   for (const e of st.errors) lines.push(`note   ${e}`);

@@ -78,7 +78,7 @@ export async function up(opts: UpOptions, env: Env): Promise<number> {
   const runnersMissing = missing.filter((c) => c.kind === 'runner').map((c) => c.index);
   // Every check before the first spawn, so that a refusal leaves nothing running.
   if (runnersMissing.length) assertExecutorAvailable(s.executor, env);
-  if (apiMissing) assertDataDirFree(dataDir);
+  if (apiMissing) await assertDataDirFree(dataDir);
   await checkPortsFree(s, apiMissing, runnersMissing);
   const p = stackPaths(dataDir);
   fs.mkdirSync(p.logsDir, { recursive: true, mode: 0o700 });
