@@ -3,7 +3,7 @@ import { BenchClient } from './http.js';
 import { ProbeRunner, type Submit } from './probeRunner.js';
 
 /** Submits that reached the probe, per run, handed out in arrival order. */
-class Inbox {
+export class Inbox {
   private readonly queued = new Map<number, Submit[]>();
   private readonly waiters = new Map<number, (s: Submit) => void>();
 
@@ -18,6 +18,11 @@ class Inbox {
     const q = this.queued.get(run) ?? [];
     q.push(s);
     this.queued.set(run, q);
+  }
+
+  /** A submit of this run already arrived (without waiting). */
+  take(runId: number): Submit | undefined {
+    return this.queued.get(runId)?.shift();
   }
 
   next(runId: number, timeoutMs = 30_000): Promise<Submit> {

@@ -23,6 +23,8 @@ export class ProbeRunner {
   private readonly api: BenchClient;
   id: number | null = null;
   onSubmit: (s: Submit) => void = () => undefined;
+  /** What this runner holds, per task (its newest attempt), as the API's reconciler asks for it. */
+  readonly held = new Map<number, { task_id: number; attempt: number; status: string; reported?: boolean }>();
 
   constructor(
     readonly apiUrl: string,
@@ -71,7 +73,13 @@ export class ProbeRunner {
     });
     const at = wallMs();
     if (r.status !== 200) throw new Error(`report ${status} of task ${taskId} answered ${r.status}`);
+    this.held.set(taskId, { task_id: taskId, attempt, status, reported: status !== 'running' });
     return at;
+  }
+
+  /** Send a report body as is (races, stale attempts); answers the HTTP status and body. */
+  async reportRaw(taskId: number, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+    return this.api.call('POST', `/runner/tasks/${taskId}/status`, { runner_id: this.id, ...body });
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -90,11 +98,20 @@ export class ProbeRunner {
       };
       if (req.method === 'POST' && url === '/tasks/submit') {
         const b = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Submit, 'receivedAt'>;
-        send(200, { status: 'queued', message: 'accepted by the probe' });
-        this.onSubmit({ task_id: b.task_id, attempt: b.attempt, run_id: b.run_id, receivedAt });
+        const known = this.held.get(b.task_id);
+        if (!known || known.attempt < b.attempt)
+          this.held.set(b.task_id, { task_id: b.task_id, attempt: b.attempt, status: 'queued' });
+        send(200, { status: this.held.get(b.task_id)!.status, message: 'accepted by the probe' });
+        if (!known || known.attempt < b.attempt)
+          this.onSubmit({ task_id: b.task_id, attempt: b.attempt, run_id: b.run_id, receivedAt });
         return;
       }
-      if (req.method === 'GET' && url === '/tasks') return send(200, { attempts: [] });
+      if (req.method === 'GET' && url === '/tasks') return send(200, { attempts: [...this.held.values()] });
+      const one = /^\/tasks\/(\d+)$/.exec(url);
+      if (req.method === 'GET' && one) {
+        const h = this.held.get(Number(one[1]));
+        return h ? send(200, h) : send(404, { detail: 'unknown to the probe', code: 'ATTEMPT_NOT_FOUND' });
+      }
       if (req.method === 'GET' && url === '/health') return send(200, { status: 'ok' });
       if (req.method === 'POST' && /^\/tasks\/\d+\/cancel$/.test(url)) return send(200, { ok: true });
       send(404, { detail: 'unknown to the probe', code: 'ATTEMPT_NOT_FOUND' });
