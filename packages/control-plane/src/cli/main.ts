@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerApiCommand } from './commands/api.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerRaceStressCommand } from './commands/raceStress.js';
 import { registerChaosCommand } from './commands/chaos.js';
 import { registerDownCommand } from './commands/down.js';
 import { registerE2eCommand } from './commands/e2e.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerRunnerCommand(program);
   registerTestCommand(program);
   registerBenchCommand(program);
+  registerRaceStressCommand(program);
   program
     .command('help [command]')
     .description('show help for a command')

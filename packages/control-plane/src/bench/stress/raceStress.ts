@@ -183,7 +183,7 @@ export async function raceStress(o: RaceOptions): Promise<number> {
   const rounds: Array<{ runId: number; decision: string; taskIds: number[] }> = [];
   const timings: Record<string, number> = {};
   let problems: string[] = [];
-  let finalRuns: Array<{ id: number; status: string }> = [];
+  const finalRuns: Array<{ id: number; status: string }> = [];
   try {
     await s.start();
     timings.startup_ms = Date.now() - t0;
