@@ -1,6 +1,6 @@
 /**
  * One dispatch pass: claim every ready task that has a runner slot in ONE transaction (a group commit:
- * N claims cost one fsync), then submit them concurrently, each outcome in its own transaction.
+ * N claims cost one fsync), then submit them concurrently and commit all outcomes together.
  */
 import { iso } from '../lib/clock.js';
 import { insertEvent } from '../store/ops/events.js';
@@ -9,7 +9,7 @@ import type { ServiceContext } from '../services/context.js';
 import {
   buildPayload,
   claimAttempt,
-  submitAttempt,
+  submitAttempts,
   taskReadiness,
   type BuiltPayload,
 } from '../services/dispatch.js';
@@ -59,19 +59,15 @@ export async function submitClaimed(
   claimed: PassResult['claimed'],
   inflight: Set<number>,
 ): Promise<void> {
-  await Promise.all(
-    claimed.map(async ({ taskId, attempt, built }) => {
-      inflight.add(taskId);
-      try {
-        await submitAttempt(ctx, taskId, attempt, built);
-      } catch (err) {
-        ctx.logger.error(
-          { err, taskId, attempt },
-          'submit failed unexpectedly; the stuck-dispatch sweep will retry',
-        );
-      } finally {
-        inflight.delete(taskId);
-      }
-    }),
-  );
+  for (const c of claimed) inflight.add(c.taskId);
+  try {
+    await submitAttempts(ctx, claimed);
+  } catch (err) {
+    ctx.logger.error(
+      { err, tasks: claimed.map((c) => c.taskId) },
+      'submit failed unexpectedly; the stuck-dispatch sweep will retry',
+    );
+  } finally {
+    for (const c of claimed) inflight.delete(c.taskId);
+  }
 }

@@ -157,7 +157,14 @@ export async function applyTaskEvent(
       nowIso,
     );
   }
-  if (task.run_id !== null) await recomputeRun(ctx, sql, task.run_id);
+  // Only a terminal task, a retry or a run's first dispatch can change the run's derived status.
+  if (task.run_id !== null)
+    await recomputeRun(
+      ctx,
+      sql,
+      task.run_id,
+      isTerminalTask(next) || next === 'created' ? 'full' : 'start-only',
+    );
   ctx.kick();
   return { result, task: updated, triage, retried: retry };
 }
@@ -176,9 +183,15 @@ const RUN_EVENT: Partial<Record<string, string>> = {
 };
 
 /** Derive the run's status from its tasks; on failure, cancel what can no longer start. */
-export async function recomputeRun(ctx: ServiceContext, sql: Sql, runId: number): Promise<void> {
+export async function recomputeRun(
+  ctx: ServiceContext,
+  sql: Sql,
+  runId: number,
+  scope: 'full' | 'start-only' = 'full',
+): Promise<void> {
   const run = await getRunRow(sql, runId);
   if (!run || isTerminalRun(run.status)) return;
+  if (scope === 'start-only' && run.status !== 'created') return;
   const tasks = await listTaskRowsByRun(sql, runId);
   const next = deriveRunStatus({
     current: run.status,
