@@ -50,6 +50,8 @@ export interface ProbeParams {
   samples: number;
   warmup: number;
   fanoutRepeats: number;
+  /** Stop taking B2 samples after this long (a degraded store must not stall the benchmark). */
+  maxMs?: number;
 }
 
 export interface ProbeResult {
@@ -60,6 +62,8 @@ export interface ProbeResult {
   /** B8: per repeat, ms from the root's report answer to the last (and each) child submit. */
   fanout_last: number[];
   fanout_each: number[];
+  /** Why sampling stopped early (a submit that never came), if it did. */
+  error?: string;
 }
 
 /** B2 and B8 against a stack whose only runner is the probe. */
@@ -76,11 +80,16 @@ export async function probeDispatch(p: ProbeParams): Promise<ProbeResult> {
     fanout_each: [],
   };
   try {
-    for (let i = 0; i < p.warmup + p.samples; i++) {
+    const until = wallMs() + (p.maxMs ?? Infinity);
+    for (let i = 0; i < p.warmup + p.samples && wallMs() < until; i++) {
       const run = await api.post<{ id: number }>('/workflow-runs', {
         workflow_template_id: p.twoStepTemplateId,
       });
-      const a = await inbox.next(run.id);
+      const a = await inbox.next(run.id).catch((err: Error) => err);
+      if (a instanceof Error) {
+        out.error = a.message;
+        break;
+      }
       const sent = wallMs();
       const ack = await probe.report(a.task_id, a.attempt, 'success');
       const b = await inbox.next(run.id);

@@ -62,11 +62,18 @@ export async function openLoop(p: OpenLoopParams): Promise<Sample[]> {
 }
 
 /** One client, one request at a time (closed loop): the latency of an idle API. */
-export async function closedLoop(p: { url: string; templateId: number; count: number }): Promise<Sample[]> {
+export async function closedLoop(p: {
+  url: string;
+  templateId: number;
+  count: number;
+  /** Stop early after this long (a degraded store must not stall the benchmark). */
+  maxMs?: number;
+}): Promise<Sample[]> {
   const client = new BenchClient(p.url, { connections: 1 });
   const body = { workflow_template_id: p.templateId, initiated_by: 'bench' };
   const samples: Sample[] = [];
-  for (let i = 0; i < p.count; i++) {
+  const until = wallMs() + (p.maxMs ?? Infinity);
+  for (let i = 0; i < p.count && wallMs() < until; i++) {
     const sent = wallMs();
     const r = await client.call<{ id?: number }>('POST', '/workflow-runs', body);
     samples.push({ intended: sent, sent, done: wallMs(), status: r.status, run_id: r.body?.id ?? null });

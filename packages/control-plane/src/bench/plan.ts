@@ -18,7 +18,8 @@ export interface BenchPlan {
   b4: { rate: number; killAfterMs: number; durationMs: number };
   b5: { timeoutMs: number; repeats: number; stressMs: number };
   b6: { levels: number[]; workMs: number } | null;
-  b7: { levels: number[]; b1Count: number; b2Samples: number; b3Ms: number } | null;
+  /** Each of B1, B2, B3 per level stops after phaseMs. */
+  b7: { levels: number[]; b1Count: number; b2Samples: number; phaseMs: number } | null;
   peer: { latencySamples: number; throughputJobs: number; concurrency: number[] };
 }
 
@@ -64,7 +65,7 @@ export function makePlan(quick: boolean): BenchPlan {
     b4: { rate: 200, killAfterMs: 3_000, durationMs: 8_000 },
     b5: { timeoutMs: 1_000, repeats: 3, stressMs: 20_000 },
     b6: { levels: [10_000, 100_000], workMs: 10_000 },
-    b7: { levels: [100_000, 1_000_000], b1Count: 300, b2Samples: 200, b3Ms: 15_000 },
+    b7: { levels: [100_000, 1_000_000], b1Count: 300, b2Samples: 200, phaseMs: 15_000 },
     peer: { latencySamples: 1_000, throughputJobs: 20_000, concurrency: [1, 24] },
   };
 }

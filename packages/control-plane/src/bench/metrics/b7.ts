@@ -15,6 +15,7 @@ interface Level {
   seed_s: number | null;
   b1_one_client_ms: Summary;
   b2_from_ack_ms: Summary;
+  b2_error?: string;
   b3_runs_per_s: number;
   b3_runs: number;
 }
@@ -39,12 +40,7 @@ async function measureLevel(
   const t0 = Date.now();
   const store = storeWithRuns(base, stored, 'bench-b7');
   const seedS = store.seed ? round((Date.now() - t0) / 1000, 1) : null;
-  // A short heartbeat timeout so the probe runner (B2) stops counting as online soon after it leaves.
-  const stack = new BenchStack({
-    dir: store.dir,
-    durability,
-    apiEnv: { MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '1500' },
-  });
+  const stack = new BenchStack({ dir: store.dir, durability });
   try {
     await stack.startApi(120_000);
     const probe = await runWorker<ProbeResult>('probe', {
@@ -56,13 +52,17 @@ async function measureLevel(
       samples: p.b2Samples,
       warmup: 20,
       fanoutRepeats: 0,
+      maxMs: p.phaseMs,
     });
-    await waitProbeGone(stack, 30_000);
+    // The probe left; the API must count it unreachable (heartbeat timeout) before a real runner
+    // joins, or it would keep placing tasks on the gone probe.
+    await waitProbeGone(stack, 60_000);
     await stack.addRunner({ capacity: 128 });
     const one = await runWorker<Sample[]>('closed-loop', {
       url: stack.apiUrl,
       templateId: base.templates.twoStep,
       count: p.b1Count,
+      maxMs: p.phaseMs,
     });
     const tp = await runWorker<ThroughputResult>('throughput', {
       url: stack.apiUrl,
@@ -70,8 +70,8 @@ async function measureLevel(
       runs: 1_000_000,
       window: 64,
       pollMs: 20,
-      createForMs: p.b3Ms,
-      timeoutMs: p.b3Ms + 120_000,
+      createForMs: p.phaseMs,
+      timeoutMs: p.phaseMs + 60_000,
     });
     await stack.stop();
     const level: Level = {
@@ -79,6 +79,7 @@ async function measureLevel(
       seed_s: seedS,
       b1_one_client_ms: summarize(one.filter((s) => s.status === 200).map((s) => s.done - s.sent)),
       b2_from_ack_ms: summarize(probe.dispatch_from_ack),
+      ...(probe.error ? { b2_error: probe.error } : {}),
       b3_runs_per_s: round(tp.succeeded / ((tp.finished_at - tp.started_at) / 1000), 1),
       b3_runs: tp.succeeded,
     };
