@@ -2,14 +2,14 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/api.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, isAppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { makeRedactor } from '../lib/redact.js';
 import { httpRunnerClient } from '../scheduler/runnerClient.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { reconcileAtStart } from '../scheduler/reconciler.js';
 import type { ServiceContext } from '../services/context.js';
-import { claimPidFile, ensureDataDir, loadOrCreateToken, releasePidFile } from '../store/dataDir.js';
+import { ensureDataDir, loadOrCreateToken, readPid, releasePidFile, writePidFile } from '../store/dataDir.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { buildApp } from './app.js';
 import { insertEvent } from '../store/ops/events.js';
@@ -32,14 +32,24 @@ export async function startApi(
     createLogger({ name: 'api', level: config.logLevel, destination: config.logFile ?? undefined });
   ensureDataDir(config.dataDir);
   const pidFile = path.join(config.dataDir, 'api.pid');
-  claimPidFile(pidFile, 'api');
+  // The kernel-held SQLite lock decides who owns the data dir (it dies with its process, even on
+  // kill -9 and even while the dead owner is a not-yet-reaped zombie); the pid file only names the
+  // owner in the error and for `multyagents status`.
   let store: SqliteStore;
   try {
     store = SqliteStore.open({ file: config.dbFile, durability: config.durability, exclusive: true });
   } catch (err) {
-    releasePidFile(pidFile);
+    if (isAppError(err) && err.code === 'DATA_DIR_LOCKED') {
+      const owner = readPid(pidFile);
+      throw new AppError(
+        'DATA_DIR_LOCKED',
+        `data dir ${config.dataDir} is in use by another API${owner ? ` (pid ${owner}, ${pidFile})` : ''}`,
+        { pid: owner },
+      );
+    }
     throw err;
   }
+  writePidFile(pidFile);
   const runnerToken = loadOrCreateToken(config.dataDir);
   if (!config.runnerAuth)
     logger.warn(
