@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { registerApiCommand } from './commands/api.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerRaceStressCommand } from './commands/raceStress.js';
+import { registerRestartPersistenceCommand } from './commands/restartPersistence.js';
+import { registerStressSmokeCommand } from './commands/stressSmoke.js';
 import { registerChaosCommand } from './commands/chaos.js';
 import { registerDownCommand } from './commands/down.js';
 import { registerE2eCommand } from './commands/e2e.js';
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerTestCommand(program);
   registerBenchCommand(program);
   registerRaceStressCommand(program);
+  registerStressSmokeCommand(program);
+  registerRestartPersistenceCommand(program);
   program
     .command('help [command]')
     .description('show help for a command')
