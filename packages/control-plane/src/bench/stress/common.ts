@@ -13,6 +13,8 @@ export interface SuiteReport {
   checks: Check[];
   summary: Record<string, unknown>;
   timings_ms: Record<string, number>;
+  /** The private stack's temp dir (removed at the end unless kept). */
+  stack: { data_dir: string; kept: boolean };
   details?: Record<string, unknown>;
 }
 

@@ -262,6 +262,7 @@ export async function raceStress(o: RaceOptions): Promise<number> {
       ),
     },
     timings_ms: { ...timings, total_ms: Date.now() - t0 },
+    stack: { data_dir: s.stack.dir, kept: Boolean(o.keep) },
     details: problems.length ? { problems } : undefined,
   };
   return emit(report);

@@ -161,6 +161,7 @@ export async function restartPersistence(o: RestartOptions): Promise<number> {
       http_status_counts: s.api?.statusCounts() ?? {},
     },
     timings_ms: { ...timings, total_ms: Date.now() - t0 },
+    stack: { data_dir: s.stack.dir, kept: Boolean(o.keep) },
     details: { points },
   };
   return emit(report);

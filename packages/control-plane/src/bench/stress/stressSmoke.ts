@@ -146,6 +146,7 @@ export async function stressSmoke(o: SmokeOptions): Promise<number> {
       http_status_counts: api?.statusCounts() ?? {},
     },
     timings_ms: { ...timings, total_ms: Date.now() - t0 },
+    stack: { data_dir: stack.dir, kept: Boolean(o.keep) },
     details: { runs: perRun, ...(problems.length ? { problems: problems.slice(0, 50) } : {}) },
   };
   await api?.close();
