@@ -5,6 +5,7 @@ import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { latencyAndResets } from './scenarios/latency.js';
+import { submitAnswerLost } from './scenarios/lostSubmitAnswer.js';
 import { partitionLong, partitionShort } from './scenarios/partition.js';
 import { runnerKilledMidTask } from './scenarios/runnerKilled.js';
 import { runnerPausedThenResumed } from './scenarios/runnerPaused.js';
@@ -25,6 +26,7 @@ export const DRILLS: Drill[] = [
   partitionLong,
   latencyAndResets,
   seededMix,
+  submitAnswerLost,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -115,6 +115,32 @@ export function noDuplicateExecution(h: History): Check {
   );
 }
 
+/** Attempt outcomes by which the API declares that the attempt never started on a runner. */
+const NEVER_STARTED = ['submit-failed', 'refused'];
+
+/**
+ * Every execution is known to the API: no agent ran for an attempt the API recorded as never started
+ * (submit-failed, refused). Otherwise the API believes a step did not run — and may run it again —
+ * while its agent did run (a submit whose answer was lost after the runner accepted it).
+ */
+export function executionsKnownToApi(h: History): Check {
+  const problems: string[] = [];
+  for (const l of h.ledger) {
+    const a = h.attempts.find((x) => x.task_id === l.task_id && x.attempt === l.attempt);
+    if (a && NEVER_STARTED.includes(a.status))
+      problems.push(
+        `task ${l.task_id} attempt ${l.attempt} executed (pid ${String(l.pid)}) but the API recorded it ${a.status}`,
+      );
+  }
+  return check(
+    'executions_known_to_api',
+    problems.length === 0,
+    problems.length
+      ? listed(problems)
+      : `all ${h.ledger.length} executions belong to attempts the API knows started`,
+  );
+}
+
 /** Each listed task was executed exactly once (one ledger line). */
 export function executedExactlyOnce(h: History, taskIds: readonly number[]): Check {
   const problems: string[] = [];
@@ -361,6 +387,7 @@ export function safetyChecks(
   return [
     noLostWork(h, created),
     noDuplicateExecution(h),
+    executionsKnownToApi(h),
     terminalAbsorbing(h),
     transitionsConsistent(h),
     staleAttemptsFenced(h),

@@ -4,6 +4,7 @@ import {
   allSettled,
   eventualCompletion,
   executedExactlyOnce,
+  executionsKnownToApi,
   lateReportRefused,
   msUntilEvent,
   noDuplicateExecution,
@@ -98,6 +99,16 @@ describe('histories that must FAIL', () => {
     const h = goodHistory();
     h.ledger.push({ task_id: 1, attempt: 2, pid: 104 });
     expect(noDuplicateExecution(h).detail).toContain('never created that attempt');
+  });
+
+  it('an execution of an attempt the API recorded as never started (submit-failed)', () => {
+    const h = goodHistory();
+    h.attempts.push({ task_id: 2, attempt: 2, runner_id: 7, status: 'submit-failed' });
+    h.ledger.push({ task_id: 2, attempt: 2, pid: 105 });
+    const c = executionsKnownToApi(h);
+    expect(c.valid).toBe(false);
+    expect(c.detail).toContain('task 2 attempt 2 executed (pid 105) but the API recorded it submit-failed');
+    expect(executionsKnownToApi(goodHistory()).valid).toBe(true);
   });
 
   it('two successful attempts of one task', () => {
