@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'task.dispatched',
   'task.runner_queued',
   'task.runner_submit_failed',
+  'task.submit_unconfirmed',
   'task.runner_status_updated',
   'task.retry_scheduled',
   'task.canceled',

@@ -46,8 +46,8 @@ export const ReportedArtifact = z.object({
 export const RunnerStatusReport = z.object({
   status: RunnerReportStatus,
   message: z.string().max(100_000).nullable().optional(),
-  started_at: z.string().nullable().optional(),
-  finished_at: z.string().nullable().optional(),
+  started_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  finished_at: z.iso.datetime({ offset: true }).nullable().optional(),
   exit_code: z.number().int().nullable().optional(),
   stdout: z.string().max(2_000_000).nullable().optional(),
   stderr: z.string().max(2_000_000).nullable().optional(),

@@ -7,9 +7,10 @@ import { iso } from '../lib/clock.js';
 import { describe } from './runnerClient.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
-import { listRunners, refreshAllLastSeen, setRunnerLiveness } from '../store/ops/runners.js';
+import { getRunner, listRunners, refreshAllLastSeen } from '../store/ops/runners.js';
 import type { ServiceContext } from '../services/context.js';
 import { adoptRunnerView } from '../services/runners.js';
+import { markRunnerReachable, markRunnerUnreachable } from '../services/liveness.js';
 
 export async function reconcileAtStart(
   ctx: ServiceContext,
@@ -27,20 +28,17 @@ export async function reconcileAtStart(
     runners.map(async (r) => {
       try {
         const held = await ctx.runnerClient.listTasks(r.url);
-        await ctx.store.tx((sql) => adoptRunnerView(ctx, sql, r.id, held, 'reconcile'));
+        await ctx.store.tx(async (sql) => {
+          // It answered: it is alive, whatever its row said before we went down.
+          const row = await getRunner(sql, r.id);
+          if (row) await markRunnerReachable(ctx, sql, row, 'reconcile');
+          await adoptRunnerView(ctx, sql, r.id, held, 'reconcile');
+        });
       } catch (err) {
         unreachable++;
         await ctx.store.tx(async (sql) => {
-          const now = ctx.clock.now();
-          await setRunnerLiveness(sql, r.id, 'unreachable', now);
-          await insertEvent(
-            sql,
-            {
-              event_type: 'runner.unreachable',
-              payload: { runner_id: r.id, url: r.url, error: describe(err), source: 'reconcile' },
-            },
-            iso(now),
-          );
+          const row = await getRunner(sql, r.id);
+          if (row) await markRunnerUnreachable(ctx, sql, row, { source: 'reconcile', error: describe(err) });
         });
       }
     }),

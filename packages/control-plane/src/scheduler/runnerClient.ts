@@ -4,7 +4,30 @@ import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
 /** API → runner calls (CONTRACT.md "Runner side"). Every call is bounded by a short timeout. */
 export type SubmitOutcome =
   | { ok: true; runnerStatus: string; message: string }
-  | { ok: false; kind: 'unreachable' | 'capacity' | 'refused'; httpStatus: number | null; message: string };
+  | { ok: false; kind: SubmitFailureKind; httpStatus: number | null; message: string };
+
+/**
+ * `unreachable`: the request never reached the runner (connection refused, connect timeout, DNS) — a
+ * definite "not delivered". `unknown`: it may have arrived (timeout or reset after sending) — the
+ * runner may be running the attempt, so it must not be treated as a failure.
+ */
+export type SubmitFailureKind = 'unreachable' | 'unknown' | 'capacity' | 'refused';
+
+const NOT_DELIVERED = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+
+export function classifySendError(err: unknown): 'unreachable' | 'unknown' {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : '';
+  return NOT_DELIVERED.has(code) ? 'unreachable' : 'unknown';
+}
 
 export interface RunnerClient {
   submit(url: string, body: RunnerSubmit): Promise<SubmitOutcome>;
@@ -61,7 +84,7 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
           message: msg,
         };
       } catch (err) {
-        return { ok: false, kind: 'unreachable', httpStatus: null, message: describe(err) };
+        return { ok: false, kind: classifySendError(err), httpStatus: null, message: describe(err) };
       }
     },
     async getTask(url, taskId) {
@@ -84,8 +107,10 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
 }
 
 export function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
+  const e = err as { code?: unknown; message?: string; cause?: { code?: unknown; message?: string } };
+  // Only symbolic codes (ECONNREFUSED, UND_ERR_…) help a reader; DOMException's numeric codes do not.
+  const code =
+    typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
   const msg = e.message ?? String(err);
   return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
 }

@@ -10,13 +10,13 @@
  */
 import { iso } from '../lib/clock.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
-import { insertEvent } from '../store/ops/events.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
-import { listRunners, setRunnerLiveness } from '../store/ops/runners.js';
+import { listRunners } from '../store/ops/runners.js';
 import { getTaskRow, listActiveTaskRows, listCreatedRunTasks, updateTask } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
 import { describeRunner, taskReadiness } from '../services/dispatch.js';
 import { applyTaskEvent } from '../services/lifecycle.js';
+import { markRunnerUnreachable } from '../services/liveness.js';
 
 export interface SweepReport {
   unreachable: number;
@@ -37,30 +37,7 @@ export async function sweep(
     for (const r of await listRunners(sql)) {
       if (r.liveness === 'online' && now - r.last_seen_at > ctx.config.heartbeatTimeoutMs) {
         rep.unreachable++;
-        await setRunnerLiveness(sql, r.id, 'unreachable', now);
-        await insertEvent(
-          sql,
-          {
-            event_type: 'runner.unreachable',
-            payload: { runner_id: r.id, url: r.url, last_seen_at: iso(r.last_seen_at) },
-          },
-          nowIso,
-        );
-        for (const a of await liveAttemptsOfRunner(sql, r.id)) {
-          const t = await getTaskRow(sql, a.task_id);
-          if (!t || t.attempt !== a.attempt || t.runner_unreachable_since) continue;
-          await updateTask(sql, t.id, { runner_unreachable_since: nowIso }, nowIso);
-          await insertEvent(
-            sql,
-            {
-              event_type: 'task.runner_unreachable',
-              run_id: t.run_id,
-              task_id: t.id,
-              payload: { runner_id: r.id, attempt: a.attempt },
-            },
-            nowIso,
-          );
-        }
+        await markRunnerUnreachable(ctx, sql, r, { source: 'heartbeat-timeout' });
         continue;
       }
       if (

@@ -74,7 +74,17 @@ export async function applyRunnerReport(ctx: ServiceContext, taskId: number, rep
         `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
       );
     }
+    if (report.runner_id != null && attempt.runner_id !== null && report.runner_id !== attempt.runner_id) {
+      return refuse(
+        'STALE_ATTEMPT',
+        `attempt ${attemptNo} of task ${t.id} belongs to runner ${attempt.runner_id}, not runner ${report.runner_id}`,
+      );
+    }
     const patch = reportPatch(ctx, report);
+    if (report.status === 'running' && t.deadline_at === null) {
+      // The report beat the submit outcome's commit: start the run-time limit here.
+      patch.deadline_at = ctx.clock.now() + (t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS) * 1000;
+    }
     const failure =
       report.status === 'failed'
         ? {

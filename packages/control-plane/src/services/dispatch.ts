@@ -12,7 +12,11 @@ import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
 import type { SubmitOutcome } from '../scheduler/runnerClient.js';
 import { readiness, type Readiness } from '../domain/dag.js';
-import { insertAttempt, updateAttempt } from '../store/ops/attempts.js';
+import { getAttempt, insertAttempt, updateAttempt } from '../store/ops/attempts.js';
+import { insertEvent } from '../store/ops/events.js';
+import { addPendingCancel } from '../store/ops/cancels.js';
+import { isActiveTask } from '../domain/taskMachine.js';
+import { markRunnerUnreachable } from './liveness.js';
 import { getApprovalByTask } from '../store/ops/approvals.js';
 import {
   artifactsOfTasks,
@@ -21,9 +25,8 @@ import {
   skillsOf,
   upstreamHandoffs,
 } from '../store/ops/dispatchContext.js';
-import { insertEvent } from '../store/ops/events.js';
 import { getRunRow } from '../store/ops/runs.js';
-import { getRunner, setRunnerLiveness, type RunnerRow } from '../store/ops/runners.js';
+import { getRunner, type RunnerRow } from '../store/ops/runners.js';
 import {
   activeLockPaths,
   getTaskRow,
@@ -61,7 +64,8 @@ export async function taskReadiness(ctx: ServiceContext, sql: Sql, t: TaskRow): 
   });
   if (!r.ready) return r;
   const mine = parseJson<string[]>(t.lock_paths, []);
-  if (mine.length && t.locks_released === 0) {
+  // A task about to start needs its paths free, even if an earlier attempt released them.
+  if (mine.length) {
     for (const other of await activeLockPaths(sql, t.id)) {
       const theirs = parseJson<string[]>(other.lock_paths, []);
       if (mine.some((a) => theirs.some((b) => isInside(a, b) || isInside(b, a))))
@@ -123,6 +127,7 @@ export async function claimAttempt(
         next_attempt_at: null,
         runner_unreachable_since: null,
         resubmit_pending: 0,
+        locks_released: 0,
         exit_code: null,
         message: null,
       },
@@ -259,18 +264,32 @@ async function applySubmitOutcome(
   outcome: SubmitOutcome,
 ): Promise<SubmissionResult> {
   const t = await getTaskRow(sql, taskId);
-  if (!t || t.attempt !== attempt) {
+  const nowIso = iso(ctx.clock.now());
+  const fail = (message: string): SubmissionResult => ({
+    submitted: false,
+    runner_url: built.runnerUrl,
+    runner_task_status: null,
+    message,
+  });
+  if (!t) return fail('task vanished');
+  const current = t.attempt === attempt && isActiveTask(t.status);
+  if (outcome.ok && !current) {
+    // The runner accepted an attempt that was canceled, lost or superseded while the call was in
+    // flight: it must stop it (delivered now if reachable, else with its next heartbeat answer).
+    const runnerId = (await getAttempt(sql, taskId, attempt))?.runner_id ?? null;
+    if (runnerId !== null) await addPendingCancel(sql, taskId, attempt, runnerId, nowIso);
     return {
-      submitted: outcome.ok,
+      submitted: true,
       runner_url: built.runnerUrl,
-      runner_task_status: null,
-      message: 'attempt fenced while submitting',
+      runner_task_status: outcome.runnerStatus,
+      message: 'accepted, but the attempt was fenced meanwhile; the runner is told to stop it',
     };
   }
-  const nowIso = iso(ctx.clock.now());
+  if (!current) return fail(outcome.message);
   if (t.resubmit_pending) await updateTask(sql, t.id, { resubmit_pending: 0 }, nowIso);
   if (outcome.ok) {
     await updateAttempt(sql, taskId, attempt, { submitted_at: nowIso });
+    const deadline = ctx.clock.now() + built.payload.timeout_seconds * 1000;
     if (t.status === 'dispatched') {
       await applyTaskEvent(
         ctx,
@@ -280,10 +299,13 @@ async function applySubmitOutcome(
         {
           eventType: 'task.runner_queued',
           payload: { runner_url: built.runnerUrl, runner_status: outcome.runnerStatus },
-          patch: { deadline_at: ctx.clock.now() + built.payload.timeout_seconds * 1000 },
+          patch: { deadline_at: deadline },
           attemptStatus: 'queued',
         },
       );
+    } else if (t.deadline_at === null) {
+      // The runner's `running` report beat this commit: the run-time limit still applies.
+      await updateTask(sql, t.id, { deadline_at: deadline }, nowIso);
     }
     return {
       submitted: true,
@@ -292,26 +314,37 @@ async function applySubmitOutcome(
       message: outcome.message,
     };
   }
-  if (t.status !== 'dispatched') {
-    return {
-      submitted: false,
-      runner_url: built.runnerUrl,
-      runner_task_status: null,
-      message: outcome.message,
-    };
-  }
-  const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
-  if (outcome.kind === 'unreachable' && runner && runner.liveness === 'online') {
-    await setRunnerLiveness(sql, runner.id, 'unreachable', ctx.clock.now());
+  if (t.status !== 'dispatched') return fail(outcome.message);
+  const limitMs = (t.time_to_start_seconds ?? ctx.config.defaultTimeToStartS) * 1000;
+  if (
+    outcome.kind === 'unknown' &&
+    t.dispatched_at !== null &&
+    ctx.clock.now() - t.dispatched_at <= limitMs
+  ) {
+    // The runner may have the attempt: send the same attempt again (the runner runs an attempt at
+    // most once) instead of failing it and retrying elsewhere, which could run the step twice.
+    await updateTask(sql, t.id, { resubmit_pending: 1 }, nowIso);
     await insertEvent(
       sql,
       {
-        event_type: 'runner.unreachable',
-        payload: { runner_id: runner.id, url: runner.url, error: outcome.message },
+        event_type: 'task.submit_unconfirmed',
+        run_id: t.run_id,
+        task_id: t.id,
+        payload: { attempt, runner_url: built.runnerUrl, error: outcome.message },
       },
       nowIso,
     );
+    return fail(`submit unconfirmed (${outcome.message}); the same attempt will be sent again`);
   }
+  if (t.runner_id !== null && outcome.kind !== 'capacity') {
+    // Whatever the runner may have journaled before failing must not run: it is owed a cancel.
+    await addPendingCancel(sql, t.id, attempt, t.runner_id, nowIso);
+  }
+  const seen = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
+  if (outcome.kind === 'unreachable' && seen)
+    await markRunnerUnreachable(ctx, sql, seen, { source: 'submit', error: outcome.message });
+  // Read again: the triage hint must show the runner as we now know it (unreachable).
+  const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
   await applyTaskEvent(
     ctx,
     sql,
@@ -331,12 +364,7 @@ async function applySubmitOutcome(
       attemptStatus: outcome.kind === 'capacity' ? 'refused' : 'submit-failed',
     },
   );
-  return {
-    submitted: false,
-    runner_url: built.runnerUrl,
-    runner_task_status: null,
-    message: outcome.message,
-  };
+  return fail(outcome.message);
 }
 
 export function describeRunner(r: RunnerRow) {

@@ -76,7 +76,8 @@ export async function applyTaskEvent(
   const retry =
     canRetry(event) &&
     (opts.requeue === true || (triage !== null && shouldRetry(policy, triage.category, task.retries_used)));
-  const ev: TaskEvent = 'retry' in event ? ({ ...event, retry } as TaskEvent) : event;
+  // The machine must see the same retry decision the bookkeeping below applies.
+  const ev: TaskEvent = canRetry(event) ? ({ ...event, retry } as TaskEvent) : event;
   const result = transitionTask(task.status, ev);
   if (!result.ok || result.noop) return { result, task, triage, retried: false };
 
@@ -103,7 +104,8 @@ export async function applyTaskEvent(
     delay = opts.requeue ? 200 : backoffDelayMs(policy, task.retries_used + 1, ctx.random);
     patch.retries_used = opts.requeue ? task.retries_used : task.retries_used + 1;
     patch.next_attempt_at = now + delay;
-    patch.ready_since = null;
+    // A capacity requeue keeps the time-to-start clock running; a real retry starts it afresh.
+    patch.ready_since = opts.requeue ? (task.ready_since ?? now) : null;
     patch.deadline_at = null;
     patch.runner_unreachable_since = null;
   }

@@ -6,14 +6,16 @@ import type { RunnerAttemptState, RunnerHeartbeat, RunnerRegister } from '@multy
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { liveAttemptsOfRunner, liveAttemptCounts } from '../store/ops/attempts.js';
-import { pendingCancelsFor, removePendingCancel } from '../store/ops/cancels.js';
+import { addPendingCancel, pendingCancelsFor, removePendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
-import { getRunner, listRunners, touchRunner, upsertRunner, type RunnerRow } from '../store/ops/runners.js';
+import { getRunner, listRunners, upsertRunner, type RunnerRow } from '../store/ops/runners.js';
 import { getTaskRow, updateTask } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
+import { markRunnerReachable } from './liveness.js';
+import { isActiveTask } from '../domain/taskMachine.js';
 
 export function runnerView(r: RunnerRow, active = 0) {
   return {
@@ -94,6 +96,8 @@ export async function adoptRunnerView(
         await updateTask(sql, t.id, { resubmit_pending: 1 }, nowIso);
         continue;
       }
+      // If the runner does run it after all (a submit that raced the registration), it must stop.
+      await addPendingCancel(sql, t.id, t.attempt, runnerId, nowIso);
       await applyTaskEvent(
         ctx,
         sql,
@@ -133,46 +137,25 @@ export async function heartbeat(ctx: ServiceContext, runnerId: number, body: Run
   return ctx.store.tx(async (sql) => {
     const runner = await getRunner(sql, runnerId);
     if (!runner) throw new AppError('RUNNER_NOT_FOUND', `runner ${runnerId} is not registered`);
-    const now = ctx.clock.now();
-    const nowIso = iso(now);
-    await touchRunner(sql, runnerId, now);
-    if (runner.liveness !== 'online') {
-      await insertEvent(
-        sql,
-        {
-          event_type: 'runner.reachable',
-          producer_role: 'runner',
-          payload: { runner_id: runnerId, was: runner.liveness },
-        },
-        nowIso,
-      );
-      for (const live of await liveAttemptsOfRunner(sql, runnerId)) {
-        const t = await getTaskRow(sql, live.task_id);
-        if (t && t.runner_unreachable_since) {
-          await updateTask(sql, t.id, { runner_unreachable_since: null }, nowIso);
-          await insertEvent(
-            sql,
-            {
-              event_type: 'task.runner_reachable',
-              run_id: t.run_id,
-              task_id: t.id,
-              payload: { runner_id: runnerId },
-            },
-            nowIso,
-          );
-        }
-      }
-      ctx.kick();
-    }
+    await markRunnerReachable(ctx, sql, runner, 'heartbeat');
     const held = new Map(body.attempts.map((a) => [`${a.task_id}:${a.attempt}`, a]));
     const cancel: { task_id: number; attempt: number }[] = [];
     for (const c of await pendingCancelsFor(sql, runnerId)) {
       const h = held.get(`${c.task_id}:${c.attempt}`);
       // Done once the runner reports the attempt finished; kept while it is live or unknown to it
-      // (a submit may still be in flight) — the sweeper expires old unknown ones.
+      // (a submit may still be in flight; cancel delivery drops it when the runner answers 404).
       if (h && h.status !== 'queued' && h.status !== 'running')
         await removePendingCancel(sql, c.task_id, c.attempt);
       else cancel.push(c);
+    }
+    // Safety net against zombies: anything the runner still runs that is not the task's current live
+    // attempt on this runner must stop, whatever path fenced it.
+    for (const h of body.attempts) {
+      if (h.status !== 'queued' && h.status !== 'running') continue;
+      if (cancel.some((c) => c.task_id === h.task_id && c.attempt === h.attempt)) continue;
+      const t = await getTaskRow(sql, h.task_id);
+      const current = t && t.attempt === h.attempt && t.runner_id === runnerId && isActiveTask(t.status);
+      if (!current) cancel.push({ task_id: h.task_id, attempt: h.attempt });
     }
     return { ok: true, runner_id: runnerId, cancel };
   });

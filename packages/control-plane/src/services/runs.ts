@@ -10,6 +10,7 @@ import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow }
 import {
   getTaskRow,
   listTaskRowsByRun,
+  resetReadySince,
   setDependencies,
   updateTask,
   type TaskRow,
@@ -268,6 +269,7 @@ export async function operate(
           await cancelTaskInTx(ctx, sql, t, `run ${id} aborted${reason ? `: ${reason}` : ''}`);
         }
       }
+      if (event === 'pause' || event === 'resume') await resetReadySince(sql, id);
       if (event === 'resume') await recomputeRun(ctx, sql, id);
     }
     return runView(ctx, sql, (await getRunRow(sql, id))!);

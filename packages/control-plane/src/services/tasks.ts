@@ -153,7 +153,15 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
     const c = await claimForManualDispatch(ctx, sql, t);
     if (!c.runner) {
       const runners = c.slots.map((s) => describeRunner(s.runner));
-      // No runner: the first version answered with a failed submission; we also record why.
+      if (c.slots.some((s) => s.runner.liveness === 'online')) {
+        // Busy, not broken: refuse without touching the task (the caller may try again).
+        throw new AppError(
+          'NO_RUNNER_AVAILABLE',
+          `every online runner is at capacity; task ${id} stays ready`,
+          { runners },
+        );
+      }
+      // No runner online: the first version answered with a failed submission; we also record why.
       const fake = { ...t, attempt: t.attempt };
       await applyTaskEvent(
         ctx,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, makeTestApi, type TestApi } from '../helpers/context.js';
+import { submitAttempt } from '../../src/services/dispatch.js';
 import { H, registerRunner, report, seedTwoStep, startRun } from '../helpers/fixtures.js';
 
 describe('run lifecycle (manual dispatch, fake runner client)', () => {
@@ -252,5 +253,34 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
       progress: { total: 1 },
     });
     expect(sum.body.timeline[0].event_type).toBe('workflow_run.created');
+  });
+  it('an unconfirmed submit (timeout after sending) re-sends the same attempt, and fails with a cancel owed only after time-to-start', async () => {
+    const { templateId } = await seedTwoStep(t);
+    const runnerId = await registerRunner(t);
+    const run = await startRun(t, templateId, { plan: { time_to_start_seconds: 5 } });
+    const plan = run.task_ids[0]!;
+    t.runner.submitAnswer = {
+      ok: false,
+      kind: 'unknown',
+      httpStatus: null,
+      message: 'UND_ERR_HEADERS_TIMEOUT',
+    };
+    const d = await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
+    expect(d.body.runner_submission.submitted).toBe(false);
+    let task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(task).toMatchObject({ status: 'dispatched', attempt: 1 });
+    const flag = await t.store.read((sql) =>
+      sql.get<{ resubmit_pending: number }>('SELECT resubmit_pending FROM tasks WHERE id = ?', [plan]),
+    );
+    expect(flag?.resubmit_pending).toBe(1);
+    expect((await call(t.app, 'GET', '/runners')).body[0].liveness).toBe('online');
+    // still unconfirmed after the time-to-start: now it fails, and the runner is told to drop it
+    t.clock.advance(6_000);
+    await submitAttempt(t.ctx, plan, 1);
+    task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(task).toMatchObject({ status: 'submit-failed', failure_category: 'runner-submit' });
+    expect(t.runner.submits.map((x) => x.body.attempt)).toEqual([1, 1]);
+    const hb = await call(t.app, 'POST', `/runners/${runnerId}/heartbeat`, { attempts: [] }, H);
+    expect(hb.body.cancel).toEqual([{ task_id: plan, attempt: 1 }]);
   });
 });

@@ -51,7 +51,9 @@ export const submitAnswerLost: Drill = {
       ctx,
       (e) =>
         e.task_id === t1 &&
-        (e.event_type === 'task.runner_submit_failed' || e.event_type === 'task.runner_queued'),
+        (e.event_type === 'task.runner_submit_failed' ||
+          e.event_type === 'task.submit_unconfirmed' ||
+          e.event_type === 'task.runner_queued'),
       15_000,
     );
     links.runners[0]!.toRunner.clearToxics();
@@ -63,7 +65,12 @@ export const submitAnswerLost: Drill = {
     await waitUntil(() => false, 2000, 500);
     const h = await ctx.collect();
     const attempt1Ran = h.ledger.some((l) => l.task_id === t1 && l.attempt === 1);
-    ctx.fault.fired = failedSubmit?.event_type === 'task.runner_submit_failed' && attempt1Ran;
+    // Fired: the API did not get the runner's answer to the first submit (it saw a failure or an
+    // unconfirmed submit) while the runner did start attempt 1.
+    ctx.fault.fired =
+      (failedSubmit?.event_type === 'task.runner_submit_failed' ||
+        failedSubmit?.event_type === 'task.submit_unconfirmed') &&
+      attempt1Ran;
     if (!ctx.fault.fired)
       ctx.note('the first submit did not end in an unknown outcome that the runner nevertheless executed');
     const executions = h.ledger.filter((l) => l.task_id === t1);

@@ -216,3 +216,11 @@ export function stepIdsOf(
     [runId, ...ids],
   );
 }
+
+/** Waiting for a runner restarts from zero after a pause: time spent paused is not time-to-start. */
+export async function resetReadySince(sql: Sql, runId: number): Promise<void> {
+  await sql.run(
+    `UPDATE tasks SET ready_since = NULL WHERE run_id = ? AND status = 'created' AND ready_since IS NOT NULL`,
+    [runId],
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * Runner liveness edges, shared by the sweeper (silence), the submit path (connection refused), the
+ * reconciler (no answer / an answer) and heartbeats: the runner row, its event, and the
+ * `runner_unreachable_since` mark on every task it holds change together.
+ */
+import { iso } from '../lib/clock.js';
+import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
+import { insertEvent } from '../store/ops/events.js';
+import { setRunnerLiveness, touchRunner, type RunnerRow } from '../store/ops/runners.js';
+import { getTaskRow, updateTask } from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+import type { ServiceContext } from './context.js';
+
+export async function markRunnerUnreachable(
+  ctx: ServiceContext,
+  sql: Sql,
+  r: RunnerRow,
+  details: Record<string, unknown>,
+): Promise<void> {
+  if (r.liveness !== 'online') return;
+  const now = ctx.clock.now();
+  const nowIso = iso(now);
+  await setRunnerLiveness(sql, r.id, 'unreachable', now);
+  await insertEvent(
+    sql,
+    {
+      event_type: 'runner.unreachable',
+      payload: { runner_id: r.id, url: r.url, last_seen_at: iso(r.last_seen_at), ...details },
+    },
+    nowIso,
+  );
+  for (const a of await liveAttemptsOfRunner(sql, r.id)) {
+    const t = await getTaskRow(sql, a.task_id);
+    if (!t || t.attempt !== a.attempt || t.runner_unreachable_since) continue;
+    await updateTask(sql, t.id, { runner_unreachable_since: nowIso }, nowIso);
+    await insertEvent(
+      sql,
+      {
+        event_type: 'task.runner_unreachable',
+        run_id: t.run_id,
+        task_id: t.id,
+        payload: { runner_id: r.id, attempt: a.attempt },
+      },
+      nowIso,
+    );
+  }
+}
+
+export async function markRunnerReachable(
+  ctx: ServiceContext,
+  sql: Sql,
+  r: RunnerRow,
+  source: string,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const nowIso = iso(now);
+  await touchRunner(sql, r.id, now);
+  if (r.liveness === 'online') return;
+  await insertEvent(
+    sql,
+    {
+      event_type: 'runner.reachable',
+      producer_role: 'runner',
+      payload: { runner_id: r.id, was: r.liveness, source },
+    },
+    nowIso,
+  );
+  for (const live of await liveAttemptsOfRunner(sql, r.id)) {
+    const t = await getTaskRow(sql, live.task_id);
+    if (t && t.runner_unreachable_since) {
+      await updateTask(sql, t.id, { runner_unreachable_since: null }, nowIso);
+      await insertEvent(
+        sql,
+        {
+          event_type: 'task.runner_reachable',
+          run_id: t.run_id,
+          task_id: t.id,
+          payload: { runner_id: r.id },
+        },
+        nowIso,
+      );
+    }
+  }
+  ctx.kick();
+}
