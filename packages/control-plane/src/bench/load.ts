@@ -57,6 +57,22 @@ export async function openLoop(p: OpenLoopParams): Promise<Sample[]> {
     }
   }
   await Promise.race([Promise.all(pending), sleep(p.drainMs ?? 60_000)]);
+  // Requests still unanswered are recorded as given up now: their latency is at least this much,
+  // so percentiles that include them are lower bounds (a saturated server cannot look fast).
+  const gaveUp = wallMs();
+  const answered = new Set(samples.map((s) => s.intended));
+  for (let k = 0; k < n; k++) {
+    const intended = t0 + k * interval;
+    if (!answered.has(intended))
+      samples.push({
+        intended,
+        sent: intended,
+        done: gaveUp,
+        status: null,
+        run_id: null,
+        error: 'unanswered',
+      });
+  }
   await client.close().catch(() => undefined);
   return samples.sort((a, b) => a.intended - b.intended);
 }

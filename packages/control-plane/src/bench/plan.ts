@@ -2,7 +2,13 @@
 export interface BenchPlan {
   mode: 'quick' | 'full';
   floorSamples: number;
-  b1: { oneClientCount: number; rates: number[]; durationMs: number };
+  b1: {
+    oneClientCount: number;
+    oneClientMaxMs: number;
+    rates: number[];
+    durationMs: number;
+    drainMs: number;
+  };
   b2: { samples: number };
   b8: { repeats: number; fanout: number };
   /** Throughput phases are bounded by time as well as count: creating stops after createForMs. */
@@ -28,7 +34,13 @@ export function makePlan(quick: boolean): BenchPlan {
     return {
       mode: 'quick',
       floorSamples: 500,
-      b1: { oneClientCount: 300, rates: [100, 500], durationMs: 3_000 },
+      b1: {
+        oneClientCount: 300,
+        oneClientMaxMs: 8_000,
+        rates: [100, 500],
+        durationMs: 3_000,
+        drainMs: 3_000,
+      },
       b2: { samples: 200 },
       b8: { repeats: 3, fanout: 100 },
       b3: {
@@ -50,7 +62,13 @@ export function makePlan(quick: boolean): BenchPlan {
   return {
     mode: 'full',
     floorSamples: 2_000,
-    b1: { oneClientCount: 1_000, rates: [100, 250, 500, 1000], durationMs: 10_000 },
+    b1: {
+      oneClientCount: 1_000,
+      oneClientMaxMs: 20_000,
+      rates: [100, 250, 500, 1000],
+      durationMs: 10_000,
+      drainMs: 10_000,
+    },
     b2: { samples: 1_000 },
     b8: { repeats: 20, fanout: 100 },
     b3: {
@@ -64,8 +82,8 @@ export function makePlan(quick: boolean): BenchPlan {
     },
     b4: { rate: 200, killAfterMs: 3_000, durationMs: 8_000 },
     b5: { timeoutMs: 1_000, repeats: 3, stressMs: 20_000 },
-    b6: { levels: [10_000, 100_000], workMs: 10_000 },
-    b7: { levels: [100_000, 1_000_000], b1Count: 300, b2Samples: 200, phaseMs: 15_000 },
-    peer: { latencySamples: 1_000, throughputJobs: 20_000, concurrency: [1, 24] },
+    b6: { levels: [10_000, 100_000], workMs: 8_000 },
+    b7: { levels: [100_000, 1_000_000], b1Count: 300, b2Samples: 200, phaseMs: 10_000 },
+    peer: { latencySamples: 1_000, throughputJobs: 10_000, concurrency: [1, 24] },
   };
 }

@@ -80,6 +80,13 @@ export async function runBench(opts: BenchOptions): Promise<number> {
   say(
     `mode ${plan.mode}, durability ${durability}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
   );
+  const cores = os.cpus().length;
+  const busy = loadBefore[0] > cores * 0.75;
+  if (busy)
+    say(
+      `WARNING: load average ${loadBefore[0].toFixed(2)} on ${cores} cores — other work is running; ` +
+        'absolute figures will be noisy (the ratios to the floors less so)',
+    );
   const floors = await floorsPhase(plan.floorSamples);
   say(
     `floors: loopback RTT p50 ${floors.loopback_http_rtt_ms.p50} ms, FULL commit p50 ${floors.sqlite_commit_full_ms.p50} ms`,

@@ -9,10 +9,15 @@ export interface B1Params {
   oneClientCount: number;
   rates: number[];
   durationMs: number;
+  /** How long to wait for the last answers of a rate before giving up on them. */
+  drainMs: number;
+  /** Bound of the one-client phase. */
+  oneClientMaxMs: number;
 }
 
+/** Latencies of answered requests, plus the given-up ones (a lower bound of theirs). */
 function latencies(samples: Sample[], from: 'intended' | 'sent') {
-  return samples.filter((s) => s.status === 200).map((s) => s.done - s[from]);
+  return samples.filter((s) => s.status === 200 || s.error === 'unanswered').map((s) => s.done - s[from]);
 }
 
 /** B1: create-run latency, one client (closed loop) and open-loop at fixed rates. */
@@ -25,6 +30,7 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
       url: stack.apiUrl,
       templateId: p.templateId,
       count: p.oneClientCount,
+      maxMs: p.oneClientMaxMs,
     });
     const oneSum = summarize(latencies(one, 'sent'));
     oneClient = { requests: one.length, latency_ms: oneSum };
@@ -44,17 +50,20 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
       rate,
       durationMs: p.durationMs,
       connections: 64,
+      drainMs: p.drainMs,
     });
     const ok = samples.filter((s) => s.status === 200);
     const lat = summarize(latencies(samples, 'intended'));
     const lag = summarize(samples.map((s) => s.sent - s.intended));
     const span = samples.length ? (samples[samples.length - 1].intended - samples[0].intended) / 1000 : 0;
-    const errors = samples.length - ok.length;
+    const unanswered = samples.filter((s) => s.error === 'unanswered').length;
+    const errors = samples.length - ok.length - unanswered;
     rates.push({
       rate,
       requests: samples.length,
       ok: ok.length,
       errors,
+      unanswered_after_drain: unanswered,
       offered_per_s: span > 0 ? round((samples.length - 1) / span, 1) : null,
       latency_ms: lat,
       generator_send_lag_ms: lag,
@@ -62,7 +71,10 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
     rows.push({
       id: 'B1',
       metric: `create run, open loop ${rate}/s`,
-      value: pct(lat) + (errors ? ` (${errors} errors)` : ''),
+      value:
+        pct(lat) +
+        (errors ? ` (${errors} errors)` : '') +
+        (unanswered ? ` (≥: ${unanswered} unanswered after ${p.drainMs / 1000}s)` : ''),
       ratio: xFloor(lat.p50, floor),
       goal: rate === 500 ? 'p99 ≤ 10 ms at 500/s' : `sender lag p99 ${lag.p99.toFixed(2)} ms`,
     });

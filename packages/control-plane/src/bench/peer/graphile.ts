@@ -62,10 +62,23 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
+/**
+ * One pool per phase, owned here: its idle clients get an error listener (PostgreSQL terminating
+ * them, e.g. at the final DROP DATABASE … FORCE, must not crash the process) and it is ended before
+ * the database is dropped.
+ */
+function makePool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 12 });
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 async function latency(connectionString: string, samples: number) {
   const waiters = new Map<number, (at: number) => void>();
+  const pgPool = makePool(connectionString);
   const runner = await gw.run({
-    connectionString,
+    pgPool,
     concurrency: 1,
     noHandleSignals: true,
     logger: silent,
@@ -76,7 +89,7 @@ async function latency(connectionString: string, samples: number) {
       },
     },
   });
-  const utils = await gw.makeWorkerUtils({ connectionString, logger: silent });
+  const utils = await gw.makeWorkerUtils({ pgPool, logger: silent });
   const fromReturn: number[] = [];
   const fromCall: number[] = [];
   try {
@@ -96,28 +109,24 @@ async function latency(connectionString: string, samples: number) {
   } finally {
     await utils.release();
     await runner.stop();
+    await pgPool.end();
   }
   return { fromReturn: summarize(fromReturn), fromCall: summarize(fromCall) };
 }
 
 async function drain(connectionString: string, jobs: number, concurrency: number): Promise<PeerThroughput> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    await client.query(
-      `select graphile_worker.add_job('noop', json_build_object('id', i)) from generate_series(1, $1::int) i`,
-      [jobs],
-    );
-  } finally {
-    await client.end();
-  }
+  const pgPool = makePool(connectionString);
+  await pgPool.query(
+    `select graphile_worker.add_job('noop', json_build_object('id', i)) from generate_series(1, $1::int) i`,
+    [jobs],
+  );
   let done = 0;
   let first = 0;
   let last = 0;
   let finish: () => void = () => undefined;
   const all = new Promise<void>((resolve) => (finish = resolve));
   const runner = await gw.run({
-    connectionString,
+    pgPool,
     concurrency,
     noHandleSignals: true,
     logger: silent,
@@ -133,6 +142,7 @@ async function drain(connectionString: string, jobs: number, concurrency: number
   await Promise.race([all, runner.promise]);
   // The last job's completion is committed by the worker after the task returns; stop() waits for it.
   await runner.stop();
+  await pgPool.end();
   const elapsed = last - first;
   return {
     settings: concurrency === 1 ? 'defaults (concurrency 1)' : `concurrency ${concurrency}`,
@@ -155,7 +165,9 @@ export async function graphilePeer(p: PeerParams): Promise<PeerResult> {
     const sv = await admin.client.query<{ server_version: string }>('show server_version');
     await admin.client.query(`CREATE DATABASE ${db}`);
     const url = withDatabase(admin.url, db);
-    await gw.runMigrations({ connectionString: url, logger: silent });
+    const migratePool = makePool(url);
+    await gw.runMigrations({ pgPool: migratePool, logger: silent });
+    await migratePool.end();
     const lat = await latency(url, p.latencySamples);
     const throughput: PeerThroughput[] = [];
     for (const c of p.throughputConcurrency) throughput.push(await drain(url, p.throughputJobs, c));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runBench } from '../../bench/run.js';
 import { action, usageError } from '../errors.js';
 
 interface BenchFlags {
@@ -43,6 +42,9 @@ export function registerBenchCommand(program: Command): void {
           .filter(Boolean);
         const bad = only?.filter((id) => !/^B[1-8]$/.test(id));
         if (bad?.length) throw usageError(`--only takes metric ids B1..B8, got ${bad.join(', ')}`);
+        // Loaded on use (here and in the stress commands): every `multyagents` process, the API's
+        // too, imports main.ts and would otherwise pay for the benchmark's modules at start.
+        const { runBench } = await import('../../bench/run.js');
         return runBench({
           quick: flags.quick,
           json: flags.json,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { raceStress } from '../../bench/stress/raceStress.js';
 import { action } from '../errors.js';
 import { parseIntArg } from '../validate.js';
 
@@ -27,7 +26,7 @@ export function registerRaceStressCommand(program: Command): void {
     )
     .action(
       action(async (f: Flags) =>
-        raceStress({
+        (await import('../../bench/stress/raceStress.js')).raceStress({
           rounds: parseIntArg('--rounds', f.rounds, f.quick ? 3 : 12, 1, 1000),
           clients: parseIntArg('--clients', f.clients, f.quick ? 16 : 32, 2, 256),
           seed: parseIntArg('--seed', f.seed, 1, 0, 2 ** 31),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { restartPersistence } from '../../bench/stress/restartPersistence.js';
 import { action } from '../errors.js';
 import { parseIntArg } from '../validate.js';
 
@@ -24,7 +23,10 @@ export function registerRestartPersistenceCommand(program: Command): void {
     )
     .action(
       action(async (f: Flags) =>
-        restartPersistence({ runs: parseIntArg('--runs', f.runs, f.quick ? 2 : 5, 1, 500), keep: f.keep }),
+        (await import('../../bench/stress/restartPersistence.js')).restartPersistence({
+          runs: parseIntArg('--runs', f.runs, f.quick ? 2 : 5, 1, 500),
+          keep: f.keep,
+        }),
       ),
     );
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { stressSmoke } from '../../bench/stress/stressSmoke.js';
 import { action } from '../errors.js';
 import { parseIntArg } from '../validate.js';
 
@@ -29,7 +28,7 @@ export function registerStressSmokeCommand(program: Command): void {
     )
     .action(
       action(async (f: Flags) =>
-        stressSmoke({
+        (await import('../../bench/stress/stressSmoke.js')).stressSmoke({
           runs: parseIntArg('--runs', f.runs, f.quick ? 4 : 20, 1, 10_000),
           parallelism: parseIntArg('--parallelism', f.parallelism, f.quick ? 2 : 5, 1, 256),
           runners: parseIntArg('--runners', f.runners, f.quick ? 1 : 2, 1, 16),
