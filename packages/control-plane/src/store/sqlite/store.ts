@@ -15,25 +15,30 @@ export interface SqliteStoreOptions {
   exclusive: boolean;
 }
 
-/** A tiny FIFO mutex: transactions on the one connection never interleave across awaits. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
+type Job =
+  | {
+      kind: 'tx';
+      fn: (sql: Sql) => Promise<unknown>;
+      resolve: (v: unknown) => void;
+      reject: (e: unknown) => void;
+    }
+  | {
+      kind: 'read';
+      fn: (sql: Sql) => Promise<unknown>;
+      resolve: (v: unknown) => void;
+      reject: (e: unknown) => void;
+    };
+
+/** At most this many write transactions share one commit. */
+const GROUP_MAX = 64;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly durability: 'full' | 'relaxed';
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly mutex = new Mutex();
+  private readonly queue: Job[] = [];
+  private draining = false;
   private readonly sql: Sql;
   private closed = false;
 
@@ -86,35 +91,90 @@ export class SqliteStore implements Store {
     return new SqliteStore(db, opts.durability);
   }
 
+  /**
+   * Group commit. Jobs run one at a time on the single connection, in arrival order. Write
+   * transactions that are waiting together run inside ONE `BEGIN IMMEDIATE … COMMIT`, each in its own
+   * SAVEPOINT (a failing one rolls back alone), and all resolve only after the shared COMMIT — so every
+   * acknowledged change is durable, and N concurrent changes cost one fsync instead of N. Reads run
+   * between batches, never inside one, so nobody reads a change before it is committed.
+   */
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      this.assertOpen();
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const out = await fn(this.sql);
-        this.db.exec('COMMIT');
-        return out;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
-      }
-    });
+    return this.enqueue('tx', fn);
   }
 
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      this.assertOpen();
-      return fn(this.sql);
-    });
+    return this.enqueue('read', fn);
   }
 
   async close(): Promise<void> {
-    await this.mutex.run(async () => {
+    await this.enqueue('read', async () => {
       if (this.closed) return;
       this.closed = true;
       this.statements.clear();
       this.db.close();
     });
+  }
+
+  private enqueue<T>(kind: Job['kind'], fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind, fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        if (this.queue[0]!.kind === 'read') {
+          const job = this.queue.shift()!;
+          try {
+            this.assertOpen();
+            job.resolve(await job.fn(this.sql));
+          } catch (err) {
+            job.reject(err);
+          }
+          continue;
+        }
+        const batch: Job[] = [];
+        while (batch.length < GROUP_MAX && this.queue.length && this.queue[0]!.kind === 'tx')
+          batch.push(this.queue.shift()!);
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runBatch(batch: Job[]): Promise<void> {
+    const done: Array<{ job: Job; ok: boolean; value: unknown }> = [];
+    try {
+      this.assertOpen();
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      for (const job of batch) job.reject(err);
+      return;
+    }
+    for (const job of batch) {
+      this.db.exec('SAVEPOINT job');
+      try {
+        const value = await job.fn(this.sql);
+        this.db.exec('RELEASE job');
+        done.push({ job, ok: true, value });
+      } catch (err) {
+        this.db.exec('ROLLBACK TO job');
+        this.db.exec('RELEASE job');
+        done.push({ job, ok: false, value: err });
+      }
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const d of done) d.job.reject(d.ok ? err : d.value);
+      return;
+    }
+    for (const d of done) (d.ok ? d.job.resolve : d.job.reject)(d.value);
   }
 
   private assertOpen(): void {
