@@ -4,7 +4,7 @@
  */
 import { iso } from '../lib/clock.js';
 import { insertEvent } from '../store/ops/events.js';
-import { listCreatedRunTasks, updateTask } from '../store/ops/tasks.js';
+import { listCreatedRunTasks } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
 import {
   buildPayload,
@@ -17,40 +17,56 @@ import { pickRunner, runnerSlots } from '../services/placement.js';
 
 export interface PassResult {
   claimed: Array<{ taskId: number; attempt: number; built?: BuiltPayload }>;
-  waitingForRunner: number;
+  /** Free runner slots left after the pass. */
+  freeSlots: number;
 }
 
+/**
+ * Reads candidates only as far as there are free runner slots (plus the not-ready ones it skips), so
+ * a backlog of thousands of ready tasks behind busy runners costs nothing per pass.
+ */
 export async function claimReady(ctx: ServiceContext, limit = 500): Promise<PassResult> {
   return ctx.store.tx(async (sql) => {
     const now = ctx.clock.now();
     const nowIso = iso(now);
     const slots = await runnerSlots(sql);
+    let free = slots.reduce((n, s) => n + s.free, 0);
     const claimed: PassResult['claimed'] = [];
-    let waiting = 0;
-    for (const t of await listCreatedRunTasks(sql, limit, now)) {
-      const r = await taskReadiness(ctx, sql, t);
-      if (!r.ready) continue;
-      const runner = pickRunner(slots);
-      if (!runner) {
-        waiting++;
-        if (t.ready_since === null) await updateTask(sql, t.id, { ready_since: now }, nowIso);
-        continue;
-      }
-      const c = await claimAttempt(ctx, sql, t, runner);
-      const built = await buildPayload(ctx, sql, c);
-      await insertEvent(
+    let afterId = 0;
+    let scanned = 0;
+    while (free > 0 && scanned < limit) {
+      const page = await listCreatedRunTasks(
         sql,
-        {
-          event_type: 'task.prompt_assembled',
-          run_id: c.run_id,
-          task_id: c.id,
-          payload: { attempt: c.attempt, prompt: ctx.redact(built.payload.prompt) },
-        },
-        nowIso,
+        Math.min(limit - scanned, Math.max(16, free * 2)),
+        now,
+        afterId,
       );
-      claimed.push({ taskId: c.id, attempt: c.attempt, built });
+      if (page.length === 0) break;
+      for (const t of page) {
+        afterId = t.id;
+        scanned++;
+        if (free === 0) break;
+        const r = await taskReadiness(ctx, sql, t);
+        if (!r.ready) continue;
+        const runner = pickRunner(slots);
+        if (!runner) break;
+        free--;
+        const c = await claimAttempt(ctx, sql, t, runner);
+        const built = await buildPayload(ctx, sql, c);
+        await insertEvent(
+          sql,
+          {
+            event_type: 'task.prompt_assembled',
+            run_id: c.run_id,
+            task_id: c.id,
+            payload: { attempt: c.attempt, prompt: ctx.redact(built.payload.prompt) },
+          },
+          nowIso,
+        );
+        claimed.push({ taskId: c.id, attempt: c.attempt, built });
+      }
     }
-    return { claimed, waitingForRunner: waiting };
+    return { claimed, freeSlots: free };
   });
 }
 

@@ -5,14 +5,22 @@
  * 1. runner liveness: online → unreachable after the heartbeat timeout (its tasks show
  *    runner_unreachable_since); unreachable past the grace → its live attempts are lost.
  * 2. run-time limit: active attempts past their deadline time out.
- * 3. time-to-start: a ready task that found no runner for too long fails submit-failed (auto mode).
+ * 3. time-to-start: while no runner is reachable, a ready task waits at most its time-to-start, then
+ *    fails submit-failed (auto mode). Busy runners are a queue: waiting for capacity never fails.
  * 4. stuck dispatch: a claimed attempt whose submit outcome never committed is re-submitted.
  */
 import { iso } from '../lib/clock.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { listRunners } from '../store/ops/runners.js';
-import { getTaskRow, listActiveTaskRows, listCreatedRunTasks, updateTask } from '../store/ops/tasks.js';
+import {
+  clearWaitingSince,
+  getTaskRow,
+  listActiveTaskRows,
+  markWaitingSince,
+  tasksWaitingSince,
+  updateTask,
+} from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
 import { describeRunner, taskReadiness } from '../services/dispatch.js';
 import { applyTaskEvent } from '../services/lifecycle.js';
@@ -107,16 +115,22 @@ export async function sweep(
       }
     }
     if (ctx.config.dispatchMode !== 'auto') return;
-    let runners: ReturnType<typeof describeRunner>[] | null = null;
-    for (const t of await listCreatedRunTasks(sql, 1000, now)) {
-      if (t.ready_since === null) continue;
+    // Time-to-start runs only while no runner is reachable: a busy fleet is a queue, not a failure.
+    const runnerRows = await listRunners(sql);
+    if (runnerRows.some((r) => r.liveness === 'online')) {
+      await clearWaitingSince(sql);
+      return;
+    }
+    await markWaitingSince(sql, now);
+    const runners = runnerRows.map(describeRunner);
+    const shortest = 1000;
+    for (const t of await tasksWaitingSince(sql, now - shortest)) {
       const limitMs = (t.time_to_start_seconds ?? ctx.config.defaultTimeToStartS) * 1000;
-      if (now - t.ready_since <= limitMs) continue;
+      if (t.ready_since === null || now - t.ready_since <= limitMs) continue;
       if (!(await taskReadiness(ctx, sql, t)).ready) {
         await updateTask(sql, t.id, { ready_since: null }, nowIso);
         continue;
       }
-      runners ??= (await listRunners(sql)).map(describeRunner);
       rep.startTimedOut++;
       await applyTaskEvent(
         ctx,
@@ -126,10 +140,10 @@ export async function sweep(
         {
           eventType: 'task.runner_submit_failed',
           payload: { reason: 'time-to-start exceeded', waited_ms: now - t.ready_since },
-          patch: { message: `no runner could take the task within ${limitMs / 1000}s` },
+          patch: { message: `no runner reachable within ${limitMs / 1000}s` },
           failure: {
             step: 'submit',
-            error: `no runner with free capacity for ${Math.round((now - t.ready_since) / 1000)}s (time-to-start limit ${limitMs / 1000}s)`,
+            error: `no runner has been reachable for ${Math.round((now - t.ready_since) / 1000)}s (time-to-start limit ${limitMs / 1000}s)`,
             runners,
           },
         },

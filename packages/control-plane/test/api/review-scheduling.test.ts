@@ -20,7 +20,12 @@ describe('review: scheduling and liveness', () => {
     t = await makeTestApi({ dispatchMode: 'auto', defaultTimeToStartS: 10 });
     const { templateId } = await seedTwoStep(t);
     const run = await startRun(t, templateId);
-    expect((await claimReady(t.ctx)).waitingForRunner).toBe(1); // waits 0s for a runner...
+    await sweep(t.ctx); // no runner reachable: the task starts waiting...
+    expect(
+      await t.store.read((sql) =>
+        sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM tasks WHERE ready_since IS NOT NULL'),
+      ),
+    ).toEqual({ n: 1 });
     await call(t.app, 'POST', `/workflow-runs/${run.id}/pause`, {});
     t.clock.advance(60_000); // ...then the operator pauses the run for a minute
     await registerRunner(t);

@@ -88,7 +88,11 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     const b = await startRun(t, templateId);
     const pass = await claimReady(t.ctx);
     expect(pass.claimed.map((c) => c.taskId)).toEqual([a.task_ids[0]]);
-    expect(pass.waitingForRunner).toBe(1);
+    expect(pass.freeSlots).toBe(0);
+    // a busy runner is a queue: waiting for capacity never counts against time-to-start
+    t.clock.advance(600_000);
+    await call(t.app, 'POST', '/runners/1/heartbeat', { attempts: [] }, H);
+    expect((await sweep(t.ctx)).startTimedOut).toBe(0);
     await registerRunner(t, 'r2', 1);
     const pass2 = await claimReady(t.ctx);
     expect(pass2.claimed.map((c) => c.taskId)).toEqual([b.task_ids[0]]);
@@ -100,7 +104,8 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     t = await makeTestApi({ dispatchMode: 'auto', defaultTimeToStartS: 10 });
     const { templateId } = await seedTwoStep(t);
     const run = await startRun(t, templateId);
-    expect((await claimReady(t.ctx)).waitingForRunner).toBe(1);
+    expect((await claimReady(t.ctx)).claimed).toEqual([]);
+    await sweep(t.ctx); // no runner reachable: the clock starts
     t.clock.advance(9_000);
     expect((await sweep(t.ctx)).startTimedOut).toBe(0);
     t.clock.advance(2_000);
@@ -108,6 +113,7 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     const task = (await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body;
     expect(task).toMatchObject({ status: 'submit-failed', failure_category: 'runner-submit' });
     expect(task.failure_triage_hints.join(' ')).toContain('no runner has ever registered');
+    expect(task.failure_triage_hints.join(' ')).toContain('no runner has been reachable');
     expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).toBe('failed');
   });
 

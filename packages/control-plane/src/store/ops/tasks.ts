@@ -138,13 +138,18 @@ export function listCreatedRunTasks(
   sql: Sql,
   limit: number,
   nowMs: number = Number.MAX_SAFE_INTEGER,
+  afterId = 0,
 ): Promise<TaskRow[]> {
+  // CROSS JOIN pins the join order (SQLite never reorders it): drive from the partial index
+  // tasks_ready, already in id order, and stop at LIMIT. With a plain JOIN the planner started from
+  // workflow_runs by status and read every task of every active run, then sorted them (measured:
+  // 15% of the API's CPU with 300 active runs).
   return sql.all<TaskRow>(
-    `SELECT t.* FROM tasks t JOIN workflow_runs r ON r.id = t.run_id
+    `SELECT t.* FROM tasks t CROSS JOIN workflow_runs r
       WHERE t.status = 'created' AND t.deps_pending = 0 AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ?)
-        AND r.status IN ('created','running')
+        AND t.id > ? AND r.id = t.run_id AND r.status IN ('created','running')
       ORDER BY t.id LIMIT ?`,
-    [nowMs, limit],
+    [nowMs, afterId, limit],
   );
 }
 
@@ -222,5 +227,36 @@ export async function resetReadySince(sql: Sql, runId: number): Promise<void> {
   await sql.run(
     `UPDATE tasks SET ready_since = NULL WHERE run_id = ? AND status = 'created' AND ready_since IS NOT NULL`,
     [runId],
+  );
+}
+
+/**
+ * Time-to-start counts only while no runner is reachable: mark the ready tasks that start waiting now.
+ * One statement over the tasks_ready partial index.
+ */
+export async function markWaitingSince(sql: Sql, nowMs: number): Promise<number> {
+  const r = await sql.run(
+    `UPDATE tasks SET ready_since = ?
+      WHERE status = 'created' AND deps_pending = 0 AND ready_since IS NULL
+        AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+        AND run_id IN (SELECT id FROM workflow_runs WHERE status IN ('created','running'))`,
+    [nowMs, nowMs],
+  );
+  return r.changes;
+}
+
+/** A runner is reachable again: nobody is waiting for one any more. */
+export async function clearWaitingSince(sql: Sql): Promise<number> {
+  const r = await sql.run(
+    `UPDATE tasks SET ready_since = NULL WHERE status = 'created' AND ready_since IS NOT NULL`,
+  );
+  return r.changes;
+}
+
+/** Tasks that have waited for a runner since before `cutoffMs`. */
+export function tasksWaitingSince(sql: Sql, cutoffMs: number): Promise<TaskRow[]> {
+  return sql.all<TaskRow>(
+    `SELECT * FROM tasks WHERE status = 'created' AND ready_since IS NOT NULL AND ready_since < ? ORDER BY id LIMIT 1000`,
+    [cutoffMs],
   );
 }
