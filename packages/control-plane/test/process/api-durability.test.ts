@@ -5,6 +5,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeRunner } from '../helpers/fakeRunner.js';
 import { freePort, http, readToken, startApiProc, startCli, waitFor, type Proc } from '../helpers/procs.js';
 
+/** What the API answers about every run, task and event: what it has acknowledged. */
+async function snapshot(base: string) {
+  return {
+    runs: (await http('GET', `${base}/workflow-runs`)).body.map((r: { id: number; status: string }) => [
+      r.id,
+      r.status,
+    ]),
+    tasks: (await http('GET', `${base}/tasks?limit=100`)).body.map(
+      (t: { id: number; status: string; attempt: number }) => [t.id, t.status, t.attempt],
+    ),
+    events: (await http('GET', `${base}/events?limit=100000`)).body.length as number,
+  };
+}
+
 const ENV = {
   MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '3000',
   MULTYAGENTS_LOST_GRACE_MS: '3000',
@@ -48,30 +62,12 @@ describe('API durability with real processes', () => {
     expect((await runner.report(firstTasks[0]!, { status: 'success', exit_code: 0 })).status).toBe(200);
 
     // Everything acknowledged so far, as the API answered it.
-    const acked = {
-      runs: (await http('GET', `${base}/workflow-runs`)).body.map((r: { id: number; status: string }) => [
-        r.id,
-        r.status,
-      ]),
-      tasks: (await http('GET', `${base}/tasks?limit=100`)).body.map(
-        (t: { id: number; status: string; attempt: number }) => [t.id, t.status, t.attempt],
-      ),
-      events: (await http('GET', `${base}/events?limit=100000`)).body.length as number,
-    };
+    const acked = await snapshot(base);
     await api.kill('SIGKILL');
     expect(api.child.signalCode).toBe('SIGKILL');
 
     api = await startApiProc(dir, port, ENV);
-    const after = {
-      runs: (await http('GET', `${base}/workflow-runs`)).body.map((r: { id: number; status: string }) => [
-        r.id,
-        r.status,
-      ]),
-      tasks: (await http('GET', `${base}/tasks?limit=100`)).body.map(
-        (t: { id: number; status: string; attempt: number }) => [t.id, t.status, t.attempt],
-      ),
-      events: (await http('GET', `${base}/events?limit=100000`)).body.length as number,
-    };
+    const after = await snapshot(base);
     expect(after.runs).toEqual(acked.runs);
     // Acknowledged states never go back: a task may only have moved forward (b of run 1 may have been
     // dispatched and queued after the snapshot), and terminal ones are exactly as acknowledged.

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolveApiConfig } from '../../config/api.js';
 import { processEnv } from '../../config/env.js';
 import { startApi } from '../../api/server.js';
-import { isAppError } from '../../lib/errors.js';
+import { exitOnStartError, stopOnSignals } from '../foreground.js';
 import { armFromSpec } from '../../lib/faults.js';
 
 export function registerApiCommand(program: Command): void {
@@ -32,26 +32,9 @@ export function registerApiCommand(program: Command): void {
         process.stdout.write(
           `[api] listening on ${api.url} data-dir=${config.dataDir} dispatch=${config.dispatchMode} durability=${config.durability}\n`,
         );
-        let stopping = false;
-        const stop = (sig: string) => {
-          if (stopping) return;
-          stopping = true;
-          process.stdout.write(`[api] ${sig}: stopping\n`);
-          const force = setTimeout(() => process.exit(1), 10_000);
-          force.unref();
-          api.stop().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.on('SIGTERM', () => stop('SIGTERM'));
-        process.on('SIGINT', () => stop('SIGINT'));
+        stopOnSignals('api', { stop: () => api.stop(), forceAfterMs: 10_000 });
       } catch (err) {
-        if (isAppError(err)) {
-          process.stderr.write(`multyagents api: ${err.code}: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
+        exitOnStartError('api', err);
       }
     });
 }

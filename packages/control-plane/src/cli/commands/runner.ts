@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { processEnv } from '../../config/env.js';
 import { resolveRunnerConfig } from '../../config/runner.js';
-import { isAppError } from '../../lib/errors.js';
+import { exitOnStartError, stopOnSignals } from '../foreground.js';
 import { armFromSpec } from '../../lib/faults.js';
 import { startRunner } from '../../runner/index.js';
 
@@ -80,29 +80,13 @@ export function registerRunnerCommand(program: Command): void {
             (runner.recovered ? ` recovered=${runner.recovered}` : '') +
             '\n',
         );
-        let stopping = false;
-        const stop = (sig: string) => {
-          if (stopping) {
-            process.stdout.write(`[runner] ${sig} again: exiting now\n`);
-            process.exit(1);
-          }
-          stopping = true;
-          process.stdout.write(`[runner] ${sig}: draining (up to ${config.drainMs} ms), then stopping\n`);
-          const force = setTimeout(() => process.exit(1), config.drainMs + config.killGraceMs + 15_000);
-          force.unref();
-          runner.stop().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.on('SIGTERM', () => stop('SIGTERM'));
-        process.on('SIGINT', () => stop('SIGINT'));
+        stopOnSignals('runner', {
+          stop: () => runner.stop(),
+          forceAfterMs: config.drainMs + config.killGraceMs + 15_000,
+          note: `draining (up to ${config.drainMs} ms), then stopping`,
+        });
       } catch (err) {
-        if (isAppError(err)) {
-          process.stderr.write(`multyagents runner: ${err.code}: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
+        exitOnStartError('runner', err);
       }
     });
 }
