@@ -85,4 +85,9 @@ export class BenchClient {
   close(): Promise<void> {
     return this.agent.close();
   }
+
+  /** Drop every socket now, in-flight requests included (close() would wait for their answers). */
+  destroy(): Promise<void> {
+    return this.agent.destroy();
+  }
 }

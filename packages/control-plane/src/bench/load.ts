@@ -73,7 +73,7 @@ export async function openLoop(p: OpenLoopParams): Promise<Sample[]> {
         error: 'unanswered',
       });
   }
-  await client.close().catch(() => undefined);
+  await client.destroy().catch(() => undefined);
   return samples.sort((a, b) => a.intended - b.intended);
 }
 
@@ -188,9 +188,12 @@ export async function throughput(p: ThroughputParams): Promise<ThroughputResult>
         continue;
       }
       runIds.push(id);
+      // After the timeout nobody settles waiters any more: a run created that late is not waited for.
       const ok = early.has(id)
         ? early.get(id)!
-        : await new Promise<boolean>((resolve) => waiting.set(id, resolve));
+        : stop
+          ? false
+          : await new Promise<boolean>((resolve) => waiting.set(id, resolve));
       if (ok) succeeded++;
       else failed++;
       finishedAt = wallMs();

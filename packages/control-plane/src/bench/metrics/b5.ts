@@ -66,14 +66,19 @@ export async function b5(stack: BenchStack, p: B5Params): Promise<MetricResult> 
     0,
   );
   const burners = burnCpu(os.cpus().length * 2, p.stressMs);
-  const load = startWorker<ThroughputResult>('throughput', {
-    url: stack.apiUrl,
-    templateId: p.templateId,
-    runs: 1_000_000,
-    window: 4,
-    pollMs: 50,
-    timeoutMs: p.stressMs,
-  });
+  const load = startWorker<ThroughputResult>(
+    'throughput',
+    {
+      url: stack.apiUrl,
+      templateId: p.templateId,
+      runs: 1_000_000,
+      window: 4,
+      pollMs: 50,
+      createForMs: p.stressMs,
+      timeoutMs: p.stressMs + 10_000,
+    },
+    p.stressMs + 60_000,
+  );
   await Promise.all(burners);
   const flowed = await load.result.catch(() => null);
   await sleep(p.timeoutMs * 1.5);
