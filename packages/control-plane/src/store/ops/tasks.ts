@@ -248,7 +248,7 @@ export async function markWaitingSince(sql: Sql, nowMs: number): Promise<number>
 /** A runner is reachable again: nobody is waiting for one any more. */
 export async function clearWaitingSince(sql: Sql): Promise<number> {
   const r = await sql.run(
-    `UPDATE tasks SET ready_since = NULL WHERE status = 'created' AND ready_since IS NOT NULL`,
+    `UPDATE tasks SET ready_since = NULL WHERE ready_since IS NOT NULL AND status = 'created'`,
   );
   return r.changes;
 }
@@ -256,7 +256,7 @@ export async function clearWaitingSince(sql: Sql): Promise<number> {
 /** Tasks that have waited for a runner since before `cutoffMs`. */
 export function tasksWaitingSince(sql: Sql, cutoffMs: number): Promise<TaskRow[]> {
   return sql.all<TaskRow>(
-    `SELECT * FROM tasks WHERE status = 'created' AND ready_since IS NOT NULL AND ready_since < ? ORDER BY id LIMIT 1000`,
+    `SELECT * FROM tasks WHERE ready_since IS NOT NULL AND status = 'created' AND ready_since < ? ORDER BY id LIMIT 1000`,
     [cutoffMs],
   );
 }
