@@ -242,7 +242,10 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     benchmark: 'multyagents bench',
     mode: plan.mode,
     durability,
-    store: `sqlite (WAL, synchronous=${durability === 'full' ? 'FULL' : 'NORMAL'})`,
+    store:
+      durability === 'full'
+        ? 'sqlite (WAL; durability full: the WAL is fdatasynced after each group commit, before any answer)'
+        : 'sqlite (WAL; durability relaxed: synchronous=NORMAL, no fsync before answers)',
     machine: machineInfo(),
     load_average: { before: loadBefore, after: os.loadavg() },
     git: gitInfo(),
