@@ -1,4 +1,5 @@
 import { BenchClient, type Reply } from '../http.js';
+import { mulberry32 } from '../../drills/rng.js';
 
 export interface Check {
   name: string;
@@ -102,14 +103,5 @@ export function shuffle<T>(xs: T[], random: () => number): T[] {
   return a;
 }
 
-/** A small deterministic PRNG (mulberry32) so a failing race order can be replayed with --seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (the drills' mulberry32) so a failing race order can be replayed with --seed. */
+export const seeded = mulberry32;
