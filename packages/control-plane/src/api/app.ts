@@ -19,6 +19,19 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     keepAliveTimeout: 10_000,
   });
 
+  // An empty body with `content-type: application/json` is "no body" (clients of the first version
+  // send it on action endpoints such as dispatch and cancel), not invalid JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new AppError('INVALID_JSON', (err as Error).message), undefined);
+    }
+  });
+
   app.setErrorHandler((err, req, reply) => {
     let e: AppError;
     const fe = err as { code?: string; statusCode?: number; message: string };

@@ -46,6 +46,17 @@ describe('remaining endpoints and auth switches', () => {
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body).code).toBe('INVALID_JSON');
     expect((await call(t.app, 'GET', '/nope')).body.code).toBe('ROUTE_NOT_FOUND');
+    // an empty JSON body on an action endpoint is no body, not bad JSON
+    const role = (await call(t.app, 'POST', '/roles', { name: 'r' })).body;
+    const task = (await call(t.app, 'POST', '/tasks', { role_id: role.id, title: 'x' })).body;
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: `/tasks/${task.id}/cancel`,
+      payload: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(empty.statusCode).toBe(200);
+    expect(JSON.parse(empty.body).status).toBe('canceled');
   });
 
   it('control-loop plans and dispatches up to max_dispatch; blocked tasks carry their reason', async () => {
