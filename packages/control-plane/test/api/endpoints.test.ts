@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, makeTestApi, tempDir, type TestApi } from '../helpers/context.js';
+import { call, makeTestApi, removeTempDirs, tempDir, type TestApi } from '../helpers/context.js';
 import { H, registerRunner, report, seedTwoStep, startRun } from '../helpers/fixtures.js';
 
 describe('remaining endpoints and auth switches', () => {
   let t: TestApi;
-  afterEach(() => t.close());
+  afterEach(async () => {
+    await t.close();
+    removeTempDirs();
+  });
 
   it('operator token: required when configured, Bearer or X-Api-Token; health stays open', async () => {
     t = await makeTestApi({ operatorToken: 'op-secret-123456' });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { call, makeTestApi, tempDir, type TestApi } from '../helpers/context.js';
+import { call, makeTestApi, removeTempDirs, tempDir, type TestApi } from '../helpers/context.js';
 
 describe('projects API', () => {
   let t: TestApi;
@@ -10,7 +10,10 @@ describe('projects API', () => {
     t = await makeTestApi();
     root = path.join(tempDir('ma-proj-'), 'repo');
   });
-  afterEach(() => t.close());
+  afterEach(async () => {
+    await t.close();
+    removeTempDirs();
+  });
 
   it('creates with 200, makes the directories, and lists', async () => {
     const res = await call(t.app, 'POST', '/projects', {

@@ -13,8 +13,17 @@ import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 export const RUNNER_TOKEN = 'test-runner-token-0123456789';
 
+const created: string[] = [];
+
+/** A temp dir removed by `removeTempDirs()` (call it in afterEach/afterAll). */
 export function tempDir(prefix = 'ma-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** A runner client that records calls and answers from a script (default: accept everything). */
