@@ -12,19 +12,14 @@ import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
 import type { SubmitOutcome } from '../scheduler/runnerClient.js';
 import { readiness, type Readiness } from '../domain/dag.js';
+import { runAcceptsDispatch } from '../domain/runMachine.js';
 import { getAttempt, insertAttempt, updateAttempt } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { isActiveTask } from '../domain/taskMachine.js';
 import { markRunnerUnreachable } from './liveness.js';
 import { getApprovalByTask } from '../store/ops/approvals.js';
-import {
-  artifactsOfTasks,
-  projectRoot,
-  roleForDispatch,
-  skillsOf,
-  upstreamHandoffs,
-} from '../store/ops/dispatchContext.js';
+import { artifactsOfTasks, skillsOf, upstreamHandoffs } from '../store/ops/dispatchContext.js';
 import { getRunRow } from '../store/ops/runs.js';
 import { getRunner, type RunnerRow } from '../store/ops/runners.js';
 import {
@@ -40,6 +35,8 @@ import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { assemblePrompt, resolveContext7 } from './prompt.js';
+import { getRole } from '../store/ops/roles.js';
+import { getProject } from '../store/ops/projects.js';
 import { isInside } from './paths.js';
 import { pickRunner, runnerSlots } from './placement.js';
 
@@ -48,8 +45,7 @@ export type TaskReadiness = Readiness | { ready: false; reason: 'lock conflict' 
 export async function taskReadiness(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<TaskReadiness> {
   if (t.run_id !== null) {
     const run = await getRunRow(sql, t.run_id);
-    if (!run || !(run.status === 'created' || run.status === 'running'))
-      return { ready: false, reason: 'run not active' };
+    if (!run || !runAcceptsDispatch(run.status)) return { ready: false, reason: 'run not active' };
   }
   const deps = parseJson<number[]>(t.depends_on, []);
   const statuses = (await statusesOf(sql, deps)).map((d) => d.status);
@@ -146,16 +142,16 @@ export interface BuiltPayload {
 
 /** The runner payload for the task's current attempt (read-only). */
 export async function buildPayload(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<BuiltPayload> {
-  const role = await roleForDispatch(sql, t.role_id);
+  const role = await getRole(sql, t.role_id);
   const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
-  const project = await projectRoot(sql, t.project_id);
-  const context7 = resolveContext7(t.context7_mode, role?.context7_enabled === 1);
+  const project = t.project_id === null ? undefined : await getProject(sql, t.project_id);
+  const context7 = resolveContext7(t.context7_mode, role?.context7_enabled === true);
   const upstream = await upstreamHandoffs(sql, parseJson<number[]>(t.depends_on, []));
   const prompt = assemblePrompt({
     systemPrompt: role?.system_prompt ?? '',
     roleName: role?.name ?? `role ${t.role_id}`,
-    skills: await skillsOf(sql, parseJson<number[]>(role?.skill_packs, [])),
-    allowedTools: parseJson<string[]>(role?.allowed_tools, []),
+    skills: await skillsOf(sql, role?.skill_packs ?? []),
+    allowedTools: role?.allowed_tools ?? [],
     title: t.title,
     description: t.description,
     context7,

@@ -3,7 +3,7 @@ import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
 import { transitionRun } from '../domain/runMachine.js';
-import { roleForDispatch } from '../store/ops/dispatchContext.js';
+import { getRole } from '../store/ops/roles.js';
 import { getTemplate } from '../store/ops/templates.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
@@ -118,12 +118,12 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
   const idByStep = new Map<string, number>();
   // Tasks are inserted in step order (task_ids follow it); dependencies are wired once all exist.
   for (const s of steps) {
-    const role = await roleForDispatch(sql, s.role_id);
+    const role = await getRole(sql, s.role_id);
     if (!role)
       throw new AppError('UNKNOWN_REFERENCE', `role ${s.role_id} of step '${s.step_id}' no longer exists`, {
         field: 'workflow_template_id',
       });
-    const constraints = parseJson<Record<string, unknown>>(role.execution_constraints, {});
+    const constraints = role.execution_constraints;
     const o: Override = body.step_task_overrides[s.step_id] ?? {};
     const locks = await checkLockPaths(
       sql,
@@ -150,13 +150,9 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
       depends_on: '[]',
       required_artifacts: json(s.required_artifacts),
       retry_policy: policy ? json(policy) : null,
-      timeout_seconds:
-        o.timeout_seconds ?? s.timeout_seconds ?? (constraints.timeout_seconds as number | undefined) ?? null,
+      timeout_seconds: o.timeout_seconds ?? s.timeout_seconds ?? constraints.timeout_seconds ?? null,
       time_to_start_seconds:
-        o.time_to_start_seconds ??
-        s.time_to_start_seconds ??
-        (constraints.time_to_start_seconds as number | undefined) ??
-        null,
+        o.time_to_start_seconds ?? s.time_to_start_seconds ?? constraints.time_to_start_seconds ?? null,
     });
     idByStep.set(s.step_id, id);
   }

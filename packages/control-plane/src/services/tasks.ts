@@ -5,7 +5,7 @@ import { getApprovalByTask, insertApproval } from '../store/ops/approvals.js';
 import { latestHandoff } from '../store/ops/handoffs.js';
 import { getProject } from '../store/ops/projects.js';
 import { listAttempts } from '../store/ops/attempts.js';
-import { roleForDispatch } from '../store/ops/dispatchContext.js';
+import { getRole } from '../store/ops/roles.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import {
   getTaskRow,
@@ -84,12 +84,12 @@ export async function insertTaskWithEvents(ctx: ServiceContext, sql: Sql, t: New
 
 export async function createTask(ctx: ServiceContext, body: TaskCreate) {
   return ctx.store.tx(async (sql) => {
-    const role = await roleForDispatch(sql, body.role_id);
+    const role = await getRole(sql, body.role_id);
     if (!role)
       throw new AppError('UNKNOWN_REFERENCE', `role ${body.role_id} does not exist`, { field: 'role_id' });
     const projectId = body.project_id ?? null;
     const locks = await checkLockPaths(sql, projectId, body.lock_paths);
-    const constraints = parseJson<Record<string, unknown>>(role.execution_constraints, {});
+    const constraints = role.execution_constraints;
     const id = await insertTaskWithEvents(ctx, sql, {
       run_id: null,
       step_id: null,
@@ -107,9 +107,8 @@ export async function createTask(ctx: ServiceContext, body: TaskCreate) {
       depends_on: '[]',
       required_artifacts: '[]',
       retry_policy: constraints.retry_policy ? json(constraints.retry_policy) : null,
-      timeout_seconds: body.timeout_seconds ?? (constraints.timeout_seconds as number | undefined) ?? null,
-      time_to_start_seconds:
-        body.time_to_start_seconds ?? (constraints.time_to_start_seconds as number | undefined) ?? null,
+      timeout_seconds: body.timeout_seconds ?? constraints.timeout_seconds ?? null,
+      time_to_start_seconds: body.time_to_start_seconds ?? constraints.time_to_start_seconds ?? null,
     });
     return viewTask(sql, (await getTaskRow(sql, id))!);
   });
@@ -162,11 +161,10 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
         );
       }
       // No runner online: the first version answered with a failed submission; we also record why.
-      const fake = { ...t, attempt: t.attempt };
       await applyTaskEvent(
         ctx,
         sql,
-        fake,
+        t,
         { type: 'start-timeout' },
         {
           eventType: 'task.runner_submit_failed',

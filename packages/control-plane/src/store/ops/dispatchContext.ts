@@ -1,24 +1,7 @@
 import type { Sql } from '../sql.js';
 import { parseJson } from '../sql.js';
 
-/** What dispatch needs to know beyond the task row: role, skills, project, upstream handoffs. */
-export interface RoleForDispatch {
-  id: number;
-  name: string;
-  system_prompt: string;
-  context7_enabled: number;
-  allowed_tools: string;
-  skill_packs: string;
-  execution_constraints: string;
-}
-
-export function roleForDispatch(sql: Sql, roleId: number): Promise<RoleForDispatch | undefined> {
-  return sql.get<RoleForDispatch>(
-    'SELECT id, name, system_prompt, context7_enabled, allowed_tools, skill_packs, execution_constraints FROM roles WHERE id = ?',
-    [roleId],
-  );
-}
-
+/** Look-ups dispatch needs beyond the task row that no entity module offers: skills, upstream handoffs, artifacts. */
 export async function skillsOf(
   sql: Sql,
   packIds: number[],
@@ -29,11 +12,6 @@ export async function skillsOf(
     packIds,
   );
   return rows.map((r) => ({ pack: r.name, skills: parseJson<string[]>(r.skills, []) }));
-}
-
-export function projectRoot(sql: Sql, projectId: number | null): Promise<{ root_path: string } | undefined> {
-  if (projectId === null) return Promise.resolve(undefined);
-  return sql.get<{ root_path: string }>('SELECT root_path FROM projects WHERE id = ?', [projectId]);
 }
 
 /** The latest handoff of each upstream task. */
