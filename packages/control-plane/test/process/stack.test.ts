@@ -165,7 +165,6 @@ describe('API + runner + mock agent (real processes)', () => {
     expect(refused.every((e: { payload: { code: string } }) => e.payload.code === 'STALE_ATTEMPT')).toBe(
       true,
     );
-    expect(detectionMs).toBeGreaterThan(0);
     process.stdout.write(
       `[stack] runner kill -9 → task failed runner-lost in ${detectionMs} ms (heartbeat timeout 1000 + grace 1000)\n`,
     );
