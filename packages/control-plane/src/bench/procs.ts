@@ -16,6 +16,11 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** `MULTYAGENTS_BENCH_NODE_ARGS` (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) for profiling. */
+function extraNodeArgs(): string[] {
+  return (process.env.MULTYAGENTS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /** A `multyagents <command>` child with the memory probe preloaded and its output in a log file. */
 export class CliChild {
   readonly proc: ChildProcess;
@@ -34,7 +39,15 @@ export class CliChild {
     const out = fs.openSync(logFile, 'a');
     this.proc = spawn(
       process.execPath,
-      [...nodeArgs, '--expose-gc', '--import', pathToFileURL(memProbeFile()).href, cliBin(), ...args],
+      [
+        ...nodeArgs,
+        ...extraNodeArgs(),
+        '--expose-gc',
+        '--import',
+        pathToFileURL(memProbeFile()).href,
+        cliBin(),
+        ...args,
+      ],
       { stdio: ['ignore', out, out, 'ipc'], env },
     );
     fs.closeSync(out);
