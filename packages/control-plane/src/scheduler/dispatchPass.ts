@@ -6,6 +6,7 @@ import { iso } from '../lib/clock.js';
 import { insertEvent } from '../store/ops/events.js';
 import { listCreatedRunTasks } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
+import type { Sql } from '../store/sql.js';
 import {
   buildPayload,
   claimAttempt,
@@ -25,49 +26,52 @@ export interface PassResult {
  * Reads candidates only as far as there are free runner slots (plus the not-ready ones it skips), so
  * a backlog of thousands of ready tasks behind busy runners costs nothing per pass.
  */
-export async function claimReady(ctx: ServiceContext, limit = 500): Promise<PassResult> {
-  return ctx.store.tx(async (sql) => {
-    const now = ctx.clock.now();
-    const nowIso = iso(now);
-    const slots = await runnerSlots(sql);
-    let free = slots.reduce((n, s) => n + s.free, 0);
-    const claimed: PassResult['claimed'] = [];
-    let afterId = 0;
-    let scanned = 0;
-    while (free > 0 && scanned < limit) {
-      const page = await listCreatedRunTasks(
+export function claimReady(ctx: ServiceContext, limit = 500): Promise<PassResult> {
+  return ctx.store.tx((sql) => claimReadyIn(ctx, sql, limit));
+}
+
+/** The claim pass inside the caller's transaction (the scheduler's own, or the end of a group commit). */
+export async function claimReadyIn(ctx: ServiceContext, sql: Sql, limit = 500): Promise<PassResult> {
+  const now = ctx.clock.now();
+  const nowIso = iso(now);
+  const slots = await runnerSlots(sql);
+  let free = slots.reduce((n, s) => n + s.free, 0);
+  const claimed: PassResult['claimed'] = [];
+  let afterId = 0;
+  let scanned = 0;
+  while (free > 0 && scanned < limit) {
+    const page = await listCreatedRunTasks(
+      sql,
+      Math.min(limit - scanned, Math.max(16, free * 2)),
+      now,
+      afterId,
+    );
+    if (page.length === 0) break;
+    for (const t of page) {
+      afterId = t.id;
+      scanned++;
+      if (free === 0) break;
+      const r = await taskReadiness(ctx, sql, t);
+      if (!r.ready) continue;
+      const runner = pickRunner(slots);
+      if (!runner) break;
+      free--;
+      const c = await claimAttempt(ctx, sql, t, runner);
+      const built = await buildPayload(ctx, sql, c);
+      await insertEvent(
         sql,
-        Math.min(limit - scanned, Math.max(16, free * 2)),
-        now,
-        afterId,
+        {
+          event_type: 'task.prompt_assembled',
+          run_id: c.run_id,
+          task_id: c.id,
+          payload: { attempt: c.attempt, prompt: ctx.redact(built.payload.prompt) },
+        },
+        nowIso,
       );
-      if (page.length === 0) break;
-      for (const t of page) {
-        afterId = t.id;
-        scanned++;
-        if (free === 0) break;
-        const r = await taskReadiness(ctx, sql, t);
-        if (!r.ready) continue;
-        const runner = pickRunner(slots);
-        if (!runner) break;
-        free--;
-        const c = await claimAttempt(ctx, sql, t, runner);
-        const built = await buildPayload(ctx, sql, c);
-        await insertEvent(
-          sql,
-          {
-            event_type: 'task.prompt_assembled',
-            run_id: c.run_id,
-            task_id: c.id,
-            payload: { attempt: c.attempt, prompt: ctx.redact(built.payload.prompt) },
-          },
-          nowIso,
-        );
-        claimed.push({ taskId: c.id, attempt: c.attempt, built });
-      }
+      claimed.push({ taskId: c.id, attempt: c.attempt, built });
     }
-    return { claimed, freeSlots: free };
-  });
+  }
+  return { claimed, freeSlots: free };
 }
 
 export async function submitClaimed(

@@ -5,7 +5,8 @@
 import { listTasksNeedingResubmit } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
 import { deliverCancels } from './cancels.js';
-import { claimReady, submitClaimed } from './dispatchPass.js';
+import { claimReadyIn, submitClaimed, type PassResult } from './dispatchPass.js';
+import type { BatchHook, Sql } from '../store/sql.js';
 import { sweep } from './sweeper.js';
 
 export class Scheduler {
@@ -15,9 +16,12 @@ export class Scheduler {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private lastSlowPass = Number.NEGATIVE_INFINITY;
+  /** Something changed that may have made work ready, and no claim pass has run since. */
+  private claimWanted = true;
   readonly inflight = new Set<number>();
 
   kick(): void {
+    this.claimWanted = true;
     this.kicked = true;
     this.wake?.();
   }
@@ -26,13 +30,42 @@ export class Scheduler {
     if (this.running) return;
     this.ctx = ctx;
     this.running = true;
+    if (ctx.config.dispatchMode === 'auto') ctx.store.setBatchHook(this.endOfGroupClaim(ctx));
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.ctx?.store.setBatchHook(null);
     this.wake?.();
     await this.loop;
+  }
+
+  /**
+   * Claim what a group of transactions made ready at the end of that group, inside its commit: a
+   * report that unblocks a step and the claim of that step share one fsync, and the submit leaves as
+   * soon as that commit is durable (no second transaction, no loop turn in between).
+   */
+  private endOfGroupClaim(ctx: ServiceContext): BatchHook<PassResult> {
+    return {
+      wanted: () => this.claimWanted && this.running,
+      run: (sql) => this.claimIn(ctx, sql),
+      committed: (pass) => {
+        if (pass.claimed.length === 0) return;
+        const fresh = pass.claimed.map((c) => ({ ...c, fresh: true }));
+        void submitClaimed(ctx, fresh, this.inflight);
+      },
+      failed: (err) => {
+        // The claims rolled back with their savepoint; the loop's next pass claims them.
+        this.claimWanted = true;
+        ctx.logger.error({ err }, 'end-of-group claim failed; the scheduler loop retries');
+      },
+    };
+  }
+
+  private claimIn(ctx: ServiceContext, sql: Sql): Promise<PassResult> {
+    this.claimWanted = false;
+    return claimReadyIn(ctx, sql);
   }
 
   /** One full pass; tests call it directly. */
@@ -40,7 +73,8 @@ export class Scheduler {
     const ctx = this.ctx!;
     const now = ctx.clock.monotonic();
     // Sweeps and cancel delivery are time-driven: at most every ~interval, not on every kick.
-    if (now - this.lastSlowPass >= ctx.config.schedulerIntervalMs) {
+    const slow = now - this.lastSlowPass >= ctx.config.schedulerIntervalMs;
+    if (slow) {
       this.lastSlowPass = now;
       await sweep(ctx, this.inflight);
       await deliverCancels(ctx);
@@ -50,8 +84,10 @@ export class Scheduler {
         .map((t) => ({ taskId: t.id, attempt: t.attempt }));
       if (todo.length) void submitClaimed(ctx, todo, this.inflight);
     }
-    if (ctx.config.dispatchMode === 'auto') {
-      const pass = await claimReady(ctx);
+    if (ctx.config.dispatchMode === 'auto' && (this.claimWanted || slow)) {
+      // Usually the end-of-group claim already took what the kick made ready; time-driven readiness
+      // (backoffs ending) and kicks from outside any transaction are claimed here.
+      const pass = await ctx.store.tx((sql) => this.claimIn(ctx, sql));
       if (pass.claimed.length) void submitClaimed(ctx, pass.claimed, this.inflight);
     }
   }

@@ -193,6 +193,11 @@ export interface SubmitItem {
   taskId: number;
   attempt: number;
   built?: BuiltPayload;
+  /**
+   * Claimed by the transaction whose commit has only just become durable, with no other transaction in
+   * between (the end-of-group claim): the attempt is certainly still current, no need to re-read it.
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -205,18 +210,21 @@ export async function submitAttempts(
   ctx: ServiceContext,
   items: readonly SubmitItem[],
 ): Promise<SubmissionResult[]> {
-  const prepared = await ctx.store.read(async (sql) => {
-    const out: Array<BuiltPayload | null> = [];
-    for (const it of items) {
-      const t = await getTaskRow(sql, it.taskId);
-      out.push(
-        !t || t.attempt !== it.attempt || t.status !== 'dispatched'
-          ? null
-          : (it.built ?? (await buildPayload(ctx, sql, t))),
-      );
-    }
-    return out;
-  });
+  const allFresh = items.every((it) => it.fresh === true && it.built !== undefined);
+  const prepared = allFresh
+    ? items.map((it) => it.built!)
+    : await ctx.store.read(async (sql) => {
+        const out: Array<BuiltPayload | null> = [];
+        for (const it of items) {
+          const t = await getTaskRow(sql, it.taskId);
+          out.push(
+            !t || t.attempt !== it.attempt || t.status !== 'dispatched'
+              ? null
+              : (it.built ?? (await buildPayload(ctx, sql, t))),
+          );
+        }
+        return out;
+      });
   await faultPoint('after-claim-before-submit');
   const outcomes = await Promise.all(
     prepared.map((b) => (b ? ctx.runnerClient.submit(b.runnerUrl, b.payload) : null)),

@@ -167,7 +167,9 @@ export async function applyTaskEvent(
       task.run_id,
       isTerminalTask(next) || next === 'created' ? 'full' : 'start-only',
     );
-  ctx.kick();
+  // Only an ending (a freed slot, released dependents) or a retry can make work ready; a dispatch or
+  // a running report cannot, and must not trigger another claim pass.
+  if (isTerminalTask(next) || next === 'created') ctx.kick();
   return { result, task: updated, triage, retried: retry };
 }
 

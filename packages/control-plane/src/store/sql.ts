@@ -16,6 +16,22 @@ export interface Sql {
   run(sql: string, params?: readonly Param[]): Promise<RunResult>;
 }
 
+/**
+ * Work that belongs at the end of a group of write transactions, inside it (SQLite: before the shared
+ * COMMIT, in its own savepoint). The scheduler uses it to claim the tasks that the group made ready, so
+ * that a report which unblocks a step, and the claim of that step, cost one durable commit — and the
+ * submit can leave the moment that commit is on disk.
+ */
+export interface BatchHook<T = unknown> {
+  /** Asked after the group's transactions ran; false skips the hook (cheap, called per group). */
+  wanted(): boolean;
+  run(sql: Sql): Promise<T>;
+  /** Called once the group is durable, before its callers are answered. Must not throw. */
+  committed(value: T): void;
+  /** The hook's savepoint was rolled back (the group's own transactions still commit). */
+  failed(err: unknown): void;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly durability: 'full' | 'relaxed';
@@ -23,6 +39,8 @@ export interface Store {
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** A consistent read. */
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Install (or remove, with null) the end-of-group hook; at most one. */
+  setBatchHook(hook: BatchHook | null): void;
   close(): Promise<void>;
 }
 

@@ -77,3 +77,69 @@ describe('SQLite store: group commit', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
+
+describe('SQLite store: end-of-group hook', () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-hook-'));
+    store = SqliteStore.open({ file: path.join(dir, 'db.sqlite'), durability: 'full', exclusive: true });
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insertSql = `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES (?, '/x', '[]', 'n', 'n')`;
+  const insert = (name: string) => store.tx((sql) => sql.run(insertSql, [name]));
+  const names = () =>
+    store.read(async (sql) =>
+      (await sql.all<{ name: string }>('SELECT name FROM projects ORDER BY id')).map((r) => r.name),
+    );
+
+  it("runs at the end of a group, inside it, and follows up before the group's callers resolve", async () => {
+    const order: string[] = [];
+    let want = false;
+    store.setBatchHook({
+      wanted: () => want,
+      run: async (sql) => {
+        want = false;
+        const seen = await sql.all<{ name: string }>('SELECT name FROM projects ORDER BY id');
+        await sql.run(insertSql, ['hook']);
+        return seen.map((r) => r.name);
+      },
+      committed: (seen) => order.push(`committed:${(seen as string[]).join(',')}`),
+      failed: (err) => order.push(`failed:${String(err)}`),
+    });
+    // `a` starts a group at once; `b` and `c` wait and share the next one, where `c` asks for the hook.
+    const tx = (name: string) =>
+      store.tx(async (sql) => {
+        if (name === 'c') want = true;
+        return sql.run(insertSql, [name]);
+      });
+    await Promise.all(['a', 'b', 'c'].map((n) => tx(n).then(() => order.push(`resolved:${n}`))));
+    expect(order[0]).toBe('resolved:a');
+    expect(order[1]).toBe('committed:a,b,c');
+    expect(order.slice(2).sort()).toEqual(['resolved:b', 'resolved:c']);
+    expect(await names()).toEqual(['a', 'b', 'c', 'hook']);
+    await insert('d');
+    expect(order.filter((o) => o.startsWith('committed'))).toHaveLength(1);
+  });
+
+  it('a failing hook rolls back alone: the group commits, failed() is told, committed() is not', async () => {
+    const calls: string[] = [];
+    store.setBatchHook({
+      wanted: () => true,
+      run: async (sql) => {
+        await sql.run(insertSql, ['half-hook']);
+        throw new Error('hook refused');
+      },
+      committed: () => calls.push('committed'),
+      failed: (err) => calls.push(`failed:${(err as Error).message}`),
+    });
+    await insert('a');
+    expect(calls).toEqual(['failed:hook refused']);
+    store.setBatchHook(null);
+    expect(await names()).toEqual(['a']);
+  });
+});

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
-import type { Param, RunResult, Sql, Store } from '../sql.js';
+import type { BatchHook, Param, RunResult, Sql, Store } from '../sql.js';
 import { runMigrations } from './migrate.js';
 
 export interface SqliteStoreOptions {
@@ -46,6 +46,9 @@ export class SqliteStore implements Store {
   private draining = false;
   private readonly sql: Sql;
   private closed = false;
+  private hook: BatchHook | null = null;
+  /** Set by any statement that changed rows since the last commit: an unchanged group needs no fsync. */
+  private dirty = false;
 
   private constructor(db: Database.Database, durability: 'full' | 'relaxed', file: string) {
     this.db = db;
@@ -65,6 +68,7 @@ export class SqliteStore implements Store {
         prepare(text).get(...params) as T | undefined,
       run: async (text: string, params: readonly Param[] = []): Promise<RunResult> => {
         const r = prepare(text).run(...params);
+        if (r.changes > 0) this.dirty = true;
         return { changes: r.changes, lastId: Number(r.lastInsertRowid) };
       },
     };
@@ -113,6 +117,10 @@ export class SqliteStore implements Store {
 
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     return this.enqueue('read', fn);
+  }
+
+  setBatchHook(hook: BatchHook | null): void {
+    this.hook = hook;
   }
 
   async close(): Promise<void> {
@@ -167,27 +175,51 @@ export class SqliteStore implements Store {
       return;
     }
     for (const job of batch) {
-      this.db.exec('SAVEPOINT job');
-      try {
-        const value = await job.fn(this.sql);
-        this.db.exec('RELEASE job');
-        done.push({ job, ok: true, value });
-      } catch (err) {
-        this.db.exec('ROLLBACK TO job');
-        this.db.exec('RELEASE job');
-        done.push({ job, ok: false, value: err });
-      }
+      const r = await this.inSavepoint(job.fn);
+      done.push({ job, ok: r.ok, value: r.value });
+    }
+    const hook = this.hook;
+    let hooked: { ok: boolean; value: unknown } | null = null;
+    if (hook?.wanted()) {
+      hooked = await this.inSavepoint((sql) => hook.run(sql));
+      if (!hooked.ok) hook.failed(hooked.value);
     }
     try {
       this.db.exec('COMMIT');
       // Nobody is answered, and nothing is read, before the commit is on disk.
-      if (this.durability === 'full') await this.syncWal();
+      if (this.durability === 'full' && this.dirty) await this.syncWal();
+      this.dirty = false;
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.dirty = false;
       for (const d of done) d.job.reject(d.ok ? err : d.value);
+      if (hooked?.ok) hook!.failed(err);
       return;
     }
+    // The hook's follow-up (e.g. sending submits) starts before the callers hear back: both are
+    // only allowed now, and starting the follow-up first keeps it off the callers' critical path.
+    if (hooked?.ok) {
+      try {
+        hook!.committed(hooked.value);
+      } catch (err) {
+        hook!.failed(err);
+      }
+    }
     for (const d of done) (d.ok ? d.job.resolve : d.job.reject)(d.value);
+  }
+
+  /** One unit of a group: its own savepoint, so a failing one rolls back alone. */
+  private async inSavepoint(fn: (sql: Sql) => Promise<unknown>): Promise<{ ok: boolean; value: unknown }> {
+    this.db.exec('SAVEPOINT job');
+    try {
+      const value = await fn(this.sql);
+      this.db.exec('RELEASE job');
+      return { ok: true, value };
+    } catch (err) {
+      this.db.exec('ROLLBACK TO job');
+      this.db.exec('RELEASE job');
+      return { ok: false, value: err };
+    }
   }
 
   /** fdatasync the WAL on the libuv thread pool: the event loop keeps taking requests meanwhile. */
