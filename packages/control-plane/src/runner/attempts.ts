@@ -92,7 +92,10 @@ export class Attempts {
     return new Date(this.d.clock.now()).toISOString();
   }
 
-  submit(s: RunnerSubmit): { task_id: number; attempt: number; status: string; message: string } {
+  /** Answers only once the attempt row is durable (journal.durable); the agent starts after that too. */
+  async submit(
+    s: RunnerSubmit,
+  ): Promise<{ task_id: number; attempt: number; status: string; message: string }> {
     const { journal, config } = this.d;
     // No await between the decision and the insert: two identical submits cannot both be accepted.
     const exact = journal.get(s.task_id, s.attempt);
@@ -106,13 +109,17 @@ export class Attempts {
       capacity: config.capacity,
     });
     switch (decision.kind) {
-      case 'duplicate':
+      case 'duplicate': {
+        const status = exact!.status;
+        // The first submit of this attempt may still be waiting for its sync.
+        await journal.durable();
         return {
           task_id: s.task_id,
           attempt: s.attempt,
-          status: exact!.status,
+          status,
           message: 'attempt already accepted (idempotent resubmit): not started again',
         };
+      }
       case 'stale':
         throw new AppError(
           'STALE_ATTEMPT',
@@ -134,19 +141,25 @@ export class Attempts {
     const done = new Promise<void>((r) => (settle = r));
     const live: Live = { submit: s, proc: null, killReason: null, timer: null, done, settle };
     this.live.set(key(s.task_id, s.attempt), live);
-    // Start after the answer is on its way; the journal already holds the attempt.
+    try {
+      await journal.durable();
+    } catch (err) {
+      // Unknown whether the row survives a power loss: never run it; the API hears `failed`.
+      this.fail(live, 'spawn', `the runner journal could not be synced: ${String(err)}`);
+      throw err;
+    }
+    // Start after the answer is on its way.
     setImmediate(() => {
       this.run(live).catch((err: unknown) => {
         this.d.logger.error({ err, taskId: s.task_id, attempt: s.attempt }, 'attempt crashed in the runner');
-        this.finish(live, {
-          status: 'failed',
-          exit_code: null,
-          failure_step: 'spawn',
-          message: `runner error: ${err instanceof Error ? err.message : String(err)}`,
-        });
+        this.fail(live, 'spawn', `runner error: ${err instanceof Error ? err.message : String(err)}`);
       });
     });
     return { task_id: s.task_id, attempt: s.attempt, status: 'queued', message: 'accepted' };
+  }
+
+  private fail(live: Live, step: 'spawn', message: string): void {
+    this.finish(live, { status: 'failed', exit_code: null, failure_step: step, message });
   }
 
   /** Ask an attempt to die; the run loop reports the outcome once the process tree is gone. */

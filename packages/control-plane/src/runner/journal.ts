@@ -1,14 +1,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
 import { AppError } from '../lib/errors.js';
+import { SyncBarrier } from './durability.js';
 
 /**
  * The runner's durable memory (`<data-dir>/runner.db`, used by this runner process only): the attempts
- * it accepted and the outbox of status reports it owes the API. Every method is synchronous: a call
- * returns after the commit is on disk (WAL + synchronous=FULL), which is what lets the runner answer
- * `queued` only once the attempt is journaled.
+ * it accepted and the outbox of status reports it owes the API.
+ *
+ * Durability. Every method commits synchronously in WAL mode at synchronous=NORMAL: a commit survives a
+ * crash of the process at once (it is in the OS), but not a power loss until the WAL is synced. The
+ * sync is `durable()`: an fdatasync of the `-wal` file on the libuv thread pool, shared by every caller
+ * waiting at the same time (SyncBarrier), so the event loop never blocks on the disk.
+ *
+ * Who waits for it: the submit answer (`queued`, or a duplicate's state) and the start of the agent. The
+ * API treats `queued` as "the runner has it" and re-sends the same attempt when unsure, so the attempt
+ * row must exist after any restart before that answer leaves or the agent runs (else: run twice).
+ *
+ * Who does not: status reports (running, terminal) and their bookkeeping. A power loss can only cost the
+ * journal its latest unsynced commits, in order (markRunning, finish, settle/retry); the attempt row
+ * itself is always synced. At the next start recovery (recovery.ts) turns every attempt still queued or
+ * running into a `failed`/`runner-restarted` terminal report, and never runs it again. If the API had
+ * already accepted an earlier terminal report of that attempt, its task is terminal or was retried, and
+ * the callback's fencing (services/callbacks.ts) refuses the late report with 409 (STALE_ATTEMPT when
+ * the attempt is fenced or the task went back to `created`, ILLEGAL_TRANSITION from success/canceled)
+ * or answers a no-op 200 (failed → failed): the API's state does not change, the outbox records the
+ * answer. If only `running` had arrived, `runner-restarted` is the truth (the agent died with the host).
+ * A lost settle just means a report is sent again, which the API answers idempotently.
  */
 export type AttemptStatus = RunnerAttemptState['status'];
 export type ReportState = 'none' | 'pending' | 'acked' | 'answered' | 'dead';
@@ -94,15 +114,35 @@ export function toAttemptState(r: AttemptRow): RunnerAttemptState & Record<strin
   };
 }
 
-export class Journal {
-  private constructor(private readonly db: Database.Database) {}
+export interface JournalOptions {
+  /** How a file descriptor is synced (tests count calls); default fdatasync on the thread pool. */
+  fsync?: (fd: number) => Promise<void>;
+}
 
-  static open(file: string): Journal {
+const fdatasync = promisify(fs.fdatasync);
+
+export class Journal {
+  private readonly barrier: SyncBarrier;
+  private walFd: number | null = null;
+  private syncsRunning = 0;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+    private readonly fsync: (fd: number) => Promise<void>,
+  ) {
+    this.barrier = new SyncBarrier(() => this.syncWal());
+    this.barrier.wrote(); // whatever open() wrote or recovered from a previous WAL
+  }
+
+  static open(file: string, opts: JournalOptions = {}): Journal {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const db = new Database(file, { timeout: 0 });
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      // NORMAL: commits do not fsync on the event loop; durable() does it off the loop. SQLite still
+      // syncs the WAL before every checkpoint and the database file after it.
+      db.pragma('synchronous = NORMAL');
       // Hold the write lock for the life of the process: a second runner on this data dir fails here,
       // even when a stale pid file survived a kill -9 (the kernel drops the lock with the process).
       db.pragma('locking_mode = EXCLUSIVE');
@@ -116,11 +156,50 @@ export class Journal {
       }
       throw err;
     }
-    return new Journal(db);
+    return new Journal(db, file, opts.fsync ?? fdatasync);
   }
 
+  /** Closing checkpoints the WAL into the database file and syncs it (SQLite does, on close). */
   close(): void {
     if (this.db.open) this.db.close();
+    // A sync still running on the thread pool closes the descriptor when it is done.
+    if (this.syncsRunning === 0) this.closeWal();
+  }
+
+  /** Resolves when every commit made before the call is on disk (see the class comment). */
+  durable(): Promise<void> {
+    if (!this.db.open) return Promise.resolve();
+    return this.barrier.wait();
+  }
+
+  private async syncWal(): Promise<void> {
+    if (!this.db.open) return;
+    if (this.walFd === null) {
+      const wal = `${this.file}-wal`;
+      // No WAL means nothing was written since the last close, whose checkpoint synced.
+      if (!fs.existsSync(wal)) return;
+      this.walFd = fs.openSync(wal, 'r');
+      // SQLite syncs the directory of a new WAL at its own first sync (at NORMAL: the first
+      // checkpoint); until then the file's directory entry is ours to make durable, once.
+      await this.syncFd(fs.openSync(path.dirname(wal), 'r'), true);
+    }
+    if (this.walFd !== null) await this.syncFd(this.walFd, false);
+  }
+
+  private async syncFd(fd: number, closeAfter: boolean): Promise<void> {
+    this.syncsRunning++;
+    try {
+      await this.fsync(fd);
+    } finally {
+      this.syncsRunning--;
+      if (closeAfter) fs.closeSync(fd);
+      if (!this.db.open && this.syncsRunning === 0) this.closeWal();
+    }
+  }
+
+  private closeWal(): void {
+    if (this.walFd !== null) fs.closeSync(this.walFd);
+    this.walFd = null;
   }
 
   getMeta(key: string): string | null {
@@ -130,6 +209,7 @@ export class Journal {
   }
 
   setMeta(key: string, value: string): void {
+    this.barrier.wrote();
     this.db
       .prepare(
         'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -138,6 +218,7 @@ export class Journal {
   }
 
   insertAttempt(s: RunnerSubmit, nowIso: string): void {
+    this.barrier.wrote();
     this.db
       .prepare(
         `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
@@ -193,6 +274,7 @@ export class Journal {
     report: NewReport,
     nowMs: number,
   ): void {
+    this.barrier.wrote();
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -209,6 +291,7 @@ export class Journal {
    * dropped here: the terminal report supersedes it, and a fresh one is still delivered first.
    */
   finish(taskId: number, attempt: number, f: TerminalFields, report: NewReport, nowMs: number): boolean {
+    this.barrier.wrote();
     return this.db.transaction(() => {
       const r = this.db
         .prepare(
@@ -275,6 +358,7 @@ export class Journal {
   }
 
   retryLater(id: number, nextAt: number, status: number | null, error: string): void {
+    this.barrier.wrote();
     this.db
       .prepare(
         `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
@@ -291,6 +375,7 @@ export class Journal {
     note: string | null,
     nowIso: string,
   ): void {
+    this.barrier.wrote();
     this.db.transaction(() => {
       const r = this.db
         .prepare(
@@ -314,6 +399,7 @@ export class Journal {
 
   /** Forget settled history older than the cutoff (the journal must not grow for days on end). */
   prune(beforeIso: string): void {
+    this.barrier.wrote();
     this.db.transaction(() => {
       this.db
         .prepare(`DELETE FROM outbox WHERE state IN ('acked', 'answered', 'dropped') AND done_at < ?`)

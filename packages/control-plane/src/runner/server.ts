@@ -109,7 +109,8 @@ export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
         );
       }
     }
-    return d.attempts.submit(r.data);
+    // Resolves only once the attempt is durable in the journal: `queued` must survive a power loss.
+    return await d.attempts.submit(r.data);
   });
 
   app.get('/tasks', async () => {

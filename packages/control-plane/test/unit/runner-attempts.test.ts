@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunnerSubmit } from '@multyagents/contracts';
+import { testRunnerConfig, type RunnerConfig } from '../../src/config/runner.js';
+import { mockExecutor } from '../../src/executors/mock.js';
+import type { Executor } from '../../src/executors/types.js';
+import { FakeClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { Attempts } from '../../src/runner/attempts.js';
+import type { HttpAnswer, Transport } from '../../src/runner/http.js';
+import { Journal } from '../../src/runner/journal.js';
+import { Outbox } from '../../src/runner/outbox.js';
+import { Reaper } from '../../src/runner/reaper.js';
+
+/** Records what the outbox sends; answers 200. */
+class RecordingTransport implements Transport {
+  sent: Array<Record<string, unknown>> = [];
+  async post(_url: string, _token: string, body: unknown): Promise<HttpAnswer> {
+    this.sent.push(body as Record<string, unknown>);
+    return { status: 200, text: '{}', json: null };
+  }
+  async close() {}
+}
+
+/** fsync calls the test completes by hand. */
+class HeldSyncs {
+  held: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  readonly fn = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => this.held.push({ resolve, reject }));
+  /** Complete (or fail) every sync asked for so far and let the continuations run. */
+  async release(error?: Error): Promise<void> {
+    for (const h of this.held.splice(0)) {
+      if (error) h.reject(error);
+      else h.resolve();
+    }
+    await turns();
+  }
+}
+
+const turns = () => new Promise<void>((r) => setImmediate(r));
+
+const submit = (task_id: number, mock: Record<string, unknown> = {}): RunnerSubmit => ({
+  task_id,
+  attempt: 1,
+  run_id: 1,
+  prompt: 'the prompt',
+  execution_mode: 'no-workspace',
+  timeout_seconds: 60,
+  status_callback_url: `http://api/runner/tasks/${task_id}/status`,
+  status_callback_token: 'callback-token-0123456789',
+  executor_params: { mock: { inprocess: true, duration_ms: 0, ...mock } },
+});
+
+describe('runner attempts', () => {
+  let dir: string;
+  let config: RunnerConfig;
+  let journal: Journal;
+  let syncs: HeldSyncs;
+  let transport: RecordingTransport;
+  let outbox: Outbox;
+  let started: number[];
+  let attempts: Attempts;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-attempts-'));
+    config = testRunnerConfig(path.join(dir, 'runner'), 'http://api', 'tok');
+    syncs = new HeldSyncs();
+    journal = Journal.open(config.dbFile, { fsync: syncs.fn });
+    transport = new RecordingTransport();
+    const clock = new FakeClock();
+    outbox = new Outbox(journal, transport, clock, silentLogger, {
+      capMs: 5000,
+      concurrency: 8,
+      random: () => 0.5,
+      runnerId: () => 7,
+    });
+    started = [];
+    const mock = mockExecutor();
+    const executor: Executor = {
+      name: 'mock',
+      check: () => mock.check(),
+      start: (req, onOutput) => {
+        started.push(req.taskId);
+        return mock.start(req, onOutput);
+      },
+    };
+    attempts = new Attempts({
+      config,
+      journal,
+      outbox,
+      executor,
+      transport,
+      reaper: new Reaper(),
+      clock,
+      logger: silentLogger,
+      runnerToken: 'tok',
+      runnerId: () => 7,
+    });
+  });
+  afterEach(() => {
+    journal.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a submit, and starts the agent, only after the attempt row is synced', async () => {
+    let answer: unknown = null;
+    void attempts.submit(submit(1)).then((a) => (answer = a));
+    await turns();
+    expect(journal.get(1, 1)?.status).toBe('queued');
+    expect(answer).toBeNull();
+    expect(started).toEqual([]);
+    // A duplicate of the same attempt must not be answered before that sync either.
+    let dup: unknown = null;
+    void attempts.submit(submit(1)).then((a) => (dup = a));
+    await turns();
+    expect(dup).toBeNull();
+
+    while (answer === null) await syncs.release(); // the first sync also syncs the directory
+    expect(answer).toMatchObject({ task_id: 1, attempt: 1, status: 'queued' });
+    expect(dup).toMatchObject({ task_id: 1, attempt: 1, status: 'queued' });
+    expect(await attempts.waitIdle(5000)).toBe(true);
+    expect(started).toEqual([1]);
+    expect(journal.get(1, 1)?.status).toBe('success');
+  });
+
+  it('fails the attempt without running it when the sync fails', async () => {
+    const answer = attempts.submit(submit(2));
+    const settled = answer.catch(() => undefined);
+    await turns();
+    expect(syncs.held.length).toBeGreaterThan(0);
+    await syncs.release(new Error('EIO'));
+    await settled;
+    await expect(answer).rejects.toThrow(/EIO/);
+    expect(started).toEqual([]);
+    expect(journal.get(2, 1)).toMatchObject({ status: 'failed', failure_step: 'spawn' });
+  });
+});
