@@ -123,6 +123,8 @@ const fdatasync = promisify(fs.fdatasync);
 
 export class Journal {
   private readonly barrier: SyncBarrier;
+  /** Prepared once per text (statements belong to this connection). */
+  private readonly statements = new Map<string, Database.Statement>();
   private walFd: number | null = null;
   private syncsRunning = 0;
 
@@ -202,69 +204,80 @@ export class Journal {
     this.walFd = null;
   }
 
+  private st(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
+  /** One commit around fn, with cached BEGIN/COMMIT (db.transaction() per call would build a wrapper). */
+  private tx<T>(fn: () => T): T {
+    this.st('BEGIN').run();
+    try {
+      const r = fn();
+      this.st('COMMIT').run();
+      return r;
+    } catch (err) {
+      if (this.db.inTransaction) this.st('ROLLBACK').run();
+      throw err;
+    }
+  }
+
   getMeta(key: string): string | null {
-    const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-      { value: string } | undefined;
+    const r = this.st('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return r?.value ?? null;
   }
 
   setMeta(key: string, value: string): void {
     this.barrier.wrote();
-    this.db
-      .prepare(
-        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
+    this.st(
+      'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   insertAttempt(s: RunnerSubmit, nowIso: string): void {
     this.barrier.wrote();
-    this.db
-      .prepare(
-        `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
+    this.st(
+      `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
          VALUES (?, ?, 'queued', ?, ?, ?)`,
-      )
-      .run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso);
+    ).run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso);
   }
 
   get(taskId: number, attempt: number): AttemptRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM attempts WHERE task_id = ? AND attempt = ?')
-      .get(taskId, attempt) as AttemptRow | undefined;
+    return this.st('SELECT * FROM attempts WHERE task_id = ? AND attempt = ?').get(taskId, attempt) as
+      AttemptRow | undefined;
   }
 
   newest(taskId: number): AttemptRow | undefined {
-    return this.db
-      .prepare('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt DESC LIMIT 1')
-      .get(taskId) as AttemptRow | undefined;
+    return this.st('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt DESC LIMIT 1').get(taskId) as
+      AttemptRow | undefined;
   }
 
   active(): AttemptRow[] {
-    return this.db
-      .prepare(`SELECT * FROM attempts WHERE status IN ('queued', 'running') ORDER BY created_at`)
-      .all() as AttemptRow[];
+    return this.st(
+      `SELECT * FROM attempts WHERE status IN ('queued', 'running') ORDER BY created_at`,
+    ).all() as AttemptRow[];
   }
 
   /** Attempts the API may still need to hear about, plus terminal ones that finished recently. */
   held(recentSinceIso: string, limit = 1000): AttemptRow[] {
-    return this.db
-      .prepare(
-        `SELECT * FROM attempts
+    return this.st(
+      `SELECT * FROM attempts
          WHERE status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered')
             OR finished_at >= ?
          ORDER BY task_id, attempt LIMIT ?`,
-      )
-      .all(recentSinceIso, limit) as AttemptRow[];
+    ).all(recentSinceIso, limit) as AttemptRow[];
   }
 
   /** Not yet acknowledged-terminal (dead letters aside): what heartbeats and registration list. */
   unsettled(limit = 10_000): AttemptRow[] {
-    return this.db
-      .prepare(
-        `SELECT * FROM attempts WHERE status IN ('queued', 'running')
+    return this.st(
+      `SELECT * FROM attempts WHERE status IN ('queued', 'running')
             OR report_state NOT IN ('acked', 'answered', 'dead') ORDER BY task_id, attempt LIMIT ?`,
-      )
-      .all(limit) as AttemptRow[];
+    ).all(limit) as AttemptRow[];
   }
 
   markRunning(
@@ -275,15 +288,13 @@ export class Journal {
     nowMs: number,
   ): void {
     this.barrier.wrote();
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `UPDATE attempts SET status = 'running', pid = ?, proc_start = ?, started_at = ?, runner_pid = ?
+    this.tx(() => {
+      this.st(
+        `UPDATE attempts SET status = 'running', pid = ?, proc_start = ?, started_at = ?, runner_pid = ?
            WHERE task_id = ? AND attempt = ? AND status = 'queued'`,
-        )
-        .run(f.pid, f.proc_start, f.started_at, process.pid, taskId, attempt);
+      ).run(f.pid, f.proc_start, f.started_at, process.pid, taskId, attempt);
       this.insertReport(taskId, attempt, report, nowMs);
-    })();
+    });
   }
 
   /**
@@ -292,79 +303,67 @@ export class Journal {
    */
   finish(taskId: number, attempt: number, f: TerminalFields, report: NewReport, nowMs: number): boolean {
     this.barrier.wrote();
-    return this.db.transaction(() => {
-      const r = this.db
-        .prepare(
-          `UPDATE attempts SET status = ?, exit_code = ?, finished_at = ?, message = ?, failure_step = ?,
+    return this.tx(() => {
+      const r = this.st(
+        `UPDATE attempts SET status = ?, exit_code = ?, finished_at = ?, message = ?, failure_step = ?,
              report_state = 'pending'
            WHERE task_id = ? AND attempt = ? AND status IN ('queued', 'running')`,
-        )
-        .run(f.status, f.exit_code, f.finished_at, f.message, f.failure_step, taskId, attempt);
+      ).run(f.status, f.exit_code, f.finished_at, f.message, f.failure_step, taskId, attempt);
       if (r.changes === 0) return false;
-      this.db
-        .prepare(
-          `UPDATE outbox SET state = 'dropped', done_at = ?
+      this.st(
+        `UPDATE outbox SET state = 'dropped', done_at = ?
            WHERE task_id = ? AND attempt = ? AND kind = 'running' AND state = 'pending' AND tries > 0`,
-        )
-        .run(new Date(nowMs).toISOString(), taskId, attempt);
+      ).run(new Date(nowMs).toISOString(), taskId, attempt);
       this.insertReport(taskId, attempt, report, nowMs);
       return true;
-    })();
+    });
   }
 
   private insertReport(taskId: number, attempt: number, report: NewReport, nowMs: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO outbox(task_id, attempt, kind, url, token, body, next_at, created_at)
+    this.st(
+      `INSERT INTO outbox(task_id, attempt, kind, url, token, body, next_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        taskId,
-        attempt,
-        report.kind,
-        report.url,
-        report.token,
-        JSON.stringify(report.body),
-        nowMs,
-        new Date(nowMs).toISOString(),
-      );
+    ).run(
+      taskId,
+      attempt,
+      report.kind,
+      report.url,
+      report.token,
+      JSON.stringify(report.body),
+      nowMs,
+      new Date(nowMs).toISOString(),
+    );
   }
 
   /** The oldest pending report of every attempt: reports of one attempt are delivered in order. */
   outboxHeads(limit = 500): OutboxRow[] {
-    return this.db
-      .prepare(
-        `SELECT o.* FROM outbox o
+    return this.st(
+      `SELECT o.* FROM outbox o
          WHERE o.state = 'pending' AND o.id = (
            SELECT MIN(p.id) FROM outbox p WHERE p.state = 'pending' AND p.task_id = o.task_id
              AND p.attempt = o.attempt)
          ORDER BY o.next_at, o.id LIMIT ?`,
-      )
-      .all(limit) as OutboxRow[];
+    ).all(limit) as OutboxRow[];
   }
 
   outbox(state?: OutboxState): OutboxRow[] {
     return (
       state
-        ? this.db.prepare('SELECT * FROM outbox WHERE state = ? ORDER BY id').all(state)
-        : this.db.prepare('SELECT * FROM outbox ORDER BY id').all()
+        ? this.st('SELECT * FROM outbox WHERE state = ? ORDER BY id').all(state)
+        : this.st('SELECT * FROM outbox ORDER BY id').all()
     ) as OutboxRow[];
   }
 
   pendingCount(): number {
-    return (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }
-    ).n;
+    return (this.st(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }).n;
   }
 
   retryLater(id: number, nextAt: number, status: number | null, error: string): void {
     this.barrier.wrote();
-    this.db
-      .prepare(
-        `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
+    this.st(
+      `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
          WHERE id = ? AND state = 'pending'`,
-      )
-      .run(nextAt, status, error, id);
+    ).run(nextAt, status, error, id);
   }
 
   /** Settle a report; settling a terminal one settles the attempt's report state too. */
@@ -376,41 +375,39 @@ export class Journal {
     nowIso: string,
   ): void {
     this.barrier.wrote();
-    this.db.transaction(() => {
-      const r = this.db
-        .prepare(
-          `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
+    this.tx(() => {
+      const r = this.st(
+        `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
            WHERE id = ? AND state = 'pending'`,
-        )
-        .run(state, status, note, nowIso, id);
+      ).run(state, status, note, nowIso, id);
       if (r.changes === 0) return;
-      const row = this.db.prepare('SELECT task_id, attempt, kind FROM outbox WHERE id = ?').get(id) as {
+      const row = this.st('SELECT task_id, attempt, kind FROM outbox WHERE id = ?').get(id) as {
         task_id: number;
         attempt: number;
         kind: OutboxKind;
       };
       if (row.kind === 'terminal') {
-        this.db
-          .prepare('UPDATE attempts SET report_state = ? WHERE task_id = ? AND attempt = ?')
-          .run(state, row.task_id, row.attempt);
+        this.st('UPDATE attempts SET report_state = ? WHERE task_id = ? AND attempt = ?').run(
+          state,
+          row.task_id,
+          row.attempt,
+        );
       }
-    })();
+    });
   }
 
   /** Forget settled history older than the cutoff (the journal must not grow for days on end). */
   prune(beforeIso: string): void {
     this.barrier.wrote();
-    this.db.transaction(() => {
-      this.db
-        .prepare(`DELETE FROM outbox WHERE state IN ('acked', 'answered', 'dropped') AND done_at < ?`)
-        .run(beforeIso);
-      this.db
-        .prepare(
-          `DELETE FROM attempts WHERE report_state IN ('acked', 'answered') AND finished_at < ?
+    this.tx(() => {
+      this.st(`DELETE FROM outbox WHERE state IN ('acked', 'answered', 'dropped') AND done_at < ?`).run(
+        beforeIso,
+      );
+      this.st(
+        `DELETE FROM attempts WHERE report_state IN ('acked', 'answered') AND finished_at < ?
              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = attempts.task_id
                AND o.attempt = attempts.attempt AND o.state = 'pending')`,
-        )
-        .run(beforeIso);
-    })();
+      ).run(beforeIso);
+    });
   }
 }

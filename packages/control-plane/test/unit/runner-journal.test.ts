@@ -149,6 +149,23 @@ describe('runner journal', () => {
     expect(fs.existsSync(logFileOf(config, 2, 1))).toBe(true);
   });
 
+  it('a write that fails inside a commit leaves nothing behind, and the next commit works', () => {
+    journal.insertAttempt(submit(1), 'a');
+    const unserializable = { kind: 'terminal' as const, url: 'u', token: 't', body: { n: 1n } };
+    const fields = {
+      status: 'success' as const,
+      exit_code: 0,
+      finished_at: 'f',
+      message: 'ok',
+      failure_step: null,
+    };
+    expect(() => journal.finish(1, 1, fields, unserializable, clock.now())).toThrow(/BigInt/);
+    expect(journal.get(1, 1)?.status).toBe('queued');
+    expect(journal.outbox()).toHaveLength(0);
+    expect(journal.finish(1, 1, fields, { ...unserializable, body: {} }, clock.now())).toBe(true);
+    expect(journal.get(1, 1)?.status).toBe('success');
+  });
+
   it('validates what an agent wrote to its result file', () => {
     expect(
       readResult({ handoff: { summary: 's' }, artifacts: [{ artifact_type: 'text', location: 'x' }] }),
