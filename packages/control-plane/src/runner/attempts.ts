@@ -367,6 +367,8 @@ export class Attempts {
         ...extra,
       }),
       this.d.clock.now(),
+      // A running report still waiting is superseded; one on the wire keeps its place.
+      this.d.outbox.inFlight(s.task_id, s.attempt),
     );
     this.live.delete(key(s.task_id, s.attempt));
     live.settle();

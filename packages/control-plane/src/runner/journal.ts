@@ -298,10 +298,20 @@ export class Journal {
   }
 
   /**
-   * Terminal state and its report in one commit. A `running` report that already failed to deliver is
-   * dropped here: the terminal report supersedes it, and a fresh one is still delivered first.
+   * Terminal state and its report in one commit. The terminal report supersedes a `running` report
+   * still pending (never delivered, whatever its tries): that one is dropped, and the terminal body
+   * carries `started_at`, so the API goes straight from queued to the outcome. Except the report with
+   * id `inFlightId`, on the wire right now: it must not be overtaken, so it stays, and is dropped
+   * later only if it has to be retried (see retryLater).
    */
-  finish(taskId: number, attempt: number, f: TerminalFields, report: NewReport, nowMs: number): boolean {
+  finish(
+    taskId: number,
+    attempt: number,
+    f: TerminalFields,
+    report: NewReport,
+    nowMs: number,
+    inFlightId: number | null = null,
+  ): boolean {
     this.barrier.wrote();
     return this.tx(() => {
       const r = this.st(
@@ -312,8 +322,8 @@ export class Journal {
       if (r.changes === 0) return false;
       this.st(
         `UPDATE outbox SET state = 'dropped', done_at = ?
-           WHERE task_id = ? AND attempt = ? AND kind = 'running' AND state = 'pending' AND tries > 0`,
-      ).run(new Date(nowMs).toISOString(), taskId, attempt);
+           WHERE task_id = ? AND attempt = ? AND kind = 'running' AND state = 'pending' AND id IS NOT ?`,
+      ).run(new Date(nowMs).toISOString(), taskId, attempt, inFlightId);
       this.insertReport(taskId, attempt, report, nowMs);
       return true;
     });
@@ -358,12 +368,25 @@ export class Journal {
     return (this.st(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }).n;
   }
 
-  retryLater(id: number, nextAt: number, status: number | null, error: string): void {
+  /**
+   * A report to send again later. A `running` report that a terminal report of the same attempt is
+   * waiting behind (it was in flight when the attempt finished) is dropped instead: the terminal one
+   * says everything it would have.
+   */
+  retryLater(id: number, nextAt: number, status: number | null, error: string, nowIso: string): void {
     this.barrier.wrote();
-    this.st(
-      `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
+    this.tx(() => {
+      this.st(
+        `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
          WHERE id = ? AND state = 'pending'`,
-    ).run(nextAt, status, error, id);
+      ).run(nextAt, status, error, id);
+      this.st(
+        `UPDATE outbox SET state = 'dropped', done_at = ?
+         WHERE id = ? AND kind = 'running' AND state = 'pending' AND EXISTS (
+           SELECT 1 FROM outbox t WHERE t.task_id = outbox.task_id AND t.attempt = outbox.attempt
+             AND t.kind = 'terminal' AND t.state = 'pending')`,
+      ).run(nowIso, id);
+    });
   }
 
   /** Settle a report; settling a terminal one settles the attempt's report state too. */

@@ -20,7 +20,8 @@ export interface OutboxOptions {
  * fake clock; `start()` makes the loop run by itself with timers.
  */
 export class Outbox {
-  private readonly inflight = new Set<string>();
+  /** Attempt key → id of its report on the wire (one per attempt: an attempt's reports go in order). */
+  private readonly inflight = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private passQueued = false;
@@ -54,6 +55,11 @@ export class Outbox {
     });
   }
 
+  /** The id of the attempt's report being sent right now, if any (see Journal.finish). */
+  inFlight(taskId: number, attempt: number): number | null {
+    return this.inflight.get(`${taskId}:${attempt}`) ?? null;
+  }
+
   get pending(): number {
     return this.journal.pendingCount();
   }
@@ -71,7 +77,7 @@ export class Outbox {
         continue;
       }
       if (this.inflight.size >= this.opts.concurrency) break;
-      this.inflight.add(key);
+      this.inflight.set(key, row.id);
       sends.push(this.send(row).finally(() => this.inflight.delete(key)));
     }
     if (this.running) {
@@ -126,7 +132,7 @@ export class Outbox {
           'status report not delivered: will retry',
         );
       }
-      this.journal.retryLater(row.id, this.clock.now() + delay, status, note);
+      this.journal.retryLater(row.id, this.clock.now() + delay, status, note, nowIso);
     }
     this.wake();
   }

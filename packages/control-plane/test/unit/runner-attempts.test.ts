@@ -37,6 +37,13 @@ class HeldSyncs {
     }
     await turns();
   }
+  /** Complete syncs until `p` settles; its value. */
+  async releaseUntil<T>(p: Promise<T>): Promise<T> {
+    let done = false;
+    const settled = p.finally(() => (done = true));
+    while (!done) await this.release();
+    return settled;
+  }
 }
 
 const turns = () => new Promise<void>((r) => setImmediate(r));
@@ -123,6 +130,22 @@ describe('runner attempts', () => {
     expect(await attempts.waitIdle(5000)).toBe(true);
     expect(started).toEqual([1]);
     expect(journal.get(1, 1)?.status).toBe('success');
+  });
+
+  it('an attempt that ends before its running report left sends one terminal report with started_at', async () => {
+    await syncs.releaseUntil(attempts.submit(submit(3, { lines: ['out'] })));
+    expect(await attempts.waitIdle(5000)).toBe(true);
+    await outbox.pass();
+    expect(transport.sent).toEqual([
+      expect.objectContaining({
+        status: 'success',
+        attempt: 1,
+        runner_id: 7,
+        started_at: expect.any(String),
+        stdout: 'out\n',
+      }),
+    ]);
+    expect(journal.outbox('dropped').map((r) => r.kind)).toEqual(['running']);
   });
 
   it('fails the attempt without running it when the sync fails', async () => {

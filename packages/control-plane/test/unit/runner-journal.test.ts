@@ -81,13 +81,14 @@ describe('runner journal', () => {
     }
     expect(journal.get(3, 1)?.status).toBe('success');
     const pending = journal.outbox('pending');
+    // The unsent running report of task 1 is superseded by its terminal one (which has started_at).
     expect(pending.map((r) => [r.task_id, r.kind])).toEqual([
-      [1, 'running'],
       [3, 'terminal'],
       [1, 'terminal'],
       [2, 'terminal'],
     ]);
-    const body = JSON.parse(pending[2].body) as Record<string, unknown>;
+    expect(journal.outbox('dropped').map((r) => [r.task_id, r.kind])).toEqual([[1, 'running']]);
+    const body = JSON.parse(pending[1].body) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'failed', attempt: 1, failure_step: 'runner-restarted' });
     expect(body.started_at).toBe('2026-01-01T00:00:00.000Z');
     expect(String(body.stdout)).toMatch(/last words token=\[REDACTED\]\n$/);

@@ -111,9 +111,9 @@ describe('runner outbox', () => {
 
   it('records a 409 as an answer and never retries it', async () => {
     running(1);
-    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
     transport.script = [200, 409];
     await outbox.pass();
+    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
     await outbox.pass();
     clock.advance(60_000);
     await outbox.pass();
@@ -134,24 +134,67 @@ describe('runner outbox', () => {
     expect(dead.last_error).toContain('404');
   });
 
-  it('delivers the reports of one attempt in order: terminal waits for running', async () => {
+  it('a terminal report supersedes a running report not sent yet: one report goes', async () => {
     running(1);
-    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
+    journal.finish(
+      1,
+      1,
+      terminal(clock),
+      report(1, 'terminal', 'success'),
+      clock.now(),
+      outbox.inFlight(1, 1),
+    );
     await outbox.pass();
-    expect(transport.sent.map((s) => s.body.status)).toEqual(['running']);
     await outbox.pass();
-    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['success']);
+    expect(journal.outbox('dropped').map((r) => r.kind)).toEqual(['running']);
     expect(journal.get(1, 1)?.report_state).toBe('acked');
   });
 
-  it('drops a running report that already failed once when the terminal report supersedes it', async () => {
+  it('a running report on the wire when the attempt finishes is not overtaken by the terminal one', async () => {
+    running(1);
+    const sending = outbox.pass();
+    expect(outbox.inFlight(1, 1)).not.toBeNull();
+    journal.finish(
+      1,
+      1,
+      terminal(clock),
+      report(1, 'terminal', 'success'),
+      clock.now(),
+      outbox.inFlight(1, 1),
+    );
+    await sending;
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running']);
+    await outbox.pass();
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
+    expect(journal.outbox('acked').map((r) => r.kind)).toEqual(['running', 'terminal']);
+    expect(journal.get(1, 1)?.report_state).toBe('acked');
+  });
+
+  it('a running report on the wire that must be retried is dropped behind the terminal one', async () => {
+    running(1);
+    transport.script = [503];
+    const sending = outbox.pass();
+    journal.finish(
+      1,
+      1,
+      terminal(clock),
+      report(1, 'terminal', 'success'),
+      clock.now(),
+      outbox.inFlight(1, 1),
+    );
+    await sending;
+    await outbox.pass(); // no backoff to wait for: the terminal report is the head now
+    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
+    expect(journal.outbox('dropped').map((r) => [r.kind, r.last_status])).toEqual([['running', 503]]);
+    expect(journal.get(1, 1)?.report_state).toBe('acked');
+  });
+
+  it('a running report that fails while its attempt still runs is retried as usual', async () => {
     running(1);
     transport.script = [503];
     await outbox.pass();
-    journal.finish(1, 1, terminal(clock), report(1, 'terminal', 'success'), clock.now());
-    await outbox.pass();
-    expect(transport.sent.map((s) => s.body.status)).toEqual(['running', 'success']);
-    expect(journal.outbox('dropped').map((r) => r.kind)).toEqual(['running']);
+    expect(journal.outbox('pending').map((r) => [r.kind, r.tries])).toEqual([['running', 1]]);
   });
 
   it('sends attempts independently: one failing API endpoint does not block another attempt', async () => {
