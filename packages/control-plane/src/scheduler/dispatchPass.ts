@@ -6,6 +6,7 @@ import { iso } from '../lib/clock.js';
 import { insertEvent } from '../store/ops/events.js';
 import { listCreatedRunTasks } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
+import { DispatchLookups } from '../services/lookups.js';
 import type { Sql } from '../store/sql.js';
 import {
   buildPayload,
@@ -37,6 +38,7 @@ export async function claimReadyIn(ctx: ServiceContext, sql: Sql, limit = 500): 
   const slots = await runnerSlots(sql);
   let free = slots.reduce((n, s) => n + s.free, 0);
   const claimed: PassResult['claimed'] = [];
+  const look = new DispatchLookups(sql);
   let afterId = 0;
   let scanned = 0;
   while (free > 0 && scanned < limit) {
@@ -57,7 +59,7 @@ export async function claimReadyIn(ctx: ServiceContext, sql: Sql, limit = 500): 
       if (!runner) break;
       free--;
       const c = await claimAttempt(ctx, sql, t, runner);
-      const built = await buildPayload(ctx, sql, c);
+      const built = await buildPayload(ctx, sql, c, look);
       await insertEvent(
         sql,
         {

@@ -19,7 +19,8 @@ import { addPendingCancel } from '../store/ops/cancels.js';
 import { isActiveTask } from '../domain/taskMachine.js';
 import { markRunnerUnreachable } from './liveness.js';
 import { getApprovalByTask } from '../store/ops/approvals.js';
-import { artifactsOfTasks, skillsOf, upstreamHandoffs } from '../store/ops/dispatchContext.js';
+import { artifactsOfTasks } from '../store/ops/dispatchContext.js';
+import { DispatchLookups } from './lookups.js';
 import { getRunRow } from '../store/ops/runs.js';
 import { getRunner, type RunnerRow } from '../store/ops/runners.js';
 import {
@@ -35,8 +36,6 @@ import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { assemblePrompt, resolveContext7 } from './prompt.js';
-import { getRole } from '../store/ops/roles.js';
-import { getProject } from '../store/ops/projects.js';
 import { isInside } from './paths.js';
 import { pickRunner, runnerSlots } from './placement.js';
 
@@ -141,16 +140,21 @@ export interface BuiltPayload {
 }
 
 /** The runner payload for the task's current attempt (read-only). */
-export async function buildPayload(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<BuiltPayload> {
-  const role = await getRole(sql, t.role_id);
-  const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
-  const project = t.project_id === null ? undefined : await getProject(sql, t.project_id);
+export async function buildPayload(
+  ctx: ServiceContext,
+  sql: Sql,
+  t: TaskRow,
+  look: DispatchLookups = new DispatchLookups(sql),
+): Promise<BuiltPayload> {
+  const role = await look.role(t.role_id);
+  const runner = t.runner_id !== null ? await look.runner(t.runner_id) : undefined;
+  const project = t.project_id === null ? undefined : await look.project(t.project_id);
   const context7 = resolveContext7(t.context7_mode, role?.context7_enabled === true);
-  const upstream = await upstreamHandoffs(sql, parseJson<number[]>(t.depends_on, []));
+  const upstream = await look.upstream(parseJson<number[]>(t.depends_on, []));
   const prompt = assemblePrompt({
     systemPrompt: role?.system_prompt ?? '',
     roleName: role?.name ?? `role ${t.role_id}`,
-    skills: await skillsOf(sql, role?.skill_packs ?? []),
+    skills: await look.skills(role?.skill_packs ?? []),
     allowedTools: role?.allowed_tools ?? [],
     title: t.title,
     description: t.description,

@@ -18,10 +18,11 @@ import { classifyFailure, type TriageInput, type TriageResult } from '../domain/
 import { updateAttempt } from '../store/ops/attempts.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
-import { getRunRow, runStarted, updateRun } from '../store/ops/runs.js';
+import { getRunRow, updateRun } from '../store/ops/runs.js';
 import {
   listTaskRowsByRun,
   releaseDependents,
+  runTaskStates,
   updateTask,
   type TaskPatch,
   type TaskRow,
@@ -196,13 +197,15 @@ export async function recomputeRun(
   const run = await getRunRow(sql, runId);
   if (!run || isTerminalRun(run.status)) return;
   if (scope === 'start-only' && run.status !== 'created') return;
-  const tasks = await listTaskRowsByRun(sql, runId);
+  // Narrow rows: a fan-out run re-derives its status at every child's end.
+  const states = await runTaskStates(sql, runId);
   const next = deriveRunStatus({
     current: run.status,
-    taskStatuses: tasks.map((t) => t.status),
-    started: await runStarted(sql, runId),
+    taskStatuses: states.map((t) => t.status),
+    started: states.some((t) => t.attempt > 0),
   });
   if (next === run.status) return;
+  const tasks = next === 'failed' ? await listTaskRowsByRun(sql, runId) : [];
   const nowIso = iso(ctx.clock.now());
   await updateRun(
     sql,

@@ -183,6 +183,11 @@ export async function releaseDependents(sql: Sql, taskId: number): Promise<numbe
   return r.changes;
 }
 
+/** Status and attempt of every task of a run: what deriving the run's status needs, without whole rows. */
+export function runTaskStates(sql: Sql, runId: number): Promise<{ status: TaskStatus; attempt: number }[]> {
+  return sql.all('SELECT status, attempt FROM tasks WHERE run_id = ?', [runId]);
+}
+
 /** Active tasks (dispatched/queued/running/cancel-requested). */
 export function listActiveTaskRows(sql: Sql): Promise<TaskRow[]> {
   return sql.all<TaskRow>(
