@@ -63,6 +63,7 @@ export function mockExecutor(): Executor {
             message: `mock agent script missing: ${script} (run npx tsc -b packages/control-plane)`,
           };
     },
+    runsInProcess: (params) => parseMockParams(params).inprocess,
     start(req, onOutput) {
       const p = parseMockParams(req.params);
       if (p.inprocess) return startInProcess(req, onOutput);

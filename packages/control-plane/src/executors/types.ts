@@ -58,5 +58,10 @@ export class ExecutorUnavailableError extends Error {
 export interface Executor {
   readonly name: string;
   check(): Promise<ExecutorCheck>;
+  /**
+   * True when `start` with these `executor_params` spawns no process (the in-process mock): the runner
+   * then writes no prompt/result files for the attempt. Absent = always spawns.
+   */
+  runsInProcess?(params: Record<string, unknown>): boolean;
   start(req: ExecRequest, onOutput: OutputSink): RunningProcess;
 }

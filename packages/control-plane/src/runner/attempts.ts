@@ -248,12 +248,16 @@ export class Attempts {
       });
 
     const attemptDir = path.join(config.dataDir, 'attempts', `task-${s.task_id}-attempt-${s.attempt}`);
-    fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
     const promptFile = path.join(attemptDir, 'prompt.txt');
     const resultFile = path.join(attemptDir, 'result.json');
-    fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });
-    fs.rmSync(resultFile, { force: true });
-    fs.mkdirSync(config.logsDir, { recursive: true });
+    // Only a spawned agent reads the prompt file and writes the result file; in-process attempts get
+    // their prompt in the request and return their result.
+    const inProcess = executor.runsInProcess?.(s.executor_params ?? {}) === true;
+    if (!inProcess) {
+      fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });
+      fs.rmSync(resultFile, { force: true });
+    }
 
     const redact = makeRedactor([this.d.runnerToken, s.status_callback_token]);
     const forwarder = s.log_callback_url
@@ -323,6 +327,7 @@ export class Attempts {
     if (proc.pid !== null) this.d.reaper.unwatch(proc.pid);
     const outcome = outcomeOf(exit, live.killReason, s.timeout_seconds);
     let fileResult: unknown = exit.result;
+    if (fileResult === undefined && inProcess) fileResult = null;
     if (fileResult === undefined) {
       try {
         fileResult = JSON.parse(fs.readFileSync(resultFile, 'utf8'));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import type { OutputStream } from '../executors/types.js';
 import type { Transport } from './http.js';
@@ -118,33 +119,45 @@ export class ChunkForwarder {
   }
 }
 
-/** Everything an attempt prints: into its log file, the tails of the terminal report, the forwarder. */
+/**
+ * Everything an attempt prints: into its log file, the tails of the terminal report, the forwarder.
+ * The log file is created on the first output: an attempt that prints nothing costs no file.
+ */
 export class AttemptOutput {
   readonly stdout = new Tail();
   readonly stderr = new Tail();
-  private readonly file: fs.WriteStream;
+  private file: fs.WriteStream | null = null;
 
   constructor(
-    filePath: string,
+    private readonly filePath: string,
     private readonly forwarder: ChunkForwarder | null,
     private readonly redact: (s: string) => string,
-  ) {
-    this.file = fs.createWriteStream(filePath, { flags: 'a', mode: 0o600 });
-    this.file.on('error', () => {
-      /* a full disk must not crash the runner; the tails still reach the API */
-    });
-  }
+  ) {}
 
   write(stream: OutputStream, data: string): void {
-    this.file.write(data);
+    (this.file ??= this.open()).write(data);
     (stream === 'stdout' ? this.stdout : this.stderr).push(data);
     this.forwarder?.push(stream, this.redact(data));
   }
 
   async close(forwardMs: number): Promise<void> {
+    const file = this.file;
     await Promise.all([
       this.forwarder?.close(forwardMs),
-      new Promise<void>((resolve) => this.file.end(() => resolve())),
+      file ? new Promise<void>((resolve) => file.end(() => resolve())) : undefined,
     ]);
+  }
+
+  private open(): fs.WriteStream {
+    try {
+      fs.mkdirSync(path.dirname(this.filePath), { recursive: true, mode: 0o700 });
+    } catch {
+      /* reported through the stream's error below */
+    }
+    const file = fs.createWriteStream(this.filePath, { flags: 'a', mode: 0o600 });
+    file.on('error', () => {
+      /* a full disk must not crash the runner; the tails still reach the API */
+    });
+    return file;
   }
 }

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunnerSubmit } from '@multyagents/contracts';
 import { testRunnerConfig, type RunnerConfig } from '../../src/config/runner.js';
 import { mockExecutor } from '../../src/executors/mock.js';
 import type { Executor } from '../../src/executors/types.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { Attempts } from '../../src/runner/attempts.js';
+import { Attempts, logFileOf } from '../../src/runner/attempts.js';
 import type { HttpAnswer, Transport } from '../../src/runner/http.js';
 import { Journal } from '../../src/runner/journal.js';
 import { Outbox } from '../../src/runner/outbox.js';
@@ -76,8 +76,7 @@ describe('runner attempts', () => {
     syncs = new HeldSyncs();
     journal = Journal.open(config.dbFile, { fsync: syncs.fn });
     transport = new RecordingTransport();
-    const clock = new FakeClock();
-    outbox = new Outbox(journal, transport, clock, silentLogger, {
+    outbox = new Outbox(journal, transport, new FakeClock(), silentLogger, {
       capMs: 5000,
       concurrency: 8,
       random: () => 0.5,
@@ -85,27 +84,34 @@ describe('runner attempts', () => {
     });
     started = [];
     const mock = mockExecutor();
-    const executor: Executor = {
+    attempts = build({
       name: 'mock',
       check: () => mock.check(),
+      runsInProcess: (params) => mock.runsInProcess!(params),
       start: (req, onOutput) => {
         started.push(req.taskId);
         return mock.start(req, onOutput);
       },
-    };
-    attempts = new Attempts({
+    });
+  });
+
+  function build(executor: Executor): Attempts {
+    return new Attempts({
       config,
       journal,
       outbox,
       executor,
       transport,
       reaper: new Reaper(),
-      clock,
+      clock: new FakeClock(),
       logger: silentLogger,
       runnerToken: 'tok',
       runnerId: () => 7,
     });
-  });
+  }
+
+  const attemptDir = (task: number) => path.join(config.dataDir, 'attempts', `task-${task}-attempt-1`);
+
   afterEach(() => {
     journal.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -146,6 +152,55 @@ describe('runner attempts', () => {
       }),
     ]);
     expect(journal.outbox('dropped').map((r) => r.kind)).toEqual(['running']);
+  });
+
+  it('an in-process attempt writes no files; its log file appears with its first output', async () => {
+    await syncs.releaseUntil(attempts.submit(submit(4)));
+    await syncs.releaseUntil(attempts.submit(submit(5, { lines: ['hello'] })));
+    expect(await attempts.waitIdle(5000)).toBe(true);
+    expect(journal.get(4, 1)?.status).toBe('success');
+    expect(fs.existsSync(path.join(config.dataDir, 'attempts'))).toBe(false);
+    expect(fs.existsSync(logFileOf(config, 4, 1))).toBe(false);
+    // The log stream is flushed after the attempt settled.
+    await vi.waitFor(() => expect(fs.readFileSync(logFileOf(config, 5, 1), 'utf8')).toBe('hello\n'));
+  });
+
+  it('a spawned agent gets its prompt file and an empty result slot, and its result file is read', async () => {
+    const seen: Array<{ prompt: string; resultExisted: boolean; env: Record<string, unknown> }> = [];
+    const spawning = build({
+      name: 'fake-spawn',
+      check: async () => ({ ok: true, message: '' }),
+      start: (req) => {
+        seen.push({
+          prompt: fs.readFileSync(String(req.env.MULTYAGENTS_PROMPT_FILE), 'utf8'),
+          resultExisted: fs.existsSync(req.resultFile),
+          env: req.env,
+        });
+        fs.writeFileSync(req.resultFile, JSON.stringify({ handoff: { summary: 'from the file' } }));
+        return {
+          pid: null,
+          inProcess: true,
+          exited: Promise.resolve({ code: 0, signal: null }),
+          kill: async () => {},
+        };
+      },
+    });
+    fs.mkdirSync(attemptDir(6), { recursive: true });
+    fs.writeFileSync(path.join(attemptDir(6), 'result.json'), '{"stale": true}');
+    await syncs.releaseUntil(spawning.submit(submit(6)));
+    expect(await spawning.waitIdle(5000)).toBe(true);
+    expect(seen).toEqual([
+      {
+        prompt: 'the prompt',
+        resultExisted: false,
+        env: expect.objectContaining({
+          MULTYAGENTS_PROMPT_FILE: path.join(attemptDir(6), 'prompt.txt'),
+          MULTYAGENTS_RESULT_FILE: path.join(attemptDir(6), 'result.json'),
+        }),
+      },
+    ]);
+    await outbox.pass();
+    expect(transport.sent.at(-1)).toMatchObject({ status: 'success', handoff: { summary: 'from the file' } });
   });
 
   it('fails the attempt without running it when the sync fails', async () => {
