@@ -68,14 +68,12 @@ export class Outbox {
   async pass(): Promise<void> {
     const now = this.clock.now();
     const sends: Array<Promise<void>> = [];
-    let nextDue = Infinity;
-    for (const row of this.journal.outboxHeads()) {
+    const free = this.opts.concurrency - this.inflight.size;
+    // The report on the wire of each attempt is still its (due) head: ask for that many more rows.
+    const rows = free > 0 ? this.journal.dueHeads(now, free + this.inflight.size) : [];
+    for (const row of rows) {
       const key = `${row.task_id}:${row.attempt}`;
       if (this.inflight.has(key)) continue;
-      if (row.next_at > now) {
-        nextDue = Math.min(nextDue, row.next_at);
-        continue;
-      }
       if (this.inflight.size >= this.opts.concurrency) break;
       this.inflight.set(key, row.id);
       sends.push(this.send(row).finally(() => this.inflight.delete(key)));
@@ -83,7 +81,8 @@ export class Outbox {
     if (this.running) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      if (nextDue !== Infinity) {
+      const nextDue = this.journal.nextDueAfter(now);
+      if (nextDue !== null) {
         this.timer = setTimeout(() => this.wake(), Math.max(1, nextDue - this.clock.now()));
       }
     }

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerSubmit } from '@multyagents/contracts';
 import { testRunnerConfig } from '../../src/config/runner.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { logFileOf, readResult } from '../../src/runner/attempts.js';
-import { Journal, toAttemptState } from '../../src/runner/journal.js';
+import { JOURNAL_SCHEMA, Journal, OUTBOX_QUERIES, toAttemptState } from '../../src/runner/journal.js';
 import { RETENTION_MS, housekeeping } from '../../src/runner/housekeeping.js';
 import { recoverJournal } from '../../src/runner/recovery.js';
 
@@ -165,6 +166,59 @@ describe('runner journal', () => {
     expect(journal.outbox()).toHaveLength(0);
     expect(journal.finish(1, 1, fields, { ...unserializable, body: {} }, clock.now())).toBe(true);
     expect(journal.get(1, 1)?.status).toBe('success');
+  });
+
+  it('due heads: the oldest pending report of each attempt once due, in send order, limited', () => {
+    const r = (task: number, kind: 'running' | 'terminal') => ({
+      kind,
+      url: 'u',
+      token: 't',
+      body: { task },
+    });
+    const fields = {
+      status: 'success' as const,
+      exit_code: 0,
+      finished_at: 'f',
+      message: 'ok',
+      failure_step: null,
+    };
+    for (const task of [1, 2, 3]) journal.insertAttempt(submit(task), 'a');
+    journal.markRunning(1, 1, { pid: 1, proc_start: null, started_at: 's' }, r(1, 'running'), 100);
+    journal.finish(1, 1, fields, r(1, 'terminal'), 101, journal.outbox()[0].id); // behind the running one
+    journal.markRunning(2, 1, { pid: 2, proc_start: null, started_at: 's' }, r(2, 'running'), 50);
+    journal.markRunning(3, 1, { pid: 3, proc_start: null, started_at: 's' }, r(3, 'running'), 300);
+    const heads = (now: number, limit = 10) => journal.dueHeads(now, limit).map((h) => [h.task_id, h.kind]);
+    expect(heads(200)).toEqual([
+      [2, 'running'],
+      [1, 'running'],
+    ]);
+    expect(heads(200, 1)).toEqual([[2, 'running']]);
+    expect(journal.nextDueAfter(200)).toBe(300);
+    expect(journal.nextDueAfter(300)).toBeNull();
+    const [running1] = journal.dueHeads(200, 10).filter((h) => h.task_id === 1);
+    journal.settle(running1.id, 'acked', 200, null, 'now');
+    expect(heads(200)).toEqual([
+      [2, 'running'],
+      [1, 'terminal'],
+    ]);
+  });
+
+  it('the outbox queries read indexes in order: no table scan, no sort', () => {
+    const db = new Database(':memory:');
+    try {
+      db.exec(JOURNAL_SCHEMA);
+      const plan = (q: string, ...args: unknown[]) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${q}`).all(...args) as Array<{ detail: string }>).map(
+          (r) => r.detail,
+        );
+      const due = plan(OUTBOX_QUERIES.dueHeads, 0, 10);
+      expect(due.join('\n')).toMatch(/USING INDEX outbox_due/);
+      expect(due.join('\n')).toMatch(/USING COVERING INDEX outbox_pending/);
+      expect(due.join('\n')).not.toMatch(/SCAN|TEMP B-TREE/);
+      expect(plan(OUTBOX_QUERIES.nextDue, 0)).toEqual([expect.stringMatching(/COVERING INDEX outbox_due/)]);
+    } finally {
+      db.close();
+    }
   });
 
   it('validates what an agent wrote to its result file', () => {

@@ -207,6 +207,26 @@ describe('runner outbox', () => {
     expect(journal.outbox('pending')).toHaveLength(1);
   });
 
+  it('keeps at most `concurrency` reports on the wire; the rest go as slots free up', async () => {
+    outbox = new Outbox(journal, transport, clock, silentLogger, {
+      capMs: 5000,
+      concurrency: 2,
+      random: () => 0.5,
+      runnerId: () => 7,
+    });
+    for (const task of [1, 2, 3]) running(task);
+    const first = outbox.pass();
+    const second = outbox.pass(); // both slots busy: sends nothing
+    await Promise.all([first, second]);
+    expect(transport.sent.map((s) => s.url)).toEqual([
+      'http://api/runner/tasks/1/status',
+      'http://api/runner/tasks/2/status',
+    ]);
+    await outbox.pass();
+    expect(transport.sent).toHaveLength(3);
+    expect(journal.pendingCount()).toBe(0);
+  });
+
   it('fills the runner id at send time and survives a restart of the runner', async () => {
     running(1);
     journal.close();
