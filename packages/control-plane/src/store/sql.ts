@@ -10,6 +10,11 @@ export interface RunResult {
   lastId: number;
 }
 
+/**
+ * Write `LIMIT +?`, never `LIMIT ?`: SQLite (built with STAT4, as better-sqlite3 is) re-prepares a
+ * statement at every execution when a bare parameter feeds LIMIT; the unary plus keeps the prepared
+ * plan (measured: 0.5 ms → 0.05 ms for the scheduler's ready-task query on the wide `tasks` table).
+ */
 export interface Sql {
   all<T = Record<string, unknown>>(sql: string, params?: readonly Param[]): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params?: readonly Param[]): Promise<T | undefined>;

@@ -52,7 +52,7 @@ export async function listArtifacts(sql: Sql, f: ArtifactFilter): Promise<Artifa
   add('producer_task_id = ?', f.producer_task_id);
   add('artifact_type = ?', f.artifact_type);
   const rows = await sql.all<ArtifactRow>(
-    `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT ?`,
+    `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT +?`,
     [...params, f.limit ?? 1000],
   );
   return rows.map(toArtifact);

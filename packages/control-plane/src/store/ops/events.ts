@@ -57,7 +57,7 @@ export async function listEvents(sql: Sql, f: EventFilter): Promise<EventRow[]> 
   add('id > ?', f.after_id);
   const limit = f.limit ?? 1000;
   const rows = await sql.all<Omit<EventRow, 'payload'> & { payload: string }>(
-    `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT ?`,
+    `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT +?`,
     [...params, limit],
   );
   return rows.map((r) => ({ ...r, payload: parseJson(r.payload, {}) }));

@@ -30,7 +30,7 @@ export function logChunksAfter(
   limit: number,
 ): Promise<LogChunkRow[]> {
   return sql.all<LogChunkRow>(
-    'SELECT * FROM task_logs WHERE task_id = ? AND attempt = ? AND seq > ? ORDER BY seq LIMIT ?',
+    'SELECT * FROM task_logs WHERE task_id = ? AND attempt = ? AND seq > ? ORDER BY seq LIMIT +?',
     [taskId, attempt, afterSeq, limit],
   );
 }
@@ -42,7 +42,7 @@ export function lastLogChunks(
   limit: number,
 ): Promise<LogChunkRow[]> {
   return sql.all<LogChunkRow>(
-    'SELECT * FROM (SELECT * FROM task_logs WHERE task_id = ? AND attempt = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+    'SELECT * FROM (SELECT * FROM task_logs WHERE task_id = ? AND attempt = ? ORDER BY seq DESC LIMIT +?) ORDER BY seq',
     [taskId, attempt, limit],
   );
 }

@@ -32,12 +32,12 @@ export function getRunRow(sql: Sql, id: number): Promise<RunRow | undefined> {
 
 export function listRunRows(sql: Sql, f: { status?: string; limit?: number }): Promise<RunRow[]> {
   if (f.status) {
-    return sql.all<RunRow>('SELECT * FROM workflow_runs WHERE status = ? ORDER BY id DESC LIMIT ?', [
+    return sql.all<RunRow>('SELECT * FROM workflow_runs WHERE status = ? ORDER BY id DESC LIMIT +?', [
       f.status,
       f.limit ?? 200,
     ]);
   }
-  return sql.all<RunRow>('SELECT * FROM workflow_runs ORDER BY id DESC LIMIT ?', [f.limit ?? 200]);
+  return sql.all<RunRow>('SELECT * FROM workflow_runs ORDER BY id DESC LIMIT +?', [f.limit ?? 200]);
 }
 
 export async function updateRun(

@@ -109,11 +109,11 @@ export function listTaskRowsByRun(sql: Sql, runId: number): Promise<TaskRow[]> {
 
 export function listTaskRows(sql: Sql, f: { status?: string; limit?: number }): Promise<TaskRow[]> {
   if (f.status)
-    return sql.all<TaskRow>('SELECT * FROM tasks WHERE status = ? ORDER BY id LIMIT ?', [
+    return sql.all<TaskRow>('SELECT * FROM tasks WHERE status = ? ORDER BY id LIMIT +?', [
       f.status,
       f.limit ?? 1000,
     ]);
-  return sql.all<TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT ?', [f.limit ?? 1000]);
+  return sql.all<TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT +?', [f.limit ?? 1000]);
 }
 
 /** Task columns that services may set; names are our constants, never user input. */
@@ -148,7 +148,7 @@ export function listCreatedRunTasks(
     `SELECT t.* FROM tasks t CROSS JOIN workflow_runs r
       WHERE t.status = 'created' AND t.deps_pending = 0 AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ?)
         AND t.id > ? AND r.id = t.run_id AND r.status IN ('created','running')
-      ORDER BY t.id LIMIT ?`,
+      ORDER BY t.id LIMIT +?`,
     [nowMs, afterId, limit],
   );
 }
