@@ -66,6 +66,30 @@ export const RunnerStatusReport = z.object({
 });
 export type RunnerStatusReport = z.infer<typeof RunnerStatusReport>;
 
+/**
+ * Ours: several status reports in one request (`POST /runner/reports`). Each is applied exactly as if
+ * it had been posted alone to `/runner/tasks/{task_id}/status`; they commit together (one group commit).
+ */
+export const RunnerReportBatch = z.object({
+  reports: z
+    .array(RunnerStatusReport.extend({ task_id: Id }))
+    .min(1)
+    .max(500),
+});
+export type RunnerReportBatch = z.infer<typeof RunnerReportBatch>;
+
+/** One report's outcome, in request order: the HTTP status and error it would have had alone. */
+export const RunnerReportResult = z.object({
+  task_id: Id,
+  attempt: z.number().int().nullable(),
+  status_code: z.number().int(),
+  code: z.string().nullable(),
+  detail: z.string().nullable(),
+  /** The task's status after the report (null when refused before the task was read). */
+  task_status: TaskStatus.nullable(),
+});
+export type RunnerReportResult = z.infer<typeof RunnerReportResult>;
+
 export const TaskListQuery = z.object({
   run_id: z.coerce.number().int().positive().optional(),
   status: TaskStatus.optional(),

@@ -4,16 +4,22 @@
  * A repeat of the current status is a 200 no-op; a regression is ILLEGAL_TRANSITION. Refusals commit
  * their audit event before the 409 leaves.
  */
-import type { FailureStep, RunnerStatusReport } from '@multyagents/contracts';
+import type {
+  FailureStep,
+  RunnerReportBatch,
+  RunnerReportResult,
+  RunnerStatusReport,
+  TaskStatus,
+} from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, coerceError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
 import { getAttempt } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
 import { insertLogChunk } from '../store/ops/logs.js';
 import { insertArtifact } from '../store/ops/artifacts.js';
 import { insertHandoff } from '../store/ops/handoffs.js';
-import type { TaskPatch } from '../store/ops/tasks.js';
+import type { TaskPatch, TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -33,111 +39,158 @@ function tail(text: string | null | undefined): string | null {
 export async function applyRunnerReport(ctx: ServiceContext, taskId: number, report: RunnerStatusReport) {
   await faultPoint('before-report-commit');
   const outcome = await ctx.store.tx(async (sql) => {
-    const t = await requireTask(sql, taskId);
-    const nowIso = iso(ctx.clock.now());
-    const attemptNo = report.attempt ?? t.attempt;
-    const refuse = async (code: 'STALE_ATTEMPT' | 'ILLEGAL_TRANSITION', reason: string) => {
-      await insertEvent(
-        sql,
-        {
-          event_type: 'task.report_refused',
-          run_id: t.run_id,
-          task_id: t.id,
-          producer_role: 'runner',
-          payload: {
-            code,
-            reason,
-            reported_status: report.status,
-            reported_attempt: attemptNo,
-            current_attempt: t.attempt,
-            current_status: t.status,
-          },
-        },
-        nowIso,
-      );
-      return { error: new AppError(code, reason, { current_attempt: t.attempt, current_status: t.status }) };
-    };
-    const attempt = attemptNo > 0 ? await getAttempt(sql, t.id, attemptNo) : undefined;
-    if (!attempt)
-      return refuse(
-        attemptNo === 0 ? 'ILLEGAL_TRANSITION' : 'STALE_ATTEMPT',
-        `task ${t.id} has no attempt ${attemptNo}`,
-      );
-    // The attempt was fenced (lost, timed out, superseded): nothing it says may change the task.
-    const fenced =
-      attemptNo !== t.attempt ||
-      FENCED_ATTEMPT.includes(attempt.status) ||
-      (t.status === 'created' && !LIVE_ATTEMPT.includes(attempt.status));
-    if (fenced) {
-      return refuse(
-        'STALE_ATTEMPT',
-        `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
-      );
-    }
-    if (report.runner_id != null && attempt.runner_id !== null && report.runner_id !== attempt.runner_id) {
-      return refuse(
-        'STALE_ATTEMPT',
-        `attempt ${attemptNo} of task ${t.id} belongs to runner ${attempt.runner_id}, not runner ${report.runner_id}`,
-      );
-    }
-    const patch = reportPatch(ctx, report);
-    if (report.status === 'running' && t.deadline_at === null) {
-      // The report beat the submit outcome's commit: start the run-time limit here.
-      patch.deadline_at = ctx.clock.now() + (t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS) * 1000;
-    }
-    const failure =
-      report.status === 'failed'
-        ? {
-            step: (FAILURE_STEPS.includes(report.failure_step as FailureStep)
-              ? report.failure_step
-              : 'run') as FailureStep,
-            exitCode: report.exit_code ?? null,
-            output: `${report.stdout ?? ''}\n${report.stderr ?? ''}`,
-            message: report.message ?? null,
-            runnerUrl: attempt.runner_url,
-          }
-        : report.status === 'canceled'
-          ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
-          : undefined;
-    const applied = await applyTaskEvent(
-      ctx,
-      sql,
-      t,
-      { type: 'report', status: report.status },
-      {
-        eventType: 'task.runner_status_updated',
-        producer: 'runner',
-        payload: {
-          status: report.status,
-          exit_code: report.exit_code ?? null,
-          runner_id: report.runner_id ?? attempt.runner_id,
-        },
-        patch,
-        failure,
-        attemptStatus: report.status === 'running' ? 'running' : undefined,
-      },
-    );
-    if (!applied.result.ok)
-      return refuse('ILLEGAL_TRANSITION', `cannot go from ${t.status} to ${report.status}`);
-    if (applied.result.noop) {
-      await insertEvent(
-        sql,
-        {
-          event_type: 'task.report_duplicate',
-          run_id: t.run_id,
-          task_id: t.id,
-          producer_role: 'runner',
-          payload: { status: report.status, attempt: attemptNo },
-        },
-        nowIso,
-      );
-      return { task: await viewTask(sql, t) };
-    }
-    if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
-    return { task: await viewTask(sql, applied.task) };
+    const r = await applyReportIn(ctx, sql, taskId, report);
+    return 'error' in r ? r : { task: await viewTask(sql, r.task) };
   });
   if ('error' in outcome) throw outcome.error;
   return outcome.task;
+}
+
+/**
+ * `POST /runner/reports`: each report applied as if posted alone, each in its own transaction — so one
+ * refusal changes nothing for the others — and all of them in one group commit. The answer lists, in
+ * request order, the status code and error each would have had alone (no task views: a runner needs
+ * only the verdict).
+ */
+export async function applyRunnerReports(
+  ctx: ServiceContext,
+  batch: RunnerReportBatch,
+): Promise<{ results: RunnerReportResult[] }> {
+  await faultPoint('before-report-commit');
+  const results = await Promise.all(
+    batch.reports.map(async ({ task_id, ...report }): Promise<RunnerReportResult> => {
+      const base = { task_id, attempt: report.attempt ?? null };
+      try {
+        const r = await ctx.store.tx((sql) => applyReportIn(ctx, sql, task_id, report));
+        if ('error' in r) throw r.error;
+        return { ...base, status_code: 200, code: null, detail: null, task_status: r.task.status };
+      } catch (err) {
+        const e = coerceError(err);
+        if (e.status >= 500) ctx.logger.error({ err, taskId: task_id }, 'batched runner report failed');
+        const detail = typeof e.detail === 'string' ? e.detail : e.message;
+        const current = e.extra.current_status;
+        return {
+          ...base,
+          status_code: e.status,
+          code: e.code,
+          detail,
+          task_status: typeof current === 'string' ? (current as TaskStatus) : null,
+        };
+      }
+    }),
+  );
+  return { results };
+}
+
+/** One report inside the caller's transaction: refusals are returned (their audit event commits). */
+async function applyReportIn(
+  ctx: ServiceContext,
+  sql: Sql,
+  taskId: number,
+  report: RunnerStatusReport,
+): Promise<{ error: AppError } | { task: TaskRow }> {
+  const t = await requireTask(sql, taskId);
+  const nowIso = iso(ctx.clock.now());
+  const attemptNo = report.attempt ?? t.attempt;
+  const refuse = async (code: 'STALE_ATTEMPT' | 'ILLEGAL_TRANSITION', reason: string) => {
+    await insertEvent(
+      sql,
+      {
+        event_type: 'task.report_refused',
+        run_id: t.run_id,
+        task_id: t.id,
+        producer_role: 'runner',
+        payload: {
+          code,
+          reason,
+          reported_status: report.status,
+          reported_attempt: attemptNo,
+          current_attempt: t.attempt,
+          current_status: t.status,
+        },
+      },
+      nowIso,
+    );
+    return { error: new AppError(code, reason, { current_attempt: t.attempt, current_status: t.status }) };
+  };
+  const attempt = attemptNo > 0 ? await getAttempt(sql, t.id, attemptNo) : undefined;
+  if (!attempt)
+    return refuse(
+      attemptNo === 0 ? 'ILLEGAL_TRANSITION' : 'STALE_ATTEMPT',
+      `task ${t.id} has no attempt ${attemptNo}`,
+    );
+  // The attempt was fenced (lost, timed out, superseded): nothing it says may change the task.
+  const fenced =
+    attemptNo !== t.attempt ||
+    FENCED_ATTEMPT.includes(attempt.status) ||
+    (t.status === 'created' && !LIVE_ATTEMPT.includes(attempt.status));
+  if (fenced) {
+    return refuse(
+      'STALE_ATTEMPT',
+      `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
+    );
+  }
+  if (report.runner_id != null && attempt.runner_id !== null && report.runner_id !== attempt.runner_id) {
+    return refuse(
+      'STALE_ATTEMPT',
+      `attempt ${attemptNo} of task ${t.id} belongs to runner ${attempt.runner_id}, not runner ${report.runner_id}`,
+    );
+  }
+  const patch = reportPatch(ctx, report);
+  if (report.status === 'running' && t.deadline_at === null) {
+    // The report beat the submit outcome's commit: start the run-time limit here.
+    patch.deadline_at = ctx.clock.now() + (t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS) * 1000;
+  }
+  const failure =
+    report.status === 'failed'
+      ? {
+          step: (FAILURE_STEPS.includes(report.failure_step as FailureStep)
+            ? report.failure_step
+            : 'run') as FailureStep,
+          exitCode: report.exit_code ?? null,
+          output: `${report.stdout ?? ''}\n${report.stderr ?? ''}`,
+          message: report.message ?? null,
+          runnerUrl: attempt.runner_url,
+        }
+      : report.status === 'canceled'
+        ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
+        : undefined;
+  const applied = await applyTaskEvent(
+    ctx,
+    sql,
+    t,
+    { type: 'report', status: report.status },
+    {
+      eventType: 'task.runner_status_updated',
+      producer: 'runner',
+      payload: {
+        status: report.status,
+        exit_code: report.exit_code ?? null,
+        runner_id: report.runner_id ?? attempt.runner_id,
+      },
+      patch,
+      failure,
+      attemptStatus: report.status === 'running' ? 'running' : undefined,
+    },
+  );
+  if (!applied.result.ok)
+    return refuse('ILLEGAL_TRANSITION', `cannot go from ${t.status} to ${report.status}`);
+  if (applied.result.noop) {
+    await insertEvent(
+      sql,
+      {
+        event_type: 'task.report_duplicate',
+        run_id: t.run_id,
+        task_id: t.id,
+        producer_role: 'runner',
+        payload: { status: report.status, attempt: attemptNo },
+      },
+      nowIso,
+    );
+    return { task: t };
+  }
+  if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+  return { task: applied.task };
 }
 
 function reportPatch(ctx: ServiceContext, r: RunnerStatusReport): TaskPatch {

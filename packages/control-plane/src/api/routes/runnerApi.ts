@@ -1,7 +1,13 @@
-import { RunnerHeartbeat, RunnerLogChunk, RunnerRegister, RunnerStatusReport } from '@multyagents/contracts';
+import {
+  RunnerHeartbeat,
+  RunnerLogChunk,
+  RunnerRegister,
+  RunnerReportBatch,
+  RunnerStatusReport,
+} from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
-import { appendLogChunk, applyRunnerReport } from '../../services/callbacks.js';
+import { appendLogChunk, applyRunnerReport, applyRunnerReports } from '../../services/callbacks.js';
 import * as runners from '../../services/runners.js';
 
 /** Endpoints runners call (X-Runner-Token) and the runner listing. */
@@ -13,6 +19,14 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     auth: 'runner',
     body: RunnerStatusReport,
     handler: ({ id, body }) => applyRunnerReport(ctx, id, body),
+  });
+  route({
+    method: 'POST',
+    path: '/runner/reports',
+    summary: 'Several runner status reports at once; per-report outcomes in request order',
+    auth: 'runner',
+    body: RunnerReportBatch,
+    handler: ({ body }) => applyRunnerReports(ctx, body),
   });
   route({
     method: 'POST',
