@@ -62,6 +62,8 @@ export interface ProbeResult {
   /** B8: per repeat, ms from the root's report answer to the last (and each) child submit. */
   fanout_last: number[];
   fanout_each: number[];
+  /** B8, upper bound: from the moment the root's report was sent. */
+  fanout_last_from_send: number[];
   /** Why sampling stopped early (a submit that never came), if it did. */
   error?: string;
 }
@@ -78,6 +80,7 @@ export async function probeDispatch(p: ProbeParams): Promise<ProbeResult> {
     dispatch_from_send: [],
     fanout_last: [],
     fanout_each: [],
+    fanout_last_from_send: [],
   };
   try {
     const until = wallMs() + (p.maxMs ?? Infinity);
@@ -104,12 +107,14 @@ export async function probeDispatch(p: ProbeParams): Promise<ProbeResult> {
         workflow_template_id: p.fanoutTemplateId,
       });
       const root = await inbox.next(run.id);
+      const sent = wallMs();
       const ack = await probe.report(root.task_id, root.attempt, 'success');
       const children: Submit[] = [];
       for (let c = 0; c < p.fanout; c++) children.push(await inbox.next(run.id));
       // The first repeat warms the connection pool of the API's runner client.
       if (i > 0) {
         out.fanout_last.push(Math.max(...children.map((c) => c.receivedAt)) - ack);
+        out.fanout_last_from_send.push(Math.max(...children.map((c) => c.receivedAt)) - sent);
         out.fanout_each.push(...children.map((c) => c.receivedAt - ack));
       }
       await Promise.all(children.map((c) => probe.report(c.task_id, c.attempt, 'success')));

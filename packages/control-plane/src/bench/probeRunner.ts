@@ -96,14 +96,26 @@ export class ProbeRunner {
         });
         res.end(text);
       };
-      if (req.method === 'POST' && url === '/tasks/submit') {
-        const b = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Submit, 'receivedAt'>;
-        const known = this.held.get(b.task_id);
-        if (!known || known.attempt < b.attempt)
-          this.held.set(b.task_id, { task_id: b.task_id, attempt: b.attempt, status: 'queued' });
-        send(200, { status: this.held.get(b.task_id)!.status, message: 'accepted by the probe' });
-        if (!known || known.attempt < b.attempt)
-          this.onSubmit({ task_id: b.task_id, attempt: b.attempt, run_id: b.run_id, receivedAt });
+      if (req.method === 'POST' && (url === '/tasks/submit' || url === '/tasks/submit-batch')) {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as
+          Omit<Submit, 'receivedAt'> | { submits: Array<Omit<Submit, 'receivedAt'>> };
+        const list = 'submits' in body ? body.submits : [body];
+        const fresh = list.map((b) => {
+          const known = this.held.get(b.task_id);
+          const isNew = !known || known.attempt < b.attempt;
+          if (isNew) this.held.set(b.task_id, { task_id: b.task_id, attempt: b.attempt, status: 'queued' });
+          return isNew;
+        });
+        const answer = (b: { task_id: number }) => ({
+          status: this.held.get(b.task_id)!.status,
+          message: 'accepted by the probe',
+        });
+        if ('submits' in body) send(200, { results: list.map((b) => ({ status_code: 200, ...answer(b) })) });
+        else send(200, answer(body));
+        list.forEach((b, i) => {
+          if (fresh[i])
+            this.onSubmit({ task_id: b.task_id, attempt: b.attempt, run_id: b.run_id, receivedAt });
+        });
         return;
       }
       if (req.method === 'GET' && url === '/tasks') return send(200, { attempts: [...this.held.values()] });

@@ -31,6 +31,11 @@ export function classifySendError(err: unknown): 'unreachable' | 'unknown' {
 
 export interface RunnerClient {
   submit(url: string, body: RunnerSubmit): Promise<SubmitOutcome>;
+  /**
+   * Several attempts to one runner in one request (`POST /tasks/submit-batch`), one outcome per body in
+   * order; falls back to one submit per attempt for a runner without the batch endpoint.
+   */
+  submitMany(url: string, bodies: RunnerSubmit[]): Promise<SubmitOutcome[]>;
   /** null when the runner does not know the attempt (404); throws when unreachable. */
   getTask(url: string, taskId: number): Promise<RunnerAttemptState | null>;
   listTasks(url: string): Promise<RunnerAttemptState[]>;
@@ -47,7 +52,7 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
     const res = await request(url, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       dispatcher: agent,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -64,28 +69,50 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
   }
 
   const base = (url: string) => url.replace(/\/+$/, '');
+  /** Runners that answered 404 to a batch submit (an older runner). */
+  const noBatch = new Set<string>();
+
+  /** One batch request; null for every attempt when the runner has no batch endpoint. */
+  async function submitChunk(url: string, texts: string[]): Promise<Array<SubmitOutcome | null>> {
+    try {
+      const r = await call('POST', `${base(url)}/tasks/submit-batch`, `{"submits":[${texts.join(',')}]}`);
+      if (r.status === 404 || r.status === 405) return texts.map(() => null);
+      const results = r.status === 200 ? (r.json?.results as BatchItem[] | undefined) : undefined;
+      if (!Array.isArray(results) || results.length !== texts.length) {
+        const whole = submitOutcome(r.status === 200 ? 502 : r.status, r.json);
+        return texts.map(() => whole);
+      }
+      return results.map((x) => submitOutcome(x.status_code, x));
+    } catch (err) {
+      // The request failed as a whole: its attempts share the verdict (unknown = it may have arrived).
+      const failed: SubmitOutcome = {
+        ok: false,
+        kind: classifySendError(err),
+        httpStatus: null,
+        message: describe(err),
+      };
+      return texts.map(() => failed);
+    }
+  }
 
   return {
     async submit(url, body) {
       try {
         const r = await call('POST', `${base(url)}/tasks/submit`, body);
-        if (r.status === 200 || r.status === 202) {
-          return {
-            ok: true,
-            runnerStatus: String(r.json?.status ?? 'queued'),
-            message: String(r.json?.message ?? 'accepted'),
-          };
-        }
-        const msg = `runner answered ${r.status}: ${JSON.stringify(r.json?.detail ?? r.json).slice(0, 300)}`;
-        return {
-          ok: false,
-          kind: r.status === 429 ? 'capacity' : 'refused',
-          httpStatus: r.status,
-          message: msg,
-        };
+        return submitOutcome(r.status, r.json);
       } catch (err) {
         return { ok: false, kind: classifySendError(err), httpStatus: null, message: describe(err) };
       }
+    },
+    async submitMany(url, bodies) {
+      if (bodies.length === 1 || noBatch.has(base(url)))
+        return Promise.all(bodies.map((b) => this.submit(url, b)));
+      const chunks = batches(bodies.map((b) => JSON.stringify(b)));
+      const answers = await Promise.all(chunks.map((texts) => submitChunk(url, texts)));
+      const out = answers.flat();
+      if (out.some((o) => o === null)) noBatch.add(base(url));
+      // A runner without the batch endpoint gets one submit per attempt (from now on).
+      return Promise.all(out.map((o, i) => o ?? this.submit(url, bodies[i]!)));
     },
     async getTask(url, taskId) {
       const r = await call('GET', `${base(url)}/tasks/${taskId}`);
@@ -104,6 +131,43 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
     },
     close: () => agent.close(),
   };
+}
+
+/** What `/tasks/submit-batch` answers per attempt: the status and body `/tasks/submit` would have had. */
+interface BatchItem {
+  status_code: number;
+  status?: string;
+  message?: string;
+  detail?: unknown;
+  code?: string;
+}
+
+/** Consecutive submit bodies grouped so that one request stays well under a runner's body limit. */
+function batches(texts: string[], maxBytes = 512 * 1024, maxItems = 100): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let size = 0;
+  for (const t of texts) {
+    if (cur.length && (cur.length >= maxItems || size + t.length > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(t);
+    size += t.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** A runner's answer to one submit, whether it came alone or in a batch. */
+function submitOutcome(status: number, json: Record<string, unknown> | BatchItem | null): SubmitOutcome {
+  const j = (json ?? {}) as Record<string, unknown>;
+  if (status === 200 || status === 202) {
+    return { ok: true, runnerStatus: String(j.status ?? 'queued'), message: String(j.message ?? 'accepted') };
+  }
+  const msg = `runner answered ${status}: ${JSON.stringify(j.detail ?? json).slice(0, 300)}`;
+  return { ok: false, kind: status === 429 ? 'capacity' : 'refused', httpStatus: status, message: msg };
 }
 
 export function describe(err: unknown): string {

@@ -230,9 +230,7 @@ export async function submitAttempts(
         return out;
       });
   await faultPoint('after-claim-before-submit');
-  const outcomes = await Promise.all(
-    prepared.map((b) => (b ? ctx.runnerClient.submit(b.runnerUrl, b.payload) : null)),
-  );
+  const outcomes = await submitByRunner(ctx, prepared);
   await faultPoint('after-submit-before-commit');
   return ctx.store.tx(async (sql) => {
     const results: SubmissionResult[] = [];
@@ -252,6 +250,31 @@ export async function submitAttempts(
     }
     return results;
   });
+}
+
+/** One request per runner for all of its attempts (a fan-out of 100 is one HTTP call, not 100). */
+async function submitByRunner(
+  ctx: ServiceContext,
+  prepared: ReadonlyArray<BuiltPayload | null>,
+): Promise<Array<SubmitOutcome | null>> {
+  const byRunner = new Map<string, number[]>();
+  prepared.forEach((b, i) => {
+    if (!b) return;
+    const list = byRunner.get(b.runnerUrl) ?? [];
+    list.push(i);
+    byRunner.set(b.runnerUrl, list);
+  });
+  const outcomes: Array<SubmitOutcome | null> = prepared.map(() => null);
+  await Promise.all(
+    [...byRunner].map(async ([url, idx]) => {
+      const answers = await ctx.runnerClient.submitMany(
+        url,
+        idx.map((i) => prepared[i]!.payload),
+      );
+      idx.forEach((i, k) => (outcomes[i] = answers[k] ?? null));
+    }),
+  );
+  return outcomes;
 }
 
 export async function submitAttempt(

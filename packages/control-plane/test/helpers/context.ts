@@ -43,6 +43,9 @@ export class FakeRunnerClient implements RunnerClient {
       return { ok: false as const, kind: 'unreachable' as const, httpStatus: null, message: 'ECONNREFUSED' };
     return this.submitAnswer;
   }
+  async submitMany(url: string, bodies: Array<Parameters<RunnerClient['submit']>[1]>) {
+    return Promise.all(bodies.map((b) => this.submit(url, b)));
+  }
   async getTask(_url: string, taskId: number) {
     if (this.unreachable) throw new Error('ECONNREFUSED');
     return this.tasks.get(taskId) ?? null;
