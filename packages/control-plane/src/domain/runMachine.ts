@@ -23,14 +23,36 @@ export interface RunFacts {
   started: boolean;
 }
 
+/** The same facts as counts (what the store can aggregate without reading every task row). */
+export interface RunCounts {
+  current: RunStatus;
+  total: number;
+  succeeded: number;
+  /** failed, submit-failed or canceled */
+  unsuccessful: number;
+  started: boolean;
+}
+
+const UNSUCCESSFUL: readonly TaskStatus[] = ['failed', 'submit-failed', 'canceled'];
+
 /** The status a run has given its tasks. Terminal states never change. */
 export function deriveRunStatus(f: RunFacts): RunStatus {
-  if (isTerminalRun(f.current)) return f.current;
   const s = f.taskStatuses;
-  if (s.some((t) => t === 'failed' || t === 'submit-failed' || t === 'canceled')) return 'failed';
-  if (s.length > 0 && s.every((t) => t === 'success')) return 'success';
-  if (f.current === 'paused') return 'paused';
-  return f.started ? 'running' : 'created';
+  return deriveRunStatusFromCounts({
+    current: f.current,
+    total: s.length,
+    succeeded: s.filter((t) => t === 'success').length,
+    unsuccessful: s.filter((t) => UNSUCCESSFUL.includes(t)).length,
+    started: f.started,
+  });
+}
+
+export function deriveRunStatusFromCounts(c: RunCounts): RunStatus {
+  if (isTerminalRun(c.current)) return c.current;
+  if (c.unsuccessful > 0) return 'failed';
+  if (c.total > 0 && c.succeeded === c.total) return 'success';
+  if (c.current === 'paused') return 'paused';
+  return c.started ? 'running' : 'created';
 }
 
 export type RunOperatorEvent = 'pause' | 'resume' | 'abort';

@@ -5,7 +5,7 @@
  */
 import type { FailureStep, TaskStatus } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
-import { deriveRunStatus, isTerminalRun } from '../domain/runMachine.js';
+import { deriveRunStatusFromCounts, isTerminalRun } from '../domain/runMachine.js';
 import { backoffDelayMs, shouldRetry } from '../domain/retry.js';
 import {
   isActiveTask,
@@ -22,7 +22,7 @@ import { getRunRow, updateRun } from '../store/ops/runs.js';
 import {
   listTaskRowsByRun,
   releaseDependents,
-  runTaskStates,
+  runTaskCounts,
   updateTask,
   type TaskPatch,
   type TaskRow,
@@ -197,13 +197,7 @@ export async function recomputeRun(
   const run = await getRunRow(sql, runId);
   if (!run || isTerminalRun(run.status)) return;
   if (scope === 'start-only' && run.status !== 'created') return;
-  // Narrow rows: a fan-out run re-derives its status at every child's end.
-  const states = await runTaskStates(sql, runId);
-  const next = deriveRunStatus({
-    current: run.status,
-    taskStatuses: states.map((t) => t.status),
-    started: states.some((t) => t.attempt > 0),
-  });
+  const next = deriveRunStatusFromCounts({ current: run.status, ...(await runTaskCounts(sql, runId)) });
   if (next === run.status) return;
   const tasks = next === 'failed' ? await listTaskRowsByRun(sql, runId) : [];
   const nowIso = iso(ctx.clock.now());

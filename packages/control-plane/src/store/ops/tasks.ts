@@ -183,9 +183,28 @@ export async function releaseDependents(sql: Sql, taskId: number): Promise<numbe
   return r.changes;
 }
 
-/** Status and attempt of every task of a run: what deriving the run's status needs, without whole rows. */
-export function runTaskStates(sql: Sql, runId: number): Promise<{ status: TaskStatus; attempt: number }[]> {
-  return sql.all('SELECT status, attempt FROM tasks WHERE run_id = ?', [runId]);
+/** What deriving a run's status needs, aggregated by SQLite (a fan-out run re-derives at every child's end). */
+export async function runTaskCounts(
+  sql: Sql,
+  runId: number,
+): Promise<{ total: number; succeeded: number; unsuccessful: number; started: boolean }> {
+  const r = await sql.get<{
+    total: number;
+    succeeded: number | null;
+    unsuccessful: number | null;
+    started: number | null;
+  }>(
+    `SELECT COUNT(*) AS total, SUM(status = 'success') AS succeeded,
+            SUM(status IN ('failed','submit-failed','canceled')) AS unsuccessful, MAX(attempt > 0) AS started
+       FROM tasks WHERE run_id = ?`,
+    [runId],
+  );
+  return {
+    total: r?.total ?? 0,
+    succeeded: r?.succeeded ?? 0,
+    unsuccessful: r?.unsuccessful ?? 0,
+    started: (r?.started ?? 0) > 0,
+  };
 }
 
 /** Active tasks (dispatched/queued/running/cancel-requested). */
