@@ -82,6 +82,18 @@ export interface TerminalFields {
   failure_step: string | null;
 }
 
+/**
+ * Attempts the API may still have to hear about (dead letters aside): what heartbeats list. The partial
+ * index below has exactly this WHERE, so it holds only the few unsettled attempts and the query uses it
+ * (a heartbeat used to scan every attempt of the retention period).
+ */
+const UNSETTLED = `status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered', 'dead')`;
+
+/**
+ * Indexes are partial where the hot queries only want live rows: they stay a few pages that every
+ * commit touches anyway, instead of entries moving through indexes as big as the history.
+ * attempts_status and outbox_pending were their full-size predecessors (dropped in old journals).
+ */
 export const JOURNAL_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (
@@ -90,29 +102,33 @@ CREATE TABLE IF NOT EXISTS attempts (
   started_at TEXT, finished_at TEXT, message TEXT, failure_step TEXT,
   report_state TEXT NOT NULL DEFAULT 'none', created_at TEXT NOT NULL,
   PRIMARY KEY (task_id, attempt));
-CREATE INDEX IF NOT EXISTS attempts_status ON attempts(status);
+DROP INDEX IF EXISTS attempts_status;
+CREATE INDEX IF NOT EXISTS attempts_unsettled ON attempts(task_id, attempt) WHERE ${UNSETTLED};
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT, task_id INTEGER NOT NULL, attempt INTEGER NOT NULL,
   kind TEXT NOT NULL, url TEXT NOT NULL, token TEXT NOT NULL, body TEXT NOT NULL,
   state TEXT NOT NULL DEFAULT 'pending', tries INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
   last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, done_at TEXT);
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(state, task_id, attempt, id);
+DROP INDEX IF EXISTS outbox_pending;
+CREATE INDEX IF NOT EXISTS outbox_live ON outbox(task_id, attempt, id) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_at, id) WHERE state = 'pending';
 `;
 
 /**
- * The outbox's hot queries (every pass). Due heads walk outbox_due in send order (INDEXED BY: without
- * ANALYZE statistics the planner would pick outbox_pending and sort every pending row) and stop at the
- * limit (no sort); "is there an older pending report of this attempt" is one seek in outbox_pending.
- * Only heads are ever retried, so the earliest future next_at of any pending row is a head's.
+ * The hot queries: the outbox's (every pass) and the heartbeat's list of unsettled attempts. Due heads
+ * walk outbox_due in send order (INDEXED BY: without ANALYZE statistics the planner may pick
+ * outbox_live and sort every pending row) and stop at the limit; "is there an older pending report
+ * of this attempt" is one seek in outbox_live. Only heads are ever retried, so the earliest future
+ * next_at of any pending row is a head's.
  */
-export const OUTBOX_QUERIES = {
+export const HOT_QUERIES = {
   dueHeads: `SELECT o.* FROM outbox o INDEXED BY outbox_due
     WHERE o.state = 'pending' AND o.next_at <= ?
       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.task_id = o.task_id
         AND p.attempt = o.attempt AND p.id < o.id)
     ORDER BY o.next_at, o.id LIMIT ?`,
   nextDue: `SELECT MIN(next_at) AS t FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND next_at > ?`,
+  unsettled: `SELECT * FROM attempts WHERE ${UNSETTLED} ORDER BY task_id, attempt LIMIT ?`,
 } as const;
 
 export function toAttemptState(r: AttemptRow): RunnerAttemptState & Record<string, unknown> {
@@ -141,6 +157,7 @@ export class Journal {
   private readonly barrier: SyncBarrier;
   /** Prepared once per text (statements belong to this connection). */
   private readonly statements = new Map<string, Database.Statement>();
+  private batchOpen = false;
   private walFd: number | null = null;
   private syncsRunning = 0;
 
@@ -150,7 +167,7 @@ export class Journal {
     private readonly fsync: (fd: number) => Promise<void>,
   ) {
     this.barrier = new SyncBarrier(() => this.syncWal());
-    this.barrier.wrote(); // whatever open() wrote or recovered from a previous WAL
+    this.barrier.wrote(); // whatever open() recovered from a previous WAL
   }
 
   static open(file: string, opts: JournalOptions = {}): Journal {
@@ -179,6 +196,7 @@ export class Journal {
 
   /** Closing checkpoints the WAL into the database file and syncs it (SQLite does, on close). */
   close(): void {
+    this.commit();
     if (this.db.open) this.db.close();
     // A sync still running on the thread pool closes the descriptor when it is done.
     if (this.syncsRunning === 0) this.closeWal();
@@ -187,6 +205,11 @@ export class Journal {
   /** Resolves when every commit made before the call is on disk (see the class comment). */
   durable(): Promise<void> {
     if (!this.db.open) return Promise.resolve();
+    try {
+      this.commit();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.barrier.wait();
   }
 
@@ -229,17 +252,37 @@ export class Journal {
     return st;
   }
 
-  /** One commit around fn, with cached BEGIN/COMMIT (db.transaction() per call would build a wrapper). */
-  private tx<T>(fn: () => T): T {
-    this.st('BEGIN').run();
+  /**
+   * Every write runs here, atomically (a savepoint of its own). Writes made in the same turn of the
+   * event loop share one transaction, committed by the next setImmediate or by durable()/close(),
+   * whichever comes first: the pages a burst of submits and reports touch go to the WAL once instead
+   * of once per write. Until that commit a process crash loses the turn's writes, which is no worse
+   * than the power loss the class comment walks through; readers on this connection see them at once.
+   */
+  private write<T>(fn: () => T): T {
+    this.barrier.wrote();
+    if (!this.batchOpen) {
+      this.st('BEGIN').run();
+      this.batchOpen = true;
+      setImmediate(() => this.commit());
+    }
+    this.st('SAVEPOINT w').run();
     try {
       const r = fn();
-      this.st('COMMIT').run();
+      this.st('RELEASE w').run();
       return r;
     } catch (err) {
-      if (this.db.inTransaction) this.st('ROLLBACK').run();
+      this.st('ROLLBACK TO w').run();
+      this.st('RELEASE w').run();
       throw err;
     }
+  }
+
+  /** Commit the open batch, if any. A failing commit throws: the journal can no longer be trusted. */
+  private commit(): void {
+    if (!this.batchOpen || !this.db.open) return;
+    this.batchOpen = false;
+    this.st('COMMIT').run();
   }
 
   getMeta(key: string): string | null {
@@ -248,18 +291,20 @@ export class Journal {
   }
 
   setMeta(key: string, value: string): void {
-    this.barrier.wrote();
-    this.st(
-      'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-    ).run(key, value);
+    this.write(() =>
+      this.st(
+        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ).run(key, value),
+    );
   }
 
   insertAttempt(s: RunnerSubmit, nowIso: string): void {
-    this.barrier.wrote();
-    this.st(
-      `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
+    this.write(() =>
+      this.st(
+        `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
          VALUES (?, ?, 'queued', ?, ?, ?)`,
-    ).run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso);
+      ).run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso),
+    );
   }
 
   get(taskId: number, attempt: number): AttemptRow | undefined {
@@ -290,10 +335,9 @@ export class Journal {
 
   /** Not yet acknowledged-terminal (dead letters aside): what heartbeats and registration list. */
   unsettled(limit = 10_000): AttemptRow[] {
-    return this.st(
-      `SELECT * FROM attempts WHERE status IN ('queued', 'running')
-            OR report_state NOT IN ('acked', 'answered', 'dead') ORDER BY task_id, attempt LIMIT ?`,
-    ).all(limit) as AttemptRow[];
+    return this.st(`SELECT * FROM attempts WHERE ${UNSETTLED} ORDER BY task_id, attempt LIMIT ?`).all(
+      limit,
+    ) as AttemptRow[];
   }
 
   markRunning(
@@ -303,8 +347,7 @@ export class Journal {
     report: NewReport,
     nowMs: number,
   ): void {
-    this.barrier.wrote();
-    this.tx(() => {
+    this.write(() => {
       this.st(
         `UPDATE attempts SET status = 'running', pid = ?, proc_start = ?, started_at = ?, runner_pid = ?
            WHERE task_id = ? AND attempt = ? AND status = 'queued'`,
@@ -328,8 +371,7 @@ export class Journal {
     nowMs: number,
     inFlightId: number | null = null,
   ): boolean {
-    this.barrier.wrote();
-    return this.tx(() => {
+    return this.write(() => {
       const r = this.st(
         `UPDATE attempts SET status = ?, exit_code = ?, finished_at = ?, message = ?, failure_step = ?,
              report_state = 'pending'
@@ -366,12 +408,12 @@ export class Journal {
    * are delivered in order), if it is due. At most `limit`.
    */
   dueHeads(nowMs: number, limit: number): OutboxRow[] {
-    return this.st(OUTBOX_QUERIES.dueHeads).all(nowMs, limit) as OutboxRow[];
+    return this.st(HOT_QUERIES.dueHeads).all(nowMs, limit) as OutboxRow[];
   }
 
   /** When the next report waiting for its retry time becomes due, if any. */
   nextDueAfter(nowMs: number): number | null {
-    return (this.st(OUTBOX_QUERIES.nextDue).get(nowMs) as { t: number | null }).t;
+    return (this.st(HOT_QUERIES.nextDue).get(nowMs) as { t: number | null }).t;
   }
 
   outbox(state?: OutboxState): OutboxRow[] {
@@ -392,8 +434,7 @@ export class Journal {
    * says everything it would have.
    */
   retryLater(id: number, nextAt: number, status: number | null, error: string, nowIso: string): void {
-    this.barrier.wrote();
-    this.tx(() => {
+    this.write(() => {
       this.st(
         `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
          WHERE id = ? AND state = 'pending'`,
@@ -415,8 +456,7 @@ export class Journal {
     note: string | null,
     nowIso: string,
   ): void {
-    this.barrier.wrote();
-    this.tx(() => {
+    this.write(() => {
       const r = this.st(
         `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
            WHERE id = ? AND state = 'pending'`,
@@ -439,8 +479,7 @@ export class Journal {
 
   /** Forget settled history older than the cutoff (the journal must not grow for days on end). */
   prune(beforeIso: string): void {
-    this.barrier.wrote();
-    this.tx(() => {
+    this.write(() => {
       this.st(`DELETE FROM outbox WHERE state IN ('acked', 'answered', 'dropped') AND done_at < ?`).run(
         beforeIso,
       );

@@ -8,7 +8,7 @@ import { testRunnerConfig } from '../../src/config/runner.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { logFileOf, readResult } from '../../src/runner/attempts.js';
-import { JOURNAL_SCHEMA, Journal, OUTBOX_QUERIES, toAttemptState } from '../../src/runner/journal.js';
+import { JOURNAL_SCHEMA, Journal, HOT_QUERIES, toAttemptState } from '../../src/runner/journal.js';
 import { RETENTION_MS, housekeeping } from '../../src/runner/housekeeping.js';
 import { recoverJournal } from '../../src/runner/recovery.js';
 
@@ -151,6 +151,42 @@ describe('runner journal', () => {
     expect(fs.existsSync(logFileOf(config, 2, 1))).toBe(true);
   });
 
+  it("commits a turn's writes together at the next turn, each write atomic on its own", async () => {
+    const wal = `${file}-wal`;
+    const before = fs.statSync(wal).size;
+    journal.insertAttempt(submit(1), 'a');
+    const fields = {
+      status: 'success' as const,
+      exit_code: 0,
+      finished_at: 'f',
+      message: 'ok',
+      failure_step: null,
+    };
+    const bad = { kind: 'terminal' as const, url: 'u', token: 't', body: { n: 1n } };
+    expect(() => journal.finish(1, 1, fields, bad, clock.now())).toThrow(/BigInt/);
+    journal.insertAttempt(submit(2), 'b');
+    expect(journal.get(2, 1)?.status).toBe('queued'); // visible on this connection at once
+    expect(fs.statSync(wal).size).toBe(before); // not committed yet
+    await new Promise((r) => setImmediate(r));
+    expect(fs.statSync(wal).size).toBeGreaterThan(before);
+    journal.close();
+    journal = Journal.open(file);
+    expect([journal.get(1, 1)?.status, journal.get(2, 1)?.status]).toEqual(['queued', 'queued']);
+    expect(journal.outbox()).toHaveLength(0);
+  });
+
+  it('close and durable() commit the open turn first', async () => {
+    journal.insertAttempt(submit(1), 'a');
+    journal.close();
+    journal = Journal.open(file);
+    expect(journal.get(1, 1)?.status).toBe('queued');
+    const wal = `${file}-wal`;
+    const before = fs.statSync(wal).size;
+    journal.insertAttempt(submit(2), 'b');
+    await journal.durable();
+    expect(fs.statSync(wal).size).toBeGreaterThan(before);
+  });
+
   it('a write that fails inside a commit leaves nothing behind, and the next commit works', () => {
     journal.insertAttempt(submit(1), 'a');
     const unserializable = { kind: 'terminal' as const, url: 'u', token: 't', body: { n: 1n } };
@@ -203,7 +239,7 @@ describe('runner journal', () => {
     ]);
   });
 
-  it('the outbox queries read indexes in order: no table scan, no sort', () => {
+  it('the hot queries read (partial) indexes in order: no table scan, no sort', () => {
     const db = new Database(':memory:');
     try {
       db.exec(JOURNAL_SCHEMA);
@@ -211,11 +247,13 @@ describe('runner journal', () => {
         (db.prepare(`EXPLAIN QUERY PLAN ${q}`).all(...args) as Array<{ detail: string }>).map(
           (r) => r.detail,
         );
-      const due = plan(OUTBOX_QUERIES.dueHeads, 0, 10);
+      const due = plan(HOT_QUERIES.dueHeads, 0, 10);
       expect(due.join('\n')).toMatch(/USING INDEX outbox_due/);
-      expect(due.join('\n')).toMatch(/USING COVERING INDEX outbox_pending/);
+      expect(due.join('\n')).toMatch(/USING COVERING INDEX outbox_live/);
       expect(due.join('\n')).not.toMatch(/SCAN|TEMP B-TREE/);
-      expect(plan(OUTBOX_QUERIES.nextDue, 0)).toEqual([expect.stringMatching(/COVERING INDEX outbox_due/)]);
+      expect(plan(HOT_QUERIES.nextDue, 0)).toEqual([expect.stringMatching(/COVERING INDEX outbox_due/)]);
+      // Heartbeats read the partial index of unsettled attempts only, already in order.
+      expect(plan(HOT_QUERIES.unsettled, 10)).toEqual(['SCAN attempts USING INDEX attempts_unsettled']);
     } finally {
       db.close();
     }
