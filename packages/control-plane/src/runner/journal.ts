@@ -10,18 +10,19 @@ import { SyncBarrier } from './durability.js';
  * The runner's durable memory (`<data-dir>/runner.db`, used by this runner process only): the attempts
  * it accepted and the outbox of status reports it owes the API.
  *
- * Durability. Every method commits synchronously in WAL mode at synchronous=NORMAL: a commit survives a
- * crash of the process at once (it is in the OS), but not a power loss until the WAL is synced. The
- * sync is `durable()`: an fdatasync of the `-wal` file on the libuv thread pool, shared by every caller
+ * Durability. Methods are synchronous; the writes of one event-loop turn commit together at the end of
+ * the turn (see write()), in WAL mode at synchronous=NORMAL: a commit survives a crash of the process
+ * (it is in the OS), but not a power loss until the WAL is synced. The sync is `durable()`: it commits
+ * the open turn, then fdatasyncs the `-wal` file on the libuv thread pool, shared by every caller
  * waiting at the same time (SyncBarrier), so the event loop never blocks on the disk.
  *
  * Who waits for it: the submit answer (`queued`, or a duplicate's state) and the start of the agent. The
  * API treats `queued` as "the runner has it" and re-sends the same attempt when unsure, so the attempt
  * row must exist after any restart before that answer leaves or the agent runs (else: run twice).
  *
- * Who does not: status reports (running, terminal) and their bookkeeping. A power loss can only cost the
- * journal its latest unsynced commits, in order (markRunning, finish, settle/retry); the attempt row
- * itself is always synced. At the next start recovery (recovery.ts) turns every attempt still queued or
+ * Who does not: status reports (running, terminal) and their bookkeeping. A power loss (or a process
+ * crash within a turn) can only cost the journal its latest writes, in order (markRunning, finish,
+ * settle/retry); the attempt row itself is always synced. At the next start recovery (recovery.ts) turns every attempt still queued or
  * running into a `failed`/`runner-restarted` terminal report, and never runs it again. If the API had
  * already accepted an earlier terminal report of that attempt, its task is terminal or was retried, and
  * the callback's fencing (services/callbacks.ts) refuses the late report with 409 (STALE_ATTEMPT when
