@@ -10,7 +10,7 @@ import {
 } from '../executors/index.js';
 import { processStartTime } from '../executors/procfs.js';
 import type { Clock } from '../lib/clock.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, coerceError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { makeRedactor } from '../lib/redact.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
@@ -44,6 +44,13 @@ export interface AttemptsDeps {
 }
 
 const key = (taskId: number, attempt: number) => `${taskId}:${attempt}`;
+
+export interface SubmitAnswer {
+  task_id: number;
+  attempt: number;
+  status: string;
+  message: string;
+}
 
 export function logFileOf(config: RunnerConfig, taskId: number, attempt: number): string {
   return path.join(config.logsDir, `task-${taskId}-attempt-${attempt}.log`);
@@ -92,32 +99,60 @@ export class Attempts {
     return new Date(this.d.clock.now()).toISOString();
   }
 
-  /** Answers only once the attempt row is durable (journal.durable); the agent starts after that too. */
-  async submit(
-    s: RunnerSubmit,
-  ): Promise<{ task_id: number; attempt: number; status: string; message: string }> {
+  /** One submit: answered only once the attempt row is durable; the agent starts after that too. */
+  async submit(s: RunnerSubmit): Promise<SubmitAnswer> {
+    const [r] = await this.submitMany([s]);
+    if (r instanceof AppError) throw r;
+    return r!;
+  }
+
+  /**
+   * Several submits (`POST /tasks/submit-batch`): each decided and journaled exactly as if alone, in
+   * order, then ONE durability barrier for all of them before any answer leaves or any agent starts.
+   * A refused submit is its AppError, in place.
+   */
+  async submitMany(list: RunnerSubmit[]): Promise<Array<SubmitAnswer | AppError>> {
+    const admitted = list.map((s) => {
+      try {
+        return this.admit(s);
+      } catch (err) {
+        return coerceError(err);
+      }
+    });
+    try {
+      // Also for duplicates: the first submit of the same attempt may still be waiting for its sync.
+      await this.d.journal.durable();
+    } catch (err) {
+      const e = coerceError(err);
+      return admitted.map((a) => {
+        if (a instanceof AppError) return a;
+        // Unknown whether the row survives a power loss: never run it; the API hears `failed`.
+        if (a.live) this.fail(a.live, 'spawn', `the runner journal could not be synced: ${e.message}`);
+        return e;
+      });
+    }
+    for (const a of admitted) if (!(a instanceof AppError) && a.live) this.startSoon(a.live);
+    return admitted.map((a) => (a instanceof AppError ? a : a.answer));
+  }
+
+  /** Decide and journal one submit (no await between the two: the same attempt is never admitted twice). */
+  private admit(s: RunnerSubmit): { answer: SubmitAnswer; live: Live | null } {
     const { journal, config } = this.d;
-    // No await between the decision and the insert: two identical submits cannot both be accepted.
     const exact = journal.get(s.task_id, s.attempt);
-    const newest = journal.newest(s.task_id);
     const decision = decideSubmit({
       attempt: s.attempt,
       exact,
-      newest,
+      newest: exact ? undefined : journal.newest(s.task_id),
       draining: this.draining,
       activeCount: this.live.size,
       capacity: config.capacity,
     });
     switch (decision.kind) {
       case 'duplicate': {
-        const status = exact!.status;
-        // The first submit of this attempt may still be waiting for its sync.
-        await journal.durable();
+        const message = 'attempt already accepted (idempotent resubmit): not started again';
         return {
-          task_id: s.task_id,
-          attempt: s.attempt,
-          status,
-          message: 'attempt already accepted (idempotent resubmit): not started again',
+          answer: { task_id: s.task_id, attempt: s.attempt, status: exact!.status, message },
+          live: null,
         };
       }
       case 'stale':
@@ -141,21 +176,21 @@ export class Attempts {
     const done = new Promise<void>((r) => (settle = r));
     const live: Live = { submit: s, proc: null, killReason: null, timer: null, done, settle };
     this.live.set(key(s.task_id, s.attempt), live);
-    try {
-      await journal.durable();
-    } catch (err) {
-      // Unknown whether the row survives a power loss: never run it; the API hears `failed`.
-      this.fail(live, 'spawn', `the runner journal could not be synced: ${String(err)}`);
-      throw err;
-    }
-    // Start after the answer is on its way.
+    return {
+      answer: { task_id: s.task_id, attempt: s.attempt, status: 'queued', message: 'accepted' },
+      live,
+    };
+  }
+
+  /** Start after the answer is on its way. */
+  private startSoon(live: Live): void {
+    const s = live.submit;
     setImmediate(() => {
       this.run(live).catch((err: unknown) => {
         this.d.logger.error({ err, taskId: s.task_id, attempt: s.attempt }, 'attempt crashed in the runner');
         this.fail(live, 'spawn', `runner error: ${err instanceof Error ? err.message : String(err)}`);
       });
     });
-    return { task_id: s.task_id, attempt: s.attempt, status: 'queued', message: 'accepted' };
   }
 
   private fail(live: Live, step: 'spawn', message: string): void {

@@ -46,6 +46,34 @@ function taskIdParam(raw: unknown): number {
   return id;
 }
 
+const MAX_BATCH = 500;
+
+/** A submit body, validated (zod, then the callback URLs); throws VALIDATION_FAILED at `loc`. */
+function parseSubmit(raw: unknown, loc: string[]): RunnerSubmit {
+  const r = RunnerSubmit.safeParse(raw);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => ({
+      loc: [...loc, ...i.path.map(String)],
+      msg: i.message,
+      type: i.code,
+    }));
+    throw new AppError('VALIDATION_FAILED', issues, {
+      field: issues[0]?.loc.slice(loc.length).join('.') || 'body',
+    });
+  }
+  for (const field of ['status_callback_url', 'log_callback_url'] as const) {
+    const v = r.data[field];
+    if (v !== undefined && !isHttpUrl(v)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        [{ loc: [...loc, field], msg: 'must be an http(s) URL', type: 'url' }],
+        { field },
+      );
+    }
+  }
+  return r.data;
+}
+
 /** The runner's HTTP surface (CONTRACT.md "Runner side"). Everything but /health needs the token. */
 export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
@@ -88,29 +116,38 @@ export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
   app.get('/health', async () => d.health());
 
   app.post('/tasks/submit', async (req) => {
-    const r = RunnerSubmit.safeParse(req.body);
-    if (!r.success) {
-      const issues = r.error.issues.map((i) => ({
-        loc: ['body', ...i.path.map(String)],
-        msg: i.message,
-        type: i.code,
-      }));
-      throw new AppError('VALIDATION_FAILED', issues, { field: issues[0]?.loc.slice(1).join('.') || 'body' });
-    }
-    for (const field of ['status_callback_url', 'log_callback_url'] as const) {
-      const v = r.data[field];
-      if (v !== undefined && !isHttpUrl(v)) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          [{ loc: ['body', field], msg: 'must be an http(s) URL', type: 'url' }],
-          {
-            field,
-          },
-        );
-      }
-    }
     // Resolves only once the attempt is durable in the journal: `queued` must survive a power loss.
-    return await d.attempts.submit(r.data);
+    return await d.attempts.submit(parseSubmit(req.body, ['body']));
+  });
+
+  // Ours (docs/architecture.md "Batched runner traffic"): several submits, one durability barrier,
+  // one answer per submit in order with the status code and body it would have had alone.
+  app.post('/tasks/submit-batch', async (req) => {
+    const list = (req.body as { submits?: unknown } | undefined)?.submits;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        [{ loc: ['body', 'submits'], msg: `must be an array of 1 to ${MAX_BATCH} submits`, type: 'array' }],
+        { field: 'submits' },
+      );
+    }
+    const parsed = list.map((raw, i) => {
+      try {
+        return parseSubmit(raw, ['body', 'submits', String(i)]);
+      } catch (err) {
+        return coerceError(err);
+      }
+    });
+    const valid = parsed.filter((p): p is RunnerSubmit => !(p instanceof AppError));
+    const answers = await d.attempts.submitMany(valid);
+    let next = 0;
+    const results = parsed.map((p) => {
+      const a = p instanceof AppError ? p : answers[next++]!;
+      if (!(a instanceof AppError)) return { status_code: 200, ...a };
+      if (a.status >= 500) d.logger.error({ err: a }, 'runner batch submit failed');
+      return { status_code: a.status, detail: a.detail, code: a.code, ...a.extra };
+    });
+    return { results };
   });
 
   app.get('/tasks', async () => {

@@ -346,6 +346,40 @@ describe('runner (in-process) against a fake API', () => {
     ]);
   });
 
+  it('submit-batch: one request, one answer per submit in order, each run once', async () => {
+    const { api, runner, config } = await setup();
+    const mock = { executor_params: { mock: { inprocess: true, duration_ms: 0 } } };
+    const r = await call(runner.url, 'POST', '/tasks/submit-batch', {
+      submits: [
+        api.submit(1, mock),
+        { ...api.submit(2, mock), status_callback_url: '/relative' },
+        api.submit(3, mock),
+        api.submit(1, mock),
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.results).toEqual([
+      { status_code: 200, task_id: 1, attempt: 1, status: 'queued', message: 'accepted' },
+      expect.objectContaining({ status_code: 422, code: 'VALIDATION_FAILED', field: 'status_callback_url' }),
+      { status_code: 200, task_id: 3, attempt: 1, status: 'queued', message: 'accepted' },
+      expect.objectContaining({
+        status_code: 200,
+        task_id: 1,
+        status: 'queued',
+        message: expect.stringContaining('idempotent'),
+      }),
+    ]);
+    await until(() => terminalOf(api, 1) && terminalOf(api, 3), 'terminal reports');
+    expect(
+      ledger(config.ledgerFile)
+        .map((l) => l.task_id)
+        .sort(),
+    ).toEqual([1, 3]);
+    const empty = await call(runner.url, 'POST', '/tasks/submit-batch', { submits: [] });
+    expect(empty.status).toBe(422);
+    expect(empty.json.field).toBe('submits');
+  });
+
   it('refuses callback URLs that are not http(s) URLs', async () => {
     const { api, runner } = await setup();
     const r = await call(

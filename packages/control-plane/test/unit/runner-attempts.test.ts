@@ -203,6 +203,33 @@ describe('runner attempts', () => {
     expect(transport.sent.at(-1)).toMatchObject({ status: 'success', handoff: { summary: 'from the file' } });
   });
 
+  it('a batch of submits shares one sync; refusals come back in place; nothing starts before the sync', async () => {
+    await syncs.releaseUntil(attempts.submit(submit(1))); // first sync (and the directory's) done
+    await attempts.waitIdle(5000);
+    let answers: unknown[] | null = null;
+    void attempts
+      .submitMany([submit(2), submit(3), { ...submit(1) }, { ...submit(4), attempt: 2 }, { ...submit(4) }])
+      .then((a) => (answers = a));
+    await turns();
+    expect(syncs.held).toHaveLength(1);
+    expect(answers).toBeNull();
+    expect(started).toEqual([1]);
+    await syncs.release();
+    expect(answers).toEqual([
+      expect.objectContaining({ task_id: 2, status: 'queued' }),
+      expect.objectContaining({ task_id: 3, status: 'queued' }),
+      expect.objectContaining({
+        task_id: 1,
+        status: 'success',
+        message: expect.stringContaining('idempotent'),
+      }),
+      expect.objectContaining({ task_id: 4, attempt: 2, status: 'queued' }),
+      expect.objectContaining({ code: 'STALE_ATTEMPT', status: 409 }),
+    ]);
+    expect(await attempts.waitIdle(5000)).toBe(true);
+    expect(started.sort()).toEqual([1, 2, 3, 4]);
+  });
+
   it('fails the attempt without running it when the sync fails', async () => {
     const answer = attempts.submit(submit(2));
     const settled = answer.catch(() => undefined);
