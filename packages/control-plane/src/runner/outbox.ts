@@ -3,10 +3,14 @@ import type { Logger } from '../lib/logger.js';
 import { backoffMs, classifyDelivery } from './decisions.js';
 import { describeError, type Transport } from './http.js';
 import type { Journal, OutboxRow } from './journal.js';
+import { planSends, REPORTS_PER_REQUEST } from './reportBatch.js';
+
+/** Due reports one pass takes at most (a few batch requests' worth). */
+const ROWS_PER_PASS = 4 * REPORTS_PER_REQUEST;
 
 export interface OutboxOptions {
   capMs: number;
-  /** Reports in flight at once (one per attempt at most: an attempt's reports go in order). */
+  /** Requests in flight at once (a report per attempt at most: an attempt's reports go in order). */
   concurrency: number;
   random: () => number;
   /** Filled into every report at send time (the id may arrive after the report was written). */
@@ -15,13 +19,17 @@ export interface OutboxOptions {
 
 /**
  * Delivers the journal's outbox until every report is settled. A pass sends the due head report of
- * every attempt; each answer is classified (ack / answered / dead / retry, see classifyDelivery) and
+ * every attempt, several per request when they go to the same API (reportBatch.ts); each answer is classified (ack / answered / dead / retry, see classifyDelivery) and
  * recorded in the journal before the next report of that attempt may go. Tests drive `pass()` with a
  * fake clock; `start()` makes the loop run by itself with timers.
  */
 export class Outbox {
   /** Attempt key → id of its report on the wire (one per attempt: an attempt's reports go in order). */
   private readonly inflight = new Map<string, number>();
+  /** Requests on the wire (a batch request carries many reports). */
+  private requests = 0;
+  /** Batch endpoints that answered 404: that API takes reports one by one. */
+  private readonly noBatch = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private passQueued = false;
@@ -68,15 +76,27 @@ export class Outbox {
   async pass(): Promise<void> {
     const now = this.clock.now();
     const sends: Array<Promise<void>> = [];
-    const free = this.opts.concurrency - this.inflight.size;
-    // The report on the wire of each attempt is still its (due) head: ask for that many more rows.
-    const rows = free > 0 ? this.journal.dueHeads(now, free + this.inflight.size) : [];
-    for (const row of rows) {
-      const key = `${row.task_id}:${row.attempt}`;
-      if (this.inflight.has(key)) continue;
-      if (this.inflight.size >= this.opts.concurrency) break;
-      this.inflight.set(key, row.id);
-      sends.push(this.send(row).finally(() => this.inflight.delete(key)));
+    if (this.requests < this.opts.concurrency) {
+      // An attempt's report on the wire is still its (due) head: ask for that many more rows.
+      const rows = this.journal
+        .dueHeads(now, ROWS_PER_PASS + this.inflight.size)
+        .filter((r) => !this.inflight.has(`${r.task_id}:${r.attempt}`))
+        .slice(0, ROWS_PER_PASS);
+      for (const send of planSends(rows, this.noBatch)) {
+        if (this.requests >= this.opts.concurrency) break;
+        const batch = send.kind === 'batch' ? send.rows : [send.row];
+        const keys = batch.map((r) => `${r.task_id}:${r.attempt}`);
+        batch.forEach((r, i) => this.inflight.set(keys[i]!, r.id));
+        this.requests++;
+        const sent =
+          send.kind === 'batch' ? this.sendBatch(send.url, send.token, send.rows) : this.send(send.row);
+        sends.push(
+          sent.finally(() => {
+            this.requests--;
+            for (const k of keys) this.inflight.delete(k);
+          }),
+        );
+      }
     }
     if (this.running) {
       if (this.timer) clearTimeout(this.timer);
@@ -98,18 +118,72 @@ export class Outbox {
     }
   }
 
-  private async send(row: OutboxRow): Promise<void> {
+  private body(row: OutboxRow): Record<string, unknown> {
     const body = { ...(JSON.parse(row.body) as Record<string, unknown>) };
     body.runner_id = this.opts.runnerId() ?? body.runner_id ?? null;
+    return body;
+  }
+
+  private async send(row: OutboxRow): Promise<void> {
     let status: number | null = null;
     let note: string;
     try {
-      const r = await this.transport.post(row.url, row.token, body);
+      const r = await this.transport.post(row.url, row.token, this.body(row));
       status = r.status;
       note = r.text.slice(0, 1000);
     } catch (err) {
       note = describeError(err);
     }
+    this.record(row, status, note);
+    this.wake();
+  }
+
+  /**
+   * Several reports in one `POST /runner/reports`: each answer is recorded as if the report had been
+   * sent alone. A batch refused as a whole with a 4xx that retrying would not change (no such endpoint
+   * on an older API, or a body it cannot take) goes out report by report at once, so that each gets
+   * its own verdict; a batch that did not get through (network, 5xx, 429) is retried report by report.
+   */
+  private async sendBatch(url: string, token: string, rows: OutboxRow[]): Promise<void> {
+    let status: number | null = null;
+    let note: string;
+    let results: unknown;
+    try {
+      const r = await this.transport.post(url, token, {
+        reports: rows.map((row) => ({ ...this.body(row), task_id: row.task_id })),
+      });
+      status = r.status;
+      note = r.text.slice(0, 1000);
+      results = r.json?.results;
+    } catch (err) {
+      note = describeError(err);
+    }
+    if (status === 200 && Array.isArray(results) && results.length === rows.length) {
+      rows.forEach((row, i) => {
+        const x = (results as Array<{ status_code?: unknown; code?: unknown; detail?: unknown }>)[i]!;
+        const code = typeof x.status_code === 'number' ? x.status_code : null;
+        this.record(
+          row,
+          code,
+          code !== null && code < 300 ? '' : JSON.stringify({ code: x.code, detail: x.detail }),
+        );
+      });
+    } else if (status !== null && classifyDelivery(status) !== 'retry' && status !== 200) {
+      if (status === 404 || status === 405) this.noBatch.add(url);
+      else
+        this.logger.warn(
+          { url, status, answer: note },
+          'batched status reports refused: sending them one by one',
+        );
+      for (const row of rows) await this.send(row);
+    } else {
+      for (const row of rows) this.record(row, status === 200 ? 502 : status, note);
+    }
+    this.wake();
+  }
+
+  /** Settle or reschedule one report from the API's answer to it (see classifyDelivery). */
+  private record(row: OutboxRow, status: number | null, note: string): void {
     const verdict = classifyDelivery(status);
     const log = this.logger.child({ taskId: row.task_id, attempt: row.attempt, kind: row.kind, status });
     const nowIso = new Date(this.clock.now()).toISOString();
@@ -133,6 +207,5 @@ export class Outbox {
       }
       this.journal.retryLater(row.id, this.clock.now() + delay, status, note, nowIso);
     }
-    this.wake();
   }
 }

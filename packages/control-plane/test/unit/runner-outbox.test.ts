@@ -9,12 +9,34 @@ import type { HttpAnswer, Transport } from '../../src/runner/http.js';
 import { Journal, type NewReport } from '../../src/runner/journal.js';
 import { Outbox } from '../../src/runner/outbox.js';
 
-/** A transport that answers from a script: a status code, or 'down' for a network error. */
+/**
+ * A transport that answers from a script: a status code, or 'down' for a network error, per report —
+ * also per report inside a batch (`/runner/reports`), unless `batchScript` answers the whole request.
+ */
 class ScriptedTransport implements Transport {
+  /** Every report sent, alone or in a batch, in order. */
   sent: Array<{ url: string; body: Record<string, unknown> }> = [];
+  /** Requests: the URL and how many reports each carried. */
+  requests: Array<{ url: string; reports: number }> = [];
   script: Array<number | 'down'> = [];
+  batchScript: Array<number | 'down'> = [];
   async post(url: string, _token: string, body: unknown): Promise<HttpAnswer> {
-    this.sent.push({ url, body: body as Record<string, unknown> });
+    const b = body as Record<string, unknown>;
+    if (url.endsWith('/runner/reports')) {
+      const reports = b.reports as Array<Record<string, unknown>>;
+      this.requests.push({ url, reports: reports.length });
+      const whole = this.batchScript.shift();
+      if (whole === 'down') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      if (whole !== undefined) return { status: whole, text: `{"whole":${whole}}`, json: null };
+      const results = reports.map((r) => {
+        this.sent.push({ url, body: r });
+        const next = this.script.shift() ?? 200;
+        return { task_id: r.task_id, status_code: next === 'down' ? 503 : next, code: null, detail: null };
+      });
+      return { status: 200, text: '', json: { results } };
+    }
+    this.requests.push({ url, reports: 1 });
+    this.sent.push({ url, body: b });
     const next = this.script.shift() ?? 200;
     if (next === 'down') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     return { status: next, text: `{"answer":${next}}`, json: null };
@@ -197,33 +219,90 @@ describe('runner outbox', () => {
     expect(journal.outbox('pending').map((r) => [r.kind, r.tries])).toEqual([['running', 1]]);
   });
 
-  it('sends attempts independently: one failing API endpoint does not block another attempt', async () => {
+  it('sends attempts independently: a refused report does not hold back another attempt', async () => {
     running(1);
     running(2);
     transport.script = [503, 200];
     await outbox.pass();
     expect(transport.sent).toHaveLength(2);
-    expect(journal.outbox('acked')).toHaveLength(1);
-    expect(journal.outbox('pending')).toHaveLength(1);
+    expect(journal.outbox('acked').map((r) => r.task_id)).toEqual([2]);
+    expect(journal.outbox('pending').map((r) => [r.task_id, r.tries])).toEqual([[1, 1]]);
   });
 
-  it('keeps at most `concurrency` reports on the wire; the rest go as slots free up', async () => {
-    outbox = new Outbox(journal, transport, clock, silentLogger, {
-      capMs: 5000,
-      concurrency: 2,
-      random: () => 0.5,
-      runnerId: () => 7,
-    });
+  it('sends the due reports of several attempts in one batch request, each settled by its own answer', async () => {
     for (const task of [1, 2, 3]) running(task);
-    const first = outbox.pass();
-    const second = outbox.pass(); // both slots busy: sends nothing
-    await Promise.all([first, second]);
-    expect(transport.sent.map((s) => s.url)).toEqual([
+    transport.script = [200, 409, 404];
+    await outbox.pass();
+    expect(transport.requests).toEqual([{ url: 'http://api/runner/reports', reports: 3 }]);
+    expect(transport.sent.map((s) => [s.body.task_id, s.body.status, s.body.runner_id])).toEqual([
+      [1, 'running', 7],
+      [2, 'running', 7],
+      [3, 'running', 7],
+    ]);
+    expect(journal.outbox('acked').map((r) => r.task_id)).toEqual([1]);
+    expect(journal.outbox('answered').map((r) => r.task_id)).toEqual([2]);
+    expect(journal.outbox('dead').map((r) => r.task_id)).toEqual([3]);
+  });
+
+  it('a lone due report goes to its own callback URL', async () => {
+    running(1);
+    await outbox.pass();
+    expect(transport.requests).toEqual([{ url: 'http://api/runner/tasks/1/status', reports: 1 }]);
+  });
+
+  it('an API without the batch endpoint (404) gets the reports one by one, from then on', async () => {
+    for (const task of [1, 2]) running(task);
+    transport.batchScript = [404];
+    await outbox.pass();
+    expect(transport.requests.map((r) => r.url)).toEqual([
+      'http://api/runner/reports',
       'http://api/runner/tasks/1/status',
       'http://api/runner/tasks/2/status',
     ]);
+    expect(journal.outbox('acked')).toHaveLength(2);
+    for (const task of [3, 4]) running(task);
     await outbox.pass();
-    expect(transport.sent).toHaveLength(3);
+    expect(transport.requests.slice(3).map((r) => r.url)).toEqual([
+      'http://api/runner/tasks/3/status',
+      'http://api/runner/tasks/4/status',
+    ]);
+  });
+
+  it('a batch that did not get through is retried report by report with backoff', async () => {
+    for (const task of [1, 2]) running(task);
+    transport.batchScript = ['down'];
+    await outbox.pass();
+    expect(journal.outbox('pending').map((r) => [r.task_id, r.tries, r.next_at - clock.now()])).toEqual([
+      [1, 1, 200],
+      [2, 1, 200],
+    ]);
+    clock.advance(200);
+    await outbox.pass();
+    expect(journal.outbox('acked')).toHaveLength(2);
+  });
+
+  it('keeps at most `concurrency` requests on the wire; the rest go as slots free up', async () => {
+    outbox = new Outbox(journal, transport, clock, silentLogger, {
+      capMs: 5000,
+      concurrency: 1,
+      random: () => 0.5,
+      runnerId: () => 7,
+    });
+    for (const task of [1, 2]) running(task);
+    journal.insertAttempt({ ...submit(3), status_callback_url: 'http://other/cb/3' }, 'now');
+    journal.markRunning(
+      3,
+      1,
+      { pid: 3, proc_start: null, started_at: 's' },
+      { ...report(3, 'running', 'running'), url: 'http://other/cb/3' },
+      clock.now(),
+    );
+    const first = outbox.pass();
+    const second = outbox.pass(); // the one slot is busy: sends nothing
+    await Promise.all([first, second]);
+    expect(transport.requests).toEqual([{ url: 'http://api/runner/reports', reports: 2 }]);
+    await outbox.pass();
+    expect(transport.requests.at(-1)).toEqual({ url: 'http://other/cb/3', reports: 1 });
     expect(journal.pendingCount()).toBe(0);
   });
 
