@@ -351,7 +351,8 @@ export class Attempts {
         clock.now(),
       );
       this.d.outbox.wake();
-      log.info({ pid: proc.pid, executor: executor.name }, 'attempt running');
+      // One info line per attempt (its outcome, below) is what an operator reads; this one costs as much.
+      log.debug({ pid: proc.pid, executor: executor.name }, 'attempt running');
     }
     // A kill may have arrived while we were spawning.
     if (live.killReason) void proc.kill();
@@ -414,7 +415,13 @@ export class Attempts {
     live.settle();
     if (written) this.d.outbox.wake();
     this.d.logger.info(
-      { taskId: s.task_id, attempt: s.attempt, status: o.status, failureStep: o.failure_step },
+      {
+        taskId: s.task_id,
+        attempt: s.attempt,
+        status: o.status,
+        failureStep: o.failure_step,
+        pid: live.proc?.pid ?? null,
+      },
       `attempt ${o.status}: ${o.message}`,
     );
   }
