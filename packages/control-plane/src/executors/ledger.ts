@@ -15,8 +15,15 @@ export interface LedgerLine {
 }
 
 export function appendLedgerLine(file: string, line: LedgerLine): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+  const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags, 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fd = fs.openSync(file, flags, 0o644);
+  }
   try {
     fs.writeSync(fd, `${JSON.stringify(line)}\n`);
   } finally {

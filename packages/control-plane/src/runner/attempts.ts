@@ -273,7 +273,10 @@ export class Attempts {
     const log = this.d.logger.child({ taskId: s.task_id, attempt: s.attempt });
     if (live.killReason)
       return this.finish(live, outcomeOf({ code: null, signal: null }, live.killReason, s.timeout_seconds));
-    const wd = resolveWorkdir(s, config.workDir);
+    // Only a spawned agent reads the prompt file, writes the result file and needs its cwd to exist;
+    // in-process attempts get their prompt in the request and return their result.
+    const inProcess = executor.runsInProcess?.(s.executor_params ?? {}) === true;
+    const wd = resolveWorkdir(s, config.workDir, !inProcess);
     if (!wd.ok)
       return this.finish(live, {
         status: 'failed',
@@ -285,9 +288,6 @@ export class Attempts {
     const attemptDir = path.join(config.dataDir, 'attempts', `task-${s.task_id}-attempt-${s.attempt}`);
     const promptFile = path.join(attemptDir, 'prompt.txt');
     const resultFile = path.join(attemptDir, 'result.json');
-    // Only a spawned agent reads the prompt file and writes the result file; in-process attempts get
-    // their prompt in the request and return their result.
-    const inProcess = executor.runsInProcess?.(s.executor_params ?? {}) === true;
     if (!inProcess) {
       fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
       fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });

@@ -10,10 +10,11 @@ export type Workdir =
  * project root for `shared-workspace`. Worktrees and sandboxes are not implemented by this runner, and
  * it says so instead of silently running elsewhere.
  */
-export function resolveWorkdir(s: RunnerSubmit, runnerWorkDir: string): Workdir {
+export function resolveWorkdir(s: RunnerSubmit, runnerWorkDir: string, ensure = true): Workdir {
   switch (s.execution_mode) {
     case 'no-workspace':
-      fs.mkdirSync(runnerWorkDir, { recursive: true });
+      // Created at start; made again in case it was removed since (`ensure`: a process will run in it).
+      if (ensure) fs.mkdirSync(runnerWorkDir, { recursive: true });
       return { ok: true, cwd: runnerWorkDir, workspaceRoot: null };
     case 'shared-workspace': {
       const root = s.workspace?.root_path;

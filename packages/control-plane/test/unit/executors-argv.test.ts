@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { testRunnerConfig } from '../../src/config/runner.js';
 import { commandArgv, promptArg } from '../../src/executors/command.js';
 import { createExecutor } from '../../src/executors/index.js';
+import { appendLedgerLine, readLedger } from '../../src/executors/ledger.js';
+import { mockExecutor } from '../../src/executors/mock.js';
 import { mockResult, parseMockParams } from '../../src/executors/mockParams.js';
 import { missingBinaryMessage, resolveBinary } from '../../src/executors/which.js';
 
@@ -107,5 +109,24 @@ describe('mock params', () => {
     expect(mockResult(parseMockParams({ mock: { handoff: { summary: 's' } } }))).toEqual({
       handoff: { summary: 's' },
     });
+  });
+});
+
+describe('effect ledger', () => {
+  it('appends one line per execution, creating a missing directory on the first line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ledger-'));
+    try {
+      const file = path.join(dir, 'nested', 'effects.jsonl');
+      appendLedgerLine(file, { task_id: 1, attempt: 1, started_at: 'a', pid: null });
+      appendLedgerLine(file, { task_id: 2, attempt: 1, started_at: 'b', pid: 7 });
+      expect(readLedger(file).map((l) => [l.task_id, l.pid])).toEqual([
+        [1, null],
+        [2, 7],
+      ]);
+      expect(mockExecutor().runsInProcess!({ mock: { inprocess: true } })).toBe(true);
+      expect(mockExecutor().runsInProcess!({ mock: {} })).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
