@@ -4,14 +4,15 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
 import type { BatchHook, Param, RunResult, Sql, Store } from '../sql.js';
+import { Checkpointer } from './checkpointer.js';
 import { runMigrations } from './migrate.js';
 
 export interface SqliteStoreOptions {
   file: string;
   durability: 'full' | 'relaxed';
   /**
-   * Hold an exclusive lock on the database for the life of the process, so that a second API on the
-   * same data dir cannot open it. The kernel drops the lock when the process dies, even on kill -9.
+   * Hold an exclusive lock (on `<file>.lock`) for the life of the process, so that a second API on the
+   * same data dir cannot open the store. The kernel drops the lock when the process dies, even on kill -9.
    */
   exclusive: boolean;
 }
@@ -63,6 +64,32 @@ class Reader {
 
 /** At most this many write transactions share one commit. */
 const GROUP_MAX = 64;
+/** The checkpointer copies the WAL into the database once it is this big. */
+const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+/** Past this, the store checkpoints on its own thread even though a checkpointer runs. */
+const WAL_HARD_CAP_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A second API on the same data dir must fail at once. The database itself cannot hold that lock
+ * (the checkpointer needs a second connection), so a small lock database next to it does: opened in
+ * EXCLUSIVE locking mode with a write transaction, it keeps its lock for the life of the process, and
+ * the kernel drops it when the process dies — even on kill -9, so a stale pid file never blocks.
+ */
+function takeLock(file: string): Database.Database {
+  const lock = new Database(`${file}.lock`, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER); BEGIN IMMEDIATE; DELETE FROM owner; COMMIT;');
+    return lock;
+  } catch (err) {
+    lock.close();
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      throw new AppError('DATA_DIR_LOCKED', `the store ${file} is locked by another process`);
+    }
+    throw err;
+  }
+}
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -77,11 +104,27 @@ export class SqliteStore implements Store {
   private readonly sql: Sql;
   private closed = false;
   private hook: BatchHook | null = null;
+  private readonly checkpointer: Checkpointer;
+  private batchesSinceGuard = 0;
   /** Set by any statement that changed rows since the last commit: an unchanged group needs no fsync. */
   private dirty = false;
 
-  private constructor(db: Database.Database, durability: 'full' | 'relaxed', file: string) {
+  private constructor(
+    db: Database.Database,
+    durability: 'full' | 'relaxed',
+    file: string,
+    private readonly lock: Database.Database | null,
+  ) {
     this.db = db;
+    this.checkpointer = new Checkpointer({
+      file,
+      thresholdBytes: WAL_CHECKPOINT_BYTES,
+      intervalMs: 50,
+      onError: (message) => {
+        // Busy now and then is normal (a write was starting); anything else is worth a line.
+        if (!/busy|locked/i.test(message)) process.stderr.write(`[store] checkpoint: ${message}\n`);
+      },
+    });
     this.walFile = `${file}-wal`;
     this.durability = durability;
     const prepare = (text: string): Database.Statement => {
@@ -114,6 +157,7 @@ export class SqliteStore implements Store {
 
   static open(opts: SqliteStoreOptions): SqliteStore {
     fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+    const lock = opts.exclusive ? takeLock(opts.file) : null;
     const db = new Database(opts.file, { timeout: 0 });
     try {
       db.pragma('journal_mode = WAL');
@@ -125,21 +169,15 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 0');
-      if (opts.exclusive) {
-        db.pragma('locking_mode = EXCLUSIVE');
-        // Take the write lock now and keep it: a second process fails here with SQLITE_BUSY.
-        db.exec('BEGIN IMMEDIATE; COMMIT;');
-      }
+      // Checkpoints run in the checkpointer's thread, not inside our commits (see checkpointer.ts).
+      db.pragma('wal_autocheckpoint = 0');
       runMigrations(db);
     } catch (err) {
       db.close();
-      const code = (err as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-        throw new AppError('DATA_DIR_LOCKED', `the store ${opts.file} is locked by another process`);
-      }
+      lock?.close();
       throw err;
     }
-    return new SqliteStore(db, opts.durability, opts.file);
+    return new SqliteStore(db, opts.durability, opts.file, lock);
   }
 
   /**
@@ -165,11 +203,14 @@ export class SqliteStore implements Store {
     await this.enqueue('read', async () => {
       if (this.closed) return;
       this.closed = true;
+      // The checkpointer's connection goes first: the last one to close checkpoints and drops the WAL.
+      await this.checkpointer.stop();
       this.statements.clear();
       this.readers.clear();
       this.db.close();
       if (this.walFd !== null) fs.closeSync(this.walFd);
       this.walFd = null;
+      this.lock?.close();
     });
   }
 
@@ -228,6 +269,7 @@ export class SqliteStore implements Store {
       // Nobody is answered, and nothing is read, before the commit is on disk.
       if (this.durability === 'full' && this.dirty) await this.syncWal();
       this.dirty = false;
+      this.walGuard();
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.dirty = false;
@@ -259,6 +301,24 @@ export class SqliteStore implements Store {
       this.db.exec('RELEASE job');
       return { ok: false, value: err };
     }
+  }
+
+  /**
+   * The WAL must stay bounded even if the checkpointer died or cannot keep up: every 64 groups, look at
+   * its size and checkpoint here (blocking, rare) past a hard cap — or past the normal threshold when
+   * the checkpointer is gone.
+   */
+  private walGuard(): void {
+    if (++this.batchesSinceGuard < 64) return;
+    this.batchesSinceGuard = 0;
+    let size = 0;
+    try {
+      size = fs.statSync(this.walFile).size;
+    } catch {
+      return;
+    }
+    const cap = this.checkpointer.running ? WAL_HARD_CAP_BYTES : WAL_CHECKPOINT_BYTES;
+    if (size > cap) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** fdatasync the WAL on the libuv thread pool: the event loop keeps taking requests meanwhile. */

@@ -1,0 +1,94 @@
+/**
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside a COMMIT on the
+ * committing connection — here, the API's only thread — and with synchronous=NORMAL it fsyncs the WAL
+ * and the database file while the event loop waits (measured: more than half the cost of a run
+ * create). The store turns it off (`wal_autocheckpoint=0`) and this worker thread, with its own
+ * connection, runs PASSIVE checkpoints (they never block the writer) whenever the WAL has grown past a
+ * threshold. If the worker is gone or falls far behind, the store checkpoints itself (see
+ * SqliteStore.walGuard), so the WAL stays bounded either way.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+export interface CheckpointerOptions {
+  file: string;
+  /** Checkpoint when the WAL is larger than this. */
+  thresholdBytes: number;
+  /** How often the worker looks at the WAL size. */
+  intervalMs: number;
+  onError: (message: string) => void;
+}
+
+/**
+ * The worker's code. It runs as an eval'd CommonJS script (no file to locate, whether the store runs
+ * from `dist/`, a bundle or the test runner's TypeScript), so it must not reference anything outside.
+ */
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { timeout: 0 });
+db.pragma('busy_timeout = 0');
+db.pragma('synchronous = NORMAL');
+let stopped = false;
+parentPort.on('message', (m) => {
+  if (m === 'stop') {
+    stopped = true;
+    clearInterval(timer);
+    try { db.close(); } catch {}
+    parentPort.postMessage('stopped');
+  }
+});
+const timer = setInterval(() => {
+  if (stopped) return;
+  let size = 0;
+  try { size = fs.statSync(workerData.file + '-wal').size; } catch { return; }
+  if (size < workerData.thresholdBytes) return;
+  try { db.pragma('wal_checkpoint(PASSIVE)'); }
+  catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
+}, workerData.intervalMs);
+`;
+
+export class Checkpointer {
+  private readonly worker: Worker;
+  private alive = true;
+
+  constructor(opts: CheckpointerOptions) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        file: opts.file,
+        driver,
+        thresholdBytes: opts.thresholdBytes,
+        intervalMs: opts.intervalMs,
+      },
+    });
+    this.worker.unref();
+    this.worker.on('message', (m: unknown) => {
+      if (m && typeof m === 'object' && 'error' in m) opts.onError(String((m as { error: unknown }).error));
+    });
+    this.worker.on('error', (err) => {
+      this.alive = false;
+      opts.onError(err.message);
+    });
+    this.worker.on('exit', () => (this.alive = false));
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  /** Close the worker's connection (so the store's own close can checkpoint and drop the WAL). */
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const stopped = new Promise<void>((resolve) => {
+      this.worker.on('message', (m: unknown) => m === 'stopped' && resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    this.worker.postMessage('stop');
+    await stopped;
+    await this.worker.terminate();
+    this.alive = false;
+  }
+}
