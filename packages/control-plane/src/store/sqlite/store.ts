@@ -79,6 +79,7 @@ function takeLock(file: string): Database.Database {
   const lock = new Database(`${file}.lock`, { timeout: 0 });
   try {
     lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma('journal_mode = MEMORY');
     lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER); BEGIN IMMEDIATE; DELETE FROM owner; COMMIT;');
     return lock;
   } catch (err) {
@@ -171,6 +172,8 @@ export class SqliteStore implements Store {
       db.pragma('busy_timeout = 0');
       // Checkpoints run in the checkpointer's thread, not inside our commits (see checkpointer.ts).
       db.pragma('wal_autocheckpoint = 0');
+      // After a burst grew the WAL, it is cut back to this size when it restarts from the beginning.
+      db.pragma('journal_size_limit = 67108864');
       runMigrations(db);
     } catch (err) {
       db.close();
