@@ -112,23 +112,25 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, done_at TEXT);
 DROP INDEX IF EXISTS outbox_pending;
 CREATE INDEX IF NOT EXISTS outbox_live ON outbox(task_id, attempt, id) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_at, id) WHERE state = 'pending';
+DROP INDEX IF EXISTS outbox_due;
+CREATE INDEX IF NOT EXISTS outbox_next ON outbox(next_at, id, task_id, attempt) WHERE state = 'pending';
 `;
 
 /**
  * The hot queries: the outbox's (every pass) and the heartbeat's list of unsettled attempts. Due heads
- * walk outbox_due in send order (INDEXED BY: without ANALYZE statistics the planner may pick
- * outbox_live and sort every pending row) and stop at the limit; "is there an older pending report
- * of this attempt" is one seek in outbox_live. Only heads are ever retried, so the earliest future
- * next_at of any pending row is a head's.
+ * walk outbox_next in send order (INDEXED BY: without ANALYZE statistics the planner may pick
+ * outbox_live and sort every pending row), read nothing but that index and outbox_live ("is there an
+ * older pending report of this attempt": one seek), and stop at the limit; the caller then reads the
+ * rows it will send by id. Only heads are ever retried, so the earliest future next_at of any pending
+ * row is a head's.
  */
 export const HOT_QUERIES = {
-  dueHeads: `SELECT o.* FROM outbox o INDEXED BY outbox_due
+  dueHeads: `SELECT o.id, o.task_id, o.attempt FROM outbox o INDEXED BY outbox_next
     WHERE o.state = 'pending' AND o.next_at <= ?
       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.task_id = o.task_id
         AND p.attempt = o.attempt AND p.id < o.id)
     ORDER BY o.next_at, o.id LIMIT ?`,
-  nextDue: `SELECT MIN(next_at) AS t FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND next_at > ?`,
+  nextDue: `SELECT MIN(next_at) AS t FROM outbox INDEXED BY outbox_next WHERE state = 'pending' AND next_at > ?`,
   unsettled: `SELECT * FROM attempts WHERE ${UNSETTLED} ORDER BY task_id, attempt LIMIT ?`,
 } as const;
 
@@ -406,10 +408,27 @@ export class Journal {
 
   /**
    * Reports to send now, oldest first: the oldest pending report of each attempt (an attempt's reports
-   * are delivered in order), if it is due. At most `limit`.
+   * are delivered in order), if it is due, except attempts in `skip` (keyed `task:attempt`). At most
+   * `limit`.
    */
-  dueHeads(nowMs: number, limit: number): OutboxRow[] {
-    return this.st(HOT_QUERIES.dueHeads).all(nowMs, limit) as OutboxRow[];
+  dueHeads(
+    nowMs: number,
+    limit: number,
+    skip?: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  ): OutboxRow[] {
+    // Reports on the wire are still heads: look that much further, and read only the others' rows.
+    const heads = this.st(HOT_QUERIES.dueHeads).all(nowMs, limit + (skip?.size ?? 0)) as Array<{
+      id: number;
+      task_id: number;
+      attempt: number;
+    }>;
+    const rows: OutboxRow[] = [];
+    for (const h of heads) {
+      if (rows.length >= limit) break;
+      if (skip?.has(`${h.task_id}:${h.attempt}`)) continue;
+      rows.push(this.st('SELECT * FROM outbox WHERE id = ?').get(h.id) as OutboxRow);
+    }
+    return rows;
   }
 
   /** When the next report waiting for its retry time becomes due, if any. */

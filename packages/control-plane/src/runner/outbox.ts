@@ -77,11 +77,7 @@ export class Outbox {
     const now = this.clock.now();
     const sends: Array<Promise<void>> = [];
     if (this.requests < this.opts.concurrency) {
-      // An attempt's report on the wire is still its (due) head: ask for that many more rows.
-      const rows = this.journal
-        .dueHeads(now, ROWS_PER_PASS + this.inflight.size)
-        .filter((r) => !this.inflight.has(`${r.task_id}:${r.attempt}`))
-        .slice(0, ROWS_PER_PASS);
+      const rows = this.journal.dueHeads(now, ROWS_PER_PASS, this.inflight);
       for (const send of planSends(rows, this.noBatch)) {
         if (this.requests >= this.opts.concurrency) break;
         const batch = send.kind === 'batch' ? send.rows : [send.row];

@@ -229,6 +229,9 @@ describe('runner journal', () => {
       [1, 'running'],
     ]);
     expect(heads(200, 1)).toEqual([[2, 'running']]);
+    expect(journal.dueHeads(200, 1, new Set(['2:1'])).map((h) => [h.task_id, h.kind])).toEqual([
+      [1, 'running'],
+    ]);
     expect(journal.nextDueAfter(200)).toBe(300);
     expect(journal.nextDueAfter(300)).toBeNull();
     const [running1] = journal.dueHeads(200, 10).filter((h) => h.task_id === 1);
@@ -248,10 +251,10 @@ describe('runner journal', () => {
           (r) => r.detail,
         );
       const due = plan(HOT_QUERIES.dueHeads, 0, 10);
-      expect(due.join('\n')).toMatch(/USING INDEX outbox_due/);
+      expect(due.join('\n')).toMatch(/USING COVERING INDEX outbox_next/);
       expect(due.join('\n')).toMatch(/USING COVERING INDEX outbox_live/);
       expect(due.join('\n')).not.toMatch(/SCAN|TEMP B-TREE/);
-      expect(plan(HOT_QUERIES.nextDue, 0)).toEqual([expect.stringMatching(/COVERING INDEX outbox_due/)]);
+      expect(plan(HOT_QUERIES.nextDue, 0)).toEqual([expect.stringMatching(/COVERING INDEX outbox_next/)]);
       // Heartbeats read the partial index of unsettled attempts only, already in order.
       expect(plan(HOT_QUERIES.unsettled, 10)).toEqual(['SCAN attempts USING INDEX attempts_unsettled']);
     } finally {
