@@ -30,6 +30,14 @@ export class FakeClock implements Clock {
   }
 }
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** ISO-8601 of a wall time. One transaction formats the same millisecond many times: the last is kept. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }

@@ -3,6 +3,7 @@ import { migration001 } from './migrations/001_initial.js';
 import { migration002 } from './migrations/002_ready_index.js';
 import { migration003 } from './migrations/003_active_indexes.js';
 import { migration004 } from './migrations/004_task_deps_by_task.js';
+import { migration005 } from './migrations/005_drop_tasks_live.js';
 
 /** Numbered, append-only. Each runs in its own transaction with its version row. */
 export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
@@ -10,6 +11,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   { id: 2, name: 'ready_index', sql: migration002 },
   { id: 3, name: 'active_indexes', sql: migration003 },
   { id: 4, name: 'task_deps_by_task', sql: migration004 },
+  { id: 5, name: 'drop_tasks_live', sql: migration005 },
 ];
 
 export function runMigrations(db: Database.Database): number[] {
