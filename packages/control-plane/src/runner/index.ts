@@ -101,7 +101,9 @@ export async function startRunner(
     const runnerId = () => presence?.id ?? null;
     const outbox = new Outbox(journal, transport, clock, logger, {
       capMs: config.outboxCapMs,
-      concurrency: 8,
+      // Few requests, each carrying every report due (reportBatch.ts): under load the reports that
+      // come while both are out leave together in the next one, which costs the API far less.
+      concurrency: 2,
       random: opts.random ?? Math.random,
       runnerId: () => runnerId() ?? (Number(journal.getMeta('runner_id')) || null),
     });
