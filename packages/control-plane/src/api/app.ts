@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '@multyagents/contracts';
 import { AppError, coerceError } from '../lib/errors.js';
+import { lazySchemaCompilers } from '../lib/fastifyCompilers.js';
 import type { ServiceContext } from '../services/context.js';
 import { OpenApiRegistry } from './openapi.js';
 import { makeRouter } from './route.js';
@@ -17,6 +18,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     // Runner reports and the scheduler must never be starved by slow clients.
     connectionTimeout: 30_000,
     keepAliveTimeout: 10_000,
+    schemaController: lazySchemaCompilers(),
   });
 
   // An empty body with `content-type: application/json` is "no body" (clients of the first version
