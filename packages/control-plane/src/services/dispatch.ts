@@ -305,9 +305,19 @@ async function applySubmitOutcome(
   if (!t) return fail('task vanished');
   const current = t.attempt === attempt && isActiveTask(t.status);
   if (outcome.ok && !current) {
+    const a = await getAttempt(sql, taskId, attempt);
+    if (a && (a.status === 'success' || a.status === 'failed')) {
+      // The runner's own report of this attempt's outcome beat this commit: nothing to stop.
+      return {
+        submitted: true,
+        runner_url: built.runnerUrl,
+        runner_task_status: outcome.runnerStatus,
+        message: 'accepted; the runner has already reported the outcome',
+      };
+    }
     // The runner accepted an attempt that was canceled, lost or superseded while the call was in
     // flight: it must stop it (delivered now if reachable, else with its next heartbeat answer).
-    const runnerId = (await getAttempt(sql, taskId, attempt))?.runner_id ?? null;
+    const runnerId = a?.runner_id ?? null;
     if (runnerId !== null) await addPendingCancel(sql, taskId, attempt, runnerId, nowIso);
     return {
       submitted: true,

@@ -283,4 +283,30 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     const hb = await call(t.app, 'POST', `/runners/${runnerId}/heartbeat`, { attempts: [] }, H);
     expect(hb.body.cancel).toEqual([{ task_id: plan, attempt: 1 }]);
   });
+  it('a runner report that beats the submit outcome leaves no cancel owed; a cancel during the submit does', async () => {
+    const { templateId } = await seedTwoStep(t);
+    const runnerId = await registerRunner(t);
+    const run = await startRun(t, templateId);
+    const plan = run.task_ids[0]!;
+    const submit = t.runner.submit.bind(t.runner);
+    // The runner runs the attempt and its success report commits while the submit call is in flight.
+    t.runner.submit = async (url, body) => {
+      await report(t, body.task_id, { status: 'success', attempt: body.attempt, exit_code: 0 });
+      return submit(url, body);
+    };
+    const d = await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
+    expect(d.body.runner_submission.submitted).toBe(true);
+    expect((await call(t.app, 'GET', `/tasks/${plan}`)).body.status).toBe('success');
+    let hb = await call(t.app, 'POST', `/runners/${runnerId}/heartbeat`, { attempts: [] }, H);
+    expect(hb.body.cancel).toEqual([]);
+    // Canceled while its submit is in flight: the runner accepted a dead attempt and must be told.
+    const build = run.task_ids[1]!;
+    t.runner.submit = async (url, body) => {
+      await call(t.app, 'POST', `/tasks/${body.task_id}/cancel`);
+      return submit(url, body);
+    };
+    await call(t.app, 'POST', `/tasks/${build}/dispatch`);
+    hb = await call(t.app, 'POST', `/runners/${runnerId}/heartbeat`, { attempts: [] }, H);
+    expect(hb.body.cancel).toContainEqual({ task_id: build, attempt: 1 });
+  });
 });

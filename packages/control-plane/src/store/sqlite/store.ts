@@ -330,6 +330,14 @@ export class SqliteStore implements Store {
       // The WAL exists once anything was written; it is never unlinked while the database is open.
       if (!fs.existsSync(this.walFile)) return;
       this.walFd = fs.openSync(this.walFile, 'r');
+      // A WAL file created since the database was opened is durable only once its directory entry is:
+      // sync the directory once (SQLite at NORMAL would do it only at its first checkpoint).
+      const dir = fs.openSync(path.dirname(this.walFile), 'r');
+      try {
+        await fdatasync(dir);
+      } finally {
+        fs.closeSync(dir);
+      }
     }
     await fdatasync(this.walFd);
   }
