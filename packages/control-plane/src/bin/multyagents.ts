@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 /**
- * Entry point. The two long-running processes (`api`, `runner`) load only their own command module,
- * so that a restart after a crash does not pay for loading the drills, benchmarks and launcher.
+ * Entry point. The two long-running processes (`api`, `runner`) load only their own code — from the
+ * bundle in dist/bundle when it is fresh (bundle.ts), else from dist/ — so that a restart after a
+ * crash does not pay for loading the drills, benchmarks and launcher, nor for ~500 module files.
  */
-import { Command } from 'commander';
+import { loadBundled, type Foreground } from './bundle.js';
 
-async function fastPath(name: string): Promise<boolean> {
-  if (name !== 'api' && name !== 'runner') return false;
-  const program = new Command().name('multyagents');
-  if (name === 'api') (await import('../cli/commands/api.js')).registerApiCommand(program);
-  else (await import('../cli/commands/runner.js')).registerRunnerCommand(program);
-  await program.parseAsync(process.argv);
-  return true;
+async function foreground(name: 'api' | 'runner'): Promise<void> {
+  // The one setting read before any config module can be loaded: it chooses which code to load.
+  const bundled = loadBundled(name, process.env.MULTYAGENTS_BUNDLE);
+  const entry: Foreground =
+    bundled?.entry ?? (name === 'api' ? await import('./api.js') : await import('./runner.js'));
+  await entry.main(process.argv);
+  bundled?.afterStart();
 }
 
 async function run(): Promise<void> {
-  if (await fastPath(process.argv[2] ?? '')) return;
+  const name = process.argv[2];
+  if (name === 'api' || name === 'runner') return foreground(name);
   const { main } = await import('../cli/main.js');
   await main(process.argv);
 }
