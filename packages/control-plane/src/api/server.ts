@@ -70,15 +70,29 @@ export async function startApi(
   };
   // Reconcile before serving and before the scheduler moves anything: adopt what runners really did
   // while we were down (outbound calls only, bounded by the runner call timeout).
-  await store.tx((sql) =>
-    insertEvent(
-      sql,
-      { event_type: 'api.started', payload: { pid: process.pid } },
-      new Date(clock.now()).toISOString(),
-    ),
-  );
-  await reconcileAtStart(ctx);
-  const app = await buildApp(ctx);
+  const reconciled = (async () => {
+    await store.tx((sql) =>
+      insertEvent(
+        sql,
+        { event_type: 'api.started', payload: { pid: process.pid } },
+        new Date(clock.now()).toISOString(),
+      ),
+    );
+    await reconcileAtStart(ctx);
+  })();
+  // Awaited below; this only keeps a failure during the build from counting as unhandled.
+  reconciled.catch(() => undefined);
+  // Build the app (CPU only, nothing served yet) while the commit's fsync and the runners' answers
+  // are awaited; listening still waits for the reconciliation.
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(ctx);
+    await app.ready();
+  } catch (err) {
+    await reconciled.catch(() => undefined);
+    throw err;
+  }
+  await reconciled;
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
