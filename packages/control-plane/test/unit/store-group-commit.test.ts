@@ -66,6 +66,42 @@ describe('SQLite store: group commit', () => {
     expect(await names()).toEqual(['same', 'other']);
   });
 
+  it('a job after which SQLite rolled back the whole transaction (disk full) fails its group, not the store', async () => {
+    // SQLITE_FULL (like IOERR and NOMEM) in a statement without a statement journal rolls back the
+    // whole transaction: every savepoint of the group is gone, not just the failing job's.
+    const db = (store as unknown as { db: { pragma: (s: string, o?: object) => unknown } }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 2}`);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // The first job holds a group open so that the next three share the following one.
+    const first = store.tx(async (sql) => {
+      await gate;
+      return sql.run(
+        `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('first', '/x', '[]', 'n', 'n')`,
+      );
+    });
+    const before = insert('before');
+    const tooBig = store.tx((sql) =>
+      sql.run(
+        `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('big', ?, '[]', 'n', 'n')`,
+        ['x'.repeat(200_000)],
+      ),
+    );
+    const after = insert('after');
+    open();
+    const [f, b, big, a] = await Promise.allSettled([first, before, tooBig, after]);
+    expect(f.status).toBe('fulfilled');
+    expect(big).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_FULL' } });
+    // Its change was rolled back with the transaction: it must not be acknowledged.
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'SQLITE_FULL' } });
+    // Untouched by the failure: it runs in the next group.
+    expect(a.status).toBe('fulfilled');
+    expect(await names()).toEqual(['first', 'after']);
+    await insert('later');
+    expect(await names()).toEqual(['first', 'after', 'later']);
+  });
+
   it('reads queued between writes see exactly the writes before them', async () => {
     const seen: number[] = [];
     const jobs: Promise<unknown>[] = [];

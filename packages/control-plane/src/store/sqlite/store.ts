@@ -257,15 +257,21 @@ export class SqliteStore implements Store {
       for (const job of batch) job.reject(err);
       return;
     }
-    for (const job of batch) {
+    for (const [i, job] of batch.entries()) {
       const r = await this.inSavepoint(job.fn);
       done.push({ job, ok: r.ok, value: r.value });
+      if (!this.db.inTransaction) {
+        // The jobs after it had no part in the failure: they run in the next group.
+        this.queue.unshift(...batch.slice(i + 1));
+        return this.groupLost(done, r.value);
+      }
     }
     const hook = this.hook;
     let hooked: { ok: boolean; value: unknown } | null = null;
     if (hook?.wanted()) {
       hooked = await this.inSavepoint((sql) => hook.run(sql));
       if (!hooked.ok) hook.failed(hooked.value);
+      if (!this.db.inTransaction) return this.groupLost(done, hooked.value);
     }
     try {
       this.db.exec('COMMIT');
@@ -292,7 +298,19 @@ export class SqliteStore implements Store {
     for (const d of done) (d.ok ? d.job.resolve : d.job.reject)(d.value);
   }
 
-  /** One unit of a group: its own savepoint, so a failing one rolls back alone. */
+  /**
+   * SQLite rolled the whole transaction back (SQLITE_FULL, IOERR or NOMEM in a statement): the changes
+   * of every job of the group so far are gone, so none of them may be answered as committed.
+   */
+  private groupLost(done: Array<{ job: Job; ok: boolean; value: unknown }>, cause: unknown): void {
+    this.dirty = false;
+    for (const d of done) d.job.reject(d.ok ? cause : d.value);
+  }
+
+  /**
+   * One unit of a group: its own savepoint, so a failing one rolls back alone — unless SQLite already
+   * rolled back the whole transaction, savepoints included (the caller checks `inTransaction`).
+   */
   private async inSavepoint(fn: (sql: Sql) => Promise<unknown>): Promise<{ ok: boolean; value: unknown }> {
     this.db.exec('SAVEPOINT job');
     try {
@@ -300,8 +318,10 @@ export class SqliteStore implements Store {
       this.db.exec('RELEASE job');
       return { ok: true, value };
     } catch (err) {
-      this.db.exec('ROLLBACK TO job');
-      this.db.exec('RELEASE job');
+      if (this.db.inTransaction) {
+        this.db.exec('ROLLBACK TO job');
+        this.db.exec('RELEASE job');
+      }
       return { ok: false, value: err };
     }
   }
