@@ -218,6 +218,10 @@ export class Journal {
 
   private async syncWal(): Promise<void> {
     if (!this.db.open) return;
+    // The barrier counts a write when it is made, not when its turn commits: a sync that starts on its
+    // own (chained after a running one) must commit the open turn first, or it would count writes that
+    // are not in the WAL yet as synced.
+    this.commit();
     if (this.walFd === null) {
       const wal = `${this.file}-wal`;
       // No WAL means nothing was written since the last close, whose checkpoint synced.

@@ -123,3 +123,54 @@ describe('runner journal durable()', () => {
     }
   });
 });
+
+describe('runner journal durable(): a write of the turn that a chained sync does not see', () => {
+  let dir: string | null = null;
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  it('resolves only after a sync that was issued once its commit was in the WAL', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-durable-'));
+    const file = path.join(dir, 'runner.db');
+    const sync = new ManualSync();
+    /** The WAL's size when each sync was issued: what that sync can make durable. */
+    const sizes: number[] = [];
+    const journal = Journal.open(file, {
+      fsync: (fd) => {
+        sizes.push(fs.fstatSync(fd).size);
+        return sync.fn(fd);
+      },
+    });
+    const microtasks = async () => {
+      for (let i = 0; i < 50; i++) await Promise.resolve();
+    };
+    try {
+      const first = track(journal.durable()); // the directory, then the WAL
+      while (!first.done) await sync.finish(sync.calls.length - 1);
+      journal.setMeta('a', '1');
+      track(journal.durable()); // sync S1 runs
+      journal.setMeta('b', '2');
+      track(journal.durable()); // committed after S1 started: waits for the next sync, S2
+      // Another write in this turn, committed only at the end of the turn (nobody waits for it yet).
+      journal.setMeta('c', '3');
+      const s1 = sync.calls.length - 1;
+      sync.calls[s1]!.resolve();
+      await microtasks(); // S1 done: S2 starts, still within this turn
+      await turns(); // the turn's commit: 'c' reaches the WAL
+      const walWithC = fs.statSync(`${file}-wal`).size;
+      const third = track(journal.durable());
+      let last = s1;
+      while (!third.done && !third.error && sync.calls.length > last + 1) {
+        last = sync.calls.length - 1;
+        await sync.finish(last);
+      }
+      expect(third.done).toBe(true);
+      // The sync that answered the caller must have been issued with its commit already in the WAL.
+      expect(sizes[last]).toBeGreaterThanOrEqual(walWithC);
+    } finally {
+      journal.close();
+    }
+  });
+});
