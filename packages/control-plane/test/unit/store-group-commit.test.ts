@@ -102,6 +102,33 @@ describe('SQLite store: group commit', () => {
     expect(await names()).toEqual(['first', 'after', 'later']);
   });
 
+  it('a WAL guard checkpoint that fails after a durable commit does not fail the committed transactions', async () => {
+    const inner = store as unknown as {
+      db: { pragma: (s: string, o?: object) => unknown };
+      checkpointer: { stop(): Promise<void> };
+      batchesSinceGuard: number;
+    };
+    // The checkpointer is gone and the WAL is past the threshold: the next guard checkpoints itself.
+    await inner.checkpointer.stop();
+    await store.tx((sql) =>
+      sql.run(
+        `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('big', ?, '[]', 'n', 'n')`,
+        ['x'.repeat(5 * 1024 * 1024)],
+      ),
+    );
+    const pragma = inner.db.pragma.bind(inner.db);
+    inner.db.pragma = (s: string, o?: object) => {
+      if (s.startsWith('wal_checkpoint'))
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      return pragma(s, o);
+    };
+    inner.batchesSinceGuard = 63;
+    const r = await Promise.allSettled([insert('committed')]);
+    inner.db.pragma = pragma;
+    expect(await names()).toEqual(['big', 'committed']);
+    expect(r[0]!.status).toBe('fulfilled');
+  });
+
   it('reads queued between writes see exactly the writes before them', async () => {
     const seen: number[] = [];
     const jobs: Promise<unknown>[] = [];

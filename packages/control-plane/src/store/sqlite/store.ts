@@ -278,7 +278,6 @@ export class SqliteStore implements Store {
       // Nobody is answered, and nothing is read, before the commit is on disk.
       if (this.durability === 'full' && this.dirty) await this.syncWal();
       this.dirty = false;
-      this.walGuard();
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.dirty = false;
@@ -286,6 +285,8 @@ export class SqliteStore implements Store {
       if (hooked?.ok) hook!.failed(err);
       return;
     }
+    // After the commit is durable: whatever happens here must not fail the group's callers.
+    this.walGuard();
     // The hook's follow-up (e.g. sending submits) starts before the callers hear back: both are
     // only allowed now, and starting the follow-up first keeps it off the callers' critical path.
     if (hooked?.ok) {
@@ -341,7 +342,13 @@ export class SqliteStore implements Store {
       return;
     }
     const cap = this.checkpointer.running ? WAL_HARD_CAP_BYTES : WAL_CHECKPOINT_BYTES;
-    if (size > cap) this.db.pragma('wal_checkpoint(PASSIVE)');
+    if (size <= cap) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      // The WAL only stays longer; the next guard tries again.
+      process.stderr.write(`[store] checkpoint: ${(err as Error).message}\n`);
+    }
   }
 
   /** fdatasync the WAL on the libuv thread pool: the event loop keeps taking requests meanwhile. */
