@@ -129,6 +129,27 @@ describe('SQLite store: group commit', () => {
     expect(r[0]!.status).toBe('fulfilled');
   });
 
+  it('a group whose only write returns rows (INSERT … RETURNING through sql.get) is still fsynced', async () => {
+    const inner = store as unknown as { syncWal: () => Promise<void> };
+    const sync = inner.syncWal.bind(store);
+    let syncs = 0;
+    inner.syncWal = () => {
+      syncs++;
+      return sync();
+    };
+    await names(); // a read: no sync
+    expect(syncs).toBe(0);
+    const row = await store.tx((sql) =>
+      sql.get<{ id: number }>(
+        `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('r', '/x', '[]', 'n', 'n') RETURNING id`,
+      ),
+    );
+    expect(row?.id).toBeGreaterThan(0);
+    expect(syncs).toBe(1);
+    await store.tx((sql) => sql.all('SELECT id FROM projects')); // reads only: nothing to sync
+    expect(syncs).toBe(1);
+  });
+
   it('reads queued between writes see exactly the writes before them', async () => {
     const seen: number[] = [];
     const jobs: Promise<unknown>[] = [];

@@ -40,17 +40,25 @@ const fdatasync = promisify(fs.fdatasync);
  */
 class Reader {
   private readonly names: string[];
+  /** A statement that returns rows can still write (`INSERT … RETURNING`): its group must be fsynced. */
+  private readonly writes: boolean;
 
-  constructor(private readonly st: Database.Statement) {
+  constructor(
+    private readonly st: Database.Statement,
+    private readonly wrote: () => void,
+  ) {
     st.raw(true);
     this.names = st.columns().map((c) => c.name);
+    this.writes = !st.readonly;
   }
 
   all(params: readonly Param[]): Record<string, unknown>[] {
+    if (this.writes) this.wrote();
     return (this.st.all(...params) as unknown[][]).map((r) => this.object(r));
   }
 
   get(params: readonly Param[]): Record<string, unknown> | undefined {
+    if (this.writes) this.wrote();
     const r = this.st.get(...params) as unknown[] | undefined;
     return r === undefined ? undefined : this.object(r);
   }
@@ -139,7 +147,7 @@ export class SqliteStore implements Store {
     const reader = (text: string): Reader => {
       let r = this.readers.get(text);
       if (!r) {
-        r = new Reader(this.db.prepare(text));
+        r = new Reader(this.db.prepare(text), () => (this.dirty = true));
         this.readers.set(text, r);
       }
       return r;
