@@ -74,8 +74,14 @@ class Reader {
 const GROUP_MAX = 64;
 /** The checkpointer copies the WAL into the database once it is this big. */
 const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
-/** Past this, the store checkpoints on its own thread even though a checkpointer runs. */
-const WAL_HARD_CAP_BYTES = 256 * 1024 * 1024;
+/**
+ * Past this, the store checkpoints on its own thread even though a checkpointer runs. Under steady
+ * writes the worker's PASSIVE checkpoints keep up but rarely finish at a moment when no new frame was
+ * appended, and only a finished checkpoint lets the next write restart the WAL from its start; the
+ * store's own checkpoint runs between two groups, copies only the few frames the worker has not, and
+ * so lets the WAL restart. Small enough that this copy stays short.
+ */
+const WAL_HARD_CAP_BYTES = 16 * 1024 * 1024;
 
 /**
  * A second API on the same data dir must fail at once. The database itself cannot hold that lock
