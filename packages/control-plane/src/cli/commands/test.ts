@@ -20,6 +20,12 @@ export function testSteps(opts: { quick?: boolean }): Step[] {
       cmd: bin('tsc'),
       args: ['-b', 'packages/contracts', 'packages/control-plane'],
     },
+    // The process tests start `api` / `runner` the way users do: from the bundle of what tsc just built.
+    {
+      name: 'bundle api/runner',
+      cmd: process.execPath,
+      args: [path.join(ROOT, 'packages/control-plane/scripts/bundle.mjs'), '--quiet'],
+    },
     { name: 'typecheck (tests)', cmd: bin('tsc'), args: ['-p', 'tsconfig.test.json'] },
     { name: 'lint', cmd: bin('eslint'), args: ['--no-error-on-unmatched-pattern', 'packages', 'bench'] },
     { name: 'format', cmd: bin('prettier'), args: ['--check', '.'] },
