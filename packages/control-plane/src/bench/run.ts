@@ -119,6 +119,17 @@ export async function runBench(opts: BenchOptions): Promise<number> {
           (s, t) => b1(s, floors, { templateId: t.twoStep, ...plan.b1, rates: [] }),
         ),
       );
+      // The same with no runner at all: the API's own cost per create, nothing executing beside it.
+      parts.push(
+        await withStack(c, { label: 'bench-b1', runners: [], throwaway: true }, (s, t) =>
+          b1(s, floors, {
+            templateId: t.twoStep,
+            ...plan.b1,
+            rates: [],
+            oneClientLabel: 'API alone (no runner, runs stay queued)',
+          }),
+        ),
+      );
       for (const rate of plan.b1.rates) {
         parts.push(
           await withStack(
@@ -270,7 +281,8 @@ function mergeB1(parts: MetricResult[]): MetricResult {
     rows: parts.flatMap((p) => p.rows),
     data: {
       one_client: parts[0]?.data.one_client,
-      open_loop: parts.slice(1).flatMap((p) => p.data.open_loop as unknown[]),
+      one_client_api_alone: parts[1]?.data.one_client,
+      open_loop: parts.slice(2).flatMap((p) => p.data.open_loop as unknown[]),
       floor_ms: parts[0]?.data.floor_ms,
     },
   };

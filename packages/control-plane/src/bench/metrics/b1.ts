@@ -13,6 +13,8 @@ export interface B1Params {
   drainMs: number;
   /** Bound of the one-client phase. */
   oneClientMaxMs: number;
+  /** Names the one-client row (e.g. the stack has no runner). */
+  oneClientLabel?: string;
 }
 
 /** Latencies of answered requests, plus the given-up ones (a lower bound of theirs). */
@@ -36,7 +38,7 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
     oneClient = { requests: one.length, latency_ms: oneSum };
     rows.push({
       id: 'B1',
-      metric: 'create run, 1 client',
+      metric: `create run, 1 client${p.oneClientLabel ? `, ${p.oneClientLabel}` : ''}`,
       value: pct(oneSum),
       ratio: xFloor(oneSum.p50, floor),
       goal: 'p50 ≤ 1 ms',
