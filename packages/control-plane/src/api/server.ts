@@ -37,7 +37,18 @@ export async function startApi(
   // owner in the error and for `multyagents status`.
   let store: SqliteStore;
   try {
-    store = SqliteStore.open({ file: config.dbFile, durability: config.durability, exclusive: true });
+    store = SqliteStore.open({
+      file: config.dbFile,
+      durability: config.durability,
+      exclusive: true,
+      // Fail-stop: a failed WAL fsync means no further change may be acknowledged. Exit at once,
+      // without a graceful close; a restarted API recovers from what is on disk.
+      onFatal: (err) => {
+        logger.fatal({ code: err.code }, err.message);
+        process.stderr.write(`[api] FATAL ${err.code}: ${err.message}\n`);
+        process.exit(1);
+      },
+    });
   } catch (err) {
     if (isAppError(err) && err.code === 'DATA_DIR_LOCKED') {
       const owner = readPid(pidFile);

@@ -227,3 +227,50 @@ describe('SQLite store: end-of-group hook', () => {
     expect(await names()).toEqual(['a']);
   });
 });
+
+describe('SQLite store: a failed WAL fsync stops it for good (fail-stop)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-failstop-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const insertSql = `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES (?, '/x', '[]', 'n', 'n')`;
+
+  it('rejects the group, tells the process once, refuses everything after, and still closes', async () => {
+    const fatal: string[] = [];
+    const file = path.join(dir, 'db.sqlite');
+    const store = SqliteStore.open({
+      file,
+      durability: 'full',
+      exclusive: true,
+      onFatal: (e) => fatal.push(e.code),
+    });
+    await store.tx((sql) => sql.run(insertSql, ['before']));
+    // The next fdatasync fails, as after a write-back error on the device.
+    (store as unknown as { syncWal: () => Promise<void> }).syncWal = async () => {
+      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    };
+    const [a, b] = await Promise.allSettled([
+      store.tx((sql) => sql.run(insertSql, ['lost-1'])),
+      store.tx((sql) => sql.run(insertSql, ['lost-2'])),
+    ]);
+    expect(a).toMatchObject({ status: 'rejected', reason: { code: 'STORE_UNAVAILABLE' } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'STORE_UNAVAILABLE' } });
+    await expect(store.tx((sql) => sql.run(insertSql, ['later']))).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+    await expect(store.read((sql) => sql.all('SELECT name FROM projects'))).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+    expect(fatal).toEqual(['STORE_UNAVAILABLE']);
+    await store.close();
+    // A restarted store opens and keeps what was acknowledged before the failure.
+    const again = SqliteStore.open({ file, durability: 'full', exclusive: true });
+    const names = await again.read((sql) =>
+      sql.all<{ name: string }>('SELECT name FROM projects ORDER BY id'),
+    );
+    expect(names.map((n) => n.name)).toContain('before');
+    await again.close();
+  });
+});

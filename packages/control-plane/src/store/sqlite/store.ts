@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
    * same data dir cannot open the store. The kernel drops the lock when the process dies, even on kill -9.
    */
   exclusive: boolean;
+  /** Told once when the store stops for good (a failed WAL fsync); the process should exit. */
+  onFatal?: (err: AppError) => void;
 }
 
 type Job =
@@ -119,6 +121,8 @@ export class SqliteStore implements Store {
   private readonly sql: Sql;
   private closed = false;
   private hook: BatchHook | null = null;
+  /** Set for good once a WAL fsync failed (see failStop). */
+  private stopped: AppError | null = null;
   private readonly checkpointer: Checkpointer;
   private batchesSinceGuard = 0;
   /** Set by any statement that changed rows since the last commit: an unchanged group needs no fsync. */
@@ -129,6 +133,7 @@ export class SqliteStore implements Store {
     durability: 'full' | 'relaxed',
     file: string,
     private readonly lock: Database.Database | null,
+    private readonly onFatal?: (err: AppError) => void,
   ) {
     this.db = db;
     this.checkpointer = new Checkpointer({
@@ -194,7 +199,7 @@ export class SqliteStore implements Store {
       lock?.close();
       throw err;
     }
-    return new SqliteStore(db, opts.durability, opts.file, lock);
+    return new SqliteStore(db, opts.durability, opts.file, lock, opts.onFatal);
   }
 
   /**
@@ -217,18 +222,22 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.enqueue('read', async () => {
-      if (this.closed) return;
-      this.closed = true;
-      // The checkpointer's connection goes first: the last one to close checkpoints and drops the WAL.
-      await this.checkpointer.stop();
-      this.statements.clear();
-      this.readers.clear();
-      this.db.close();
-      if (this.walFd !== null) fs.closeSync(this.walFd);
-      this.walFd = null;
-      this.lock?.close();
-    });
+    // A stopped store refuses every queued job; closing must still work.
+    if (this.stopped) return this.closeNow();
+    await this.enqueue('read', () => this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // The checkpointer's connection goes first: the last one to close checkpoints and drops the WAL.
+    await this.checkpointer.stop();
+    this.statements.clear();
+    this.readers.clear();
+    this.db.close();
+    if (this.walFd !== null) fs.closeSync(this.walFd);
+    this.walFd = null;
+    this.lock?.close();
   }
 
   private enqueue<T>(kind: Job['kind'], fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -289,9 +298,6 @@ export class SqliteStore implements Store {
     }
     try {
       this.db.exec('COMMIT');
-      // Nobody is answered, and nothing is read, before the commit is on disk.
-      if (this.durability === 'full' && this.dirty) await this.syncWal();
-      this.dirty = false;
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       this.dirty = false;
@@ -299,6 +305,18 @@ export class SqliteStore implements Store {
       if (hooked?.ok) hook!.failed(err);
       return;
     }
+    // Nobody is answered, and nothing is read, before the commit is on disk.
+    if (this.durability === 'full' && this.dirty) {
+      try {
+        await this.syncWal();
+      } catch (err) {
+        const stop = this.failStop(err);
+        for (const d of done) d.job.reject(d.ok ? stop : d.value);
+        if (hooked?.ok) hook!.failed(stop);
+        return;
+      }
+    }
+    this.dirty = false;
     // After the commit is durable: whatever happens here must not fail the group's callers.
     this.walGuard();
     // The hook's follow-up (e.g. sending submits) starts before the callers hear back: both are
@@ -384,6 +402,26 @@ export class SqliteStore implements Store {
   }
 
   private assertOpen(): void {
+    if (this.stopped) throw this.stopped;
     if (this.closed) throw new AppError('STORE_UNAVAILABLE');
+  }
+
+  /**
+   * A failed fdatasync of the WAL stops the store for good (fail-stop, as PostgreSQL does): after a
+   * failed write-back the kernel may have dropped the dirty pages and a later fsync can report success
+   * for data that never reached the disk, so no further change may be acknowledged. Every later call
+   * fails with STORE_UNAVAILABLE and `onFatal` tells the process, which should exit; on restart SQLite
+   * recovers from what is really on disk.
+   */
+  private failStop(err: unknown): AppError {
+    if (!this.stopped) {
+      const why = err instanceof Error ? err.message : String(err);
+      this.stopped = new AppError(
+        'STORE_UNAVAILABLE',
+        `the store stopped: fsync of its write-ahead log failed (${why}); nothing more is acknowledged until the API is restarted`,
+      );
+      this.onFatal?.(this.stopped);
+    }
+    return this.stopped;
   }
 }
