@@ -329,8 +329,8 @@ async function applySubmitOutcome(
   if (!current) return fail(outcome.message);
   if (t.resubmit_pending) await updateTask(sql, t.id, { resubmit_pending: 0 }, nowIso);
   if (outcome.ok) {
-    await updateAttempt(sql, taskId, attempt, { submitted_at: nowIso });
     const deadline = ctx.clock.now() + built.payload.timeout_seconds * 1000;
+    if (t.status !== 'dispatched') await updateAttempt(sql, taskId, attempt, { submitted_at: nowIso });
     if (t.status === 'dispatched') {
       await applyTaskEvent(
         ctx,
@@ -342,6 +342,7 @@ async function applySubmitOutcome(
           payload: { runner_url: built.runnerUrl, runner_status: outcome.runnerStatus },
           patch: { deadline_at: deadline },
           attemptStatus: 'queued',
+          attemptPatch: { submitted_at: nowIso },
         },
       );
     } else if (t.deadline_at === null) {

@@ -42,6 +42,8 @@ export interface ApplyOptions {
   failure?: TriageInput;
   /** Attempt status to record (defaults from the event). */
   attemptStatus?: string;
+  /** Extra attempt columns written with the attempt's status (one UPDATE, not two). */
+  attemptPatch?: { submitted_at?: string };
   /** A capacity refusal: try again soon without spending a retry. */
   requeue?: boolean;
   producer?: string;
@@ -118,6 +120,7 @@ export async function applyTaskEvent(
   if (task.attempt > 0 && isActiveTask(task.status)) {
     const attemptStatus = opts.attemptStatus ?? (retry ? attemptOutcome(event) : next);
     await updateAttempt(sql, task.id, task.attempt, {
+      ...opts.attemptPatch,
       status: attemptStatus,
       finished_at: isTerminalTask(next) || retry ? nowIso : null,
       exit_code: updated.exit_code,

@@ -66,6 +66,9 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     const audit = await call(t.app, 'GET', `/tasks/${plan}/audit`);
     expect(audit.body.prompt).toContain('Plan the change');
     expect(audit.body.attempts).toHaveLength(1);
+    // The submit outcome recorded when the runner took the attempt, with its queued status.
+    expect(audit.body.attempts[0].submitted_at).toEqual(expect.any(String));
+    expect(audit.body.attempts[0].status).toBe('success');
   });
 
   it('answers a repeated terminal report with 200 unchanged, refuses regressions and stale attempts with events', async () => {
