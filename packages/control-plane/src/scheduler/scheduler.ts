@@ -56,7 +56,9 @@ export class Scheduler {
         void submitClaimed(ctx, fresh, this.inflight);
       },
       failed: (err) => {
-        // The claims rolled back with their savepoint; the loop's next pass claims them.
+        // The claims rolled back with their savepoint, or their group's commit failed: nothing was
+        // submitted; the loop's next pass claims what is still ready (the stuck-dispatch sweep re-sends
+        // a claim that did commit).
         this.claimWanted = true;
         ctx.logger.error({ err }, 'end-of-group claim failed; the scheduler loop retries');
       },
