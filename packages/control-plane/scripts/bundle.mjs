@@ -30,7 +30,7 @@ const UNDICI = path.join(PKG, 'scripts/bundle-undici.mjs');
 const SCHEMA_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 const ENTRIES = {
   api: { file: 'bin/api.js', external: ['better-sqlite3', ...SCHEMA_COMPILERS] },
-  runner: { file: 'bin/runner.js', external: ['better-sqlite3'] },
+  runner: { file: 'bin/runner.js', external: ['better-sqlite3', ...SCHEMA_COMPILERS] },
 };
 
 const quiet = process.argv.includes('--quiet');

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ERROR_CODES } from '@multyagents/contracts';
 import { AppError, coerceError } from '../lib/errors.js';
 import { lazySchemaCompilers } from '../lib/fastifyCompilers.js';
+import { emptyJsonIsNoBody } from '../lib/fastifyJson.js';
 import type { ServiceContext } from '../services/context.js';
 import { OpenApiRegistry } from './openapi.js';
 import { makeRouter } from './route.js';
@@ -21,18 +22,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
     schemaController: lazySchemaCompilers(),
   });
 
-  // An empty body with `content-type: application/json` is "no body" (clients of the first version
-  // send it on action endpoints such as dispatch and cancel), not invalid JSON.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(new AppError('INVALID_JSON', (err as Error).message), undefined);
-    }
-  });
+  emptyJsonIsNoBody(app);
 
   app.setErrorHandler((err, req, reply) => {
     let e: AppError;

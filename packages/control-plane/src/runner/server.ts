@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RunnerSubmit } from '@multyagents/contracts';
 import { AppError, coerceError } from '../lib/errors.js';
+import { lazySchemaCompilers } from '../lib/fastifyCompilers.js';
+import { emptyJsonIsNoBody } from '../lib/fastifyJson.js';
 import type { Logger } from '../lib/logger.js';
 import type { Attempts } from './attempts.js';
 import { toAttemptState, type Journal } from './journal.js';
@@ -76,18 +78,13 @@ function parseSubmit(raw: unknown, loc: string[]): RunnerSubmit {
 
 /** The runner's HTTP surface (CONTRACT.md "Runner side"). Everything but /health needs the token. */
 export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
-
-  // An empty JSON body (e.g. a bare cancel) is an empty object, not an error.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(new AppError('INVALID_JSON', (err as Error).message), undefined);
-    }
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024 * 1024,
+    schemaController: lazySchemaCompilers(),
   });
+
+  emptyJsonIsNoBody(app);
 
   app.addHook('onRequest', async (req) => {
     if (req.url === '/health' || req.url.startsWith('/health?')) return;
