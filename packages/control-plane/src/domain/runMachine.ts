@@ -10,44 +10,25 @@
  * Terminal: success, failed, aborted — absorbing. The status is derived from the tasks plus the
  * operator's pause flag; only pause, resume and abort are operator events.
  */
-import { TERMINAL_RUN_STATUSES, type RunStatus, type TaskStatus } from '@multyagents/contracts';
+import { TERMINAL_RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
 
 export function isTerminalRun(status: RunStatus): boolean {
   return TERMINAL_RUN_STATUSES.includes(status);
 }
 
-export interface RunFacts {
-  current: RunStatus;
-  taskStatuses: readonly TaskStatus[];
-  /** True once any task of the run was dispatched. */
-  started: boolean;
-}
-
-/** The same facts as counts (what the store can aggregate without reading every task row). */
+/** What a run's status derives from: counts of its tasks (aggregated by the store, see runTaskCounts). */
 export interface RunCounts {
   current: RunStatus;
   total: number;
   succeeded: number;
   /** failed, submit-failed or canceled */
   unsuccessful: number;
+  /** True once any task of the run was dispatched. */
   started: boolean;
 }
 
-const UNSUCCESSFUL: readonly TaskStatus[] = ['failed', 'submit-failed', 'canceled'];
-
 /** The status a run has given its tasks. Terminal states never change. */
-export function deriveRunStatus(f: RunFacts): RunStatus {
-  const s = f.taskStatuses;
-  return deriveRunStatusFromCounts({
-    current: f.current,
-    total: s.length,
-    succeeded: s.filter((t) => t === 'success').length,
-    unsuccessful: s.filter((t) => UNSUCCESSFUL.includes(t)).length,
-    started: f.started,
-  });
-}
-
-export function deriveRunStatusFromCounts(c: RunCounts): RunStatus {
+export function deriveRunStatus(c: RunCounts): RunStatus {
   if (isTerminalRun(c.current)) return c.current;
   if (c.unsuccessful > 0) return 'failed';
   if (c.total > 0 && c.succeeded === c.total) return 'success';

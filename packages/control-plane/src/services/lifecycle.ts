@@ -5,7 +5,7 @@
  */
 import type { FailureStep, TaskStatus } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
-import { deriveRunStatusFromCounts, isTerminalRun } from '../domain/runMachine.js';
+import { deriveRunStatus, isTerminalRun } from '../domain/runMachine.js';
 import { backoffDelayMs, shouldRetry } from '../domain/retry.js';
 import {
   isActiveTask,
@@ -200,7 +200,7 @@ export async function recomputeRun(
   const run = await getRunRow(sql, runId);
   if (!run || isTerminalRun(run.status)) return;
   if (scope === 'start-only' && run.status !== 'created') return;
-  const next = deriveRunStatusFromCounts({ current: run.status, ...(await runTaskCounts(sql, runId)) });
+  const next = deriveRunStatus({ current: run.status, ...(await runTaskCounts(sql, runId)) });
   if (next === run.status) return;
   const tasks = next === 'failed' ? await listTaskRowsByRun(sql, runId) : [];
   const nowIso = iso(ctx.clock.now());

@@ -1,4 +1,4 @@
-import { RUN_STATUSES } from '@multyagents/contracts';
+import { RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   deriveRunStatus,
@@ -8,33 +8,29 @@ import {
 } from '../../src/domain/runMachine.js';
 
 describe('run state machine', () => {
-  it('derives the status from the tasks', () => {
-    expect(
-      deriveRunStatus({ current: 'created', taskStatuses: ['created', 'created'], started: false }),
-    ).toBe('created');
-    expect(
-      deriveRunStatus({ current: 'created', taskStatuses: ['dispatched', 'created'], started: true }),
-    ).toBe('running');
-    expect(deriveRunStatus({ current: 'running', taskStatuses: ['success', 'success'], started: true })).toBe(
-      'success',
-    );
-    expect(
-      deriveRunStatus({ current: 'running', taskStatuses: ['success', 'submit-failed'], started: true }),
-    ).toBe('failed');
-    expect(
-      deriveRunStatus({ current: 'running', taskStatuses: ['canceled', 'running'], started: true }),
-    ).toBe('failed');
-    expect(deriveRunStatus({ current: 'paused', taskStatuses: ['success', 'created'], started: true })).toBe(
-      'paused',
-    );
-    expect(deriveRunStatus({ current: 'paused', taskStatuses: ['success', 'success'], started: true })).toBe(
-      'success',
-    );
+  it('derives the status from the counts of its tasks', () => {
+    const c = (
+      current: RunStatus,
+      total: number,
+      succeeded: number,
+      unsuccessful: number,
+      started: boolean,
+    ) => deriveRunStatus({ current, total, succeeded, unsuccessful, started });
+    expect(c('created', 2, 0, 0, false)).toBe('created');
+    expect(c('created', 2, 0, 0, true)).toBe('running');
+    expect(c('running', 2, 2, 0, true)).toBe('success');
+    expect(c('running', 2, 1, 1, true)).toBe('failed');
+    expect(c('running', 2, 0, 1, true)).toBe('failed');
+    expect(c('paused', 2, 1, 0, true)).toBe('paused');
+    expect(c('paused', 2, 2, 0, true)).toBe('success');
+    expect(c('running', 0, 0, 0, false)).toBe('created');
   });
 
   it('terminal runs never change, whatever the tasks say', () => {
     for (const current of RUN_STATUSES.filter(isTerminalRun)) {
-      expect(deriveRunStatus({ current, taskStatuses: ['created'], started: false })).toBe(current);
+      expect(deriveRunStatus({ current, total: 1, succeeded: 0, unsuccessful: 0, started: false })).toBe(
+        current,
+      );
       expect(transitionRun(current, 'pause', true).ok).toBe(false);
       expect(transitionRun(current, 'resume', true).ok).toBe(false);
     }
