@@ -514,4 +514,20 @@ export class Journal {
       ).run(beforeIso);
     });
   }
+
+  /**
+   * Outbox: the API at `origin` answers again, so every report to it that waits for its retry time only
+   * because the last try found no API at all (network error: no status) becomes due now. Reports the API
+   * itself asked to slow down (5xx, 429: a status is recorded) keep their backoff. Returns how many.
+   */
+  retryNetworkFailedNow(origin: string, nowMs: number): number {
+    const prefix = `${origin}/`;
+    return this.write(
+      () =>
+        this.st(
+          `UPDATE outbox SET next_at = ? WHERE state = 'pending' AND next_at > ? AND tries > 0
+             AND last_status IS NULL AND substr(url, 1, length(?)) = ?`,
+        ).run(nowMs, nowMs, prefix, prefix).changes,
+    );
+  }
 }
