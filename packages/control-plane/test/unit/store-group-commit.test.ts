@@ -129,6 +129,65 @@ describe('SQLite store: group commit', () => {
     expect(r[0]!.status).toBe('fulfilled');
   });
 
+  it('the WAL guard goes by the log length the checkpointer reports, not by the file size (which never shrinks)', async () => {
+    const inner = store as unknown as {
+      db: { pragma: (s: string, o?: object) => unknown };
+      checkpointer: {
+        running: boolean;
+        logBytes: number | null;
+        stop(): Promise<void>;
+        noteLogRestarting(): void;
+      };
+      batchesSinceGuard: number;
+    };
+    // A WAL file past the 16 MB hard cap, as it stays after one burst.
+    await store.tx((sql) =>
+      sql.run(
+        `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('big', ?, '[]', 'n', 'n')`,
+        ['x'.repeat(17 * 1024 * 1024)],
+      ),
+    );
+    await inner.checkpointer.stop();
+    const pragma = inner.db.pragma.bind(inner.db);
+    let checkpoints = 0;
+    inner.db.pragma = (s: string, o?: object) => {
+      if (s.startsWith('wal_checkpoint')) checkpoints++;
+      return pragma(s, o);
+    };
+    const guardOnce = async (name: string) => {
+      inner.batchesSinceGuard = 63;
+      await insert(name);
+    };
+    // The worker just checkpointed and saw a short log (the log restarted): nothing to do here.
+    inner.checkpointer = {
+      running: true,
+      logBytes: 64 * 1024,
+      stop: async () => undefined,
+      noteLogRestarting: () => undefined,
+    };
+    await guardOnce('short-log');
+    expect(checkpoints).toBe(0);
+    // The worker saw the log past the cap (it cannot catch up): the store checkpoints itself.
+    inner.checkpointer = {
+      running: true,
+      logBytes: 17 * 1024 * 1024,
+      stop: async () => undefined,
+      noteLogRestarting: () => undefined,
+    };
+    await guardOnce('long-log');
+    expect(checkpoints).toBe(1);
+    // No fresh word from the worker: the file size is all there is to go by.
+    inner.checkpointer = {
+      running: true,
+      logBytes: null,
+      stop: async () => undefined,
+      noteLogRestarting: () => undefined,
+    };
+    await guardOnce('no-report');
+    expect(checkpoints).toBe(2);
+    inner.db.pragma = pragma;
+  });
+
   it('a group whose only write returns rows (INSERT … RETURNING through sql.get) is still fsynced', async () => {
     const inner = store as unknown as { syncWal: () => Promise<void> };
     const sync = inner.syncWal.bind(store);

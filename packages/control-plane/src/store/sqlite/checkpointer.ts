@@ -40,19 +40,25 @@ parentPort.on('message', (m) => {
     parentPort.postMessage('stopped');
   }
 });
+const pageSize = db.pragma('page_size', { simple: true });
 const timer = setInterval(() => {
   if (stopped) return;
+  // The WAL file keeps its size when the log restarts from its start (journal_size_limit): what
+  // grows is the log in it, which only a checkpoint reports.
   let size = 0;
   try { size = fs.statSync(workerData.file + '-wal').size; } catch { return; }
   if (size < workerData.thresholdBytes) return;
-  try { db.pragma('wal_checkpoint(PASSIVE)'); }
-  catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
+  try {
+    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    if (r && r.log >= 0) parentPort.postMessage({ logBytes: r.log * pageSize });
+  } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }); }
 }, workerData.intervalMs);
 `;
 
 export class Checkpointer {
   private readonly worker: Worker;
   private alive = true;
+  private lastLog: { bytes: number; at: number } | null = null;
 
   constructor(opts: CheckpointerOptions) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -68,6 +74,8 @@ export class Checkpointer {
     this.worker.unref();
     this.worker.on('message', (m: unknown) => {
       if (m && typeof m === 'object' && 'error' in m) opts.onError(String((m as { error: unknown }).error));
+      if (m && typeof m === 'object' && 'logBytes' in m)
+        this.lastLog = { bytes: Number(m.logBytes), at: performance.now() };
     });
     this.worker.on('error', (err) => {
       this.alive = false;
@@ -78,6 +86,20 @@ export class Checkpointer {
 
   get running(): boolean {
     return this.alive;
+  }
+
+  /**
+   * The length of the log in the WAL (not the file's size) at the worker's last checkpoint, if that
+   * was within the last second; null otherwise (no checkpoint needed yet, or the worker is stuck).
+   */
+  get logBytes(): number | null {
+    if (!this.alive || !this.lastLog || performance.now() - this.lastLog.at > 1000) return null;
+    return this.lastLog.bytes;
+  }
+
+  /** The store checkpointed all of the log itself: it restarts with the next write. */
+  noteLogRestarting(): void {
+    this.lastLog = { bytes: 0, at: performance.now() };
   }
 
   /** Close the worker's connection (so the store's own close can checkpoint and drop the WAL). */
