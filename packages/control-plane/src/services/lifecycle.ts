@@ -163,8 +163,10 @@ export async function applyTaskEvent(
       nowIso,
     );
   }
-  // Only a terminal task, a retry or a run's first dispatch can change the run's derived status.
-  if (task.run_id !== null)
+  // Only a terminal task, a retry or a dispatch (a run's first one starts it) can change the run's
+  // derived status; a task already under way (queued, running, cancel-requested) cannot.
+  const runMayChange = isTerminalTask(next) || next === 'created' || task.status === 'created';
+  if (task.run_id !== null && runMayChange)
     await recomputeRun(
       ctx,
       sql,

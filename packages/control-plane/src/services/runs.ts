@@ -4,7 +4,7 @@ import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
 import { transitionRun } from '../domain/runMachine.js';
 import { getRole } from '../store/ops/roles.js';
-import { getTemplate } from '../store/ops/templates.js';
+import { getTemplateRow } from '../store/ops/templates.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
 import {
@@ -75,6 +75,23 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow) {
 
 type Override = WorkflowRunCreate['step_task_overrides'][string];
 
+/**
+ * Parsed steps by their stored JSON text: a template is parsed and validated once, not on every run
+ * it starts. Keyed by the text itself, so an updated template is parsed afresh; bounded.
+ */
+const parsedSteps = new Map<string, WorkflowStep[]>();
+const PARSED_STEPS_MAX = 256;
+
+function stepsOf(text: string): WorkflowStep[] {
+  let steps = parsedSteps.get(text);
+  if (!steps) {
+    steps = parseJson<unknown[]>(text, []).map((s) => WorkflowStep.parse(s));
+    if (parsedSteps.size >= PARSED_STEPS_MAX) parsedSteps.delete(parsedSteps.keys().next().value!);
+    parsedSteps.set(text, steps);
+  }
+  return steps;
+}
+
 export async function createRun(ctx: ServiceContext, body: WorkflowRunCreate) {
   const out = await ctx.store.tx(async (sql) => {
     const nowIso = iso(ctx.clock.now());
@@ -86,14 +103,14 @@ export async function createRun(ctx: ServiceContext, body: WorkflowRunCreate) {
 }
 
 async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowRunCreate, nowIso: string) {
-  const tpl = await getTemplate(sql, body.workflow_template_id!);
+  const tpl = await getTemplateRow(sql, body.workflow_template_id!);
   if (!tpl)
     throw new AppError(
       'WORKFLOW_TEMPLATE_NOT_FOUND',
       `workflow template ${body.workflow_template_id} not found`,
       { field: 'workflow_template_id' },
     );
-  const steps = tpl.steps.map((s) => WorkflowStep.parse(s));
+  const steps = stepsOf(tpl.steps);
   for (const key of Object.keys(body.step_task_overrides)) {
     if (!steps.some((s) => s.step_id === key)) {
       throw new AppError('VALIDATION_FAILED', `step_task_overrides: unknown step '${key}'`, {

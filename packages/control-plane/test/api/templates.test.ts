@@ -155,6 +155,23 @@ describe('workflow templates API', () => {
     expect((await list()).map((x: any) => x.id)).toEqual([1]);
   });
 
+  it('a run started after a PUT follows the new steps (parsed steps are not reused across versions)', async () => {
+    await create({ name: 'flow', steps: [s('a')] });
+    const first = await call(t.app, 'POST', '/workflow-runs', { workflow_template_id: 1 });
+    expect(first.body.task_ids).toHaveLength(1);
+    await call(t.app, 'PUT', '/workflow-templates/1', {
+      name: 'flow',
+      steps: [s('a', { title: 'renamed' }), s('b', { depends_on: ['a'] })],
+    });
+    const second = await call(t.app, 'POST', '/workflow-runs', { workflow_template_id: 1 });
+    expect(second.body.task_ids).toHaveLength(2);
+    const tasks = (await call(t.app, 'GET', `/tasks?run_id=${second.body.id}`)).body;
+    expect(tasks.map((x: any) => [x.title, x.depends_on])).toEqual([
+      ['renamed', []],
+      ['do b', [second.body.task_ids[0]]],
+    ]);
+  });
+
   it('writes workflow_template.created, .updated and .deleted events', async () => {
     await create({ name: 'flow', steps: [s('a')] });
     await create({ name: 'bad', steps: [s('a', { depends_on: ['a'] })] });

@@ -2,7 +2,7 @@ import type { WorkflowStep, WorkflowTemplate, WorkflowTemplateCreate } from '@mu
 import type { Sql } from '../sql.js';
 import { json, parseJson } from '../sql.js';
 
-interface TemplateRow {
+export interface TemplateRow {
   id: number;
   name: string;
   project_id: number | null;
@@ -30,11 +30,14 @@ export async function insertTemplate(
   return { id: r.lastId, name: t.name, project_id: t.project_id ?? null, steps: t.steps };
 }
 
+export function getTemplateRow(sql: Sql, id: number): Promise<TemplateRow | undefined> {
+  return sql.get<TemplateRow>('SELECT id, name, project_id, steps FROM workflow_templates WHERE id = ?', [
+    id,
+  ]);
+}
+
 export async function getTemplate(sql: Sql, id: number): Promise<WorkflowTemplate | undefined> {
-  const r = await sql.get<TemplateRow>(
-    'SELECT id, name, project_id, steps FROM workflow_templates WHERE id = ?',
-    [id],
-  );
+  const r = await getTemplateRow(sql, id);
   return r && toTemplate(r);
 }
 
