@@ -61,6 +61,39 @@ export function backoffMs(tries: number, capMs: number, random: () => number, ba
   return Math.max(1, Math.min(capMs, Math.round(exp * jitter)));
 }
 
+/** `scheme://host:port` of a report's URL, or null when it is not a URL. */
+export function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Whether the outbox may probe an API origin (GET /health) while reports to it wait on a network error:
+ * the configured API, or any loopback origin — never an arbitrary host a report happens to name.
+ */
+export function mayProbe(origin: string, apiUrl: string): boolean {
+  if (origin === originOf(apiUrl)) return true;
+  try {
+    return LOOPBACK.test(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Interval of the outbox's probe while reports wait on a network error. Short for the first 30 s (an
+ * API restart, where every 100 ms of delay is a report late), then ten times longer (the API is really
+ * gone: a probe a second is enough and costs it nothing when it returns).
+ */
+export function probeDelayMs(outageMs: number, probeMs: number): number {
+  return outageMs < 30_000 ? probeMs : probeMs * 10;
+}
+
 export type KillReason = 'cancel' | 'timeout' | 'superseded' | 'shutdown';
 
 export interface Outcome {

@@ -8,12 +8,14 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { Attempts } from './attempts.js';
+import { originOf } from './decisions.js';
 import { httpTransport } from './http.js';
 import { toAttemptState, Journal } from './journal.js';
 import { Outbox } from './outbox.js';
 import { claimRunnerDir } from './ownership.js';
 import { housekeeping } from './housekeeping.js';
 import { Presence } from './presence.js';
+import { healthProbe } from './probe.js';
 import { Reaper } from './reaper.js';
 import { recoverJournal } from './recovery.js';
 import { buildRunnerApp } from './server.js';
@@ -36,6 +38,8 @@ export interface RunningRunner {
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 const RECENT_MS = 15 * 60_000;
+/** How often the outbox asks an API it could not reach whether it is back (see Outbox.probe). */
+const OUTBOX_PROBE_MS = 100;
 
 async function resolveToken(config: RunnerConfig, logger: Logger): Promise<string> {
   if (config.token) return config.token;
@@ -97,6 +101,8 @@ export async function startRunner(
 
     const transport = httpTransport(config.apiTimeoutMs);
     cleanups.push(() => transport.close());
+    const probe = healthProbe(config.apiUrl, Math.min(config.apiTimeoutMs, 1000));
+    cleanups.push(() => probe.close());
     let presence: Presence | null = null;
     const runnerId = () => presence?.id ?? null;
     const outbox = new Outbox(journal, transport, clock, logger, {
@@ -106,6 +112,9 @@ export async function startRunner(
       concurrency: 2,
       random: opts.random ?? Math.random,
       runnerId: () => runnerId() ?? (Number(journal.getMeta('runner_id')) || null),
+      // After an API outage the reports go as soon as it answers again, not when the backoff says.
+      probe: (origin) => probe.check(origin),
+      probeMs: OUTBOX_PROBE_MS,
     });
     outbox.start();
     cleanups.push(() => outbox.stop());
@@ -156,6 +165,7 @@ export async function startRunner(
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    const apiOrigin = originOf(config.apiUrl);
     presence = new Presence({
       config,
       transport,
@@ -169,6 +179,9 @@ export async function startRunner(
       draining: () => attempts.draining,
       onCancel: (list) => {
         for (const c of list) attempts.kill(c.task_id, c.attempt, 'cancel');
+      },
+      onReachable: (how) => {
+        if (apiOrigin) outbox.reachable(apiOrigin, how === 'register');
       },
     });
     presence.start();

@@ -1,6 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { backoffMs, classifyDelivery } from './decisions.js';
+import { backoffMs, classifyDelivery, originOf, probeDelayMs } from './decisions.js';
 import { describeError, type Transport } from './http.js';
 import type { Journal, OutboxRow } from './journal.js';
 import { planSends, REPORTS_PER_REQUEST } from './reportBatch.js';
@@ -15,6 +15,13 @@ export interface OutboxOptions {
   random: () => number;
   /** Filled into every report at send time (the id may arrive after the report was written). */
   runnerId: () => number | null;
+  /**
+   * Whether the API at an origin answers again (its /health), or null for an origin it will not probe.
+   * Asked only while reports to that origin wait on a network error (see `probe()`); none: no probing.
+   */
+  probe?: (origin: string) => Promise<boolean> | null;
+  /** Probe interval while reports wait on a network error (see probeDelayMs). */
+  probeMs?: number;
 }
 
 /**
@@ -33,6 +40,15 @@ export class Outbox {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private passQueued = false;
+  /**
+   * Origins whose last delivery found no API at all (network error), with the monotonic time of the
+   * first such failure. Their reports wait for a retry time that grows up to capMs; the probe (or a
+   * heartbeat, see reachable) notices the API's return well before that.
+   */
+  private readonly unreachable = new Map<string, number>();
+  /** Origins the probe declined: they get the plain backoff. */
+  private readonly unprobed = new Set<string>();
+  private probeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly journal: Journal,
@@ -51,6 +67,8 @@ export class Outbox {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
   }
 
   /** Run a pass soon (coalesced). */
@@ -103,6 +121,61 @@ export class Outbox {
       }
     }
     await Promise.all(sends);
+  }
+
+  /**
+   * The API at `origin` answers again: every report to it that waits only because the last try found no
+   * API becomes due now, and a pass runs. Cheap when nothing waited on that origin (no SQL), unless
+   * `force` (a fresh registration: reports may have waited across a runner restart). Returns how many.
+   */
+  reachable(origin: string, force = false): number {
+    if (!force && !this.unreachable.has(origin)) return 0;
+    this.unreachable.delete(origin);
+    const n = this.journal.retryNetworkFailedNow(origin, this.clock.now());
+    if (n > 0) {
+      this.logger.info(
+        { api: origin, reports: n },
+        'API reachable again: reports waiting for it are due now',
+      );
+      this.wake();
+    }
+    return n;
+  }
+
+  /** Origins whose reports wait on a network error (the probe's work list). */
+  get waitingOnNetwork(): string[] {
+    return [...this.unreachable.keys()];
+  }
+
+  /**
+   * One probe round: ask each origin whose reports wait on a network error whether its API answers
+   * again, and make those reports due at once if so. With nothing pending any more there is nothing
+   * to wait for. `start()` runs rounds on a timer while there is work; tests call it directly.
+   */
+  async probe(): Promise<void> {
+    if (this.unreachable.size > 0 && this.pending === 0) this.unreachable.clear();
+    for (const origin of [...this.unreachable.keys()]) {
+      const asked = this.opts.probe?.(origin) ?? null;
+      if (asked === null) {
+        this.unreachable.delete(origin);
+        this.unprobed.add(origin);
+        continue;
+      }
+      const up = await asked.catch(() => false);
+      if (up) this.reachable(origin);
+    }
+  }
+
+  private scheduleProbe(): void {
+    if (!this.running || !this.opts.probe || this.probeTimer || this.unreachable.size === 0) return;
+    const since = Math.min(...this.unreachable.values());
+    const delay = probeDelayMs(this.clock.monotonic() - since, this.opts.probeMs ?? 100);
+    this.probeTimer = setTimeout(() => {
+      void this.probe().finally(() => {
+        this.probeTimer = null;
+        this.scheduleProbe();
+      });
+    }, delay);
   }
 
   /** Deliver what can be delivered within `ms` (used on shutdown). */
@@ -178,11 +251,27 @@ export class Outbox {
     this.wake();
   }
 
+  /**
+   * Any HTTP answer means the API is there: the other reports that wait for it only because it was
+   * not go now (a retry that got through must not leave them to their backoff). No answer at all means
+   * it is not there: probe it.
+   */
+  private noteReachability(url: string, status: number | null): void {
+    const origin = originOf(url);
+    if (origin === null) return;
+    if (status !== null) this.reachable(origin);
+    else if (!this.unprobed.has(origin) && !this.unreachable.has(origin)) {
+      this.unreachable.set(origin, this.clock.monotonic());
+      this.scheduleProbe();
+    }
+  }
+
   /** Settle or reschedule one report from the API's answer to it (see classifyDelivery). */
   private record(row: OutboxRow, status: number | null, note: string): void {
     const verdict = classifyDelivery(status);
     const log = this.logger.child({ taskId: row.task_id, attempt: row.attempt, kind: row.kind, status });
     const nowIso = new Date(this.clock.now()).toISOString();
+    this.noteReachability(row.url, status);
     if (verdict === 'ack') this.journal.settle(row.id, 'acked', status, null, nowIso);
     else if (verdict === 'answered') {
       log.warn({ answer: note }, 'status report refused by the API with 409 (stale or terminal): recorded');

@@ -18,6 +18,8 @@ export interface PresenceDeps {
   freeSlots: () => number;
   draining: () => boolean;
   onCancel: (list: Array<{ task_id: number; attempt: number }>) => void;
+  /** The API answered a registration or a heartbeat with success (the outbox need not wait any more). */
+  onReachable?: (how: 'register' | 'heartbeat') => void;
 }
 
 /**
@@ -64,6 +66,14 @@ export class Presence {
     }
   }
 
+  private reached(how: 'register' | 'heartbeat'): void {
+    try {
+      this.d.onReachable?.(how);
+    } catch (err) {
+      this.d.logger.error({ err: describeError(err) }, 'could not act on the API being reachable');
+    }
+  }
+
   private async register(): Promise<void> {
     const { config } = this.d;
     const body = {
@@ -87,6 +97,7 @@ export class Presence {
         this.d.logger.info({ runnerId: id, heartbeatMs: this.intervalMs }, 'registered with the API');
         this.registeredOnce();
         this.later(this.intervalMs, () => this.heartbeat());
+        this.reached('register');
         return;
       }
       if (r.status === 401) this.d.logger.error('registration refused: wrong runner token (401)');
@@ -112,6 +123,7 @@ export class Presence {
       }
       if (r.status >= 200 && r.status < 300) {
         this.failures = 0;
+        this.reached('heartbeat');
         const cancel = Array.isArray(r.json?.cancel) ? (r.json.cancel as unknown[]) : [];
         const list = cancel
           .map((c) => c as { task_id?: unknown; attempt?: unknown })

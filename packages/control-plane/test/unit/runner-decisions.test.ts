@@ -3,8 +3,11 @@ import {
   backoffMs,
   classifyDelivery,
   decideSubmit,
+  mayProbe,
+  originOf,
   outcomeOf,
   planRecovery,
+  probeDelayMs,
 } from '../../src/runner/decisions.js';
 
 describe('decideSubmit', () => {
@@ -136,5 +139,29 @@ describe('planRecovery', () => {
     ]);
     expect(plan[0].message).toContain('previous runner pid 99');
     expect(plan[2].message).toContain('before the agent was started');
+  });
+});
+
+describe('outbox probe decisions', () => {
+  it('takes the origin of a report URL, null for a non-URL', () => {
+    expect(originOf('http://127.0.0.1:48000/runner/tasks/1/status')).toBe('http://127.0.0.1:48000');
+    expect(originOf('not a url')).toBeNull();
+  });
+
+  it('probes the configured API and loopback origins only', () => {
+    const api = 'https://api.example:8443/';
+    expect(mayProbe('https://api.example:8443', api)).toBe(true);
+    expect(mayProbe('http://127.0.0.1:48000', api)).toBe(true);
+    expect(mayProbe('http://localhost:48000', api)).toBe(true);
+    expect(mayProbe('http://[::1]:48000', api)).toBe(true);
+    expect(mayProbe('https://api.example:9999', api)).toBe(false);
+    expect(mayProbe('http://10.0.0.5:48000', api)).toBe(false);
+    expect(mayProbe('garbage', api)).toBe(false);
+  });
+
+  it('probes often during a short outage and ten times less after 30 s', () => {
+    expect(probeDelayMs(0, 100)).toBe(100);
+    expect(probeDelayMs(29_999, 100)).toBe(100);
+    expect(probeDelayMs(30_000, 100)).toBe(1000);
   });
 });
