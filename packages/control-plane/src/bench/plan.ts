@@ -21,7 +21,8 @@ export interface BenchPlan {
     spawnWindow: number;
     runnerCapacity: number;
   };
-  b4: { rate: number; killAfterMs: number; durationMs: number };
+  /** stepMs: how long each run's first step runs on the runner (so that work is in flight at the kill). */
+  b4: { rate: number; killAfterMs: number; durationMs: number; stepMs: number };
   b5: { timeoutMs: number; repeats: number; stressMs: number };
   b6: { levels: number[]; workMs: number } | null;
   /** Each of B1, B2, B3 per level stops after phaseMs. */
@@ -52,7 +53,7 @@ export function makePlan(quick: boolean): BenchPlan {
         spawnWindow: 8,
         runnerCapacity: 128,
       },
-      b4: { rate: 100, killAfterMs: 1_500, durationMs: 4_000 },
+      b4: { rate: 100, killAfterMs: 1_500, durationMs: 4_000, stepMs: 500 },
       b5: { timeoutMs: 1_000, repeats: 1, stressMs: 5_000 },
       b6: null,
       b7: null,
@@ -80,7 +81,7 @@ export function makePlan(quick: boolean): BenchPlan {
       spawnWindow: 8,
       runnerCapacity: 128,
     },
-    b4: { rate: 200, killAfterMs: 3_000, durationMs: 8_000 },
+    b4: { rate: 200, killAfterMs: 3_000, durationMs: 8_000, stepMs: 500 },
     b5: { timeoutMs: 1_000, repeats: 3, stressMs: 20_000 },
     b6: { levels: [10_000, 100_000], workMs: 8_000 },
     b7: { levels: [100_000, 1_000_000], b1Count: 300, b2Samples: 200, phaseMs: 10_000 },

@@ -60,3 +60,22 @@ export async function createTemplates(api: BenchClient, fanout = FANOUT): Promis
     fanout: await make(`bench fan-out ${fanout}`, [{ step_id: 'root' }, ...children]),
   };
 }
+
+/**
+ * B4's workload: a copy of `templateId` whose root steps last `ms` in the runner process (the other
+ * steps stay no-ops), so that when the API is killed there are always attempts running on the runner
+ * with their successors waiting. Returns the copy's id.
+ */
+export async function withSlowRoots(api: BenchClient, templateId: number, ms: number): Promise<number> {
+  const t = await api.get<{ name: string; steps: Array<Step & Record<string, unknown>> }>(
+    `/workflow-templates/${templateId}`,
+  );
+  const steps = t.steps.map((s) =>
+    (s.depends_on ?? []).length === 0
+      ? { ...s, executor_params: { mock: { duration_ms: ms, exit_code: 0, inprocess: true } } }
+      : s,
+  );
+  return (
+    await api.post<{ id: number }>('/workflow-templates', { name: `${t.name} (roots ${ms} ms)`, steps })
+  ).id;
+}
