@@ -45,7 +45,10 @@ async function measure(root) {
   const { createTemplates } = await bench('workloads.js');
   const stack = new BenchStack({
     label: 'api-cpu',
-    nodeArgs: PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [],
+    nodeArgs: [
+      ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
+      ...(process.env.API_CPU_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
   });
   try {
     await stack.startApi();
