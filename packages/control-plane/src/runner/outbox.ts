@@ -46,7 +46,7 @@ export class Outbox {
    * heartbeat, see reachable) notices the API's return well before that.
    */
   private readonly unreachable = new Map<string, number>();
-  /** Origins the probe declined: they get the plain backoff. */
+  /** Origins the probe declined: only an answer to one of their reports ends their backoff early. */
   private readonly unprobed = new Set<string>();
   private probeTimer: NodeJS.Timeout | null = null;
 
@@ -154,10 +154,9 @@ export class Outbox {
    */
   async probe(): Promise<void> {
     if (this.unreachable.size > 0 && this.pending === 0) this.unreachable.clear();
-    for (const origin of [...this.unreachable.keys()]) {
+    for (const origin of this.probeable()) {
       const asked = this.opts.probe?.(origin) ?? null;
       if (asked === null) {
-        this.unreachable.delete(origin);
         this.unprobed.add(origin);
         continue;
       }
@@ -166,9 +165,15 @@ export class Outbox {
     }
   }
 
+  private probeable(): string[] {
+    return [...this.unreachable.keys()].filter((o) => !this.unprobed.has(o));
+  }
+
   private scheduleProbe(): void {
-    if (!this.running || !this.opts.probe || this.probeTimer || this.unreachable.size === 0) return;
-    const since = Math.min(...this.unreachable.values());
+    if (!this.running || !this.opts.probe || this.probeTimer) return;
+    const origins = this.probeable();
+    if (origins.length === 0) return;
+    const since = Math.min(...origins.map((o) => this.unreachable.get(o)!));
     const delay = probeDelayMs(this.clock.monotonic() - since, this.opts.probeMs ?? 100);
     this.probeTimer = setTimeout(() => {
       void this.probe().finally(() => {
@@ -260,7 +265,7 @@ export class Outbox {
     const origin = originOf(url);
     if (origin === null) return;
     if (status !== null) this.reachable(origin);
-    else if (!this.unprobed.has(origin) && !this.unreachable.has(origin)) {
+    else if (!this.unreachable.has(origin)) {
       this.unreachable.set(origin, this.clock.monotonic());
       this.scheduleProbe();
     }

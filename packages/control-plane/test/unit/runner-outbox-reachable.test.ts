@@ -187,24 +187,34 @@ describe('runner outbox: the API is reachable again', () => {
     expect(outbox.reachable(API)).toBe(0);
   });
 
-  it('leaves an origin the probe declines to the plain backoff, and stops probing once nothing is pending', async () => {
-    const declined = makeOutbox({ probe: () => null });
-    running(1, 'http://api.example:8000');
+  it('leaves an origin the probe declines to the backoff (an answer still ends it), and stops probing once nothing is pending', async () => {
+    const FAR = 'http://api.example:8000';
+    let asked = 0;
+    const declined = makeOutbox({
+      probe: () => {
+        asked++;
+        return null;
+      },
+    });
+    running(1, FAR);
+    running(3, FAR);
     transport.script = ['down'];
-    await declined.pass();
+    await declined.pass(); // 1 and 3 in one batch
     await declined.probe();
-    expect(declined.waitingOnNetwork).toEqual([]);
-    transport.script = ['down'];
-    clock.advance(200);
+    await declined.probe();
+    expect(asked).toBe(1); // declined once, never asked again
+    expect(declined.waitingOnNetwork).toEqual([FAR]);
     await declined.pass();
-    expect(declined.waitingOnNetwork).toEqual([]); // not probed again
+    expect(transport.sent).toEqual([1, 3]); // still waiting for their backoff
+    expect(declined.reachable(FAR)).toBe(2); // e.g. another report to it got an answer
+    journal.settle(journal.outbox('pending')[0]!.id, 'dead', 400, 'x', 'now');
+    journal.settle(journal.outbox('pending')[0]!.id, 'dead', 400, 'x', 'now');
 
     const outbox = makeOutbox();
     running(2);
     transport.script = ['down'];
     await outbox.pass();
     expect(outbox.waitingOnNetwork).toEqual([API]);
-    journal.settle(journal.outbox('pending').find((r) => r.task_id === 2)!.id, 'dead', 400, 'x', 'now');
     journal.settle(journal.outbox('pending')[0]!.id, 'dead', 400, 'x', 'now');
     await outbox.probe();
     expect(probes).toEqual([]);
