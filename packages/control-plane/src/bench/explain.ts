@@ -97,7 +97,7 @@ const HOT: Array<{ op: string; usedBy: string; call: (sql: Sql) => Promise<unkno
       ],
       ['markWaitingSince', 'sweeper, no runner online', (s: Sql, f: AnyOp) => f(s, Date.now())],
       ['clearWaitingSince', 'sweeper (every interval, runner online)', (s: Sql, f: AnyOp) => f(s)],
-      ['tasksWaitingSince', 'sweeper, no runner online', (s: Sql, f: AnyOp) => f(s, Date.now())],
+      ['tasksWaitingSince', 'sweeper, no runner online', (s: Sql, f: AnyOp) => f(s, Date.now(), 30)],
       ['resetReadySince', 'run resumed', (s: Sql, f: AnyOp) => f(s, 1)],
     ] as const
   ).map(([name, usedBy, invoke]) => ({

@@ -123,8 +123,7 @@ export async function sweep(
     }
     await markWaitingSince(sql, now);
     const runners = runnerRows.map(describeRunner);
-    const shortest = 1000;
-    for (const t of await tasksWaitingSince(sql, now - shortest)) {
+    for (const t of await tasksWaitingSince(sql, now, ctx.config.defaultTimeToStartS)) {
       const limitMs = (t.time_to_start_seconds ?? ctx.config.defaultTimeToStartS) * 1000;
       if (t.ready_since === null || now - t.ready_since <= limitMs) continue;
       if (!(await taskReadiness(ctx, sql, t)).ready) {

@@ -277,10 +277,15 @@ export async function clearWaitingSince(sql: Sql): Promise<number> {
   return r.changes;
 }
 
-/** Tasks that have waited for a runner since before `cutoffMs`. */
-export function tasksWaitingSince(sql: Sql, cutoffMs: number): Promise<TaskRow[]> {
+/**
+ * Tasks that have waited for a runner longer than their time-to-start (`defaultS` when they have
+ * none) at `nowMs`. The limit is checked in SQL: a backlog that is still within its limits costs an
+ * index walk, not a full row per waiting task every sweep.
+ */
+export function tasksWaitingSince(sql: Sql, nowMs: number, defaultS: number): Promise<TaskRow[]> {
   return sql.all<TaskRow>(
-    `SELECT * FROM tasks WHERE ready_since IS NOT NULL AND status = 'created' AND ready_since < ? ORDER BY id LIMIT 1000`,
-    [cutoffMs],
+    `SELECT * FROM tasks WHERE ready_since IS NOT NULL AND status = 'created'
+       AND ready_since + COALESCE(time_to_start_seconds, ?) * 1000 < ? ORDER BY id LIMIT 1000`,
+    [defaultS, nowMs],
   );
 }
