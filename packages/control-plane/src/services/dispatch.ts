@@ -48,7 +48,8 @@ export async function taskReadiness(ctx: ServiceContext, sql: Sql, t: TaskRow): 
   }
   const deps = parseJson<number[]>(t.depends_on, []);
   const statuses = (await statusesOf(sql, deps)).map((d) => d.status);
-  const approval = await getApprovalByTask(sql, t.id);
+  // Only a task created with requires_approval ever has an approval (the flag never changes).
+  const approval = t.requires_approval ? await getApprovalByTask(sql, t.id) : undefined;
   const r = readiness({
     status: t.status,
     dependencyStatuses: statuses,

@@ -133,9 +133,11 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
     nowIso,
   );
   const idByStep = new Map<string, number>();
+  const roles = new Map<number, Awaited<ReturnType<typeof getRole>>>();
   // Tasks are inserted in step order (task_ids follow it); dependencies are wired once all exist.
   for (const s of steps) {
-    const role = await getRole(sql, s.role_id);
+    if (!roles.has(s.role_id)) roles.set(s.role_id, await getRole(sql, s.role_id));
+    const role = roles.get(s.role_id);
     if (!role)
       throw new AppError('UNKNOWN_REFERENCE', `role ${s.role_id} of step '${s.step_id}' no longer exists`, {
         field: 'workflow_template_id',
