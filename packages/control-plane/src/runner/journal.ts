@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
 import { AppError } from '../lib/errors.js';
 import { SyncBarrier } from './durability.js';
+import { PendingIndex, type PendingEntry } from './pendingIndex.js';
 
 /**
  * The runner's durable memory (`<data-dir>/runner.db`, used by this runner process only): the attempts
@@ -93,7 +94,9 @@ const UNSETTLED = `status IN ('queued', 'running') OR report_state NOT IN ('acke
 /**
  * Indexes are partial where the hot queries only want live rows: they stay a few pages that every
  * commit touches anyway, instead of entries moving through indexes as big as the history.
- * attempts_status and outbox_pending were their full-size predecessors (dropped in old journals).
+ * attempts_status and outbox_pending were their full-size predecessors (dropped in old journals);
+ * outbox_next ordered pending reports by due time for the outbox's pass, which now asks the
+ * in-memory PendingIndex instead (one index less to update per report write).
  */
 export const JOURNAL_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -113,26 +116,25 @@ CREATE TABLE IF NOT EXISTS outbox (
 DROP INDEX IF EXISTS outbox_pending;
 CREATE INDEX IF NOT EXISTS outbox_live ON outbox(task_id, attempt, id) WHERE state = 'pending';
 DROP INDEX IF EXISTS outbox_due;
-CREATE INDEX IF NOT EXISTS outbox_next ON outbox(next_at, id, task_id, attempt) WHERE state = 'pending';
+DROP INDEX IF EXISTS outbox_next;
 `;
 
 /**
- * The hot queries: the outbox's (every pass) and the heartbeat's list of unsettled attempts. Due heads
- * walk outbox_next in send order (INDEXED BY: without ANALYZE statistics the planner may pick
- * outbox_live and sort every pending row), read nothing but that index and outbox_live ("is there an
- * older pending report of this attempt": one seek), and stop at the limit; the caller then reads the
- * rows it will send by id. Only heads are ever retried, so the earliest future next_at of any pending
- * row is a head's.
+ * The hot queries: the heartbeat's list of unsettled attempts, and the pending outbox (read once into
+ * the PendingIndex, and again only after a write the index does not follow).
  */
 export const HOT_QUERIES = {
-  dueHeads: `SELECT o.id, o.task_id, o.attempt FROM outbox o INDEXED BY outbox_next
-    WHERE o.state = 'pending' AND o.next_at <= ?
-      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.task_id = o.task_id
-        AND p.attempt = o.attempt AND p.id < o.id)
-    ORDER BY o.next_at, o.id LIMIT ?`,
-  nextDue: `SELECT MIN(next_at) AS t FROM outbox INDEXED BY outbox_next WHERE state = 'pending' AND next_at > ?`,
+  pending: `SELECT id, task_id, attempt, kind, next_at FROM outbox INDEXED BY outbox_live WHERE state = 'pending'`,
   unsettled: `SELECT * FROM attempts WHERE ${UNSETTLED} ORDER BY task_id, attempt LIMIT ?`,
 } as const;
+
+/** How a write goes (see Journal.write). */
+interface WriteMode {
+  /** One statement, atomic by itself: no savepoint around it. */
+  single?: boolean;
+  /** The write keeps the PendingIndex in step itself (else the index is dropped and reloaded). */
+  indexed?: boolean;
+}
 
 export function toAttemptState(r: AttemptRow): RunnerAttemptState & Record<string, unknown> {
   return {
@@ -155,12 +157,16 @@ export interface JournalOptions {
 }
 
 const fdatasync = promisify(fs.fdatasync);
+/** Writes that keep the PendingIndex in step themselves. */
+const INDEXED: WriteMode = { indexed: true };
 
 export class Journal {
   private readonly barrier: SyncBarrier;
   /** Prepared once per text (statements belong to this connection). */
   private readonly statements = new Map<string, Database.Statement>();
   private batchOpen = false;
+  /** The pending outbox reports (null: to be read from the table at the next use). */
+  private pendingIndex: PendingIndex | null = null;
   private walFd: number | null = null;
   private syncsRunning = 0;
 
@@ -184,6 +190,9 @@ export class Journal {
       // Hold the write lock for the life of the process: a second runner on this data dir fails here,
       // even when a stale pid file survived a kill -9 (the kernel drops the lock with the process).
       db.pragma('locking_mode = EXCLUSIVE');
+      // Statement journals (a savepoint, a multi-row UPDATE inside the open batch) in memory, not in
+      // a temp file opened, unlinked and closed per statement.
+      db.pragma('temp_store = MEMORY');
       db.exec('BEGIN IMMEDIATE; COMMIT;');
       db.exec(JOURNAL_SCHEMA);
     } catch (err) {
@@ -260,19 +269,23 @@ export class Journal {
   }
 
   /**
-   * Every write runs here, atomically (a savepoint of its own). Writes made in the same turn of the
-   * event loop share one transaction, committed by the next setImmediate or by durable()/close(),
-   * whichever comes first: the pages a burst of submits and reports touch go to the WAL once instead
-   * of once per write. Until that commit a process crash loses the turn's writes, which is no worse
-   * than the power loss the class comment walks through; readers on this connection see them at once.
+   * Every write runs here, atomically (a savepoint of its own, unless it is a single statement).
+   * Writes made in the same turn of the event loop share one transaction, committed by the next
+   * setImmediate or by durable()/close(), whichever comes first: the pages a burst of submits and
+   * reports touch go to the WAL once instead of once per write. Until that commit a process crash
+   * loses the turn's writes, which is no worse than the power loss the class comment walks through;
+   * readers on this connection see them at once. A write that does not say it keeps the
+   * PendingIndex in step drops it (reloaded at its next use), so no write can leave it stale.
    */
-  private write<T>(fn: () => T): T {
+  private write<T>(fn: () => T, mode: WriteMode = {}): T {
     this.barrier.wrote();
     if (!this.batchOpen) {
       this.st('BEGIN').run();
       this.batchOpen = true;
       setImmediate(() => this.commit());
     }
+    if (!mode.indexed) this.pendingIndex = null;
+    if (mode.single) return fn();
     this.st('SAVEPOINT w').run();
     try {
       const r = fn();
@@ -281,8 +294,21 @@ export class Journal {
     } catch (err) {
       this.st('ROLLBACK TO w').run();
       this.st('RELEASE w').run();
+      // What the index was told inside fn may have been rolled back with it.
+      this.pendingIndex = null;
       throw err;
     }
+  }
+
+  private pending(): PendingIndex {
+    if (this.pendingIndex === null) {
+      const index = new PendingIndex();
+      const rows = this.st(HOT_QUERIES.pending).all() as PendingEntry[];
+      // In id order: the index keeps each attempt's reports oldest first.
+      for (const e of rows.sort((a, b) => a.id - b.id)) index.add(e);
+      this.pendingIndex = index;
+    }
+    return this.pendingIndex;
   }
 
   /** Commit the open batch, if any. A failing commit throws: the journal can no longer be trusted. */
@@ -298,19 +324,23 @@ export class Journal {
   }
 
   setMeta(key: string, value: string): void {
-    this.write(() =>
-      this.st(
-        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      ).run(key, value),
+    this.write(
+      () =>
+        this.st(
+          'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+        ).run(key, value),
+      { single: true, indexed: true },
     );
   }
 
   insertAttempt(s: RunnerSubmit, nowIso: string): void {
-    this.write(() =>
-      this.st(
-        `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
-         VALUES (?, ?, 'queued', ?, ?, ?)`,
-      ).run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso),
+    this.write(
+      () =>
+        this.st(
+          `INSERT INTO attempts(task_id, attempt, status, submit, runner_pid, created_at)
+           VALUES (?, ?, 'queued', ?, ?, ?)`,
+        ).run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso),
+      { single: true, indexed: true },
     );
   }
 
@@ -347,20 +377,40 @@ export class Journal {
     ) as AttemptRow[];
   }
 
+  /**
+   * The agent runs. Its `running` report, if given, is written in the same commit; the runner
+   * usually adds it a little later with reportRunning (see attempts.ts RUNNING_REPORT_DELAY_MS).
+   */
   markRunning(
     taskId: number,
     attempt: number,
     f: { pid: number | null; proc_start: string | null; started_at: string },
-    report: NewReport,
+    report: NewReport | null,
     nowMs: number,
   ): void {
-    this.write(() => {
-      this.st(
-        `UPDATE attempts SET status = 'running', pid = ?, proc_start = ?, started_at = ?, runner_pid = ?
+    this.write(
+      () => {
+        this.st(
+          `UPDATE attempts SET status = 'running', pid = ?, proc_start = ?, started_at = ?, runner_pid = ?
            WHERE task_id = ? AND attempt = ? AND status = 'queued'`,
-      ).run(f.pid, f.proc_start, f.started_at, process.pid, taskId, attempt);
+        ).run(f.pid, f.proc_start, f.started_at, process.pid, taskId, attempt);
+        if (report) this.insertReport(taskId, attempt, report, nowMs);
+      },
+      { indexed: true, single: report === null },
+    );
+  }
+
+  /** The `running` report of an attempt that still runs (false, and nothing written, once it ended). */
+  reportRunning(taskId: number, attempt: number, report: NewReport, nowMs: number): boolean {
+    return this.write(() => {
+      const row = this.st('SELECT status FROM attempts WHERE task_id = ? AND attempt = ?').get(
+        taskId,
+        attempt,
+      ) as { status: AttemptStatus } | undefined;
+      if (row?.status !== 'running') return false;
       this.insertReport(taskId, attempt, report, nowMs);
-    });
+      return true;
+    }, INDEXED);
   }
 
   /**
@@ -385,17 +435,24 @@ export class Journal {
            WHERE task_id = ? AND attempt = ? AND status IN ('queued', 'running')`,
       ).run(f.status, f.exit_code, f.finished_at, f.message, f.failure_step, taskId, attempt);
       if (r.changes === 0) return false;
-      this.st(
-        `UPDATE outbox SET state = 'dropped', done_at = ?
-           WHERE task_id = ? AND attempt = ? AND kind = 'running' AND state = 'pending' AND id IS NOT ?`,
-      ).run(new Date(nowMs).toISOString(), taskId, attempt, inFlightId);
+      const index = this.pending();
+      // Usually there is none to drop (see attempts.ts RUNNING_REPORT_DELAY_MS): no statement then.
+      if (index.of(taskId, attempt).some((e) => e.kind === 'running' && e.id !== inFlightId)) {
+        const dropped = this.st(
+          `UPDATE outbox SET state = 'dropped', done_at = ?
+             WHERE task_id = ? AND attempt = ? AND kind = 'running' AND state = 'pending' AND id IS NOT ?
+             RETURNING id`,
+        ).all(new Date(nowMs).toISOString(), taskId, attempt, inFlightId) as Array<{ id: number }>;
+        for (const d of dropped) index.remove(d.id);
+      }
       this.insertReport(taskId, attempt, report, nowMs);
       return true;
-    });
+    }, INDEXED);
   }
 
+  /** Insert a pending report, and tell the index (call inside an INDEXED write). */
   private insertReport(taskId: number, attempt: number, report: NewReport, nowMs: number): void {
-    this.st(
+    const r = this.st(
       `INSERT INTO outbox(task_id, attempt, kind, url, token, body, next_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -408,6 +465,8 @@ export class Journal {
       nowMs,
       new Date(nowMs).toISOString(),
     );
+    const id = Number(r.lastInsertRowid);
+    this.pending().add({ id, task_id: taskId, attempt, kind: report.kind, next_at: nowMs });
   }
 
   /**
@@ -420,24 +479,15 @@ export class Journal {
     limit: number,
     skip?: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   ): OutboxRow[] {
-    // Reports on the wire are still heads: look that much further, and read only the others' rows.
-    const heads = this.st(HOT_QUERIES.dueHeads).all(nowMs, limit + (skip?.size ?? 0)) as Array<{
-      id: number;
-      task_id: number;
-      attempt: number;
-    }>;
-    const rows: OutboxRow[] = [];
-    for (const h of heads) {
-      if (rows.length >= limit) break;
-      if (skip?.has(`${h.task_id}:${h.attempt}`)) continue;
-      rows.push(this.st('SELECT * FROM outbox WHERE id = ?').get(h.id) as OutboxRow);
-    }
-    return rows;
+    const byId = this.st('SELECT * FROM outbox WHERE id = ?');
+    return this.pending()
+      .dueHeads(nowMs, limit, skip)
+      .map((h) => byId.get(h.id) as OutboxRow);
   }
 
   /** When the next report waiting for its retry time becomes due, if any. */
   nextDueAfter(nowMs: number): number | null {
-    return (this.st(HOT_QUERIES.nextDue).get(nowMs) as { t: number | null }).t;
+    return this.pending().nextDueAfter(nowMs);
   }
 
   outbox(state?: OutboxState): OutboxRow[] {
@@ -449,7 +499,7 @@ export class Journal {
   }
 
   pendingCount(): number {
-    return (this.st(`SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }).n;
+    return this.pending().size;
   }
 
   /**
@@ -459,17 +509,21 @@ export class Journal {
    */
   retryLater(id: number, nextAt: number, status: number | null, error: string, nowIso: string): void {
     this.write(() => {
-      this.st(
+      const r = this.st(
         `UPDATE outbox SET tries = tries + 1, next_at = ?, last_status = ?, last_error = ?
          WHERE id = ? AND state = 'pending'`,
       ).run(nextAt, status, error, id);
-      this.st(
+      if (r.changes === 0) return;
+      const dropped = this.st(
         `UPDATE outbox SET state = 'dropped', done_at = ?
          WHERE id = ? AND kind = 'running' AND state = 'pending' AND EXISTS (
            SELECT 1 FROM outbox t WHERE t.task_id = outbox.task_id AND t.attempt = outbox.attempt
-             AND t.kind = 'terminal' AND t.state = 'pending')`,
-      ).run(nowIso, id);
-    });
+             AND t.kind = 'terminal' AND t.state = 'pending')
+         RETURNING id`,
+      ).get(nowIso, id);
+      if (dropped) this.pending().remove(id);
+      else this.pending().reschedule(id, nextAt);
+    }, INDEXED);
   }
 
   /** Settle a report; settling a terminal one settles the attempt's report state too. */
@@ -481,16 +535,13 @@ export class Journal {
     nowIso: string,
   ): void {
     this.write(() => {
-      const r = this.st(
+      const row = this.st(
         `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
-           WHERE id = ? AND state = 'pending'`,
-      ).run(state, status, note, nowIso, id);
-      if (r.changes === 0) return;
-      const row = this.st('SELECT task_id, attempt, kind FROM outbox WHERE id = ?').get(id) as {
-        task_id: number;
-        attempt: number;
-        kind: OutboxKind;
-      };
+           WHERE id = ? AND state = 'pending' RETURNING task_id, attempt, kind`,
+      ).get(state, status, note, nowIso, id) as
+        { task_id: number; attempt: number; kind: OutboxKind } | undefined;
+      if (!row) return;
+      this.pending().remove(id);
       if (row.kind === 'terminal') {
         this.st('UPDATE attempts SET report_state = ? WHERE task_id = ? AND attempt = ?').run(
           state,
@@ -498,7 +549,7 @@ export class Journal {
           row.attempt,
         );
       }
-    });
+    }, INDEXED);
   }
 
   /** Forget settled history older than the cutoff (the journal must not grow for days on end). */
@@ -512,7 +563,7 @@ export class Journal {
              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = attempts.task_id
                AND o.attempt = attempts.attempt AND o.state = 'pending')`,
       ).run(beforeIso);
-    });
+    }, INDEXED);
   }
 
   /**
