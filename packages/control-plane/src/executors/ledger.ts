@@ -14,7 +14,19 @@ export interface LedgerLine {
   [extra: string]: unknown;
 }
 
-export function appendLedgerLine(file: string, line: LedgerLine): void {
+/**
+ * The ledger this process appends to, kept open: in-process agents (benchmarks) add a line per
+ * attempt, and an open + close per line cost more than the write. One file at a time (a process
+ * writes one ledger); a file removed under us (its link count drops to 0) is opened again.
+ */
+let current: { file: string; fd: number } | null = null;
+
+function openLedger(file: string): number {
+  if (current?.file === file) {
+    if (fs.fstatSync(current.fd).nlink > 0) return current.fd;
+  }
+  if (current) fs.closeSync(current.fd);
+  current = null;
   const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT;
   let fd: number;
   try {
@@ -24,11 +36,12 @@ export function appendLedgerLine(file: string, line: LedgerLine): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fd = fs.openSync(file, flags, 0o644);
   }
-  try {
-    fs.writeSync(fd, `${JSON.stringify(line)}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
+  current = { file, fd };
+  return fd;
+}
+
+export function appendLedgerLine(file: string, line: LedgerLine): void {
+  fs.writeSync(openLedger(file), `${JSON.stringify(line)}\n`);
 }
 
 export function readLedger(file: string): LedgerLine[] {

@@ -26,6 +26,8 @@ interface Live {
   proc: RunningProcess | null;
   killReason: KillReason | null;
   timer: NodeJS.Timeout | null;
+  /** Writes the `running` report when the attempt has run for RUNNING_REPORT_DELAY_MS. */
+  runningTimer: NodeJS.Timeout | null;
   done: Promise<void>;
   settle: () => void;
 }
@@ -44,6 +46,15 @@ export interface AttemptsDeps {
 }
 
 const key = (taskId: number, attempt: number) => `${taskId}:${attempt}`;
+
+/**
+ * How long an attempt runs before its `running` report is written. One that ends sooner sends only
+ * its terminal report, which carries `started_at` (the API goes from queued to the outcome): for
+ * the short attempts of a busy runner that halves the reports the outbox writes, sends and settles
+ * and the API applies; for a real agent it shows `running` a few milliseconds later. The attempt row
+ * itself is marked running at once (recovery and heartbeats read it).
+ */
+export const RUNNING_REPORT_DELAY_MS = 50;
 
 export interface SubmitAnswer {
   task_id: number;
@@ -138,11 +149,19 @@ export class Attempts {
   /** Decide and journal one submit (no await between the two: the same attempt is never admitted twice). */
   private admit(s: RunnerSubmit): { answer: SubmitAnswer; live: Live | null } {
     const { journal, config } = this.d;
-    const exact = journal.get(s.task_id, s.attempt);
+    // One read in the usual case (a new attempt, or a resubmit of the newest one); the exact row is
+    // read on its own only when a newer attempt exists.
+    const newest = journal.newest(s.task_id);
+    const exact =
+      newest === undefined || newest.attempt < s.attempt
+        ? undefined
+        : newest.attempt === s.attempt
+          ? newest
+          : journal.get(s.task_id, s.attempt);
     const decision = decideSubmit({
       attempt: s.attempt,
       exact,
-      newest: exact ? undefined : journal.newest(s.task_id),
+      newest: exact ? undefined : newest,
       draining: this.draining,
       activeCount: this.live.size,
       capacity: config.capacity,
@@ -174,7 +193,15 @@ export class Attempts {
     if (decision.supersede !== null) this.kill(s.task_id, decision.supersede, 'superseded');
     let settle: () => void = () => undefined;
     const done = new Promise<void>((r) => (settle = r));
-    const live: Live = { submit: s, proc: null, killReason: null, timer: null, done, settle };
+    const live: Live = {
+      submit: s,
+      proc: null,
+      killReason: null,
+      timer: null,
+      runningTimer: null,
+      done,
+      settle,
+    };
     this.live.set(key(s.task_id, s.attempt), live);
     return {
       answer: { task_id: s.task_id, attempt: s.attempt, status: 'queued', message: 'accepted' },
@@ -270,7 +297,9 @@ export class Attempts {
   private async run(live: Live): Promise<void> {
     const { config, executor, journal, clock } = this.d;
     const s = live.submit;
-    const log = this.d.logger.child({ taskId: s.task_id, attempt: s.attempt });
+    // Made when something is logged: most attempts log nothing here (their one line is finish's).
+    let child: Logger | null = null;
+    const log = () => (child ??= this.d.logger.child({ taskId: s.task_id, attempt: s.attempt }));
     if (live.killReason)
       return this.finish(live, outcomeOf({ code: null, signal: null }, live.killReason, s.timeout_seconds));
     // Only a spawned agent reads the prompt file, writes the result file and needs its cwd to exist;
@@ -331,7 +360,7 @@ export class Attempts {
     } catch (err) {
       await output.close(0);
       const message = err instanceof ExecutorUnavailableError ? err.message : `spawn failed: ${String(err)}`;
-      log.error({ message }, 'executor cannot run the attempt');
+      log().error({ message }, 'executor cannot run the attempt');
       return this.finish(live, { status: 'failed', exit_code: null, failure_step: 'spawn', message });
     }
     live.proc = proc;
@@ -343,16 +372,22 @@ export class Attempts {
         s.task_id,
         s.attempt,
         { pid: proc.pid, proc_start: proc.pid ? processStartTime(proc.pid) : null, started_at: startedAt },
-        this.report(s, 'running', {
+        null,
+        clock.now(),
+      );
+      live.runningTimer = setTimeout(() => {
+        live.runningTimer = null;
+        const report = this.report(s, 'running', {
           status: 'running',
           started_at: startedAt,
           message: `started by ${executor.name}`,
-        }),
-        clock.now(),
-      );
-      this.d.outbox.wake();
+        });
+        if (journal.reportRunning(s.task_id, s.attempt, report, clock.now())) this.d.outbox.wake();
+      }, RUNNING_REPORT_DELAY_MS);
       // One info line per attempt (its outcome, below) is what an operator reads; this one costs as much.
-      log.debug({ pid: proc.pid, executor: executor.name }, 'attempt running');
+      if (this.d.logger.isLevelEnabled('debug')) {
+        log().debug({ pid: proc.pid, executor: executor.name }, 'attempt running');
+      }
     }
     // A kill may have arrived while we were spawning.
     if (live.killReason) void proc.kill();
@@ -388,6 +423,8 @@ export class Attempts {
 
   private finish(live: Live, o: Outcome, extra: Record<string, unknown> = {}): void {
     const s = live.submit;
+    if (live.runningTimer) clearTimeout(live.runningTimer);
+    live.runningTimer = null;
     const finishedAt = this.nowIso();
     const written = this.d.journal.finish(
       s.task_id,

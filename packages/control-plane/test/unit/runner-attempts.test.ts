@@ -8,7 +8,7 @@ import { mockExecutor } from '../../src/executors/mock.js';
 import type { Executor } from '../../src/executors/types.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { Attempts, logFileOf } from '../../src/runner/attempts.js';
+import { Attempts, logFileOf, RUNNING_REPORT_DELAY_MS } from '../../src/runner/attempts.js';
 import type { HttpAnswer, Transport } from '../../src/runner/http.js';
 import { Journal } from '../../src/runner/journal.js';
 import { Outbox } from '../../src/runner/outbox.js';
@@ -138,7 +138,7 @@ describe('runner attempts', () => {
     expect(journal.get(1, 1)?.status).toBe('success');
   });
 
-  it('an attempt that ends before its running report left sends one terminal report with started_at', async () => {
+  it('an attempt that ends within the running-report delay sends only its terminal report, with started_at', async () => {
     await syncs.releaseUntil(attempts.submit(submit(3, { lines: ['out'] })));
     expect(await attempts.waitIdle(5000)).toBe(true);
     await outbox.pass();
@@ -151,7 +151,30 @@ describe('runner attempts', () => {
         stdout: 'out\n',
       }),
     ]);
-    expect(journal.outbox('dropped').map((r) => r.kind)).toEqual(['running']);
+    // No running report was ever written (none to drop, send or settle).
+    expect(journal.outbox().map((r) => r.kind)).toEqual(['terminal']);
+    expect(journal.get(3, 1)?.started_at).toEqual(expect.any(String));
+  });
+
+  it('an attempt still running after the delay reports running, then its outcome', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await syncs.releaseUntil(attempts.submit(submit(7, { hang: true })));
+      while (journal.get(7, 1)?.status !== 'running') await turns();
+      expect(journal.outbox()).toEqual([]);
+      vi.advanceTimersByTime(RUNNING_REPORT_DELAY_MS);
+      expect(journal.outbox('pending').map((r) => r.kind)).toEqual(['running']);
+      await outbox.pass();
+      expect(transport.sent).toEqual([
+        expect.objectContaining({ status: 'running', attempt: 1, started_at: expect.any(String) }),
+      ]);
+      attempts.cancel(7, 1);
+      expect(await attempts.waitIdle(5000)).toBe(true);
+      await outbox.pass();
+      expect(transport.sent.map((b) => b.status)).toEqual(['running', 'canceled']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an in-process attempt writes no files; its log file appears with its first output', async () => {
