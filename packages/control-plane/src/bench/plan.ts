@@ -15,7 +15,13 @@ export interface BenchPlan {
   b3: {
     runs: number;
     createForMs: number;
+    /**
+     * Runs in flight in the closed loop. The peer drains a backlog queued beforehand (all of
+     * `peer.throughputJobs` at once); 256 in flight is our closest equivalent that still measures runs
+     * to completion. A second row at `smallWindow` shows how much of the figure the depth buys.
+     */
     window: number;
+    smallWindow: number;
     spawnRuns: number;
     spawnCreateForMs: number;
     spawnWindow: number;
@@ -47,11 +53,12 @@ export function makePlan(quick: boolean): BenchPlan {
       b3: {
         runs: 2_000,
         createForMs: 10_000,
-        window: 64,
+        window: 256,
+        smallWindow: 64,
         spawnRuns: 40,
         spawnCreateForMs: 5_000,
         spawnWindow: 8,
-        runnerCapacity: 128,
+        runnerCapacity: 256,
       },
       b4: { rate: 100, killAfterMs: 1_500, durationMs: 4_000, stepMs: 500 },
       b5: { timeoutMs: 1_000, repeats: 1, stressMs: 5_000 },
@@ -75,11 +82,12 @@ export function makePlan(quick: boolean): BenchPlan {
     b3: {
       runs: 20_000,
       createForMs: 45_000,
-      window: 64,
+      window: 256,
+      smallWindow: 64,
       spawnRuns: 300,
       spawnCreateForMs: 20_000,
       spawnWindow: 8,
-      runnerCapacity: 128,
+      runnerCapacity: 256,
     },
     b4: { rate: 200, killAfterMs: 3_000, durationMs: 8_000, stepMs: 500 },
     b5: { timeoutMs: 1_000, repeats: 3, stressMs: 20_000 },

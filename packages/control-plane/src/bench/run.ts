@@ -159,6 +159,16 @@ export async function runBench(opts: BenchOptions): Promise<number> {
         b3TasksPerS = variants[0].tasks_per_s;
         variants.push(
           await throughputVariant(s, {
+            label: `no-op in runner, ${plan.b3.smallWindow} in flight`,
+            templateId: t.twoStep,
+            runs: Math.round(plan.b3.runs / 2),
+            createForMs: Math.round(plan.b3.createForMs / 2),
+            window: plan.b3.smallWindow,
+            tasksPerRun: 2,
+          }),
+        );
+        variants.push(
+          await throughputVariant(s, {
             label: 'spawned mock agent',
             templateId: t.twoStepSpawn,
             runs: plan.b3.spawnRuns,
