@@ -17,6 +17,12 @@ export interface CheckpointerOptions {
   thresholdBytes: number;
   /** How often the worker looks at the WAL size. */
   intervalMs: number;
+  /**
+   * At least this long between two checkpoints. Each one writes the pages changed since the last
+   * into the database file and fsyncs it; on a shared disk those fsyncs delay the WAL's own, which
+   * every acknowledgement waits for, so fewer, larger checkpoints are cheaper for everyone.
+   */
+  minGapMs: number;
   onError: (message: string) => void;
 }
 
@@ -41,13 +47,16 @@ parentPort.on('message', (m) => {
   }
 });
 const pageSize = db.pragma('page_size', { simple: true });
+let last = 0;
 const timer = setInterval(() => {
   if (stopped) return;
+  if (Date.now() - last < workerData.minGapMs) return;
   // The WAL file keeps its size when the log restarts from its start (journal_size_limit): what
   // grows is the log in it, which only a checkpoint reports.
   let size = 0;
   try { size = fs.statSync(workerData.file + '-wal').size; } catch { return; }
   if (size < workerData.thresholdBytes) return;
+  last = Date.now();
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
     if (r && r.log >= 0) parentPort.postMessage({ logBytes: r.log * pageSize });
@@ -69,6 +78,7 @@ export class Checkpointer {
         driver,
         thresholdBytes: opts.thresholdBytes,
         intervalMs: opts.intervalMs,
+        minGapMs: opts.minGapMs,
       },
     });
     this.worker.unref();
