@@ -22,7 +22,7 @@ import { cancelTaskInTx, recomputeRun } from './lifecycle.js';
 import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
 import { dispatchTask } from './tasks.js';
 import { taskReadiness } from './dispatch.js';
-import { durationMs, runBaseView, taskView } from './views.js';
+import { durationMs, qualityGateSummary, runBaseView } from './views.js';
 
 export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
   const r = await getRunRow(sql, id);
@@ -30,9 +30,27 @@ export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
   return r;
 }
 
-/** Run view with every computed field clients of the first version read. */
-export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow) {
-  const tasks = await listTaskRowsByRun(sql, r.id);
+/** What a run's view needs of each of its tasks. */
+type RunViewTask = Pick<
+  TaskRow,
+  | 'id'
+  | 'role_id'
+  | 'status'
+  | 'attempt'
+  | 'retries_used'
+  | 'exit_code'
+  | 'failure_category'
+  | 'failure_hints'
+  | 'suggested_actions'
+  | 'quality_gate_policy'
+>;
+
+/**
+ * Run view with every computed field clients of the first version read. `known` are the run's tasks
+ * when the caller already holds them (a run just created), in task id order; otherwise they are read.
+ */
+export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: RunViewTask[]) {
+  const tasks: RunViewTask[] = known ?? (await listTaskRowsByRun(sql, r.id));
   const failed = tasks.filter((t) => t.failure_category && t.status !== 'success');
   const uniq = <T>(xs: T[]) => [...new Set(xs)];
   const perRole = new Map<
@@ -49,7 +67,9 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow) {
   }
   const done = tasks.filter((t) => t.status === 'success').length;
   const gated = tasks.filter((t) => t.quality_gate_policy);
-  const gateViews = gated.map((t) => taskView(t).quality_gate_summary);
+  const gateViews = gated.map((t) =>
+    qualityGateSummary(t.status, parseJson(t.quality_gate_policy, null), t.exit_code),
+  );
   return {
     ...runBaseView(r),
     task_ids: tasks.map((t) => t.id),
@@ -133,6 +153,7 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
     nowIso,
   );
   const idByStep = new Map<string, number>();
+  const fresh: RunViewTask[] = [];
   const roles = new Map<number, Awaited<ReturnType<typeof getRole>>>();
   // Tasks are inserted in step order (task_ids follow it); dependencies are wired once all exist.
   for (const s of steps) {
@@ -174,6 +195,18 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
         o.time_to_start_seconds ?? s.time_to_start_seconds ?? constraints.time_to_start_seconds ?? null,
     });
     idByStep.set(s.step_id, id);
+    fresh.push({
+      id,
+      role_id: s.role_id,
+      status: 'created',
+      attempt: 0,
+      retries_used: 0,
+      exit_code: null,
+      failure_category: null,
+      failure_hints: '[]',
+      suggested_actions: '[]',
+      quality_gate_policy: s.quality_gate_policy ? json(s.quality_gate_policy) : null,
+    });
   }
   for (const s of topoOrder(steps)) {
     if (s.depends_on.length)
@@ -184,7 +217,8 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
         nowIso,
       );
   }
-  return runView(ctx, sql, (await getRunRow(sql, runId))!);
+  // Nothing else has touched the new tasks yet: the view needs no second read of them.
+  return runView(ctx, sql, (await getRunRow(sql, runId))!, fresh);
 }
 
 async function createFromTasks(ctx: ServiceContext, sql: Sql, body: WorkflowRunCreate, nowIso: string) {

@@ -172,6 +172,26 @@ describe('workflow templates API', () => {
     ]);
   });
 
+  it("a run's create answer is the same view GET gives right after (computed without re-reading its tasks)", async () => {
+    await create({
+      name: 'gated',
+      steps: [
+        s('a', { quality_gate_policy: { required_checks: ['tests'] } }),
+        s('b', { role_id: 2, depends_on: ['a'] }),
+        s('c', { depends_on: ['a'] }),
+      ],
+    });
+    const created = await call(t.app, 'POST', '/workflow-runs', { workflow_template_id: 1 });
+    expect(created.status).toBe(200);
+    const got = await call(t.app, 'GET', `/workflow-runs/${created.body.id}`);
+    expect(created.body).toEqual(got.body);
+    expect(created.body.quality_gate_summary).toMatchObject({ configured: 1, pending: 1 });
+    expect(created.body.per_role).toEqual([
+      { role_id: 1, total: 2, success: 0, failed: 0, active: 0 },
+      { role_id: 2, total: 1, success: 0, failed: 0, active: 0 },
+    ]);
+  });
+
   it('writes workflow_template.created, .updated and .deleted events', async () => {
     await create({ name: 'flow', steps: [s('a')] });
     await create({ name: 'bad', steps: [s('a', { depends_on: ['a'] })] });
