@@ -19,6 +19,7 @@ import type { Journal, NewReport } from './journal.js';
 import { AttemptOutput, ChunkForwarder } from './output.js';
 import type { Outbox } from './outbox.js';
 import type { Reaper } from './reaper.js';
+import { Delayed } from './delayed.js';
 import { resolveWorkdir } from './workdir.js';
 
 interface Live {
@@ -26,8 +27,6 @@ interface Live {
   proc: RunningProcess | null;
   killReason: KillReason | null;
   timer: NodeJS.Timeout | null;
-  /** Writes the `running` report when the attempt has run for RUNNING_REPORT_DELAY_MS. */
-  runningTimer: NodeJS.Timeout | null;
   done: Promise<void>;
   settle: () => void;
 }
@@ -48,7 +47,8 @@ export interface AttemptsDeps {
 const key = (taskId: number, attempt: number) => `${taskId}:${attempt}`;
 
 /**
- * How long an attempt runs before its `running` report is written. One that ends sooner sends only
+ * How long (at most; at least half of it) an attempt runs before its `running` report is written (see
+ * Delayed). One that ends sooner sends only
  * its terminal report, which carries `started_at` (the API goes from queued to the outcome): for
  * the short attempts of a busy runner that halves the reports the outbox writes, sends and settles
  * and the API applies; for a real agent it shows `running` a few milliseconds later. The attempt row
@@ -99,8 +99,27 @@ export function readResult(raw: unknown): { handoff?: unknown; artifacts?: unkno
 export class Attempts {
   private readonly live = new Map<string, Live>();
   draining = false;
+  private readonly summary: OutcomeSummary;
+  /** Attempts whose `running` report is written if they still run after the delay. */
+  private readonly runningReports = new Delayed<{ live: Live; startedAt: string }>(
+    RUNNING_REPORT_DELAY_MS / 2,
+    ({ live, startedAt }) => this.reportRunning(live, startedAt),
+  );
 
-  constructor(private readonly d: AttemptsDeps) {}
+  constructor(private readonly d: AttemptsDeps) {
+    this.summary = new OutcomeSummary(d.logger);
+  }
+
+  private reportRunning(live: Live, startedAt: string): void {
+    const s = live.submit;
+    if (this.live.get(key(s.task_id, s.attempt)) !== live) return; // ended already
+    const report = this.report(s, 'running', {
+      status: 'running',
+      started_at: startedAt,
+      message: `started by ${this.d.executor.name}`,
+    });
+    if (this.d.journal.reportRunning(s.task_id, s.attempt, report, this.d.clock.now())) this.d.outbox.wake();
+  }
 
   get activeCount(): number {
     return this.live.size;
@@ -198,7 +217,6 @@ export class Attempts {
       proc: null,
       killReason: null,
       timer: null,
-      runningTimer: null,
       done,
       settle,
     };
@@ -267,7 +285,10 @@ export class Attempts {
 
   /** Wait until nothing runs, at most `ms`; true when idle. */
   async waitIdle(ms: number): Promise<boolean> {
-    if (this.live.size === 0) return true;
+    if (this.live.size === 0) {
+      this.summary.flush();
+      return true;
+    }
     let t: NodeJS.Timeout | undefined;
     const all = Promise.all([...this.live.values()].map((l) => l.done)).then(() => true);
     const r = await Promise.race([
@@ -275,6 +296,8 @@ export class Attempts {
       new Promise<boolean>((res) => (t = setTimeout(() => res(false), ms))),
     ]);
     clearTimeout(t);
+    // Used by the drain at stop: the outcomes not summarized yet are logged before the process ends.
+    this.summary.flush();
     return r || this.live.size === 0;
   }
 
@@ -283,6 +306,7 @@ export class Attempts {
     const lives = [...this.live.values()];
     for (const l of lives) this.kill(l.submit.task_id, l.submit.attempt, reason);
     await Promise.all(lives.map((l) => l.done));
+    this.summary.flush();
   }
 
   private report(s: RunnerSubmit, kind: NewReport['kind'], body: Record<string, unknown>): NewReport {
@@ -375,15 +399,7 @@ export class Attempts {
         null,
         clock.now(),
       );
-      live.runningTimer = setTimeout(() => {
-        live.runningTimer = null;
-        const report = this.report(s, 'running', {
-          status: 'running',
-          started_at: startedAt,
-          message: `started by ${executor.name}`,
-        });
-        if (journal.reportRunning(s.task_id, s.attempt, report, clock.now())) this.d.outbox.wake();
-      }, RUNNING_REPORT_DELAY_MS);
+      this.runningReports.add({ live, startedAt });
       // One info line per attempt (its outcome, below) is what an operator reads; this one costs as much.
       if (this.d.logger.isLevelEnabled('debug')) {
         log().debug({ pid: proc.pid, executor: executor.name }, 'attempt running');
@@ -423,8 +439,6 @@ export class Attempts {
 
   private finish(live: Live, o: Outcome, extra: Record<string, unknown> = {}): void {
     const s = live.submit;
-    if (live.runningTimer) clearTimeout(live.runningTimer);
-    live.runningTimer = null;
     const finishedAt = this.nowIso();
     const written = this.d.journal.finish(
       s.task_id,
@@ -451,7 +465,11 @@ export class Attempts {
     this.live.delete(key(s.task_id, s.attempt));
     live.settle();
     if (written) this.d.outbox.wake();
-    this.d.logger.info(
+    this.summary.count(o.status);
+    // Successes only at debug (the summary counts them); every other outcome keeps its info line.
+    const level = o.status === 'success' ? 'debug' : 'info';
+    if (!this.d.logger.isLevelEnabled(level)) return;
+    this.d.logger[level](
       {
         taskId: s.task_id,
         attempt: s.attempt,
@@ -461,5 +479,37 @@ export class Attempts {
       },
       `attempt ${o.status}: ${o.message}`,
     );
+  }
+}
+
+/**
+ * One info line every 10 s with the outcomes of the attempts that finished in it: under load a line
+ * per successful attempt cost the runner ~4 % of its CPU (serializing and writing it), and said little
+ * the API's events do not. Failed, canceled and timed-out attempts keep their own info line.
+ */
+export class OutcomeSummary {
+  private counts: Record<string, number> = {};
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly everyMs = 10_000,
+  ) {}
+
+  count(status: string): void {
+    this.counts[status] = (this.counts[status] ?? 0) + 1;
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.everyMs);
+    this.timer.unref();
+  }
+
+  /** Log what was counted since the last line (also at shutdown). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const counts = this.counts;
+    this.counts = {};
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total > 0) this.logger.info({ finished: counts, total }, `${total} attempts finished`);
   }
 }

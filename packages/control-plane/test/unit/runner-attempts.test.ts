@@ -7,7 +7,8 @@ import { testRunnerConfig, type RunnerConfig } from '../../src/config/runner.js'
 import { mockExecutor } from '../../src/executors/mock.js';
 import type { Executor } from '../../src/executors/types.js';
 import { FakeClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import pino from 'pino';
+import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { Attempts, logFileOf, RUNNING_REPORT_DELAY_MS } from '../../src/runner/attempts.js';
 import type { HttpAnswer, Transport } from '../../src/runner/http.js';
 import { Journal } from '../../src/runner/journal.js';
@@ -95,7 +96,7 @@ describe('runner attempts', () => {
     });
   });
 
-  function build(executor: Executor): Attempts {
+  function build(executor: Executor, logger: Logger = silentLogger): Attempts {
     return new Attempts({
       config,
       journal,
@@ -104,7 +105,7 @@ describe('runner attempts', () => {
       transport,
       reaper: new Reaper(),
       clock: new FakeClock(),
-      logger: silentLogger,
+      logger,
       runnerToken: 'tok',
       runnerId: () => 7,
     });
@@ -251,6 +252,21 @@ describe('runner attempts', () => {
     ]);
     expect(await attempts.waitIdle(5000)).toBe(true);
     expect(started.sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('logs each failed attempt at info, successes only in the outcome summary (flushed by the drain)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const logged = build(mockExecutor(), logger);
+    await syncs.releaseUntil(logged.submit(submit(8)));
+    await syncs.releaseUntil(logged.submit(submit(9, { exit_code: 3 })));
+    await syncs.releaseUntil(logged.submit(submit(10)));
+    expect(await logged.waitIdle(5000)).toBe(true);
+    const perAttempt = lines.filter((l) => typeof l.taskId === 'number');
+    expect(perAttempt).toEqual([expect.objectContaining({ taskId: 9, status: 'failed', level: 30 })]);
+    expect(lines.filter((l) => l.finished)).toEqual([
+      expect.objectContaining({ finished: { success: 2, failed: 1 }, total: 3, level: 30 }),
+    ]);
   });
 
   it('fails the attempt without running it when the sync fails', async () => {
