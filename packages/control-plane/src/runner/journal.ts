@@ -452,21 +452,27 @@ export class Journal {
 
   /** Insert a pending report, and tell the index (call inside an INDEXED write). */
   private insertReport(taskId: number, attempt: number, report: NewReport, nowMs: number): void {
+    const body = JSON.stringify(report.body);
     const r = this.st(
       `INSERT INTO outbox(task_id, attempt, kind, url, token, body, next_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      taskId,
-      attempt,
-      report.kind,
-      report.url,
-      report.token,
-      JSON.stringify(report.body),
-      nowMs,
-      new Date(nowMs).toISOString(),
-    );
+    ).run(taskId, attempt, report.kind, report.url, report.token, body, nowMs, new Date(nowMs).toISOString());
     const id = Number(r.lastInsertRowid);
-    this.pending().add({ id, task_id: taskId, attempt, kind: report.kind, next_at: nowMs });
+    const row: OutboxRow = {
+      id,
+      task_id: taskId,
+      attempt,
+      kind: report.kind,
+      url: report.url,
+      token: report.token,
+      body,
+      state: 'pending',
+      tries: 0,
+      next_at: nowMs,
+      last_status: null,
+      last_error: null,
+    };
+    this.pending().add({ id, task_id: taskId, attempt, kind: report.kind, next_at: nowMs, row });
   }
 
   /**
@@ -482,7 +488,7 @@ export class Journal {
     const byId = this.st('SELECT * FROM outbox WHERE id = ?');
     return this.pending()
       .dueHeads(nowMs, limit, skip)
-      .map((h) => byId.get(h.id) as OutboxRow);
+      .map((h) => h.row ?? (byId.get(h.id) as OutboxRow));
   }
 
   /** When the next report waiting for its retry time becomes due, if any. */
@@ -535,12 +541,13 @@ export class Journal {
     nowIso: string,
   ): void {
     this.write(() => {
-      const row = this.st(
-        `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
-           WHERE id = ? AND state = 'pending' RETURNING task_id, attempt, kind`,
-      ).get(state, status, note, nowIso, id) as
-        { task_id: number; attempt: number; kind: OutboxKind } | undefined;
+      // The index knows which report this is (it holds every pending one): no RETURNING to read.
+      const row = this.pending().get(id);
       if (!row) return;
+      this.st(
+        `UPDATE outbox SET state = ?, tries = tries + 1, last_status = ?, last_error = ?, done_at = ?
+           WHERE id = ? AND state = 'pending'`,
+      ).run(state, status, note, nowIso, id);
       this.pending().remove(id);
       if (row.kind === 'terminal') {
         this.st('UPDATE attempts SET report_state = ? WHERE task_id = ? AND attempt = ?').run(

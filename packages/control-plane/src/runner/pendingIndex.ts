@@ -1,13 +1,22 @@
-import type { OutboxKind } from './journal.js';
+import type { OutboxKind, OutboxRow } from './journal.js';
 
-/** What the send order needs to know of a pending outbox report (the row itself stays in SQLite). */
+/** What the send order needs to know of a pending outbox report (the row itself is in SQLite). */
 export interface PendingEntry {
   id: number;
   task_id: number;
   attempt: number;
   kind: OutboxKind;
   next_at: number;
+  /**
+   * The row as written, while it is small and never tried: the outbox reads it when it sends the report,
+   * and re-reading it from the table cost a select per report. Dropped on reschedule.
+   */
+  row?: OutboxRow;
 }
+
+/** Bytes of report bodies the index keeps at most (an API outage must not hold every body in memory). */
+export const CACHED_BODY_BYTES = 8 * 1024 * 1024;
+const CACHED_BODY_MAX = 16 * 1024;
 
 export const attemptKey = (taskId: number, attempt: number): string => `${taskId}:${attempt}`;
 
@@ -24,6 +33,7 @@ export class PendingIndex {
   private readonly byId = new Map<number, PendingEntry>();
   /** Each attempt's pending reports, oldest (smallest id) first. */
   private readonly byAttempt = new Map<string, PendingEntry[]>();
+  private cachedBytes = 0;
 
   get size(): number {
     return this.byId.size;
@@ -35,6 +45,11 @@ export class PendingIndex {
    */
   add(e: PendingEntry): void {
     if (this.byId.has(e.id)) return;
+    if (e.row) {
+      const size = e.row.body.length;
+      if (size > CACHED_BODY_MAX || this.cachedBytes + size > CACHED_BODY_BYTES) delete e.row;
+      else this.cachedBytes += size;
+    }
     this.byId.set(e.id, e);
     const k = attemptKey(e.task_id, e.attempt);
     const list = this.byAttempt.get(k);
@@ -46,11 +61,22 @@ export class PendingIndex {
   remove(id: number): void {
     const e = this.byId.get(id);
     if (!e) return;
+    this.uncache(e);
     this.byId.delete(id);
     const k = attemptKey(e.task_id, e.attempt);
     const list = this.byAttempt.get(k)!;
     list.splice(list.indexOf(e), 1);
     if (list.length === 0) this.byAttempt.delete(k);
+  }
+
+  get(id: number): PendingEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  private uncache(e: PendingEntry): void {
+    if (!e.row) return;
+    this.cachedBytes -= e.row.body.length;
+    delete e.row;
   }
 
   /** An attempt's pending reports, oldest first. */
@@ -60,7 +86,9 @@ export class PendingIndex {
 
   reschedule(id: number, nextAt: number): void {
     const e = this.byId.get(id);
-    if (e) e.next_at = nextAt;
+    if (!e) return;
+    e.next_at = nextAt;
+    this.uncache(e); // tries and the last answer changed: read from the table from now on
   }
 
   /**

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerSubmit } from '@multyagents/contracts';
 import { Journal, type OutboxRow } from '../../src/runner/journal.js';
+import { CACHED_BODY_BYTES, PendingIndex } from '../../src/runner/pendingIndex.js';
 
 const submit = (task_id: number): RunnerSubmit => ({
   task_id,
@@ -37,6 +38,12 @@ function expectedHeads(pending: OutboxRow[], now: number, limit: number, skip: S
     .slice(0, limit)
     .map((r) => r.id);
 }
+
+/** The columns of an OutboxRow (SELECT * also has created_at and done_at). */
+const columns = (r: OutboxRow) => {
+  const { id, task_id, attempt, kind, url, token, body, state, tries, next_at, last_status, last_error } = r;
+  return { id, task_id, attempt, kind, url, token, body, state, tries, next_at, last_status, last_error };
+};
 
 function expectedNextDue(pending: OutboxRow[], now: number): number | null {
   const later = pending.map((r) => r.next_at).filter((t) => t > now);
@@ -127,9 +134,11 @@ describe('runner journal: the in-memory index of pending reports', () => {
       );
       const probeAt = now + Math.floor(rnd() * 30) - 10;
       const limit = 1 + Math.floor(rnd() * 6);
-      expect(journal.dueHeads(probeAt, limit, skip).map((r) => r.id)).toEqual(
-        expectedHeads(pending(), probeAt, limit, skip),
-      );
+      const heads = journal.dueHeads(probeAt, limit, skip);
+      expect(heads.map((r) => r.id)).toEqual(expectedHeads(pending(), probeAt, limit, skip));
+      // Rows the index hands out without reading the table are the table's rows.
+      const table = new Map(pending().map((r) => [r.id, r]));
+      for (const h of heads) expect(columns(h)).toEqual(columns(table.get(h.id)!));
       expect(journal.nextDueAfter(probeAt)).toBe(expectedNextDue(pending(), probeAt));
     }
     // The run went through every state a report can be in.
@@ -152,5 +161,44 @@ describe('runner journal: the in-memory index of pending reports', () => {
     expect(() => journal.finish(1, 1, fields, bad, 20)).toThrow(/BigInt/);
     expect(journal.dueHeads(100, 10).map((r) => r.kind)).toEqual(['running']);
     expect(journal.outbox('pending')).toHaveLength(1);
+  });
+
+  it('keeps at most CACHED_BODY_BYTES of report bodies in memory; the rest is read from the table', () => {
+    const index = new PendingIndex();
+    const body = 'x'.repeat(16 * 1024);
+    const row = (id: number) => ({
+      id,
+      task_id: id,
+      attempt: 1,
+      kind: 'terminal' as const,
+      url: 'u',
+      token: 't',
+      body,
+      state: 'pending' as const,
+      tries: 0,
+      next_at: 0,
+      last_status: null,
+      last_error: null,
+    });
+    const n = Math.ceil(CACHED_BODY_BYTES / body.length) + 10;
+    for (let id = 1; id <= n; id++)
+      index.add({ id, task_id: id, attempt: 1, kind: 'terminal', next_at: 0, row: row(id) });
+    const cached = () => [...Array(n).keys()].filter((i) => index.get(i + 1)?.row).length;
+    expect(cached()).toBe(Math.floor(CACHED_BODY_BYTES / body.length));
+    // Settled reports free their share: later ones are cached again.
+    index.remove(1);
+    index.add({ id: n + 1, task_id: n + 1, attempt: 1, kind: 'terminal', next_at: 0, row: row(n + 1) });
+    expect(index.get(n + 1)?.row).toBeDefined();
+    // A body over 16 KiB is never kept, even with room for it.
+    index.remove(2);
+    index.add({
+      id: n + 2,
+      task_id: n + 2,
+      attempt: 1,
+      kind: 'terminal',
+      next_at: 0,
+      row: { ...row(n + 2), body: body + 'y' },
+    });
+    expect(index.get(n + 2)?.row).toBeUndefined();
   });
 });
