@@ -360,14 +360,24 @@ export class Journal {
     ).all() as AttemptRow[];
   }
 
-  /** Attempts the API may still need to hear about, plus terminal ones that finished recently. */
-  held(recentSinceIso: string, limit = 1000): AttemptRow[] {
-    return this.st(
+  /**
+   * What `GET /tasks` answers: every attempt the API may still need to hear about (live, or its
+   * outcome not yet acknowledged) — all of them, always: the API's reconciliation takes a live attempt
+   * missing from this list for one the runner lost and fails it — plus, up to `recentLimit`, the most
+   * recently finished settled ones. (One query with a single LIMIT ordered by task id used to drop the
+   * newest tasks, the running ones, once more than that many attempts had finished recently.)
+   */
+  held(recentSinceIso: string, recentLimit = 1000): AttemptRow[] {
+    const open = this.st(
+      `SELECT * FROM attempts WHERE status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered')`,
+    ).all() as AttemptRow[];
+    const recent = this.st(
       `SELECT * FROM attempts
-         WHERE status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered')
-            OR finished_at >= ?
-         ORDER BY task_id, attempt LIMIT ?`,
-    ).all(recentSinceIso, limit) as AttemptRow[];
+         WHERE NOT (status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered'))
+           AND finished_at >= ?
+         ORDER BY finished_at DESC LIMIT ?`,
+    ).all(recentSinceIso, recentLimit) as AttemptRow[];
+    return [...open, ...recent].sort((a, b) => a.task_id - b.task_id || a.attempt - b.attempt);
   }
 
   /** Not yet acknowledged-terminal (dead letters aside): what heartbeats and registration list. */

@@ -122,6 +122,42 @@ describe('runner journal', () => {
     });
   });
 
+  it('GET /tasks (held) lists every live attempt however many finished recently', () => {
+    const recent = new Date(Date.now() - 60_000).toISOString();
+    // 1200 attempts finished and acknowledged recently, on lower task ids than the running ones.
+    for (let id = 1; id <= 1200; id++) {
+      journal.insertAttempt(submit(id), 'a');
+      journal.finish(
+        id,
+        1,
+        {
+          status: 'success',
+          exit_code: 0,
+          finished_at: new Date().toISOString(),
+          message: '',
+          failure_step: null,
+        },
+        { kind: 'terminal', url: 'u', token: 't', body: {} },
+        clock.now(),
+      );
+    }
+    for (const row of journal.outbox('pending')) journal.settle(row.id, 'acked', 200, null, 'now');
+    for (const id of [5001, 5002, 5003]) {
+      journal.insertAttempt(submit(id), 'a');
+      journal.markRunning(id, 1, { pid: null, proc_start: null, started_at: 's' }, null, clock.now());
+    }
+    journal.insertAttempt(submit(5004), 'a');
+    const held = journal.held(recent, 1000);
+    expect(held.filter((a) => a.task_id > 5000).map((a) => [a.task_id, a.status])).toEqual([
+      [5001, 'running'],
+      [5002, 'running'],
+      [5003, 'running'],
+      [5004, 'queued'],
+    ]);
+    // Recently finished ones are extras, bounded, the newest first to be kept.
+    expect(held.filter((a) => a.task_id <= 1200)).toHaveLength(1000);
+  });
+
   it('housekeeping forgets settled history and old files, keeps what is unsettled', () => {
     const config = testRunnerConfig(dir, 'http://api', 'tok');
     const old = new Date(clock.now() - RETENTION_MS - 1000).toISOString();
