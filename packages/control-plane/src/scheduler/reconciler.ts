@@ -8,6 +8,7 @@ import { describe } from './runnerClient.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
 import { getRunner, listRunners, refreshAllLastSeen } from '../store/ops/runners.js';
+import type { RunnerAttemptState } from '@multyagents/contracts';
 import type { ServiceContext } from '../services/context.js';
 import { adoptRunnerView } from '../services/runners.js';
 import { markRunnerReachable, markRunnerUnreachable } from '../services/liveness.js';
@@ -27,7 +28,7 @@ export async function reconcileAtStart(
   await Promise.all(
     runners.map(async (r) => {
       try {
-        const held = await ctx.runnerClient.listTasks(r.url);
+        const held = await confirmMissing(ctx, r, await ctx.runnerClient.listTasks(r.url));
         await ctx.store.tx(async (sql) => {
           // It answered: it is alive, whatever its row said before we went down.
           const row = await getRunner(sql, r.id);
@@ -51,4 +52,32 @@ export async function reconcileAtStart(
     ),
   );
   return { runners: runners.length, unreachable };
+}
+
+/**
+ * A live attempt missing from a runner's list is failed as lost by the adoption that follows, so each
+ * one is asked about on its own first (`GET /tasks/{id}`): a list can be incomplete (runners before
+ * this version cut it at 1000 attempts, dropping the newest, running ones). Attempts still
+ * `dispatched` are not asked about: those are re-sent anyway.
+ */
+async function confirmMissing(
+  ctx: ServiceContext,
+  r: { id: number; url: string },
+  held: RunnerAttemptState[],
+): Promise<RunnerAttemptState[]> {
+  const listed = new Set(held.map((a) => `${a.task_id}:${a.attempt}`));
+  const live = await ctx.store.read((sql) => liveAttemptsOfRunner(sql, r.id));
+  const missing = live.filter((a) => a.status !== 'dispatched' && !listed.has(`${a.task_id}:${a.attempt}`));
+  const found: RunnerAttemptState[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, missing.length) }, async () => {
+      while (next < missing.length) {
+        const a = missing[next++]!;
+        const one = await ctx.runnerClient.getTask(r.url, a.task_id);
+        if (one && one.attempt === a.attempt) found.push(one);
+      }
+    }),
+  );
+  return found.length ? [...held, ...found] : held;
 }

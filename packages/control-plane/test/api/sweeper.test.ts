@@ -137,6 +137,27 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     });
   });
 
+  it('reconciliation asks about a live attempt missing from the list before failing it (a cut list)', async () => {
+    const { templateId } = await seedTwoStep(t);
+    await registerRunner(t);
+    const r1 = await startRun(t, templateId);
+    const r2 = await startRun(t, templateId);
+    await call(t.app, 'POST', `/tasks/${r1.task_ids[0]}/dispatch`);
+    await call(t.app, 'POST', `/tasks/${r2.task_ids[0]}/dispatch`);
+    await report(t, r1.task_ids[0]!, { status: 'running', attempt: 1 });
+    await report(t, r2.task_ids[0]!, { status: 'running', attempt: 1 });
+    // The runner still runs r1's step, but its list leaves it out (as runners before this version
+    // did past 1000 attempts); it no longer knows r2's.
+    t.runner.tasks.set(r1.task_ids[0]!, { task_id: r1.task_ids[0]!, attempt: 1, status: 'running' });
+    t.runner.listTasks = async () => [];
+    await reconcileAtStart(t.ctx);
+    expect((await call(t.app, 'GET', `/tasks/${r1.task_ids[0]}`)).body.status).toBe('running');
+    expect((await call(t.app, 'GET', `/tasks/${r2.task_ids[0]}`)).body).toMatchObject({
+      status: 'failed',
+      failure_category: 'runner-lost',
+    });
+  });
+
   it('reconciliation re-submits a dispatched attempt the runner never received (same attempt number)', async () => {
     await t.close();
     t = await makeTestApi({ dispatchMode: 'auto' });
