@@ -16,6 +16,8 @@ export class Scheduler {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private lastSlowPass = Number.NEGATIVE_INFINITY;
+  /** Wall ms at which a runner's liveness is next due to change (see SweepReport.nextLivenessAt). */
+  private nextLivenessAt: number | null = null;
   /** Something changed that may have made work ready, and no claim pass has run since. */
   private claimWanted = true;
   readonly inflight = new Set<number>();
@@ -75,10 +77,11 @@ export class Scheduler {
     const ctx = this.ctx!;
     const now = ctx.clock.monotonic();
     // Sweeps and cancel delivery are time-driven: at most every ~interval, not on every kick.
-    const slow = now - this.lastSlowPass >= ctx.config.schedulerIntervalMs;
+    const livenessDue = this.nextLivenessAt !== null && ctx.clock.now() >= this.nextLivenessAt;
+    const slow = livenessDue || now - this.lastSlowPass >= ctx.config.schedulerIntervalMs;
     if (slow) {
       this.lastSlowPass = now;
-      await sweep(ctx, this.inflight);
+      this.nextLivenessAt = (await sweep(ctx, this.inflight)).nextLivenessAt;
       await deliverCancels(ctx);
       const resubmit = await ctx.store.read((sql) => listTasksNeedingResubmit(sql));
       const todo = resubmit
@@ -105,8 +108,13 @@ export class Scheduler {
       }
       if (!this.running) break;
       if (this.kicked) continue;
+      // Wake for the next periodic pass (kicks in between must not push it back) or when a runner's
+      // heartbeat timeout or lost grace runs out, whichever comes first.
+      const interval = ctx.config.schedulerIntervalMs;
+      let waitMs = Math.min(interval, this.lastSlowPass + interval - ctx.clock.monotonic());
+      if (this.nextLivenessAt !== null) waitMs = Math.min(waitMs, this.nextLivenessAt - ctx.clock.now());
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ctx.config.schedulerIntervalMs);
+        const timer = setTimeout(resolve, Math.max(1, waitMs));
         this.wake = () => {
           clearTimeout(timer);
           resolve();

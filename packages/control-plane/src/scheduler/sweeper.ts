@@ -32,13 +32,29 @@ export interface SweepReport {
   timedOut: number;
   startTimedOut: number;
   resubmits: number;
+  /**
+   * Wall ms at which a runner's liveness changes next if it stays silent (its heartbeat timeout, or its
+   * lost grace, runs out); null when no runner is waiting on one. The scheduler wakes then, so that
+   * detection does not wait for the next periodic sweep.
+   */
+  nextLivenessAt: number | null;
 }
 
 export async function sweep(
   ctx: ServiceContext,
   inflight: ReadonlySet<number> = new Set(),
 ): Promise<SweepReport> {
-  const rep: SweepReport = { unreachable: 0, lost: 0, timedOut: 0, startTimedOut: 0, resubmits: 0 };
+  const rep: SweepReport = {
+    unreachable: 0,
+    lost: 0,
+    timedOut: 0,
+    startTimedOut: 0,
+    resubmits: 0,
+    nextLivenessAt: null,
+  };
+  const due = (at: number) => {
+    rep.nextLivenessAt = rep.nextLivenessAt === null ? at : Math.min(rep.nextLivenessAt, at);
+  };
   await ctx.store.tx(async (sql) => {
     const now = ctx.clock.now();
     const nowIso = iso(now);
@@ -48,6 +64,9 @@ export async function sweep(
         await markRunnerUnreachable(ctx, sql, r, { source: 'heartbeat-timeout' });
         continue;
       }
+      if (r.liveness === 'online') due(r.last_seen_at + ctx.config.heartbeatTimeoutMs + 1);
+      else if (r.unreachable_since !== null && now - r.unreachable_since <= ctx.config.lostGraceMs)
+        due(r.unreachable_since + ctx.config.lostGraceMs + 1);
       if (
         r.liveness !== 'online' &&
         r.unreachable_since !== null &&

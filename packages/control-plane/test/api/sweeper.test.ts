@@ -21,6 +21,20 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     return { run, runnerId, plan: run.task_ids[0]! };
   }
 
+  it("tells when a runner's liveness is next due to change: its heartbeat timeout, then its lost grace", async () => {
+    await runningPlan();
+    const seen = t.clock.now();
+    expect((await sweep(t.ctx)).nextLivenessAt).toBe(seen + 5_000 + 1);
+    t.clock.advance(5_001);
+    const marked = await sweep(t.ctx);
+    expect(marked.unreachable).toBe(1);
+    const since = t.clock.now();
+    expect((await sweep(t.ctx)).nextLivenessAt).toBe(since + 5_000 + 1);
+    t.clock.advance(5_001);
+    expect((await sweep(t.ctx)).lost).toBe(1);
+    expect((await sweep(t.ctx)).nextLivenessAt).toBeNull();
+  });
+
   it('a silent runner becomes unreachable, then its task fails runner-lost; a late report is fenced', async () => {
     const { run, plan } = await runningPlan();
     t.clock.advance(4_000);
