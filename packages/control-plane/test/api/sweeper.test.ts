@@ -131,13 +131,17 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).toBe('failed');
   });
 
-  it('reconciliation adopts what the runner holds and fails what it lost', async () => {
+  /** Two runs whose first steps were dispatched to one registered runner. */
+  async function twoDispatchedRuns() {
     const { templateId } = await seedTwoStep(t);
     await registerRunner(t);
-    const r1 = await startRun(t, templateId);
-    const r2 = await startRun(t, templateId);
-    await call(t.app, 'POST', `/tasks/${r1.task_ids[0]}/dispatch`);
-    await call(t.app, 'POST', `/tasks/${r2.task_ids[0]}/dispatch`);
+    const runs = [await startRun(t, templateId), await startRun(t, templateId)];
+    for (const r of runs) await call(t.app, 'POST', `/tasks/${r.task_ids[0]}/dispatch`);
+    return runs;
+  }
+
+  it('reconciliation adopts what the runner holds and fails what it lost', async () => {
+    const [r1, r2] = await twoDispatchedRuns();
     await report(t, r2.task_ids[0]!, { status: 'running', attempt: 1 });
     t.runner.tasks.set(r1.task_ids[0]!, { task_id: r1.task_ids[0]!, attempt: 1, status: 'running' });
     const res = await reconcileAtStart(t.ctx);
@@ -152,12 +156,7 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
   });
 
   it('reconciliation asks about a live attempt missing from the list before failing it (a cut list)', async () => {
-    const { templateId } = await seedTwoStep(t);
-    await registerRunner(t);
-    const r1 = await startRun(t, templateId);
-    const r2 = await startRun(t, templateId);
-    await call(t.app, 'POST', `/tasks/${r1.task_ids[0]}/dispatch`);
-    await call(t.app, 'POST', `/tasks/${r2.task_ids[0]}/dispatch`);
+    const [r1, r2] = await twoDispatchedRuns();
     await report(t, r1.task_ids[0]!, { status: 'running', attempt: 1 });
     await report(t, r2.task_ids[0]!, { status: 'running', attempt: 1 });
     // The runner still runs r1's step, but its list leaves it out (as runners before this version
