@@ -68,8 +68,10 @@ export class Checkpointer {
   private readonly worker: Worker;
   private alive = true;
   private lastLog: { bytes: number; at: number } | null = null;
+  private readonly minGapMs: number;
 
   constructor(opts: CheckpointerOptions) {
+    this.minGapMs = opts.minGapMs;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -100,10 +102,12 @@ export class Checkpointer {
 
   /**
    * The length of the log in the WAL (not the file's size) at the worker's last checkpoint, if that
-   * was within the last second; null otherwise (no checkpoint needed yet, or the worker is stuck).
+   * was recent (within 2.5 checkpoint gaps); null otherwise (no checkpoint needed yet, or the worker
+   * is stuck).
    */
   get logBytes(): number | null {
-    if (!this.alive || !this.lastLog || performance.now() - this.lastLog.at > 1000) return null;
+    const fresh = 2.5 * this.minGapMs;
+    if (!this.alive || !this.lastLog || performance.now() - this.lastLog.at > fresh) return null;
     return this.lastLog.bytes;
   }
 
