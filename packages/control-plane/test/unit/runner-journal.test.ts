@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunnerSubmit } from '@multyagents/contracts';
 import { testRunnerConfig } from '../../src/config/runner.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -11,17 +10,7 @@ import { logFileOf, readResult } from '../../src/runner/attempts.js';
 import { JOURNAL_SCHEMA, Journal, HOT_QUERIES, toAttemptState } from '../../src/runner/journal.js';
 import { RETENTION_MS, housekeeping } from '../../src/runner/housekeeping.js';
 import { recoverJournal } from '../../src/runner/recovery.js';
-
-const submit = (task_id: number, attempt = 1): RunnerSubmit => ({
-  task_id,
-  attempt,
-  run_id: 3,
-  prompt: 'p',
-  execution_mode: 'no-workspace',
-  timeout_seconds: 60,
-  status_callback_url: `http://api/runner/tasks/${task_id}/status`,
-  status_callback_token: 'callback-token-0123456789',
-});
+import { submit, success } from '../helpers/journal.js';
 
 describe('runner journal', () => {
   let dir: string;
@@ -130,13 +119,7 @@ describe('runner journal', () => {
       journal.finish(
         id,
         1,
-        {
-          status: 'success',
-          exit_code: 0,
-          finished_at: new Date().toISOString(),
-          message: '',
-          failure_step: null,
-        },
+        success(new Date().toISOString()),
         { kind: 'terminal', url: 'u', token: 't', body: {} },
         clock.now(),
       );
@@ -191,13 +174,7 @@ describe('runner journal', () => {
     const wal = `${file}-wal`;
     const before = fs.statSync(wal).size;
     journal.insertAttempt(submit(1), 'a');
-    const fields = {
-      status: 'success' as const,
-      exit_code: 0,
-      finished_at: 'f',
-      message: 'ok',
-      failure_step: null,
-    };
+    const fields = success();
     const bad = { kind: 'terminal' as const, url: 'u', token: 't', body: { n: 1n } };
     expect(() => journal.finish(1, 1, fields, bad, clock.now())).toThrow(/BigInt/);
     journal.insertAttempt(submit(2), 'b');
@@ -226,13 +203,7 @@ describe('runner journal', () => {
   it('a write that fails inside a commit leaves nothing behind, and the next commit works', () => {
     journal.insertAttempt(submit(1), 'a');
     const unserializable = { kind: 'terminal' as const, url: 'u', token: 't', body: { n: 1n } };
-    const fields = {
-      status: 'success' as const,
-      exit_code: 0,
-      finished_at: 'f',
-      message: 'ok',
-      failure_step: null,
-    };
+    const fields = success();
     expect(() => journal.finish(1, 1, fields, unserializable, clock.now())).toThrow(/BigInt/);
     expect(journal.get(1, 1)?.status).toBe('queued');
     expect(journal.outbox()).toHaveLength(0);
@@ -247,13 +218,7 @@ describe('runner journal', () => {
       token: 't',
       body: { task },
     });
-    const fields = {
-      status: 'success' as const,
-      exit_code: 0,
-      finished_at: 'f',
-      message: 'ok',
-      failure_step: null,
-    };
+    const fields = success();
     for (const task of [1, 2, 3]) journal.insertAttempt(submit(task), 'a');
     journal.markRunning(1, 1, { pid: 1, proc_start: null, started_at: 's' }, r(1, 'running'), 100);
     journal.finish(1, 1, fields, r(1, 'terminal'), 101, journal.outbox()[0].id); // behind the running one

@@ -2,20 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunnerSubmit } from '@multyagents/contracts';
 import { Journal, type OutboxRow } from '../../src/runner/journal.js';
 import { CACHED_BODY_BYTES, PendingIndex } from '../../src/runner/pendingIndex.js';
-
-const submit = (task_id: number): RunnerSubmit => ({
-  task_id,
-  attempt: 1,
-  run_id: 1,
-  prompt: 'p',
-  execution_mode: 'no-workspace',
-  timeout_seconds: 60,
-  status_callback_url: `http://api/runner/tasks/${task_id}/status`,
-  status_callback_token: 'callback-token-0123456789',
-});
+import { submit, success } from '../helpers/journal.js';
 
 const report = (task: number, kind: 'running' | 'terminal') => ({
   kind,
@@ -79,13 +68,7 @@ describe('runner journal: the in-memory index of pending reports', () => {
   it('answers due heads and the next due time exactly as the table does, through every kind of write', () => {
     const rnd = prng(7);
     const pick = <T>(list: T[]): T | undefined => list[Math.floor(rnd() * list.length)];
-    const fields = {
-      status: 'success' as const,
-      exit_code: 0,
-      finished_at: 'f',
-      message: 'ok',
-      failure_step: null,
-    };
+    const fields = success();
     let now = 1_000;
     let nextTask = 1;
     const running: number[] = [];
@@ -150,13 +133,7 @@ describe('runner journal: the in-memory index of pending reports', () => {
     journal.insertAttempt(submit(1), 'c');
     journal.markRunning(1, 1, { pid: null, proc_start: null, started_at: 's' }, report(1, 'running'), 10);
     const bad = { ...report(1, 'terminal'), body: { n: 1n } as unknown as Record<string, unknown> };
-    const fields = {
-      status: 'success' as const,
-      exit_code: 0,
-      finished_at: 'f',
-      message: 'ok',
-      failure_step: null,
-    };
+    const fields = success();
     // The running report is dropped, then the terminal body cannot be serialized: all rolled back.
     expect(() => journal.finish(1, 1, fields, bad, 20)).toThrow(/BigInt/);
     expect(journal.dueHeads(100, 10).map((r) => r.kind)).toEqual(['running']);
