@@ -90,6 +90,8 @@ export interface TerminalFields {
  * (a heartbeat used to scan every attempt of the retention period).
  */
 const UNSETTLED = `status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered', 'dead')`;
+/** What `GET /tasks` must always list: live, or its outcome not answered by the API (dead letters too). */
+const OPEN = `status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered')`;
 
 /**
  * Indexes are partial where the hot queries only want live rows: they stay a few pages that every
@@ -368,14 +370,9 @@ export class Journal {
    * newest tasks, the running ones, once more than that many attempts had finished recently.)
    */
   held(recentSinceIso: string, recentLimit = 1000): AttemptRow[] {
-    const open = this.st(
-      `SELECT * FROM attempts WHERE status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered')`,
-    ).all() as AttemptRow[];
+    const open = this.st(`SELECT * FROM attempts WHERE ${OPEN}`).all() as AttemptRow[];
     const recent = this.st(
-      `SELECT * FROM attempts
-         WHERE NOT (status IN ('queued', 'running') OR report_state NOT IN ('acked', 'answered'))
-           AND finished_at >= ?
-         ORDER BY finished_at DESC LIMIT ?`,
+      `SELECT * FROM attempts WHERE NOT (${OPEN}) AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?`,
     ).all(recentSinceIso, recentLimit) as AttemptRow[];
     return [...open, ...recent].sort((a, b) => a.task_id - b.task_id || a.attempt - b.attempt);
   }

@@ -262,6 +262,8 @@ export class Outbox {
    * it is not there: probe it.
    */
   private noteReachability(url: string, status: number | null): void {
+    // The common case, an answer while nothing waits on the network: no URL to parse per report.
+    if (status !== null && this.unreachable.size === 0) return;
     const origin = originOf(url);
     if (origin === null) return;
     if (status !== null) this.reachable(origin);
