@@ -83,7 +83,7 @@ export async function submitClaimed(
 ): Promise<void> {
   for (const c of claimed) inflight.add(c.taskId);
   try {
-    await submitAttempts(ctx, claimed);
+    await submitAttempts(ctx, claimed, { unhurried: true });
   } catch (err) {
     ctx.logger.error(
       { err, tasks: claimed.map((c) => c.taskId) },

@@ -214,6 +214,7 @@ export interface SubmitItem {
 export async function submitAttempts(
   ctx: ServiceContext,
   items: readonly SubmitItem[],
+  opts: { unhurried?: boolean } = {},
 ): Promise<SubmissionResult[]> {
   const allFresh = items.every((it) => it.fresh === true && it.built !== undefined);
   const prepared = allFresh
@@ -233,7 +234,7 @@ export async function submitAttempts(
   await faultPoint('after-claim-before-submit');
   const outcomes = await submitByRunner(ctx, prepared);
   await faultPoint('after-submit-before-commit');
-  return ctx.store.tx(async (sql) => {
+  const record = async (sql: Sql) => {
     const results: SubmissionResult[] = [];
     for (const [i, it] of items.entries()) {
       const built = prepared[i];
@@ -250,8 +251,18 @@ export async function submitAttempts(
       results.push(await applySubmitOutcome(ctx, sql, it.taskId, it.attempt, built, outcome));
     }
     return results;
-  });
+  };
+  // Nobody waits on the outcomes of the scheduler's own submits: they may share the next group.
+  return opts.unhurried ? ctx.store.txSoon(record, UNHURRIED_WITHIN_MS) : ctx.store.tx(record);
 }
+
+/**
+ * How long the outcomes of the scheduler's submits may wait for another transaction to share a
+ * commit with (the runner's report of the same attempt, usually). Meanwhile the task still shows
+ * `dispatched`; after a crash in between, the API's reconciliation asks the runner, as it does for
+ * a submit whose answer never arrived.
+ */
+const UNHURRIED_WITHIN_MS = 5;
 
 /** One request per runner for all of its attempts (a fan-out of 100 is one HTTP call, not 100). */
 async function submitByRunner(

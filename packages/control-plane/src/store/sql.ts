@@ -42,6 +42,12 @@ export interface Store {
   readonly durability: 'full' | 'relaxed';
   /** One write transaction (SQLite: BEGIN IMMEDIATE). Commits before the promise resolves. */
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * A write transaction that nobody waits on to be answered (e.g. recording a runner's answer to a
+   * submit): it joins the next group of transactions that forms, in its place in arrival order, or
+   * forms its own after `withinMs`. It commits as durably as `tx`; it only saves a group of its own.
+   */
+  txSoon<T>(fn: (sql: Sql) => Promise<T>, withinMs: number): Promise<T>;
   /** A consistent read. */
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Install (or remove, with null) the end-of-group hook; at most one. */

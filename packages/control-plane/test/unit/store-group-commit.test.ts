@@ -219,6 +219,43 @@ describe('SQLite store: group commit', () => {
     await Promise.all(jobs);
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
+
+  describe('txSoon (a transaction nobody waits on to be answered)', () => {
+    const insertSoon = (name: string, withinMs: number) =>
+      store.txSoon(
+        (sql) =>
+          sql.run(
+            `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES (?, '/x', '[]', 'now', 'now')`,
+            [name],
+          ),
+        withinMs,
+      );
+
+    it('joins the next transaction that arrives, ahead of it, in one commit', async () => {
+      const soon = insertSoon('held', 60_000);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(commits).toBe(0); // held: no group of its own yet
+      await Promise.all([insert('next'), soon]);
+      expect(commits).toBe(1);
+      expect(await names()).toEqual(['held', 'next']);
+    });
+
+    it('commits on its own once withinMs passed with nothing else arriving', async () => {
+      const r = await insertSoon('alone', 5);
+      expect(r.changes).toBe(1);
+      expect(commits).toBe(1);
+      expect(await names()).toEqual(['alone']);
+    });
+
+    it('a read does not release it; close() commits it', async () => {
+      const soon = insertSoon('late', 60_000);
+      expect(await names()).toEqual([]);
+      await store.close();
+      await expect(soon).resolves.toMatchObject({ changes: 1 });
+      store = SqliteStore.open({ file: path.join(dir, 'db.sqlite'), durability: 'full', exclusive: true });
+      expect(await names()).toEqual(['late']);
+    });
+  });
 });
 
 describe('SQLite store: end-of-group hook', () => {
