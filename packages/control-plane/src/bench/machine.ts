@@ -55,3 +55,18 @@ export function rssMb(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms, from /proc (Linux); null
+ * elsewhere or when it is gone. Clock ticks are 100 per second on every Linux Node runs on here.
+ */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself hold spaces.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}

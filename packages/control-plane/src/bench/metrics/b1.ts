@@ -1,4 +1,6 @@
 import type { Sample } from '../load.js';
+import os from 'node:os';
+import { cpuMs } from '../machine.js';
 import { pct, xFloor, type Floors, type MetricResult, type Row } from '../report.js';
 import type { BenchStack } from '../stack.js';
 import { round, summarize } from '../stats.js';
@@ -28,6 +30,8 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
   const floor = floors.request_floor_ms;
   let oneClient: Record<string, unknown> | null = null;
   if (p.oneClientCount > 0) {
+    const pids = { api: stack.api!.pid, runners: stack.runners.map((r) => r.child.pid) };
+    const cpuBefore = cpuOf(pids);
     const one = await runWorker<Sample[]>('closed-loop', {
       url: stack.apiUrl,
       templateId: p.templateId,
@@ -35,7 +39,8 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
       maxMs: p.oneClientMaxMs,
     });
     const oneSum = summarize(latencies(one, 'sent'));
-    oneClient = { requests: one.length, latency_ms: oneSum };
+    const cpu = cpuPerRun(cpuBefore, cpuOf(pids), one.length);
+    oneClient = { requests: one.length, latency_ms: oneSum, cpu_ms_per_run: cpu };
     rows.push({
       id: 'B1',
       metric: `create run, 1 client${p.oneClientLabel ? `, ${p.oneClientLabel}` : ''}`,
@@ -43,6 +48,7 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
       ratio: xFloor(oneSum.p50, floor),
       goal: 'p50 ≤ 1 ms',
     });
+    if (cpu) rows.push(cpuRow(cpu, p.oneClientLabel));
   }
   const rates: Record<string, unknown>[] = [];
   for (const rate of p.rates) {
@@ -87,5 +93,51 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
     status: 'ok',
     rows,
     data: { one_client: oneClient, open_loop: rates, floor_ms: floor },
+  };
+}
+
+interface CpuPerRun {
+  api: number;
+  runners: number | null;
+  /** What the loop cannot beat when every run's work happens between two creates: CPU ÷ cores. */
+  bound_ms: number;
+}
+
+function cpuOf(pids: { api: number; runners: number[] }) {
+  const runners = pids.runners.map(cpuMs);
+  return {
+    api: cpuMs(pids.api),
+    runners:
+      runners.length === 0 || runners.some((x) => x === null)
+        ? null
+        : runners.reduce<number>((a, b) => a + b!, 0),
+  };
+}
+
+/**
+ * CPU each process spent per create during the one-client loop (from /proc, so it hardly depends on
+ * what else runs). With a runner, the loop is CPU-bound on a small machine: each run's pipeline
+ * (two submits, two reports, five commits) runs beside the next create.
+ */
+function cpuPerRun(a: ReturnType<typeof cpuOf>, b: ReturnType<typeof cpuOf>, runs: number): CpuPerRun | null {
+  if (a.api === null || b.api === null || runs === 0) return null;
+  const api = (b.api - a.api) / runs;
+  const runners = a.runners === null || b.runners === null ? null : (b.runners - a.runners) / runs;
+  const cores = os.cpus().length;
+  return {
+    api: round(api, 3),
+    runners: runners === null ? null : round(runners, 3),
+    bound_ms: round((api + (runners ?? 0)) / cores, 3),
+  };
+}
+
+function cpuRow(cpu: CpuPerRun, label?: string): Row {
+  const runner = cpu.runners === null ? '' : ` + runner ${cpu.runners.toFixed(2)}`;
+  return {
+    id: 'B1',
+    metric: `  CPU per run in that loop${label ? ' (API alone)' : ''}`,
+    value: `API ${cpu.api.toFixed(2)}${runner} ms`,
+    ratio: '',
+    goal: `÷ ${os.cpus().length} cores = ${cpu.bound_ms.toFixed(2)} ms per run at best`,
   };
 }
