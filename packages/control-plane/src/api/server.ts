@@ -30,6 +30,11 @@ export async function startApi(
   const logger =
     opts.logger ??
     createLogger({ name: 'api', level: config.logLevel, destination: config.logFile ?? undefined });
+  // Start-up phases, logged with 'api listening' (how long a restart after a crash took, and where).
+  const t0 = performance.now();
+  // Node's own boot, loading the code and resolving the config: from process start to here.
+  const phases: Record<string, number> = { boot_ms: Math.round(t0) };
+  const mark = (name: string, since: number) => (phases[name] = Math.round(performance.now() - since));
   ensureDataDir(config.dataDir);
   const pidFile = path.join(config.dataDir, 'api.pid');
   // The kernel-held SQLite lock decides who owns the data dir (it dies with its process, even on
@@ -60,6 +65,7 @@ export async function startApi(
     }
     throw err;
   }
+  mark('store_open_ms', t0);
   writePidFile(pidFile);
   const runnerToken = loadOrCreateToken(config.dataDir);
   if (!config.runnerAuth)
@@ -79,8 +85,13 @@ export async function startApi(
     redact: makeRedactor([runnerToken, ...(config.operatorToken ? [config.operatorToken] : [])]),
     random: Math.random,
   };
-  // Reconcile before serving and before the scheduler moves anything: adopt what runners really did
-  // while we were down (outbound calls only, bounded by the runner call timeout).
+  // Reconcile before the scheduler moves anything: adopt what runners really did while we were down
+  // (outbound calls only, bounded by the runner call timeout). Requests are served meanwhile, once the
+  // app is built: a runner's report, or a create, is its own transaction whichever comes first —
+  // adoption reads the live attempts inside its own transaction and moves only `dispatched` ones, as
+  // it does when a runner registers while the API serves — and nothing is dispatched before it ends.
+  ctx.reconciling = true;
+  const tReconcile = performance.now();
   const reconciled = (async () => {
     await store.tx((sql) =>
       insertEvent(
@@ -90,23 +101,26 @@ export async function startApi(
       ),
     );
     await reconcileAtStart(ctx);
+    mark('reconcile_ms', tReconcile);
   })();
   // Awaited below; this only keeps a failure during the build from counting as unhandled.
   reconciled.catch(() => undefined);
   // Build the app (CPU only, nothing served yet) while the commit's fsync and the runners' answers
-  // are awaited; listening still waits for the reconciliation.
+  // are awaited.
   let app: FastifyInstance;
   try {
+    const tBuild = performance.now();
     app = await buildApp(ctx);
     await app.ready();
+    mark('build_ms', tBuild);
   } catch (err) {
     await reconciled.catch(() => undefined);
     throw err;
   }
-  await reconciled;
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
+    await reconciled.catch(() => undefined);
     await store.close();
     releasePidFile(pidFile);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -118,9 +132,29 @@ export async function startApi(
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (config.port === 0) ctx.config = { ...config, port, publicUrl: url };
+  mark('listening_ms', t0);
+  try {
+    await reconciled;
+  } catch (err) {
+    await app.close();
+    await ctx.runnerClient.close();
+    await store.close();
+    releasePidFile(pidFile);
+    throw err;
+  }
+  ctx.reconciling = false;
   scheduler.start(ctx);
+  mark('start_ms', t0);
   logger.info(
-    { url, dataDir: config.dataDir, dispatch: config.dispatchMode, durability: config.durability },
+    {
+      url,
+      dataDir: config.dataDir,
+      dispatch: config.dispatchMode,
+      durability: config.durability,
+      // Since the process started (Node's own boot and loading the code included).
+      uptime_ms: Math.round(process.uptime() * 1000),
+      ...phases,
+    },
     'api listening',
   );
   let stopped = false;

@@ -17,6 +17,8 @@ export interface ServiceContext {
   kick: () => void;
   redact: (text: string) => string;
   random: () => number;
+  /** True while the API reconciles with its runners at start (it serves meanwhile; dispatch waits). */
+  reconciling?: boolean;
 }
 
 export function nowIso(ctx: Pick<ServiceContext, 'clock'>): string {

@@ -48,6 +48,11 @@ export interface Store {
    * forms its own after `withinMs`. It commits as durably as `tx`; it only saves a group of its own.
    */
   txSoon<T>(fn: (sql: Sql) => Promise<T>, withinMs: number): Promise<T>;
+  /**
+   * Throws STORE_UNAVAILABLE if the store can no longer serve (closed, or stopped after a failed WAL
+   * fsync); cheap and synchronous, queued behind nothing (for liveness probes).
+   */
+  assertUsable(): void;
   /** A consistent read. */
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Install (or remove, with null) the end-of-group hook; at most one. */

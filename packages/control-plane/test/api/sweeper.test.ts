@@ -155,6 +155,37 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     });
   });
 
+  it('reports applied while reconciliation waits for the list are not undone by it (the API serves meanwhile)', async () => {
+    const [r1, r2] = await twoDispatchedRuns();
+    await report(t, r1.task_ids[0]!, { status: 'running', attempt: 1 });
+    // The runner's list was taken while both still ran; it reaches the API after both reports.
+    const stale = [
+      { task_id: r1.task_ids[0]!, attempt: 1, status: 'running' as const },
+      { task_id: r2.task_ids[0]!, attempt: 1, status: 'queued' as const },
+    ];
+    let answer!: () => void;
+    const gate = new Promise<void>((r) => (answer = r));
+    t.runner.listTasks = async () => {
+      await gate;
+      return stale;
+    };
+    const reconciling = reconcileAtStart(t.ctx);
+    expect((await report(t, r1.task_ids[0]!, { status: 'success', attempt: 1 })).status).toBe(200);
+    // r2 still showed `dispatched` (its submit outcome never committed): the report beats adoption.
+    expect((await report(t, r2.task_ids[0]!, { status: 'failed', attempt: 1 })).status).toBe(200);
+    answer();
+    expect(await reconciling).toEqual({ runners: 1, unreachable: 0 });
+    expect((await call(t.app, 'GET', `/tasks/${r1.task_ids[0]}`)).body.status).toBe('success');
+    expect((await call(t.app, 'GET', `/tasks/${r2.task_ids[0]}`)).body.status).toBe('failed');
+    // Neither terminal task was touched again: no reconciled or lost event after its report.
+    const events = (await call(t.app, 'GET', `/events?task_id=${r2.task_ids[0]}`)).body as Array<{
+      event_type: string;
+    }>;
+    expect(events.map((e) => e.event_type)).toContain('task.dispatched');
+    expect(events.map((e) => e.event_type)).not.toContain('task.reconciled');
+    expect(events.map((e) => e.event_type)).not.toContain('task.runner_lost');
+  });
+
   it('reconciliation asks about a live attempt missing from the list before failing it (a cut list)', async () => {
     const [r1, r2] = await twoDispatchedRuns();
     await report(t, r1.task_ids[0]!, { status: 'running', attempt: 1 });

@@ -12,6 +12,8 @@ export class FakeRunner {
   id: number | null = null;
   submits: Array<{ task_id: number; attempt: number; prompt: string }> = [];
   held = new Map<number, { task_id: number; attempt: number; status: string }>();
+  /** While set, `GET /tasks` (the API's reconciliation) waits for it before answering. */
+  listGate: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -31,7 +33,10 @@ export class FakeRunner {
         this.held.set(b.task_id, { task_id: b.task_id, attempt: b.attempt, status: 'queued' });
       return { task_id: b.task_id, attempt: b.attempt, status: this.held.get(b.task_id)!.status };
     });
-    this.app.get('/tasks', async () => ({ attempts: [...this.held.values()] }));
+    this.app.get('/tasks', async () => {
+      await this.listGate;
+      return { attempts: [...this.held.values()] };
+    });
     this.app.get('/tasks/:id', async (req, reply) => {
       const h = this.held.get(Number((req.params as { id: string }).id));
       return h ?? reply.code(404).send({ code: 'ATTEMPT_NOT_FOUND' });

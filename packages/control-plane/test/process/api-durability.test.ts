@@ -107,6 +107,49 @@ describe('API durability with real processes', () => {
     expect(refused).toEqual([]);
   });
 
+  it('a restarted API serves while a runner has not yet answered its reconciliation, and dispatches only after', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-recon-'));
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { ...ENV, MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS: '20000' };
+    let api: Proc = await startApiProc(dir, port, env);
+    cleanup.push(() => api.kill('SIGKILL'));
+    const runner = new FakeRunner(base, readToken(dir));
+    await runner.start();
+    cleanup.push(() => runner.stop());
+    const role = await http('POST', `${base}/roles`, { name: 'r' });
+    const tpl = await http('POST', `${base}/workflow-templates`, {
+      name: 't',
+      steps: [{ step_id: 'a', role_id: role.body.id, title: 'A' }],
+    });
+    const first = (await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id })).body;
+    await waitFor('step a submitted', async () => runner.submits.length === 1);
+    expect((await runner.report(first.task_ids[0], { status: 'running' })).status).toBe(200);
+
+    await api.kill('SIGKILL');
+    let answer!: () => void;
+    runner.listGate = new Promise<void>((r) => (answer = r));
+    api = await startApiProc(dir, port, env);
+    // Serving, while reconciliation waits for the runner's list (up to 20 s here).
+    const health = (await http('GET', `${base}/health`)).body;
+    expect(health).toMatchObject({ status: 'ok', reconciling: true });
+    const second = await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id });
+    expect(second.status).toBe(200);
+    // A report during reconciliation is applied (the running step ends).
+    expect((await runner.report(first.task_ids[0], { status: 'success', exit_code: 0 })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runner.submits.map((s) => s.task_id)).toEqual([first.task_ids[0]]); // nothing dispatched yet
+
+    answer();
+    await waitFor('reconciled', async () => (await http('GET', `${base}/health`)).body.reconciling === false);
+    await waitFor('the second run dispatched', async () =>
+      runner.submits.some((s) => s.task_id === second.body.task_ids[0]),
+    );
+    const task = (await http('GET', `${base}/tasks/${first.task_ids[0]}`)).body;
+    expect(task).toMatchObject({ status: 'success', attempt: 1 });
+  });
+
   it('refuses a second API on the same data dir; the first keeps working', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-lock-'));
     cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));

@@ -9,12 +9,16 @@ export function metaRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Liveness: ok once the store is open and migrated',
     auth: 'none',
     handler: async () => {
-      await ctx.store.read((sql) => sql.get('SELECT 1'));
+      // Not a read through the store's queue: liveness must not wait behind a backlog of writes
+      // (right after a restart, every runner's held reports arrive at once).
+      ctx.store.assertUsable();
       return {
         status: 'ok',
         store: ctx.store.kind,
         durability: ctx.store.durability,
         dispatch_mode: ctx.config.dispatchMode,
+        // At start the API serves while it still reconciles with its runners; dispatch begins after.
+        reconciling: ctx.reconciling === true,
       };
     },
   });

@@ -458,6 +458,10 @@ export class SqliteStore implements Store {
     await fdatasync(this.walFd);
   }
 
+  assertUsable(): void {
+    this.assertOpen();
+  }
+
   private assertOpen(): void {
     if (this.stopped) throw this.stopped;
     if (this.closed) throw new AppError('STORE_UNAVAILABLE');
