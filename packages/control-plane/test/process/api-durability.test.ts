@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeRunner } from '../helpers/fakeRunner.js';
-import { freePort, http, readToken, startApiProc, startCli, waitFor, type Proc } from '../helpers/procs.js';
+import { freePort, http, readToken, startApiProc, startCli, waitFor } from '../helpers/procs.js';
 
 /** What the API answers about every run, task and event: what it has acknowledged. */
 async function snapshot(base: string) {
@@ -32,16 +32,28 @@ describe('API durability with real processes', () => {
     cleanup.length = 0;
   });
 
-  it('kill -9 mid-run loses no acknowledged run or transition, and the runs complete after restart', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-dur-'));
+  /** An API on a fresh data dir with a fake runner registered; `api` is replaced on each restart. */
+  async function apiWithRunner(prefix: string, env: Record<string, string>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    let api: Proc = await startApiProc(dir, port, ENV);
-    cleanup.push(() => api.kill('SIGKILL'));
-    const runner = new FakeRunner(base, readToken(dir));
-    await runner.start();
-    cleanup.push(() => runner.stop());
+    const s = {
+      dir,
+      port,
+      base,
+      api: await startApiProc(dir, port, env),
+      runner: new FakeRunner(base, readToken(dir)),
+    };
+    cleanup.push(() => s.api.kill('SIGKILL'));
+    await s.runner.start();
+    cleanup.push(() => s.runner.stop());
+    return s;
+  }
+
+  it('kill -9 mid-run loses no acknowledged run or transition, and the runs complete after restart', async () => {
+    const s = await apiWithRunner('ma-dur-', ENV);
+    const { dir, port, base, runner } = s;
 
     const role = await http('POST', `${base}/roles`, { name: 'r' });
     const tpl = await http('POST', `${base}/workflow-templates`, {
@@ -63,10 +75,10 @@ describe('API durability with real processes', () => {
 
     // Everything acknowledged so far, as the API answered it.
     const acked = await snapshot(base);
-    await api.kill('SIGKILL');
-    expect(api.child.signalCode).toBe('SIGKILL');
+    await s.api.kill('SIGKILL');
+    expect(s.api.child.signalCode).toBe('SIGKILL');
 
-    api = await startApiProc(dir, port, ENV);
+    s.api = await startApiProc(dir, port, ENV);
     const after = await snapshot(base);
     expect(after.runs).toEqual(acked.runs);
     // Acknowledged states never go back: a task may only have moved forward (b of run 1 may have been
@@ -108,16 +120,9 @@ describe('API durability with real processes', () => {
   });
 
   it('a restarted API serves while a runner has not yet answered its reconciliation, and dispatches only after', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-recon-'));
-    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
     const env = { ...ENV, MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS: '20000' };
-    let api: Proc = await startApiProc(dir, port, env);
-    cleanup.push(() => api.kill('SIGKILL'));
-    const runner = new FakeRunner(base, readToken(dir));
-    await runner.start();
-    cleanup.push(() => runner.stop());
+    const s = await apiWithRunner('ma-recon-', env);
+    const { dir, port, base, runner } = s;
     const role = await http('POST', `${base}/roles`, { name: 'r' });
     const tpl = await http('POST', `${base}/workflow-templates`, {
       name: 't',
@@ -127,10 +132,10 @@ describe('API durability with real processes', () => {
     await waitFor('step a submitted', async () => runner.submits.length === 1);
     expect((await runner.report(first.task_ids[0], { status: 'running' })).status).toBe(200);
 
-    await api.kill('SIGKILL');
+    await s.api.kill('SIGKILL');
     let answer!: () => void;
     runner.listGate = new Promise<void>((r) => (answer = r));
-    api = await startApiProc(dir, port, env);
+    s.api = await startApiProc(dir, port, env);
     // Serving, while reconciliation waits for the runner's list (up to 20 s here).
     const health = (await http('GET', `${base}/health`)).body;
     expect(health).toMatchObject({ status: 'ok', reconciling: true });
