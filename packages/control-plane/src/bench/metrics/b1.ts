@@ -1,5 +1,5 @@
-import type { Sample } from '../load.js';
 import os from 'node:os';
+import type { Sample } from '../load.js';
 import { cpuMs } from '../machine.js';
 import { pct, xFloor, type Floors, type MetricResult, type Row } from '../report.js';
 import type { BenchStack } from '../stack.js';

@@ -263,14 +263,13 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Held transactions go first: they commit before the store closes (a stopped store refuses them).
+    this.release();
     // A stopped store refuses every queued job; closing must still work.
     if (this.stopped) {
-      for (const job of this.held.splice(0)) job.reject(this.stopped);
-      if (this.heldTimer) clearTimeout(this.heldTimer);
+      if (!this.draining) void this.drain();
       return this.closeNow();
     }
-    // Held transactions commit before the store closes.
-    this.release();
     await this.enqueue('read', () => this.closeNow());
   }
 
