@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { withDeadline } from '../lib/deadline.js';
 
 /** Runner → API calls. Each is bounded by a timeout; a network failure throws. */
 export interface HttpAnswer {
@@ -15,25 +16,27 @@ export interface Transport {
 export function httpTransport(timeoutMs: number): Transport {
   const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: timeoutMs });
   return {
-    async post(url, token, body) {
-      const res = await request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-runner-token': token },
-        body: JSON.stringify(body),
-        dispatcher: agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+    post(url, token, body) {
+      return withDeadline(timeoutMs, async (signal) => {
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-runner-token': token },
+          body: JSON.stringify(body),
+          dispatcher: agent,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
+        });
+        const text = await res.body.text();
+        let json: Record<string, unknown> | null = null;
+        try {
+          const parsed: unknown = text ? JSON.parse(text) : null;
+          json = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
+        } catch {
+          json = null;
+        }
+        return { status: res.statusCode, text, json };
       });
-      const text = await res.body.text();
-      let json: Record<string, unknown> | null = null;
-      try {
-        const parsed: unknown = text ? JSON.parse(text) : null;
-        json = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
-      } catch {
-        json = null;
-      }
-      return { status: res.statusCode, text, json };
     },
     close: () => agent.close(),
   };

@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { withDeadline } from '../lib/deadline.js';
 import { mayProbe } from './decisions.js';
 
 export interface HealthProbe {
@@ -16,19 +17,17 @@ export function healthProbe(apiUrl: string, timeoutMs: number): HealthProbe {
   return {
     check(origin) {
       if (!mayProbe(origin, apiUrl)) return null;
-      return request(`${origin}/health`, {
-        method: 'GET',
-        dispatcher: agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-      }).then(
-        async (r) => {
-          await r.body.dump();
-          return r.statusCode === 200;
-        },
-        () => false,
-      );
+      return withDeadline(timeoutMs, async (signal) => {
+        const r = await request(`${origin}/health`, {
+          method: 'GET',
+          dispatcher: agent,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
+        });
+        await r.body.dump();
+        return r.statusCode === 200;
+      }).catch(() => false);
     },
     close: () => agent.close(),
   };

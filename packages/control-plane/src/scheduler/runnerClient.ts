@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { withDeadline } from '../lib/deadline.js';
 import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
 
 /** API → runner calls (CONTRACT.md "Runner side"). Every call is bounded by a short timeout. */
@@ -48,24 +49,26 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
   const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000, connectTimeout: timeoutMs });
   const headers = { 'content-type': 'application/json', 'x-runner-token': token };
 
-  async function call(method: 'GET' | 'POST', url: string, body?: unknown) {
-    const res = await request(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      dispatcher: agent,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
+  function call(method: 'GET' | 'POST', url: string, body?: unknown) {
+    return withDeadline(timeoutMs, async (signal) => {
+      const res = await request(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        dispatcher: agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal,
+      });
+      const text = await res.body.text();
+      let json: unknown = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        json = { raw: text.slice(0, 500) };
+      }
+      return { status: res.statusCode, json: json as Record<string, unknown> | null };
     });
-    const text = await res.body.text();
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = { raw: text.slice(0, 500) };
-    }
-    return { status: res.statusCode, json: json as Record<string, unknown> | null };
   }
 
   const base = (url: string) => url.replace(/\/+$/, '');
