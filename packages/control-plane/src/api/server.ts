@@ -19,10 +19,19 @@ export interface RunningApi {
   ctx: ServiceContext;
   scheduler: Scheduler;
   url: string;
+  /**
+   * Settles once start-up reconciliation ended and the scheduler runs; rejects (after closing
+   * everything) if reconciliation failed. The API serves before that.
+   */
+  ready: Promise<void>;
+  /** Graceful stop; also during reconciliation (it waits for it to end, and no scheduler starts). */
   stop(): Promise<void>;
 }
 
-/** Open the store, reconcile with runners, start the scheduler, then serve. */
+/**
+ * Open the store, build the app and listen; resolves then. Reconciliation with the runners runs
+ * meanwhile and the scheduler starts after it (`ready`).
+ */
 export async function startApi(
   config: ApiConfig,
   opts: { clock?: Clock; logger?: Logger } = {},
@@ -133,18 +142,6 @@ export async function startApi(
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (config.port === 0) ctx.config = { ...config, port, publicUrl: url };
   mark('listening_ms', t0);
-  try {
-    await reconciled;
-  } catch (err) {
-    await app.close();
-    await ctx.runnerClient.close();
-    await store.close();
-    releasePidFile(pidFile);
-    throw err;
-  }
-  ctx.reconciling = false;
-  scheduler.start(ctx);
-  mark('start_ms', t0);
   logger.info(
     {
       url,
@@ -157,20 +154,41 @@ export async function startApi(
     },
     'api listening',
   );
-  let stopped = false;
+  let stopping = false;
+  const closeAll = async () => {
+    await app.close();
+    await ctx.runnerClient.close();
+    await store.close();
+    releasePidFile(pidFile);
+  };
+  const ready = (async () => {
+    try {
+      await reconciled;
+    } catch (err) {
+      if (!stopping) await closeAll();
+      throw err;
+    }
+    ctx.reconciling = false;
+    if (stopping) return;
+    scheduler.start(ctx);
+    mark('start_ms', t0);
+    logger.info({ ...phases }, 'api ready: reconciled with runners, dispatching');
+  })();
+  // The caller awaits it (or stop() does); this only keeps a failure from counting as unhandled.
+  ready.catch(() => undefined);
   return {
     app,
     ctx,
     scheduler,
     url,
+    ready,
     async stop() {
-      if (stopped) return;
-      stopped = true;
+      if (stopping) return;
+      stopping = true;
+      // Reconciliation's transactions and calls end first (bounded by the runner call timeout).
+      await ready.catch(() => undefined);
       await scheduler.stop();
-      await app.close();
-      await ctx.runnerClient.close();
-      await store.close();
-      releasePidFile(pidFile);
+      await closeAll();
     },
   };
 }

@@ -155,6 +155,25 @@ describe('API durability with real processes', () => {
     expect(task).toMatchObject({ status: 'success', attempt: 1 });
   });
 
+  it('SIGTERM while reconciling stops the API gracefully once reconciliation gave up on the runner', async () => {
+    const env = { ...ENV, MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS: '1500' };
+    const s = await apiWithRunner('ma-recon-term-', env);
+    const role = await http('POST', `${s.base}/roles`, { name: 'r' });
+    const tpl = await http('POST', `${s.base}/workflow-templates`, {
+      name: 't',
+      steps: [{ step_id: 'a', role_id: role.body.id, title: 'A' }],
+    });
+    await http('POST', `${s.base}/workflow-runs`, { workflow_template_id: tpl.body.id });
+    await waitFor('step a submitted', async () => s.runner.submits.length === 1);
+    await s.api.kill('SIGKILL');
+    s.runner.listGate = new Promise<void>(() => undefined); // never answers
+    s.api = await startApiProc(s.dir, s.port, env);
+    expect((await http('GET', `${s.base}/health`)).body.reconciling).toBe(true);
+    await s.api.kill('SIGTERM');
+    expect((await s.api.exited).code).toBe(0);
+    expect(fs.existsSync(path.join(s.dir, 'api.pid'))).toBe(false);
+  });
+
   it('refuses a second API on the same data dir; the first keeps working', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-lock-'));
     cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));

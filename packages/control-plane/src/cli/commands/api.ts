@@ -33,6 +33,7 @@ export function registerApiCommand(program: Command): void {
           `[api] listening on ${api.url} data-dir=${config.dataDir} dispatch=${config.dispatchMode} durability=${config.durability}\n`,
         );
         stopOnSignals('api', { stop: () => api.stop(), forceAfterMs: 10_000 });
+        await api.ready;
       } catch (err) {
         exitOnStartError('api', err);
       }
