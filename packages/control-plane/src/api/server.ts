@@ -172,7 +172,7 @@ export async function startApi(
     if (stopping) return;
     scheduler.start(ctx);
     mark('start_ms', t0);
-    logger.info({ ...phases }, 'api ready: reconciled with runners, dispatching');
+    logger.info({ ...phases }, 'api ready: reconciled with runners, scheduler started');
   })();
   // The caller awaits it (or stop() does); this only keeps a failure from counting as unhandled.
   ready.catch(() => undefined);
