@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { parseAnswer } from '../lib/answer.js';
 
 export interface Reply<T = unknown> {
   status: number;
@@ -51,15 +52,7 @@ export class BenchClient {
       bodyTimeout: this.timeoutMs,
     });
     const text = await res.body.text();
-    let parsed: unknown = null;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = { raw: text.slice(0, 500) };
-      }
-    }
-    return { status: res.statusCode, body: parsed as T };
+    return { status: res.statusCode, body: parseAnswer(text) as T };
   }
 
   /** 2xx or throw HttpStatusError. */

@@ -4,6 +4,7 @@
  * restart badly: each client uses its own Agent with short keep-alive.
  */
 import { Agent, request } from 'undici';
+import { parseAnswer } from '../lib/answer.js';
 
 export interface Answer<T = any> {
   status: number;
@@ -51,13 +52,7 @@ export class ApiClient {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await res.body.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = { raw: text.slice(0, 500) };
-    }
-    return { status: res.statusCode, body: parsed as T };
+    return { status: res.statusCode, body: parseAnswer(text) as T };
   }
 
   /** 2xx or throw HttpError. */

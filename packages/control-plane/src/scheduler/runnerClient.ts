@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { withDeadline } from '../lib/deadline.js';
+import { parseAnswer } from '../lib/answer.js';
 import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
 
 /** API → runner calls (CONTRACT.md "Runner side"). Every call is bounded by a short timeout. */
@@ -61,13 +62,7 @@ export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient
         signal,
       });
       const text = await res.body.text();
-      let json: unknown = null;
-      try {
-        json = text ? JSON.parse(text) : null;
-      } catch {
-        json = { raw: text.slice(0, 500) };
-      }
-      return { status: res.statusCode, json: json as Record<string, unknown> | null };
+      return { status: res.statusCode, json: parseAnswer(text) as Record<string, unknown> | null };
     });
   }
 

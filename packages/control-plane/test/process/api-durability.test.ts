@@ -51,21 +51,26 @@ describe('API durability with real processes', () => {
     return s;
   }
 
+  /** A role and a template of `steps` steps (a, then b after a). */
+  async function template(base: string, steps: 1 | 2): Promise<number> {
+    const role = await http('POST', `${base}/roles`, { name: 'r' });
+    const a = { step_id: 'a', role_id: role.body.id, title: 'A' };
+    const b = { step_id: 'b', role_id: role.body.id, title: 'B', depends_on: ['a'] };
+    const tpl = await http('POST', `${base}/workflow-templates`, {
+      name: 't',
+      steps: steps === 1 ? [a] : [a, b],
+    });
+    return tpl.body.id as number;
+  }
+
   it('kill -9 mid-run loses no acknowledged run or transition, and the runs complete after restart', async () => {
     const s = await apiWithRunner('ma-dur-', ENV);
     const { dir, port, base, runner } = s;
 
-    const role = await http('POST', `${base}/roles`, { name: 'r' });
-    const tpl = await http('POST', `${base}/workflow-templates`, {
-      name: 't',
-      steps: [
-        { step_id: 'a', role_id: role.body.id, title: 'A' },
-        { step_id: 'b', role_id: role.body.id, title: 'B', depends_on: ['a'] },
-      ],
-    });
+    const templateId = await template(base, 2);
     const runs = [];
     for (let i = 0; i < 3; i++)
-      runs.push((await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id })).body);
+      runs.push((await http('POST', `${base}/workflow-runs`, { workflow_template_id: templateId })).body);
     const firstTasks = runs.map((r) => r.task_ids[0] as number);
     await waitFor('step a of every run submitted', async () =>
       firstTasks.every((id) => runner.submits.some((s) => s.task_id === id)),
@@ -123,12 +128,8 @@ describe('API durability with real processes', () => {
     const env = { ...ENV, MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS: '20000' };
     const s = await apiWithRunner('ma-recon-', env);
     const { dir, port, base, runner } = s;
-    const role = await http('POST', `${base}/roles`, { name: 'r' });
-    const tpl = await http('POST', `${base}/workflow-templates`, {
-      name: 't',
-      steps: [{ step_id: 'a', role_id: role.body.id, title: 'A' }],
-    });
-    const first = (await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id })).body;
+    const templateId = await template(base, 1);
+    const first = (await http('POST', `${base}/workflow-runs`, { workflow_template_id: templateId })).body;
     await waitFor('step a submitted', async () => runner.submits.length === 1);
     expect((await runner.report(first.task_ids[0], { status: 'running' })).status).toBe(200);
 
@@ -139,7 +140,7 @@ describe('API durability with real processes', () => {
     // Serving, while reconciliation waits for the runner's list (up to 20 s here).
     const health = (await http('GET', `${base}/health`)).body;
     expect(health).toMatchObject({ status: 'ok', reconciling: true });
-    const second = await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id });
+    const second = await http('POST', `${base}/workflow-runs`, { workflow_template_id: templateId });
     expect(second.status).toBe(200);
     // A report during reconciliation is applied (the running step ends).
     expect((await runner.report(first.task_ids[0], { status: 'success', exit_code: 0 })).status).toBe(200);
@@ -158,12 +159,7 @@ describe('API durability with real processes', () => {
   it('SIGTERM while reconciling stops the API gracefully once reconciliation gave up on the runner', async () => {
     const env = { ...ENV, MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS: '1500' };
     const s = await apiWithRunner('ma-recon-term-', env);
-    const role = await http('POST', `${s.base}/roles`, { name: 'r' });
-    const tpl = await http('POST', `${s.base}/workflow-templates`, {
-      name: 't',
-      steps: [{ step_id: 'a', role_id: role.body.id, title: 'A' }],
-    });
-    await http('POST', `${s.base}/workflow-runs`, { workflow_template_id: tpl.body.id });
+    await http('POST', `${s.base}/workflow-runs`, { workflow_template_id: await template(s.base, 1) });
     await waitFor('step a submitted', async () => s.runner.submits.length === 1);
     await s.api.kill('SIGKILL');
     s.runner.listGate = new Promise<void>(() => undefined); // never answers

@@ -154,35 +154,27 @@ describe('SQLite store: group commit', () => {
       if (s.startsWith('wal_checkpoint')) checkpoints++;
       return pragma(s, o);
     };
+    /** A live checkpointer that last reported this log length (null: no fresh word). */
+    const runningCheckpointer = (logBytes: number | null) => ({
+      running: true,
+      logBytes,
+      stop: async () => undefined,
+      noteLogRestarting: () => undefined,
+    });
     const guardOnce = async (name: string) => {
       inner.batchesSinceGuard = 63;
       await insert(name);
     };
     // The worker just checkpointed and saw a short log (the log restarted): nothing to do here.
-    inner.checkpointer = {
-      running: true,
-      logBytes: 64 * 1024,
-      stop: async () => undefined,
-      noteLogRestarting: () => undefined,
-    };
+    inner.checkpointer = runningCheckpointer(64 * 1024);
     await guardOnce('short-log');
     expect(checkpoints).toBe(0);
     // The worker saw the log past the cap (it cannot catch up): the store checkpoints itself.
-    inner.checkpointer = {
-      running: true,
-      logBytes: 17 * 1024 * 1024,
-      stop: async () => undefined,
-      noteLogRestarting: () => undefined,
-    };
+    inner.checkpointer = runningCheckpointer(17 * 1024 * 1024);
     await guardOnce('long-log');
     expect(checkpoints).toBe(1);
     // No fresh word from the worker: the file size is all there is to go by.
-    inner.checkpointer = {
-      running: true,
-      logBytes: null,
-      stop: async () => undefined,
-      noteLogRestarting: () => undefined,
-    };
+    inner.checkpointer = runningCheckpointer(null);
     await guardOnce('no-report');
     expect(checkpoints).toBe(2);
     inner.db.pragma = pragma;
