@@ -26,6 +26,7 @@ const OUT = path.join(DIST, 'bundle');
 /** Same depth as OUT, so relative paths in the output (source map, module locations) stay valid after the move. */
 const STAGE = path.join(DIST, `.bundle-${process.pid}`);
 const UNDICI = path.join(PKG, 'scripts/bundle-undici.mjs');
+const UNDICI_H2 = path.join(PKG, 'scripts/bundle-undici-h2.cjs');
 /** better-sqlite3 is a native addon. Fastify's schema compilers stay out where the server passes lib/fastifyCompilers. */
 const SCHEMA_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 const ENTRIES = {
@@ -50,11 +51,39 @@ function ownLocation(file) {
   };
 }
 
+/**
+ * Built-ins a package loads at its top level but uses only for options we never set. Fastify's
+ * server.js loads `https` and `http2` (and with them tls and crypto's TLS parts) for the `https` and
+ * `http2` server options: ~10 ms of every start of the API and the runner, measured. Here they load
+ * on first use instead. A package whose text no longer matches stops the build: look again.
+ */
+const LAZY_BUILTINS = [
+  {
+    file: path.join('node_modules', 'fastify', 'lib', 'server.js'),
+    lines: ["const https = require('node:https')", "const http2 = require('node:http2')"],
+  },
+];
+
+function lazyBuiltins(file, text) {
+  const spec = LAZY_BUILTINS.find((l) => file.endsWith(l.file));
+  if (!spec) return text;
+  for (const line of spec.lines) {
+    const m = /^const (\w+) = require\(('node:\w+')\)$/.exec(line);
+    if (!m || !text.includes(`${line}\n`)) throw new Error(`${spec.file}: no line "${line}" any more`);
+    const [, name, id] = m;
+    text = text.replace(
+      `${line}\n`,
+      `let ${name}$loaded; const ${name} = new Proxy({}, { get: (_, k) => (${name}$loaded ??= require(${id}))[k] })\n`,
+    );
+  }
+  return text;
+}
+
 const keepModuleLocations = {
   name: 'keep-module-locations',
   setup(b) {
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
-      let text = await fs.promises.readFile(args.path, 'utf8');
+      let text = lazyBuiltins(args.path, await fs.promises.readFile(args.path, 'utf8'));
       const own = ownLocation(args.path);
       text = text.replace(/\bimport\.meta\.url\b/g, own.url);
       // In the output these would be the bundle's own (its CommonJS wrapper); give each file its own,
@@ -77,8 +106,38 @@ const slimUndici = {
   name: 'slim-undici',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === UNDICI ? undefined : { path: UNDICI }));
+    // HTTP/2 (and with it Node's http2, tls and crypto) stays out: see bundle-undici-h2.cjs.
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      args.importer.endsWith(path.join('undici', 'lib', 'dispatcher', 'client.js'))
+        ? { path: UNDICI_H2 }
+        : undefined,
+    );
   },
 };
+
+/**
+ * esbuild writes ASCII-only code (its default charset escapes every other character in strings,
+ * templates, regular expressions and names) but copies comments as they are. One non-ASCII byte
+ * makes V8 hold the whole 2.5 MB source as a two-byte string: decoding it and checking it against
+ * the code cache then cost ~15 ms more at every start (measured). So each non-ASCII UTF-16 unit left,
+ * which can only be inside a comment, becomes '?': columns, and so the source map, stay the same.
+ * A line where it is not plainly in a comment stops the build instead.
+ */
+function asciiOnly(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  if (!/[^\x00-\x7f]/.test(text)) return;
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    const bad = line.search(/[^\x00-\x7f]/);
+    if (bad < 0) continue;
+    const before = line.slice(0, bad);
+    if (!/^\s*(\/\/|\/\*|\*)/.test(line) && !before.includes('//') && !before.includes('/*')) {
+      throw new Error(`${path.basename(file)}:${i + 1}: a non-ASCII character outside a comment`);
+    }
+    lines[i] = line.replace(/[^\x00-\x7f]/g, '?');
+  }
+  fs.writeFileSync(file, lines.join('\n'));
+}
 
 async function bundle(name, { file, external }) {
   const result = await build({
@@ -103,6 +162,7 @@ async function bundle(name, { file, external }) {
   });
   const out = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.cjs'));
   const base = path.basename(out);
+  asciiOnly(path.join(STAGE, base));
   const map = JSON.parse(fs.readFileSync(path.join(STAGE, `${base}.map`), 'utf8'));
   const table = lineTable(map, (s) => path.relative(OUT, path.resolve(STAGE, s)));
   fs.writeFileSync(path.join(STAGE, `${base}.stack.json`), JSON.stringify(table));

@@ -6,6 +6,7 @@
  * MULTYAGENTS_BUNDLE=off never uses it; =on refuses to start without a fresh bundle.
  * Only Node built-ins here: this runs before anything else is loaded.
  */
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -72,7 +73,7 @@ export function loadBundled(name: 'api' | 'runner', mode: string | undefined): B
   }
   let source: string;
   try {
-    source = fs.readFileSync(st.file, 'utf8');
+    source = readSource(st.file);
   } catch (err) {
     // Replaced by a concurrent rebuild between the manifest and here.
     if (mode === 'on') throw err;
@@ -129,4 +130,15 @@ function writeAtomically(file: string, data: Buffer): void {
     // A read-only install starts without the cache, a little slower; nothing else depends on it.
     fs.rmSync(tmp, { force: true });
   }
+}
+
+/**
+ * The bundle's text. scripts/bundle.mjs writes it ASCII-only, and an ASCII file decoded as latin1 is
+ * the same string, made by a plain copy into a one-byte string: ~1 ms here against ~25 ms for
+ * `readFileSync(file, 'utf8')` on the 2.5 MB file (measured on a 2-vCPU VM). A bundle with other
+ * bytes (built by an older script) is decoded as UTF-8.
+ */
+export function readSource(file: string): string {
+  const bytes = fs.readFileSync(file);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }

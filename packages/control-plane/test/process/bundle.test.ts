@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +78,24 @@ describe('bundled api and runner', () => {
       .map((l) => JSON.parse(l));
     expect(effects).toHaveLength(1);
     expect(effects[0].pid).toEqual(expect.any(Number));
+  });
+
+  it('is ASCII-only and loads no HTTP/2, HTTPS or TLS code at start (both cost every restart)', () => {
+    const bundleDir = path.join(path.dirname(BIN), '..', 'bundle');
+    const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8'));
+    for (const name of ['api', 'runner']) {
+      const bytes = fs.readFileSync(path.join(bundleDir, manifest.entries[name]));
+      expect(isAscii(bytes), `${name} bundle is ASCII`).toBe(true);
+    }
+    const script = `
+      const { loadBundled } = await import(${JSON.stringify(path.join(path.dirname(BIN), 'bundle.js'))});
+      for (const name of ['api', 'runner']) loadBundled(name, 'on');
+      console.log(JSON.stringify(process.moduleLoadList));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded: string[] = JSON.parse(r.stdout);
+    expect(loaded).toContain('NativeModule http');
+    for (const m of ['http2', 'https', 'tls']) expect(loaded).not.toContain(`NativeModule ${m}`);
   });
 
   it('names the TypeScript sources in stack traces', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleState } from '../../src/bin/bundle.js';
+import { bundleState, readSource } from '../../src/bin/bundle.js';
 
 describe('bundleState: the launcher uses the bundle only while its inputs are unchanged', () => {
   const dirs: string[] = [];
@@ -47,5 +47,30 @@ describe('bundleState: the launcher uses the bundle only while its inputs are un
     expect(bundleState('api', dir)).toMatchObject({ state: 'stale', reason: '../server.js is gone' });
     fs.rmSync(path.join(dir, 'manifest.json'));
     expect(bundleState('api', dir)).toMatchObject({ state: 'missing' });
+  });
+});
+
+describe('readSource: the bundle text, decoded fast when it is ASCII', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  function file(text: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-readsource-'));
+    dirs.push(dir);
+    const f = path.join(dir, 'api-X.cjs');
+    fs.writeFileSync(f, text, 'utf8');
+    return f;
+  }
+
+  it('an ASCII file reads as its UTF-8 text', () => {
+    const text = 'module.exports = { s: "\\u00e9" }; // plain\n';
+    expect(readSource(file(text))).toBe(text);
+  });
+
+  it('a file with other bytes (an older bundle) is still decoded as UTF-8, not as latin1', () => {
+    const text = 'module.exports = { s: "é — 😀" };\n';
+    expect(readSource(file(text))).toBe(text);
   });
 });
