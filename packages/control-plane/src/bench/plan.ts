@@ -8,6 +8,9 @@ export interface BenchPlan {
     rates: number[];
     durationMs: number;
     drainMs: number;
+    /** Warm-up before each measured phase on its stack (see B1Params): creates, and ms at the rate. */
+    oneClientWarmup: number;
+    warmupMs: number;
   };
   b2: { samples: number };
   b8: { repeats: number; fanout: number };
@@ -47,6 +50,8 @@ export function makePlan(quick: boolean): BenchPlan {
         rates: [100, 500],
         durationMs: 3_000,
         drainMs: 3_000,
+        oneClientWarmup: 100,
+        warmupMs: 4_000,
       },
       b2: { samples: 200 },
       b8: { repeats: 3, fanout: 100 },
@@ -76,6 +81,8 @@ export function makePlan(quick: boolean): BenchPlan {
       rates: [100, 250, 500, 1000],
       durationMs: 10_000,
       drainMs: 10_000,
+      oneClientWarmup: 200,
+      warmupMs: 5_000,
     },
     b2: { samples: 1_000 },
     b8: { repeats: 20, fanout: 100 },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { splitWarmup } from '../../src/bench/metrics/b1.js';
 import { formatTable, xFloor } from '../../src/bench/report.js';
 import { percentile, ratio, summarize } from '../../src/bench/stats.js';
 
@@ -37,5 +38,23 @@ describe('bench statistics', () => {
     expect(t[2]!.indexOf('|')).toBe(bar);
     expect(t[3]!.indexOf('|')).toBe(bar);
     expect(t[3]).toContain('a longer metric');
+  });
+
+  it('splits an open-loop run at the warm-up by intended send time, not by answer', () => {
+    const at = (intended: number, done: number) => ({
+      intended,
+      sent: intended,
+      done,
+      status: 200,
+      run_id: 1,
+    });
+    // Due at 1000, 1500, 1999 (warm-up: 1 s), 2000 and 2500; the one due at 1999 is answered late.
+    const samples = [at(1000, 1001), at(1500, 1502), at(1999, 2600), at(2000, 2001), at(2500, 2503)];
+    const { warm, counted } = splitWarmup(samples, 1000);
+    expect(warm.map((s) => s.intended)).toEqual([1000, 1500, 1999]);
+    expect(counted.map((s) => s.intended)).toEqual([2000, 2500]);
+    expect(splitWarmup(samples, 0)).toEqual({ warm: [], counted: samples });
+    expect(splitWarmup(samples, 10_000)).toEqual({ warm: samples, counted: [] });
+    expect(splitWarmup([], 1000)).toEqual({ warm: [], counted: [] });
   });
 });

@@ -17,6 +17,30 @@ export interface B1Params {
   oneClientMaxMs: number;
   /** Names the one-client row (e.g. the stack has no runner). */
   oneClientLabel?: string;
+  /**
+   * Warm-up, not counted: creates sent by one client before the one-client loop, and the first
+   * `warmupMs` of each rate (the same generator goes on at the same rate; the window counted starts
+   * after it). Fresh processes are slower per request for their first seconds (code not yet
+   * optimized by V8, the generator's 64 connections being opened); at 500/s that builds, in the first
+   * second, a backlog that takes seconds to drain (measured on a 2-vCPU VM: p99 224 ms in the first
+   * 10 s on a fresh stack, 30 ms in the next 10 s on the same stack). The warm-up's own figures are
+   * reported too (the cold-start row at 500/s, all of them in the JSON): start-up is told apart, not
+   * hidden.
+   */
+  oneClientWarmup?: number;
+  warmupMs?: number;
+}
+
+/**
+ * An open-loop run's samples (in intended-time order) split at `warmupMs` after the first intended
+ * send: the warm-up, then the window that counts. By intended time, not by answer: a request due
+ * in the warm-up counts there however late its answer came.
+ */
+export function splitWarmup(samples: readonly Sample[], warmupMs: number) {
+  const start = samples.length ? samples[0].intended : 0;
+  const n = samples.findIndex((s) => s.intended - start >= warmupMs);
+  const cut = n < 0 ? samples.length : n;
+  return { warm: samples.slice(0, cut), counted: samples.slice(cut) };
 }
 
 /** Latencies of answered requests, plus the given-up ones (a lower bound of theirs). */
@@ -31,6 +55,13 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
   let oneClient: Record<string, unknown> | null = null;
   if (p.oneClientCount > 0) {
     const pids = { api: stack.api!.pid, runners: stack.runners.map((r) => r.child.pid) };
+    if (p.oneClientWarmup)
+      await runWorker<Sample[]>('closed-loop', {
+        url: stack.apiUrl,
+        templateId: p.templateId,
+        count: p.oneClientWarmup,
+        maxMs: p.oneClientMaxMs,
+      });
     const cpuBefore = cpuOf(pids);
     const one = await runWorker<Sample[]>('closed-loop', {
       url: stack.apiUrl,
@@ -52,14 +83,17 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
   }
   const rates: Record<string, unknown>[] = [];
   for (const rate of p.rates) {
-    const samples = await runWorker<Sample[]>('open-loop', {
+    const warmupMs = p.warmupMs ?? 0;
+    const all = await runWorker<Sample[]>('open-loop', {
       url: stack.apiUrl,
       templateId: p.templateId,
       rate,
-      durationMs: p.durationMs,
+      durationMs: warmupMs + p.durationMs,
       connections: 64,
       drainMs: p.drainMs,
     });
+    const { warm, counted: samples } = splitWarmup(all, warmupMs);
+    const coldLat = summarize(latencies(warm, 'intended'));
     const ok = samples.filter((s) => s.status === 200);
     const lat = summarize(latencies(samples, 'intended'));
     const lag = summarize(samples.map((s) => s.sent - s.intended));
@@ -75,6 +109,7 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
       offered_per_s: span > 0 ? round((samples.length - 1) / span, 1) : null,
       latency_ms: lat,
       generator_send_lag_ms: lag,
+      warmup: { ms: warmupMs, requests: warm.length, latency_ms: coldLat },
     });
     rows.push({
       id: 'B1',
@@ -86,6 +121,15 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
       ratio: xFloor(lat.p50, floor),
       goal: rate === 500 ? 'p99 ≤ 10 ms at 500/s' : `sender lag p99 ${lag.p99.toFixed(2)} ms`,
     });
+    // Start-up told apart, not hidden: the goal's rate in its first seconds on a fresh stack.
+    if (rate === 500 && warm.length)
+      rows.push({
+        id: 'B1',
+        metric: `  its first ${warmupMs / 1000} s on a fresh stack (warm-up, not counted above)`,
+        value: pct(coldLat),
+        ratio: xFloor(coldLat.p50, floor),
+        goal: 'cold start (fresh processes)',
+      });
   }
   return {
     id: 'B1',
