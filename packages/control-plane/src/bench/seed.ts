@@ -5,6 +5,7 @@
  * lists come from the live schema (PRAGMA table_info), so a new migration does not break seeding as
  * long as runs own their rows through `run_id` / `task_id` / `producer_task_id` columns.
  */
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 
 interface Table {
@@ -102,8 +103,32 @@ export function seedFinishedRuns(dbFile: string, targetRuns: number): SeedResult
       rounds++;
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
-    return { runs_before: before, runs_after: count(), rounds, ms: Date.now() - t0 };
-  } finally {
+    const after = count();
     db.close();
+    flushToDisk(dbFile);
+    return { runs_before: before, runs_after: after, rounds, ms: Date.now() - t0 };
+  } finally {
+    if (db.open) db.close();
+  }
+}
+
+/**
+ * Seeding writes with synchronous=OFF: gigabytes (4 GB for 1M runs) are left for the kernel to write
+ * back, which it does in the next tens of seconds — while the API measured on that store would run.
+ * A store that grew to 1M runs over months has no such backlog; flush it before anything is measured.
+ */
+function flushToDisk(dbFile: string): void {
+  for (const f of [dbFile, `${dbFile}-wal`]) {
+    let fd: number;
+    try {
+      fd = fs.openSync(f, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }
