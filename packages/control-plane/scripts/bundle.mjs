@@ -60,20 +60,19 @@ function ownLocation(file) {
 const LAZY_BUILTINS = [
   {
     file: path.join('node_modules', 'fastify', 'lib', 'server.js'),
-    lines: ["const https = require('node:https')", "const http2 = require('node:http2')"],
+    builtins: { https: 'node:https', http2: 'node:http2' },
   },
 ];
 
 function lazyBuiltins(file, text) {
   const spec = LAZY_BUILTINS.find((l) => file.endsWith(l.file));
   if (!spec) return text;
-  for (const line of spec.lines) {
-    const m = /^const (\w+) = require\(('node:\w+')\)$/.exec(line);
-    if (!m || !text.includes(`${line}\n`)) throw new Error(`${spec.file}: no line "${line}" any more`);
-    const [, name, id] = m;
+  for (const [name, id] of Object.entries(spec.builtins)) {
+    const line = `const ${name} = require('${id}')\n`;
+    if (!text.includes(line)) throw new Error(`${spec.file}: no line "${line.trim()}" any more`);
     text = text.replace(
-      `${line}\n`,
-      `let ${name}$loaded; const ${name} = new Proxy({}, { get: (_, k) => (${name}$loaded ??= require(${id}))[k] })\n`,
+      line,
+      `let ${name}$loaded; const ${name} = new Proxy({}, { get: (_, k) => (${name}$loaded ??= require('${id}'))[k] })\n`,
     );
   }
   return text;

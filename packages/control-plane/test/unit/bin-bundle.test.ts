@@ -4,16 +4,22 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleState, readSource } from '../../src/bin/bundle.js';
 
-describe('bundleState: the launcher uses the bundle only while its inputs are unchanged', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
+/** A temp dir removed after the test. */
+function tempDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+describe('bundleState: the launcher uses the bundle only while its inputs are unchanged', () => {
   /** A bundle dir whose manifest records one input file as it is now. */
   function fixture() {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-bundlestate-'));
-    dirs.push(root);
+    const root = tempDir('ma-bundlestate-');
     const dir = path.join(root, 'bundle');
     fs.mkdirSync(dir);
     const input = path.join(root, 'server.js');
@@ -51,15 +57,8 @@ describe('bundleState: the launcher uses the bundle only while its inputs are un
 });
 
 describe('readSource: the bundle text, decoded fast when it is ASCII', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
-
   function file(text: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-readsource-'));
-    dirs.push(dir);
-    const f = path.join(dir, 'api-X.cjs');
+    const f = path.join(tempDir('ma-readsource-'), 'api-X.cjs');
     fs.writeFileSync(f, text, 'utf8');
     return f;
   }

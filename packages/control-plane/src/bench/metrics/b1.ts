@@ -27,8 +27,8 @@ export interface B1Params {
    * reported too (the cold-start row at 500/s, all of them in the JSON): start-up is told apart, not
    * hidden.
    */
-  oneClientWarmup?: number;
-  warmupMs?: number;
+  oneClientWarmup: number;
+  warmupMs: number;
 }
 
 /**
@@ -55,20 +55,16 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
   let oneClient: Record<string, unknown> | null = null;
   if (p.oneClientCount > 0) {
     const pids = { api: stack.api!.pid, runners: stack.runners.map((r) => r.child.pid) };
-    if (p.oneClientWarmup)
-      await runWorker<Sample[]>('closed-loop', {
+    const closedLoop = (count: number) =>
+      runWorker<Sample[]>('closed-loop', {
         url: stack.apiUrl,
         templateId: p.templateId,
-        count: p.oneClientWarmup,
+        count,
         maxMs: p.oneClientMaxMs,
       });
+    if (p.oneClientWarmup) await closedLoop(p.oneClientWarmup);
     const cpuBefore = cpuOf(pids);
-    const one = await runWorker<Sample[]>('closed-loop', {
-      url: stack.apiUrl,
-      templateId: p.templateId,
-      count: p.oneClientCount,
-      maxMs: p.oneClientMaxMs,
-    });
+    const one = await closedLoop(p.oneClientCount);
     const oneSum = summarize(latencies(one, 'sent'));
     const cpu = cpuPerRun(cpuBefore, cpuOf(pids), one.length);
     oneClient = { requests: one.length, latency_ms: oneSum, cpu_ms_per_run: cpu };
@@ -83,7 +79,7 @@ export async function b1(stack: BenchStack, floors: Floors, p: B1Params): Promis
   }
   const rates: Record<string, unknown>[] = [];
   for (const rate of p.rates) {
-    const warmupMs = p.warmupMs ?? 0;
+    const { warmupMs } = p;
     const all = await runWorker<Sample[]>('open-loop', {
       url: stack.apiUrl,
       templateId: p.templateId,
