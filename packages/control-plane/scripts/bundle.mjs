@@ -155,6 +155,8 @@ async function bundle(name, { file, external }) {
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
     plugins: [slimUndici, keepModuleLocations],

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { packageRoot } from './paths.js';
+import { DROPPED_ENV } from './procs.js';
 
 export interface MachineInfo {
   cpu_model: string;
@@ -12,6 +13,8 @@ export interface MachineInfo {
   kernel: string;
   /** The filesystem under the temp dir, where the benchmark's stores live. */
   tmp_dir: string;
+  /** Settings present here that the bench's API and runners start without (procs.ts DROPPED_ENV). */
+  dropped_env: string[];
 }
 
 export function machineInfo(tmpDir = os.tmpdir()): MachineInfo {
@@ -24,6 +27,7 @@ export function machineInfo(tmpDir = os.tmpdir()): MachineInfo {
     platform: `${os.platform()} ${os.arch()}`,
     kernel: os.release(),
     tmp_dir: tmpDir,
+    dropped_env: DROPPED_ENV.filter((k) => process.env[k] !== undefined),
   };
 }
 

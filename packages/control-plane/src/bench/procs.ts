@@ -42,7 +42,8 @@ export class CliChild {
       [
         ...nodeArgs,
         ...extraNodeArgs(),
-        '--expose-gc',
+        // No --expose-gc unless asked (B6 passes it): it slows every start by 20-30 ms (measured,
+        // spawn -> healthy 285-297 -> 320-321 ms), which B4 would count as recovery time.
         '--import',
         pathToFileURL(memProbeFile()).href,
         cliBin(),
@@ -114,10 +115,20 @@ export class CliChild {
   }
 }
 
-/** Environment for children: ours minus every MULTYAGENTS_* setting (hermetic), plus `extra`. */
+/**
+ * Settings of ours that the bench's processes start without although they are set here. Node reads
+ * and parses the NODE_EXTRA_CA_CERTS file at every start, before any of our code runs: 40 ms of each
+ * start on a 2-vCPU VM that sets it (measured: `node -e 0` 106 -> 66 ms), which B4 would count as our
+ * recovery time. None of the bench's processes makes a TLS connection (everything is loopback HTTP).
+ */
+export const DROPPED_ENV = ['NODE_EXTRA_CA_CERTS'] as const;
+
+/** Environment for children: ours minus every MULTYAGENTS_* setting (hermetic) and DROPPED_ENV, plus `extra`. */
 export function hermeticEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MULTYAGENTS_')) env[k] = v;
+  const dropped = new Set<string>(DROPPED_ENV);
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('MULTYAGENTS_') && !dropped.has(k)) env[k] = v;
   return { ...env, ...extra };
 }
 

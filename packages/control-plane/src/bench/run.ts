@@ -259,6 +259,11 @@ export async function runBench(opts: BenchOptions): Promise<number> {
       .map((x) => x.toFixed(2))
       .join(' ')}\n`,
   );
+  const machine = machineInfo();
+  if (machine.dropped_env.length)
+    process.stdout.write(
+      `the API and runners started without ${machine.dropped_env.join(', ')} (set here; see docs/benchmarks.md)\n`,
+    );
   const doc = {
     benchmark: 'multyagents bench',
     mode: plan.mode,
@@ -267,7 +272,7 @@ export async function runBench(opts: BenchOptions): Promise<number> {
       durability === 'full'
         ? 'sqlite (WAL; durability full: the WAL is fdatasynced after each group commit, before any answer)'
         : 'sqlite (WAL; durability relaxed: synchronous=NORMAL, no fsync before answers)',
-    machine: machineInfo(),
+    machine,
     load_average: { before: loadBefore, after: os.loadavg() },
     git: gitInfo(),
     started_at: new Date(t0).toISOString(),

@@ -26,7 +26,8 @@ export async function b6(
   const rows: Row[] = [];
   for (const level of [base.runs, ...p.levels]) {
     const store = storeWithRuns(base, level, 'bench-b6');
-    const stack = new BenchStack({ dir: store.dir, durability });
+    // Heap figures are read after a full GC, which the probe can only ask for under --expose-gc.
+    const stack = new BenchStack({ dir: store.dir, durability, nodeArgs: ['--expose-gc'] });
     try {
       await stack.startApi();
       await stack.addRunner({ capacity: 64 });
