@@ -11,12 +11,12 @@ describe('SQLite store: group commit', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-gc-'));
     store = SqliteStore.open({ file: path.join(dir, 'db.sqlite'), durability: 'full', exclusive: true });
-    const db = (store as unknown as { db: { exec: (s: string) => unknown } }).db;
-    const exec = db.exec.bind(db);
+    const commit = (store as unknown as { ctl: { commit: { run: () => unknown } } }).ctl.commit;
+    const run = commit.run.bind(commit);
     commits = 0;
-    db.exec = (s: string) => {
-      if (s === 'COMMIT') commits++;
-      return exec(s);
+    commit.run = () => {
+      commits++;
+      return run();
     };
   });
   afterEach(async () => {
@@ -56,6 +56,20 @@ describe('SQLite store: group commit', () => {
     expect(b).toMatchObject({ status: 'rejected', reason: new Error('refused halfway') });
     expect(c.status).toBe('fulfilled');
     expect(await names()).toEqual(['a', 'c']);
+  });
+
+  it('a failing transaction alone in its group (no savepoint) leaves nothing behind, and the store goes on', async () => {
+    const failing = store.tx(async (sql) => {
+      await sql.run(
+        `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('half', '/x', '[]', 'n', 'n')`,
+      );
+      throw new Error('refused halfway');
+    });
+    await expect(failing).rejects.toThrow('refused halfway');
+    expect(commits).toBe(0);
+    expect(await names()).toEqual([]);
+    await insert('next');
+    expect(await names()).toEqual(['next']);
   });
 
   it('a constraint violation in one job does not poison the batch', async () => {
