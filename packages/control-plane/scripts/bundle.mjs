@@ -52,24 +52,40 @@ function ownLocation(file) {
 }
 
 /**
- * Built-ins a package loads at its top level but uses only for options we never set. Fastify's
+ * Modules (built-ins, or packages still bundled) a package loads at its top level but uses only
+ * for options or features we never use. Fastify's
  * server.js loads `https` and `http2` (and with them tls and crypto's TLS parts) for the `https` and
  * `http2` server options: ~10 ms of every start of the API and the runner, measured. Here they load
  * on first use instead. A package whose text no longer matches stops the build: look again.
  */
-const LAZY_BUILTINS = [
+const LAZY_REQUIRES = [
   {
     file: path.join('node_modules', 'fastify', 'lib', 'server.js'),
-    builtins: { https: 'node:https', http2: 'node:http2' },
+    modules: { https: 'node:https', http2: 'node:http2' },
+  },
+  // Commander spawns a process only for executable subcommands, which multyagents does not have:
+  // child_process (with dgram and net's socket list) was ~4.5 ms of every start.
+  {
+    file: path.join('node_modules', 'commander', 'lib', 'command.js'),
+    modules: { childProcess: 'node:child_process' },
+  },
+  // For plugins that name the Fastify versions they support; ours name none. Building semver's
+  // regular expressions was ~2.5 ms of every start.
+  {
+    file: path.join('node_modules', 'fastify', 'lib', 'plugin-utils.js'),
+    modules: { semver: 'semver' },
   },
 ];
 
-function lazyBuiltins(file, text) {
-  const spec = LAZY_BUILTINS.find((l) => file.endsWith(l.file));
+function lazyRequires(file, text) {
+  const spec = LAZY_REQUIRES.find((l) => file.endsWith(l.file));
   if (!spec) return text;
-  for (const [name, id] of Object.entries(spec.builtins)) {
-    const line = `const ${name} = require('${id}')\n`;
-    if (!text.includes(line)) throw new Error(`${spec.file}: no line "${line.trim()}" any more`);
+  for (const [name, id] of Object.entries(spec.modules)) {
+    // With or without the semicolon, as the package writes it.
+    const line = [`const ${name} = require('${id}')\n`, `const ${name} = require('${id}');\n`].find((l) =>
+      text.includes(l),
+    );
+    if (!line) throw new Error(`${spec.file}: no line "const ${name} = require('${id}')" any more`);
     text = text.replace(
       line,
       `let ${name}$loaded; const ${name} = new Proxy({}, { get: (_, k) => (${name}$loaded ??= require('${id}'))[k] })\n`,
@@ -82,7 +98,7 @@ const keepModuleLocations = {
   name: 'keep-module-locations',
   setup(b) {
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
-      let text = lazyBuiltins(args.path, await fs.promises.readFile(args.path, 'utf8'));
+      let text = lazyRequires(args.path, await fs.promises.readFile(args.path, 'utf8'));
       const own = ownLocation(args.path);
       text = text.replace(/\bimport\.meta\.url\b/g, own.url);
       // In the output these would be the bundle's own (its CommonJS wrapper); give each file its own,
