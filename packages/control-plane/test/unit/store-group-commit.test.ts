@@ -72,6 +72,27 @@ describe('SQLite store: group commit', () => {
     expect(await names()).toEqual(['next']);
   });
 
+  it('a lone job that swallows SQLite rolling the transaction back (disk full) is not answered as committed', async () => {
+    const db = (store as unknown as { db: { pragma: (s: string, o?: object) => unknown } }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 2}`);
+    const swallowing = store.tx(async (sql) => {
+      try {
+        await sql.run(
+          `INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES ('big', ?, '[]', 'n', 'n')`,
+          ['x'.repeat(200_000)],
+        );
+      } catch {
+        // ignored on purpose
+      }
+      return 'looks fine';
+    });
+    await expect(swallowing).rejects.toThrow('rolled back');
+    db.pragma(`max_page_count = ${pages + 1000}`);
+    await insert('next');
+    expect(await names()).toEqual(['next']);
+  });
+
   it('a constraint violation in one job does not poison the batch', async () => {
     const [x, dup, y] = await Promise.allSettled([insert('same'), insert('same'), insert('other')]);
     expect(x.status).toBe('fulfilled');

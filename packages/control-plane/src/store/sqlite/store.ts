@@ -398,8 +398,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * SQLite rolled the whole transaction back (SQLITE_FULL, IOERR or NOMEM in a statement): the changes
-   * of every job of the group so far are gone, so none of them may be answered as committed.
+   * The whole transaction was rolled back — by SQLite (SQLITE_FULL, IOERR or NOMEM in a statement), or
+   * by us after a lone job failed: the changes of every job of the group so far are gone, so none of
+   * them may be answered as committed.
    */
   private groupLost(done: Array<{ job: Job; ok: boolean; value: unknown }>, cause: unknown): void {
     this.dirty = false;
@@ -428,7 +429,10 @@ export class SqliteStore implements Store {
   /** The only job of its group, without a savepoint: a failure rolls the whole transaction back. */
   private async alone(fn: (sql: Sql) => Promise<unknown>): Promise<{ ok: boolean; value: unknown }> {
     try {
-      return { ok: true, value: await fn(this.sql) };
+      const value = await fn(this.sql);
+      // A job that caught SQLite's own rollback (disk full) and returned anyway did not commit.
+      if (!this.db.inTransaction) throw new Error('the transaction was rolled back during the job');
+      return { ok: true, value };
     } catch (err) {
       if (this.db.inTransaction) this.ctl.rollback.run();
       return { ok: false, value: err };
