@@ -116,10 +116,10 @@ export class CliChild {
 }
 
 /**
- * Settings of ours that the bench's processes start without although they are set here. Node reads
- * and parses the NODE_EXTRA_CA_CERTS file at every start, before any of our code runs: 40 ms of each
- * start on a 2-vCPU VM that sets it (measured: `node -e 0` 106 -> 66 ms), which B4 would count as our
- * recovery time. None of the bench's processes makes a TLS connection (everything is loopback HTTP).
+ * Environment settings that the bench's API and runners start without, even when they are set here.
+ * Node reads and parses the NODE_EXTRA_CA_CERTS file at every start, before any of our code runs: 40 ms
+ * of each start on a 2-vCPU VM that sets it (measured: `node -e 0` 106 -> 66 ms), which B4 would count
+ * as our recovery time. None of the bench's processes makes a TLS connection (all is loopback HTTP).
  */
 export const DROPPED_ENV = ['NODE_EXTRA_CA_CERTS'] as const;
 

@@ -236,9 +236,10 @@ export class SqliteStore implements Store {
   /**
    * Group commit. Jobs run one at a time on the single connection, in arrival order. Write
    * transactions that are waiting together run inside ONE `BEGIN IMMEDIATE … COMMIT`, each in its own
-   * SAVEPOINT (a failing one rolls back alone; a job alone in its group needs none), and all resolve only after the shared COMMIT — so every
-   * acknowledged change is durable, and N concurrent changes cost one fsync instead of N. Reads run
-   * between batches, never inside one, so nobody reads a change before it is committed.
+   * SAVEPOINT (a failing one rolls back alone; a job alone in its group needs none), and all resolve
+   * only after the shared COMMIT — so every acknowledged change is durable, and N concurrent changes
+   * cost one fsync instead of N. Reads run between batches, never inside one, so nobody reads a change
+   * before it is committed.
    */
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     return this.enqueue('tx', fn);
