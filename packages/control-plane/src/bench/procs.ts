@@ -21,6 +21,14 @@ function extraNodeArgs(): string[] {
   return (process.env.MULTYAGENTS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
+/**
+ * Whether the processes were asked to write a profile. Node writes it only on a graceful exit, so a
+ * phase that would tear its stack down with kill -9 stops it with SIGTERM instead.
+ */
+export function profiling(): boolean {
+  return extraNodeArgs().some((a) => /^--(cpu|heap)-prof/.test(a));
+}
+
 /** A `multyagents <command>` child with the memory probe preloaded and its output in a log file. */
 export class CliChild {
   readonly proc: ChildProcess;

@@ -13,6 +13,7 @@ import { floorsPhase } from './phases/floors.js';
 import { makeBaseStore, removeStore, type BaseStore } from './phases/baseStore.js';
 import { makePlan, type BenchPlan } from './plan.js';
 import { formatTable, skipped, type Floors, type MetricResult } from './report.js';
+import { profiling } from './procs.js';
 import { BenchStack, type StackOptions } from './stack.js';
 import type { Summary } from './stats.js';
 import { createTemplates, type Templates } from './workloads.js';
@@ -36,7 +37,10 @@ interface Ctx {
   metrics: MetricResult[];
 }
 
-/** A fresh private stack for one phase, always torn down (kill -9 when `throwaway`). */
+/**
+ * A fresh private stack for one phase, always torn down: kill -9 when `throwaway` (a backlog of queued
+ * runs is not worth draining), unless the processes are to write profiles (see `profiling`).
+ */
 async function withStack<T>(
   c: Ctx,
   opts: StackOptions & { runners?: number[]; throwaway?: boolean },
@@ -49,7 +53,7 @@ async function withStack<T>(
     const templates = await createTemplates(stack.client, c.plan.b8.fanout);
     return await fn(stack, templates);
   } finally {
-    if (opts.throwaway) {
+    if (opts.throwaway && !profiling()) {
       for (const r of stack.runners) await r.child.kill9();
       if (stack.api) await stack.api.kill9();
     }
