@@ -14,6 +14,14 @@ import { SqliteStore } from '../store/sqlite/store.js';
 import { buildApp } from './app.js';
 import { insertEvent } from '../store/ops/events.js';
 
+/**
+ * How long after listening the store's checkpointer thread starts. Booting a worker thread is a second
+ * V8 isolate plus Node's bootstrap, the SQLite driver and a connection: ~40-60 ms of CPU, which at open
+ * came out of a restart under load on a 2-core machine (bench B4). A WAL that needs a checkpoint
+ * sooner starts it at once (SqliteStore's WAL guard).
+ */
+const CHECKPOINTER_AFTER_MS = 2_000;
+
 export interface RunningApi {
   app: FastifyInstance;
   ctx: ServiceContext;
@@ -55,6 +63,8 @@ export async function startApi(
       file: config.dbFile,
       durability: config.durability,
       exclusive: true,
+      // The checkpointer thread boots after the restart window (CHECKPOINTER_AFTER_MS below).
+      deferCheckpointer: true,
       // Fail-stop: a failed WAL fsync means no further change may be acknowledged. Exit at once,
       // without a graceful close; a restarted API recovers from what is on disk.
       onFatal: (err) => {
@@ -155,7 +165,10 @@ export async function startApi(
     'api listening',
   );
   let stopping = false;
+  const checkpointerTimer = setTimeout(() => store.startCheckpointer(), CHECKPOINTER_AFTER_MS);
+  checkpointerTimer.unref();
   const closeAll = async () => {
+    clearTimeout(checkpointerTimer);
     await app.close();
     await ctx.runnerClient.close();
     await store.close();

@@ -168,6 +168,7 @@ describe('SQLite store: group commit', () => {
     const inner = store as unknown as {
       db: { pragma: (s: string, o?: object) => unknown };
       checkpointer: {
+        started: boolean;
         running: boolean;
         logBytes: number | null;
         stop(): Promise<void>;
@@ -191,6 +192,7 @@ describe('SQLite store: group commit', () => {
     };
     /** A live checkpointer that last reported this log length (null: no fresh word). */
     const runningCheckpointer = (logBytes: number | null) => ({
+      started: true,
       running: true,
       logBytes,
       stop: async () => undefined,

@@ -65,15 +65,27 @@ const timer = setInterval(() => {
 `;
 
 export class Checkpointer {
-  private readonly worker: Worker;
-  private alive = true;
+  private worker: Worker | null = null;
+  private alive = false;
+  private stopped = false;
   private lastLog: { bytes: number; at: number } | null = null;
   private readonly minGapMs: number;
 
-  constructor(opts: CheckpointerOptions) {
+  /** Nothing runs until `start()`: a worker thread is a second V8 isolate to boot (see start). */
+  constructor(private readonly opts: CheckpointerOptions) {
     this.minGapMs = opts.minGapMs;
+  }
+
+  /**
+   * Spawn the worker (once; never after `stop`). Booting it costs ~40-60 ms of CPU (its own isolate,
+   * Node bootstrap, the driver, a connection), which the API defers until it serves: on a 2-core
+   * machine under load that CPU would otherwise come out of the restart itself (see api/server.ts).
+   */
+  start(): void {
+    if (this.worker || this.stopped) return;
+    const opts = this.opts;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         file: opts.file,
@@ -83,17 +95,23 @@ export class Checkpointer {
         minGapMs: opts.minGapMs,
       },
     });
-    this.worker.unref();
-    this.worker.on('message', (m: unknown) => {
+    this.worker = worker;
+    this.alive = true;
+    worker.unref();
+    worker.on('message', (m: unknown) => {
       if (m && typeof m === 'object' && 'error' in m) opts.onError(String((m as { error: unknown }).error));
       if (m && typeof m === 'object' && 'logBytes' in m)
         this.lastLog = { bytes: Number(m.logBytes), at: performance.now() };
     });
-    this.worker.on('error', (err) => {
+    worker.on('error', (err) => {
       this.alive = false;
       opts.onError(err.message);
     });
-    this.worker.on('exit', () => (this.alive = false));
+    worker.on('exit', () => (this.alive = false));
+  }
+
+  get started(): boolean {
+    return this.worker !== null;
   }
 
   get running(): boolean {
@@ -118,14 +136,16 @@ export class Checkpointer {
 
   /** Close the worker's connection (so the store's own close can checkpoint and drop the WAL). */
   async stop(): Promise<void> {
-    if (!this.alive) return;
+    this.stopped = true;
+    const worker = this.worker;
+    if (!worker || !this.alive) return;
     const stopped = new Promise<void>((resolve) => {
-      this.worker.on('message', (m: unknown) => m === 'stopped' && resolve());
-      this.worker.once('exit', () => resolve());
+      worker.on('message', (m: unknown) => m === 'stopped' && resolve());
+      worker.once('exit', () => resolve());
     });
-    this.worker.postMessage('stop');
+    worker.postMessage('stop');
     await stopped;
-    await this.worker.terminate();
+    await worker.terminate();
     this.alive = false;
   }
 }

@@ -17,6 +17,11 @@ export interface SqliteStoreOptions {
   exclusive: boolean;
   /** Told once when the store stops for good (a failed WAL fsync); the process should exit. */
   onFatal?: (err: AppError) => void;
+  /**
+   * Start the checkpointer thread only when `startCheckpointer()` is called, or when a WAL guard finds
+   * the WAL past the checkpoint threshold, not at open. The API defers it until it has served a while.
+   */
+  deferCheckpointer?: boolean;
 }
 
 type Job =
@@ -230,7 +235,14 @@ export class SqliteStore implements Store {
       lock?.close();
       throw err;
     }
-    return new SqliteStore(db, opts.durability, opts.file, lock, opts.onFatal);
+    const store = new SqliteStore(db, opts.durability, opts.file, lock, opts.onFatal);
+    if (!opts.deferCheckpointer) store.startCheckpointer();
+    return store;
+  }
+
+  /** Start the checkpointer thread if it is not running yet (see SqliteStoreOptions.deferCheckpointer). */
+  startCheckpointer(): void {
+    if (!this.closed) this.checkpointer.start();
   }
 
   /**
@@ -457,6 +469,12 @@ export class SqliteStore implements Store {
     // The file keeps its size when the log restarts from its start, so once it has grown, its size
     // says nothing: the running worker tells the log's real length (checkpointing here every 64
     // groups on the file's size alone cost ~0.7 ms each, on the event loop, for nothing).
+    if (!this.checkpointer.started) {
+      // Deferred (see SqliteStoreOptions): a WAL that needs a checkpoint starts its thread now,
+      // rather than being checkpointed here on the event loop.
+      if (size > WAL_CHECKPOINT_BYTES) this.startCheckpointer();
+      return;
+    }
     const logBytes = this.checkpointer.logBytes;
     if (logBytes !== null) size = Math.min(size, logBytes);
     const cap = this.checkpointer.running ? WAL_HARD_CAP_BYTES : WAL_CHECKPOINT_BYTES;
