@@ -17,8 +17,8 @@ import { insertEvent } from '../store/ops/events.js';
 /**
  * How long after listening the store's checkpointer thread starts. Booting a worker thread is a second
  * V8 isolate plus Node's bootstrap, the SQLite driver and a connection: ~40-60 ms of CPU, which at open
- * came out of a restart under load on a 2-core machine (bench B4). A WAL that needs a checkpoint
- * sooner starts it at once (SqliteStore's WAL guard).
+ * came out of a restart under load on a 2-core machine (bench B4). Under steady writes the store
+ * starts it sooner, at its first WAL guard (64 write groups in).
  */
 const CHECKPOINTER_AFTER_MS = 2_000;
 

@@ -64,7 +64,7 @@ describe('SQLite store: the checkpointer thread', () => {
     expect(rows.map((r) => r.name)).toEqual(['a', 'b']);
   });
 
-  it('deferred: a WAL guard that finds the WAL past the threshold starts the thread instead of checkpointing on the event loop', async () => {
+  it('deferred: the first WAL guard (64 write groups in) starts the thread instead of checkpointing on the event loop', async () => {
     const { store, inner } = open(true);
     const db = (store as unknown as { db: { pragma: (s: string, o?: object) => unknown } }).db;
     const pragma = db.pragma.bind(db);
@@ -73,12 +73,9 @@ describe('SQLite store: the checkpointer thread', () => {
       if (s.startsWith('wal_checkpoint')) checkpoints++;
       return pragma(s, o);
     };
-    // A small WAL: the guard leaves the thread unstarted.
-    inner.batchesSinceGuard = 63;
-    await insert(store, 'small');
-    expect(inner.checkpointer.started).toBe(false);
-    // Past the 4 MB threshold.
+    // Past the 4 MB threshold, before any guard.
     await insert(store, 'big', 5 * 1024 * 1024);
+    expect(inner.checkpointer.started).toBe(false);
     inner.batchesSinceGuard = 63;
     await insert(store, 'after');
     expect(inner.checkpointer.running).toBe(true);

@@ -18,8 +18,8 @@ export interface SqliteStoreOptions {
   /** Told once when the store stops for good (a failed WAL fsync); the process should exit. */
   onFatal?: (err: AppError) => void;
   /**
-   * Start the checkpointer thread only when `startCheckpointer()` is called, or when a WAL guard finds
-   * the WAL past the checkpoint threshold, not at open. The API defers it until it has served a while.
+   * Start the checkpointer thread only when `startCheckpointer()` is called or at the first WAL guard
+   * (64 write groups in), not at open. The API defers it until it has served a while.
    */
   deferCheckpointer?: boolean;
 }
@@ -470,9 +470,9 @@ export class SqliteStore implements Store {
     // says nothing: the running worker tells the log's real length (checkpointing here every 64
     // groups on the file's size alone cost ~0.7 ms each, on the event loop, for nothing).
     if (!this.checkpointer.started) {
-      // Deferred (see SqliteStoreOptions): a WAL that needs a checkpoint starts its thread now,
-      // rather than being checkpointed here on the event loop.
-      if (size > WAL_CHECKPOINT_BYTES) this.startCheckpointer();
+      // Deferred (see SqliteStoreOptions), and 64 write groups have gone by: writes are steady now, so
+      // the thread starts, rather than the WAL growing or being checkpointed here on the event loop.
+      this.startCheckpointer();
       return;
     }
     const logBytes = this.checkpointer.logBytes;
