@@ -460,6 +460,12 @@ export class SqliteStore implements Store {
   private walGuard(): void {
     if (++this.batchesSinceGuard < 64) return;
     this.batchesSinceGuard = 0;
+    if (!this.checkpointer.started) {
+      // Deferred (see SqliteStoreOptions), and 64 write groups have gone by: writes are steady now, so
+      // the thread starts, rather than the WAL growing or being checkpointed here on the event loop.
+      this.startCheckpointer();
+      return;
+    }
     let size = 0;
     try {
       size = fs.statSync(this.walFile).size;
@@ -469,12 +475,6 @@ export class SqliteStore implements Store {
     // The file keeps its size when the log restarts from its start, so once it has grown, its size
     // says nothing: the running worker tells the log's real length (checkpointing here every 64
     // groups on the file's size alone cost ~0.7 ms each, on the event loop, for nothing).
-    if (!this.checkpointer.started) {
-      // Deferred (see SqliteStoreOptions), and 64 write groups have gone by: writes are steady now, so
-      // the thread starts, rather than the WAL growing or being checkpointed here on the event loop.
-      this.startCheckpointer();
-      return;
-    }
     const logBytes = this.checkpointer.logBytes;
     if (logBytes !== null) size = Math.min(size, logBytes);
     const cap = this.checkpointer.running ? WAL_HARD_CAP_BYTES : WAL_CHECKPOINT_BYTES;
