@@ -134,9 +134,9 @@ export const DROPPED_ENV = ['NODE_EXTRA_CA_CERTS'] as const;
 /** Environment for children: ours minus every MULTYAGENTS_* setting (hermetic) and DROPPED_ENV, plus `extra`. */
 export function hermeticEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const dropped = new Set<string>(DROPPED_ENV);
+  const dropped: readonly string[] = DROPPED_ENV;
   for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('MULTYAGENTS_') && !dropped.has(k)) env[k] = v;
+    if (!k.startsWith('MULTYAGENTS_') && !dropped.includes(k)) env[k] = v;
   return { ...env, ...extra };
 }
 

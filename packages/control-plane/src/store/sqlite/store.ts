@@ -240,9 +240,12 @@ export class SqliteStore implements Store {
     return store;
   }
 
-  /** Start the checkpointer thread if it is not running yet (see SqliteStoreOptions.deferCheckpointer). */
+  /**
+   * Start the checkpointer thread if it is not running yet (see SqliteStoreOptions.deferCheckpointer);
+   * after close it stays stopped (the checkpointer refuses to start once stopped).
+   */
   startCheckpointer(): void {
-    if (!this.closed) this.checkpointer.start();
+    this.checkpointer.start();
   }
 
   /**
