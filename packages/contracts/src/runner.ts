@@ -60,6 +60,8 @@ export type RunnerRegister = z.infer<typeof RunnerRegister>;
 export const RunnerHeartbeat = z.object({
   attempts: z.array(RunnerAttemptState).max(10_000).default([]),
   free_slots: z.number().int().min(0).optional(),
+  /** The runner is shutting down: it finishes what it holds and takes no new work. */
+  draining: z.boolean().optional(),
 });
 export type RunnerHeartbeat = z.infer<typeof RunnerHeartbeat>;
 

@@ -19,11 +19,43 @@ export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = [
   'canceled',
   'submit-failed',
 ];
+/** Terminal and not `success`: what fails a run. */
+export const UNSUCCESSFUL_TASK_STATUSES: readonly TaskStatus[] = ['failed', 'submit-failed', 'canceled'];
+/** A task with a live attempt (on a runner, or about to be). */
+export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = [
+  'dispatched',
+  'queued',
+  'running',
+  'cancel-requested',
+];
+
+/**
+ * One try of a task on one runner (its number is the fencing token). `refused`: the runner was busy
+ * or draining and the task went back to ready; `lost`, `timeout`, `submit-failed`, `refused` are
+ * closed by the API, and nothing the runner says about such an attempt changes anything.
+ */
+export const ATTEMPT_STATUSES = [
+  'dispatched',
+  'queued',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'lost',
+  'timeout',
+  'submit-failed',
+  'refused',
+] as const;
+export const AttemptStatus = z.enum(ATTEMPT_STATUSES);
+export type AttemptStatus = z.infer<typeof AttemptStatus>;
+export const LIVE_ATTEMPT_STATUSES: readonly AttemptStatus[] = ['dispatched', 'queued', 'running'];
 
 export const RUN_STATUSES = ['created', 'running', 'paused', 'aborted', 'success', 'failed'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['aborted', 'success', 'failed'];
+/** Runs whose ready tasks the scheduler may start (not paused, not ended). */
+export const DISPATCHING_RUN_STATUSES: readonly RunStatus[] = ['created', 'running'];
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const ApprovalStatus = z.enum(APPROVAL_STATUSES);

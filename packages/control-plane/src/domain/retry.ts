@@ -3,7 +3,12 @@
  * (`network`, `flaky-test`, `runner-transient`) and any of ours; each maps to the failure categories
  * it covers.
  */
-import type { FailureCategory, RetryPolicy } from '@multyagents/contracts';
+import {
+  TERMINAL_RUN_STATUSES,
+  type FailureCategory,
+  type RetryPolicy,
+  type RunStatus,
+} from '@multyagents/contracts';
 
 const COVERS: Record<string, readonly FailureCategory[]> = {
   network: ['network'],
@@ -28,6 +33,24 @@ export function policyCovers(policy: RetryPolicy, category: FailureCategory): bo
 export function shouldRetry(policy: RetryPolicy, category: FailureCategory, retriesUsed: number): boolean {
   if (category === 'canceled') return false;
   return retriesUsed < policy.max_retries && policyCovers(policy, category);
+}
+
+/**
+ * Whether a task whose attempt just ended goes back to ready for another attempt instead of ending:
+ * a runner that refused the submit (busy or draining) always, without spending a retry; a failure
+ * as its policy says. Never in a run that has ended — nothing would ever dispatch the task again,
+ * and a run that is terminal keeps no task open. `runStatus` is null for a task outside any run.
+ */
+export function decideRetry(f: {
+  cause: 'refused' | 'failure';
+  runStatus: RunStatus | null;
+  policy: RetryPolicy;
+  category: FailureCategory | null;
+  retriesUsed: number;
+}): boolean {
+  if (f.runStatus !== null && TERMINAL_RUN_STATUSES.includes(f.runStatus)) return false;
+  if (f.cause === 'refused') return true;
+  return f.category !== null && shouldRetry(f.policy, f.category, f.retriesUsed);
 }
 
 /**

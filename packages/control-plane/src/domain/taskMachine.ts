@@ -4,20 +4,30 @@
  *   created ──dispatch──▶ dispatched ──submitted──▶ queued ──running──▶ running
  *      │                      │                        │                  │
  *      │ start-timeout        │ submit-failed          └──── success / failed / canceled (reports)
- *      ▼                      ▼                               lost / timeout (API-side detection)
+ *      ▼                      ▼ submit-refused                lost / timeout (API-side detection)
  *   submit-failed        submit-failed
  *
  * Terminal: success, failed, canceled, submit-failed — absorbing: nothing leaves them.
  * A failure that the retry policy retries goes back to `created` (the next attempt waits for its
- * backoff) instead of to its terminal state. `cancel-requested` is part of the wire vocabulary; our
- * cancel is immediate (the runner is told when reachable), so only old data can carry it.
+ * backoff) instead of to its terminal state; so does a submit the runner refused because it was busy
+ * or draining (`submit-refused`, no retry spent). Whether an event retries is decided outside
+ * (domain/retry.ts `decideRetry`: never in a run that has ended) and arrives as its `retry` flag.
+ * `cancel-requested` is part of the wire vocabulary; our cancel is immediate (the runner is told when
+ * reachable), so only old data can carry it. The attempt that a task's events close moves with it
+ * (domain/attemptMachine.ts; services/lifecycle.ts writes both).
  */
-import { TERMINAL_TASK_STATUSES, type TaskStatus } from '@multyagents/contracts';
+import {
+  ACTIVE_TASK_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  UNSUCCESSFUL_TASK_STATUSES,
+  type TaskStatus,
+} from '@multyagents/contracts';
 
 export type TaskEvent =
   | { type: 'dispatch' }
   | { type: 'submitted' }
   | { type: 'submit-failed'; retry: boolean }
+  | { type: 'submit-refused'; retry: boolean }
   | { type: 'start-timeout' }
   | { type: 'report'; status: 'running' | 'success' | 'failed' | 'canceled'; retry?: boolean }
   | { type: 'lost'; retry: boolean }
@@ -30,13 +40,14 @@ export type TransitionResult =
   | { ok: true; next: TaskStatus; noop: boolean }
   | { ok: false; code: TransitionRefusal; from: TaskStatus; event: string };
 
-const ACTIVE: TaskStatus[] = ['dispatched', 'queued', 'running', 'cancel-requested'];
-const FINISHABLE: TaskStatus[] = ['dispatched', 'queued', 'running', 'cancel-requested'];
+const ACTIVE = ACTIVE_TASK_STATUSES;
+const FINISHABLE = ACTIVE_TASK_STATUSES;
 
 type Key =
   | 'dispatch'
   | 'submitted'
   | 'submit-failed'
+  | 'submit-refused'
   | 'start-timeout'
   | 'report:running'
   | 'report:success'
@@ -49,11 +60,12 @@ type Key =
 /** Legal transitions: key → from-states → next. `*retry` resolves by the event's retry flag. */
 const TABLE: Record<
   Key,
-  { from: TaskStatus[]; to: TaskStatus | 'retry-or-failed' | 'retry-or-submit-failed' }
+  { from: readonly TaskStatus[]; to: TaskStatus | 'retry-or-failed' | 'retry-or-submit-failed' }
 > = {
   dispatch: { from: ['created'], to: 'dispatched' },
   submitted: { from: ['dispatched'], to: 'queued' },
   'submit-failed': { from: ['dispatched'], to: 'retry-or-submit-failed' },
+  'submit-refused': { from: ['dispatched'], to: 'retry-or-submit-failed' },
   'start-timeout': { from: ['created'], to: 'submit-failed' },
   'report:running': { from: ['dispatched', 'queued'], to: 'running' },
   'report:success': { from: FINISHABLE, to: 'success' },
@@ -85,6 +97,22 @@ export function isActiveTask(status: TaskStatus): boolean {
   return ACTIVE.includes(status);
 }
 
+/** Ended without success (failed, submit-failed, canceled): what fails a run. */
+export function isUnsuccessfulTask(status: TaskStatus): boolean {
+  return UNSUCCESSFUL_TASK_STATUSES.includes(status);
+}
+
+/** Events after which the task may go back to `created` for another attempt (see `retry`). */
+export function mayRetry(event: TaskEvent): boolean {
+  return (
+    event.type === 'submit-failed' ||
+    event.type === 'submit-refused' ||
+    event.type === 'lost' ||
+    event.type === 'timeout' ||
+    (event.type === 'report' && event.status === 'failed')
+  );
+}
+
 export function transitionTask(from: TaskStatus, event: TaskEvent): TransitionResult {
   const key = keyOf(event);
   if (IDEMPOTENT[key]?.includes(from)) return { ok: true, next: from, noop: true };
@@ -112,6 +140,7 @@ export function eventFromKey(key: Key, retry = false): TaskEvent {
   if (key.startsWith('report:')) {
     return { type: 'report', status: key.slice(7) as 'running', retry };
   }
-  if (key === 'submit-failed' || key === 'lost' || key === 'timeout') return { type: key, retry };
+  if (key === 'submit-failed' || key === 'submit-refused' || key === 'lost' || key === 'timeout')
+    return { type: key, retry };
   return { type: key } as TaskEvent;
 }

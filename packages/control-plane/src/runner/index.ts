@@ -206,6 +206,7 @@ export async function startRunner(
       stop(o = {}) {
         stopping ??= (async () => {
           attempts.draining = true;
+          await p.announceDraining();
           const drainMs = o.drainMs ?? config.drainMs;
           const idle = await attempts.waitIdle(drainMs);
           if (!idle) {

@@ -108,6 +108,28 @@ export class Presence {
     this.later(backoffMs(this.failures, 5000, Math.random), () => this.register());
   }
 
+  /**
+   * Tell the API now, not at the next heartbeat, that this runner is shutting down: it stops placing
+   * work here, so a restart under load sends nothing to a runner that would refuse it or be gone.
+   * Best effort (bounded by the API timeout); a submit that still arrives is answered 503
+   * RUNNER_DRAINING, which the API treats as a busy runner.
+   */
+  async announceDraining(): Promise<boolean> {
+    const id = this.id;
+    if (id === null) return false;
+    try {
+      const r = await this.d.transport.post(`${this.d.config.apiUrl}/runners/${id}/heartbeat`, this.d.token, {
+        attempts: this.d.attempts(),
+        free_slots: 0,
+        draining: true,
+      });
+      return r.status >= 200 && r.status < 300;
+    } catch (err) {
+      this.d.logger.warn({ err: describeError(err) }, 'could not tell the API that this runner drains');
+      return false;
+    }
+  }
+
   private async heartbeat(): Promise<void> {
     const id = this.id;
     if (id === null) return this.register();

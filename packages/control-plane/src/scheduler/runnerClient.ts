@@ -1,20 +1,12 @@
 import { Agent, request } from 'undici';
 import { withDeadline } from '../lib/deadline.js';
 import { parseAnswer } from '../lib/answer.js';
-import type { RunnerAttemptState, RunnerSubmit } from '@multyagents/contracts';
+import type { RunnerAttemptState } from '@multyagents/contracts';
+import type { RunnerClient, SubmitOutcome } from '../services/ports.js';
 
-/** API → runner calls (CONTRACT.md "Runner side"). Every call is bounded by a short timeout. */
-export type SubmitOutcome =
-  | { ok: true; runnerStatus: string; message: string }
-  | { ok: false; kind: SubmitFailureKind; httpStatus: number | null; message: string };
+export type { RunnerClient, SubmitOutcome, SubmitFailureKind } from '../services/ports.js';
 
-/**
- * `unreachable`: the request never reached the runner (connection refused, connect timeout, DNS) — a
- * definite "not delivered". `unknown`: it may have arrived (timeout or reset after sending) — the
- * runner may be running the attempt, so it must not be treated as a failure.
- */
-export type SubmitFailureKind = 'unreachable' | 'unknown' | 'capacity' | 'refused';
-
+/** API → runner calls over HTTP (CONTRACT.md "Runner side"), the services' RunnerClient port. Every call is bounded by a short timeout. */
 const NOT_DELIVERED = new Set([
   'ECONNREFUSED',
   'UND_ERR_CONNECT_TIMEOUT',
@@ -29,21 +21,6 @@ export function classifySendError(err: unknown): 'unreachable' | 'unknown' {
   const e = err as { code?: unknown; cause?: { code?: unknown } };
   const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : '';
   return NOT_DELIVERED.has(code) ? 'unreachable' : 'unknown';
-}
-
-export interface RunnerClient {
-  submit(url: string, body: RunnerSubmit): Promise<SubmitOutcome>;
-  /**
-   * Several attempts to one runner in one request (`POST /tasks/submit-batch`), one outcome per body in
-   * order; falls back to one submit per attempt for a runner without the batch endpoint.
-   */
-  submitMany(url: string, bodies: RunnerSubmit[]): Promise<SubmitOutcome[]>;
-  /** null when the runner does not know the attempt (404); throws when unreachable. */
-  getTask(url: string, taskId: number): Promise<RunnerAttemptState | null>;
-  listTasks(url: string): Promise<RunnerAttemptState[]>;
-  /** true when the runner acknowledged (or no longer knows the task); throws when unreachable. */
-  cancel(url: string, taskId: number, attempt: number): Promise<boolean>;
-  close(): Promise<void>;
 }
 
 export function httpRunnerClient(token: string, timeoutMs: number): RunnerClient {
@@ -165,7 +142,10 @@ function submitOutcome(status: number, json: Record<string, unknown> | BatchItem
     return { ok: true, runnerStatus: String(j.status ?? 'queued'), message: String(j.message ?? 'accepted') };
   }
   const msg = `runner answered ${status}: ${JSON.stringify(j.detail ?? json).slice(0, 300)}`;
-  return { ok: false, kind: status === 429 ? 'capacity' : 'refused', httpStatus: status, message: msg };
+  // A runner shutting down answers 503 RUNNER_DRAINING: busy, like a full one, not broken.
+  const kind =
+    status === 429 ? 'capacity' : status === 503 && j.code === 'RUNNER_DRAINING' ? 'draining' : 'refused';
+  return { ok: false, kind, httpStatus: status, message: msg };
 }
 
 export function describe(err: unknown): string {

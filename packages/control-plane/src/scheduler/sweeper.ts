@@ -88,7 +88,6 @@ export async function sweep(
               payload: { runner_id: r.id, unreachable_since: iso(r.unreachable_since) },
               patch: { message: `runner ${r.name} unreachable since ${iso(r.unreachable_since)}` },
               failure: { step: 'runner-lost', runnerUrl: r.url, unreachableSince: iso(r.unreachable_since) },
-              attemptStatus: 'lost',
             },
           );
         }
@@ -116,7 +115,6 @@ export async function sweep(
               timeoutSeconds: t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS,
               output: t.output_tail,
             },
-            attemptStatus: 'timeout',
           },
         );
         continue;

@@ -1,6 +1,8 @@
 /**
- * Runner status reports (`POST /runner/tasks/{id}/status`). Fencing: a report applies only to the
- * task's current, still-live attempt; anything else is refused with STALE_ATTEMPT and recorded.
+ * Runner status reports (`POST /runner/tasks/{id}/status`). Fencing is the attempt machine's
+ * (domain/attemptMachine.ts `admitRunnerEvent`): a report applies only to the task's current attempt
+ * and only while that attempt was not closed by the API; anything else is refused with STALE_ATTEMPT
+ * and recorded.
  * A repeat of the current status is a 200 no-op; a regression is ILLEGAL_TRANSITION. Refusals commit
  * their audit event before the 409 leaves.
  */
@@ -23,12 +25,11 @@ import type { TaskPatch, TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
+import { admitRunnerEvent } from '../domain/attemptMachine.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { requireTask, viewTask } from './tasks.js';
 
 const TAIL_BYTES = 16 * 1024;
-const LIVE_ATTEMPT = ['dispatched', 'queued', 'running'];
-const FENCED_ATTEMPT = ['lost', 'timeout', 'submit-failed', 'refused'];
 const FAILURE_STEPS: FailureStep[] = ['spawn', 'run', 'report', 'timeout', 'runner-restarted'];
 
 function tail(text: string | null | undefined): string | null {
@@ -91,6 +92,14 @@ async function applyReportIn(
 ): Promise<{ error: AppError } | { task: TaskRow }> {
   const t = await requireTask(sql, taskId);
   const nowIso = iso(ctx.clock.now());
+  // Our runner always names the attempt it reports on; only a first-version client (runner auth
+  // off, docs/compatibility.md) may leave it out and speak for the current attempt.
+  if (report.attempt == null && ctx.config.runnerAuth)
+    return {
+      error: new AppError('VALIDATION_FAILED', 'attempt is required: name the attempt this report is about', {
+        field: 'attempt',
+      }),
+    };
   const attemptNo = report.attempt ?? t.attempt;
   const refuse = async (code: 'STALE_ATTEMPT' | 'ILLEGAL_TRANSITION', reason: string) => {
     await insertEvent(
@@ -119,16 +128,15 @@ async function applyReportIn(
       attemptNo === 0 ? 'ILLEGAL_TRANSITION' : 'STALE_ATTEMPT',
       `task ${t.id} has no attempt ${attemptNo}`,
     );
-  // The attempt was fenced (lost, timed out, superseded): nothing it says may change the task.
-  const fenced =
-    attemptNo !== t.attempt ||
-    FENCED_ATTEMPT.includes(attempt.status) ||
-    (t.status === 'created' && !LIVE_ATTEMPT.includes(attempt.status));
-  if (fenced) {
-    return refuse(
-      'STALE_ATTEMPT',
-      `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
-    );
+  const event = { type: 'report', status: report.status } as const;
+  const admitted = admitRunnerEvent(t, attempt, event);
+  if (!admitted.ok) {
+    return admitted.code === 'STALE_ATTEMPT'
+      ? refuse(
+          'STALE_ATTEMPT',
+          `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
+        )
+      : refuse('ILLEGAL_TRANSITION', `cannot go from ${t.status} to ${report.status}`);
   }
   if (report.runner_id != null && attempt.runner_id !== null && report.runner_id !== attempt.runner_id) {
     return refuse(
@@ -155,26 +163,23 @@ async function applyReportIn(
       : report.status === 'canceled'
         ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
         : undefined;
-  const applied = await applyTaskEvent(
-    ctx,
-    sql,
-    t,
-    { type: 'report', status: report.status },
-    {
-      eventType: 'task.runner_status_updated',
-      producer: 'runner',
-      payload: {
-        status: report.status,
-        exit_code: report.exit_code ?? null,
-        runner_id: report.runner_id ?? attempt.runner_id,
-      },
-      patch,
-      failure,
-      attemptStatus: report.status === 'running' ? 'running' : undefined,
+  const applied = await applyTaskEvent(ctx, sql, t, event, {
+    eventType: 'task.runner_status_updated',
+    producer: 'runner',
+    payload: {
+      status: report.status,
+      exit_code: report.exit_code ?? null,
+      runner_id: report.runner_id ?? attempt.runner_id,
     },
-  );
+    patch,
+    failure,
+    attempt,
+  });
   if (!applied.result.ok)
-    return refuse('ILLEGAL_TRANSITION', `cannot go from ${t.status} to ${report.status}`);
+    return refuse(
+      applied.result.code === 'STALE_ATTEMPT' ? 'STALE_ATTEMPT' : 'ILLEGAL_TRANSITION',
+      `cannot go from ${t.status} to ${report.status}`,
+    );
   if (applied.result.noop) {
     await insertEvent(
       sql,

@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { iso } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/sql.js';
-import type { RunnerClient } from '../scheduler/runnerClient.js';
+import type { RunnerClient } from './ports.js';
 
 /** What every service needs; built once per process (or per test). */
 export interface ServiceContext {

@@ -10,14 +10,13 @@ import type { RunnerSubmit } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
-import type { SubmitOutcome } from '../scheduler/runnerClient.js';
 import { readiness, type Readiness } from '../domain/dag.js';
 import { runAcceptsDispatch } from '../domain/runMachine.js';
-import { getAttempt, insertAttempt, updateAttempt } from '../store/ops/attempts.js';
+import { getAttempt, updateAttempt } from '../store/ops/attempts.js';
+import { isCurrent, isLiveAttempt } from '../domain/attemptMachine.js';
 import { insertEvent } from '../store/ops/events.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
-import { isActiveTask } from '../domain/taskMachine.js';
-import { markRunnerUnreachable } from './liveness.js';
+import { markRunnerDraining, markRunnerUnreachable } from './liveness.js';
 import { getApprovalByTask } from '../store/ops/approvals.js';
 import { artifactsOfTasks } from '../store/ops/dispatchContext.js';
 import { DispatchLookups } from './lookups.js';
@@ -34,6 +33,7 @@ import {
 import type { Sql } from '../store/sql.js';
 import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
+import type { SubmitOutcome } from './ports.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { assemblePrompt, resolveContext7 } from './prompt.js';
 import { isInside } from './paths.js';
@@ -104,9 +104,6 @@ export async function claimAttempt(
   t: TaskRow,
   runner: RunnerRow,
 ): Promise<TaskRow> {
-  const now = ctx.clock.now();
-  const nowIso = iso(now);
-  const attempt = t.attempt + 1;
   const applied = await applyTaskEvent(
     ctx,
     sql,
@@ -114,11 +111,10 @@ export async function claimAttempt(
     { type: 'dispatch' },
     {
       eventType: 'task.dispatched',
-      payload: { attempt, runner_id: runner.id, runner_url: runner.url },
+      payload: { attempt: t.attempt + 1, runner_id: runner.id, runner_url: runner.url },
+      claim: { runner_id: runner.id, runner_url: runner.url },
       patch: {
-        attempt,
-        runner_id: runner.id,
-        dispatched_at: now,
+        dispatched_at: ctx.clock.now(),
         ready_since: null,
         next_attempt_at: null,
         runner_unreachable_since: null,
@@ -130,7 +126,6 @@ export async function claimAttempt(
     },
   );
   if (!applied.result.ok) throw new AppError('TASK_NOT_DISPATCHABLE', `task ${t.id} is ${t.status}`);
-  await insertAttempt(sql, { task_id: t.id, attempt, runner_id: runner.id, runner_url: runner.url }, nowIso);
   return applied.task;
 }
 
@@ -302,48 +297,36 @@ async function applySubmitOutcome(
   ctx: ServiceContext,
   sql: Sql,
   taskId: number,
-  attempt: number,
+  attemptNo: number,
   built: BuiltPayload,
   outcome: SubmitOutcome,
 ): Promise<SubmissionResult> {
   const t = await getTaskRow(sql, taskId);
+  const a = t ? await getAttempt(sql, taskId, attemptNo) : undefined;
   const nowIso = iso(ctx.clock.now());
-  const fail = (message: string): SubmissionResult => ({
-    submitted: false,
+  const answer = (submitted: boolean, message: string): SubmissionResult => ({
+    submitted,
     runner_url: built.runnerUrl,
-    runner_task_status: null,
+    runner_task_status: submitted && outcome.ok ? outcome.runnerStatus : null,
     message,
   });
-  if (!t) return fail('task vanished');
-  const current = t.attempt === attempt && isActiveTask(t.status);
+  if (!t || !a) return answer(false, 'task vanished');
+  // Fenced: only the task's current, live attempt takes the submit's outcome.
+  const current = isCurrent(t, a) && isLiveAttempt(a.status);
   if (outcome.ok && !current) {
-    const a = await getAttempt(sql, taskId, attempt);
-    if (a && (a.status === 'success' || a.status === 'failed')) {
-      // The runner's own report of this attempt's outcome beat this commit: nothing to stop.
-      return {
-        submitted: true,
-        runner_url: built.runnerUrl,
-        runner_task_status: outcome.runnerStatus,
-        message: 'accepted; the runner has already reported the outcome',
-      };
-    }
+    // The runner's own report of this attempt's outcome beat this commit: nothing to stop.
+    if (a.status === 'success' || a.status === 'failed')
+      return answer(true, 'accepted; the runner has already reported the outcome');
     // The runner accepted an attempt that was canceled, lost or superseded while the call was in
     // flight: it must stop it (delivered now if reachable, else with its next heartbeat answer).
-    const runnerId = a?.runner_id ?? null;
-    if (runnerId !== null) await addPendingCancel(sql, taskId, attempt, runnerId, nowIso);
-    return {
-      submitted: true,
-      runner_url: built.runnerUrl,
-      runner_task_status: outcome.runnerStatus,
-      message: 'accepted, but the attempt was fenced meanwhile; the runner is told to stop it',
-    };
+    if (a.runner_id !== null) await addPendingCancel(sql, taskId, attemptNo, a.runner_id, nowIso);
+    return answer(true, 'accepted, but the attempt was fenced meanwhile; the runner is told to stop it');
   }
-  if (!current) return fail(outcome.message);
+  if (!current) return answer(false, outcome.message);
   if (t.resubmit_pending) await updateTask(sql, t.id, { resubmit_pending: 0 }, nowIso);
   if (outcome.ok) {
     const deadline = ctx.clock.now() + built.payload.timeout_seconds * 1000;
-    if (t.status !== 'dispatched') await updateAttempt(sql, taskId, attempt, { submitted_at: nowIso });
-    if (t.status === 'dispatched') {
+    if (a.status === 'dispatched') {
       await applyTaskEvent(
         ctx,
         sql,
@@ -353,22 +336,18 @@ async function applySubmitOutcome(
           eventType: 'task.runner_queued',
           payload: { runner_url: built.runnerUrl, runner_status: outcome.runnerStatus },
           patch: { deadline_at: deadline },
-          attemptStatus: 'queued',
+          attempt: a,
           attemptPatch: { submitted_at: nowIso },
         },
       );
-    } else if (t.deadline_at === null) {
+    } else {
       // The runner's `running` report beat this commit: the run-time limit still applies.
-      await updateTask(sql, t.id, { deadline_at: deadline }, nowIso);
+      await updateAttempt(sql, taskId, attemptNo, { submitted_at: nowIso });
+      if (t.deadline_at === null) await updateTask(sql, t.id, { deadline_at: deadline }, nowIso);
     }
-    return {
-      submitted: true,
-      runner_url: built.runnerUrl,
-      runner_task_status: outcome.runnerStatus,
-      message: outcome.message,
-    };
+    return answer(true, outcome.message);
   }
-  if (t.status !== 'dispatched') return fail(outcome.message);
+  if (a.status !== 'dispatched') return answer(false, outcome.message);
   const limitMs = (t.time_to_start_seconds ?? ctx.config.defaultTimeToStartS) * 1000;
   if (
     outcome.kind === 'unknown' &&
@@ -384,41 +363,48 @@ async function applySubmitOutcome(
         event_type: 'task.submit_unconfirmed',
         run_id: t.run_id,
         task_id: t.id,
-        payload: { attempt, runner_url: built.runnerUrl, error: outcome.message },
+        payload: { attempt: attemptNo, runner_url: built.runnerUrl, error: outcome.message },
       },
       nowIso,
     );
-    return fail(`submit unconfirmed (${outcome.message}); the same attempt will be sent again`);
+    return answer(false, `submit unconfirmed (${outcome.message}); the same attempt will be sent again`);
   }
-  if (t.runner_id !== null && outcome.kind !== 'capacity') {
+  let runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
+  if (runner && outcome.kind === 'draining') await markRunnerDraining(ctx, sql, runner, 'submit');
+  // A busy or draining runner, or one that announced its shutdown and is now gone, is a queue, not a
+  // failure: the task goes back to ready (no retry spent) and is placed on a runner that can take it.
+  const busy =
+    outcome.kind === 'capacity' ||
+    outcome.kind === 'draining' ||
+    (outcome.kind === 'unreachable' && runner?.draining === 1);
+  if (t.runner_id !== null && !busy) {
     // Whatever the runner may have journaled before failing must not run: it is owed a cancel.
-    await addPendingCancel(sql, t.id, attempt, t.runner_id, nowIso);
+    await addPendingCancel(sql, t.id, attemptNo, t.runner_id, nowIso);
   }
-  const seen = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
-  if (outcome.kind === 'unreachable' && seen)
-    await markRunnerUnreachable(ctx, sql, seen, { source: 'submit', error: outcome.message });
-  // Read again: the triage hint must show the runner as we now know it (unreachable).
-  const runner = t.runner_id !== null ? await getRunner(sql, t.runner_id) : undefined;
+  if (outcome.kind === 'unreachable' && runner) {
+    await markRunnerUnreachable(ctx, sql, runner, { source: 'submit', error: outcome.message });
+    // Read again: the triage hint must show the runner as we now know it (unreachable).
+    runner = await getRunner(sql, runner.id);
+  }
   await applyTaskEvent(
     ctx,
     sql,
     t,
-    { type: 'submit-failed', retry: false },
+    { type: busy ? 'submit-refused' : 'submit-failed', retry: false },
     {
       eventType: 'task.runner_submit_failed',
       payload: { runner_url: built.runnerUrl, error: outcome.message, kind: outcome.kind },
       patch: { message: `submit to ${built.runnerUrl} failed: ${outcome.message}` },
-      requeue: outcome.kind === 'capacity',
+      attempt: a,
       failure: {
         step: 'submit',
         runnerUrl: built.runnerUrl,
         error: outcome.message,
         runners: runner ? [describeRunner(runner)] : [],
       },
-      attemptStatus: outcome.kind === 'capacity' ? 'refused' : 'submit-failed',
     },
   );
-  return fail(outcome.message);
+  return answer(false, outcome.message);
 }
 
 export function describeRunner(r: RunnerRow) {

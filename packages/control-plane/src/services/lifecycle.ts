@@ -1,27 +1,38 @@
 /**
- * Applying task events inside a store transaction: the state machine decides, this module writes the
- * task, its attempt, the audit events and the run's derived status — all in the caller's transaction,
- * so a change and its events commit together or not at all.
+ * The one writer of task, attempt and run status. Inside the caller's store transaction the machines
+ * decide (domain/taskMachine.ts, domain/attemptMachine.ts, domain/runMachine.ts) and this module
+ * writes the task, its attempt, the audit events and the run's status together, so a change and its
+ * events commit together or not at all, and a task and its attempt never disagree.
  */
-import type { FailureStep, TaskStatus } from '@multyagents/contracts';
+import type { FailureStep, RunStatus } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
-import { deriveRunStatus, isTerminalRun } from '../domain/runMachine.js';
-import { backoffDelayMs, shouldRetry } from '../domain/retry.js';
+import { AppError } from '../lib/errors.js';
+import { attemptEventOf, transitionAttempt, type AttemptTransition } from '../domain/attemptMachine.js';
+import {
+  deriveRunStatus,
+  isTerminalRun,
+  transitionRun,
+  type RunOperatorEvent,
+} from '../domain/runMachine.js';
+import { backoffDelayMs, decideRetry } from '../domain/retry.js';
 import {
   isActiveTask,
   isTerminalTask,
+  isUnsuccessfulTask,
+  mayRetry,
   transitionTask,
   type TaskEvent,
   type TransitionResult,
 } from '../domain/taskMachine.js';
 import { classifyFailure, type TriageInput, type TriageResult } from '../domain/triage.js';
-import { updateAttempt } from '../store/ops/attempts.js';
+import { getAttempt, insertAttempt, updateAttempt, type AttemptRow } from '../store/ops/attempts.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
-import { getRunRow, updateRun } from '../store/ops/runs.js';
+import { getRunRow, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
 import {
   listTaskRowsByRun,
   releaseDependents,
+  resetReadySince,
   runTaskCounts,
   updateTask,
   type TaskPatch,
@@ -40,30 +51,27 @@ export interface ApplyOptions {
   patch?: TaskPatch;
   /** For failures: what the classifier needs. */
   failure?: TriageInput;
-  /** Attempt status to record (defaults from the event). */
-  attemptStatus?: string;
+  /** The task's live attempt row, when the caller has already read it (saves a read). */
+  attempt?: AttemptRow;
   /** Extra attempt columns written with the attempt's status (one UPDATE, not two). */
   attemptPatch?: { submitted_at?: string };
-  /** A capacity refusal: try again soon without spending a retry. */
-  requeue?: boolean;
+  /** For `dispatch`: the runner the new attempt goes to. */
+  claim?: { runner_id: number; runner_url: string };
   producer?: string;
 }
 
+/** A transition the task machine or the attempt machine refused; nothing was written. */
+export type Refused = Extract<TransitionResult, { ok: false }> | Extract<AttemptTransition, { ok: false }>;
+
 export interface Applied {
-  result: TransitionResult;
+  result: Extract<TransitionResult, { ok: true }> | Refused;
   task: TaskRow;
   triage: TriageResult | null;
   retried: boolean;
 }
 
-function canRetry(event: TaskEvent): boolean {
-  return (
-    event.type === 'submit-failed' ||
-    event.type === 'lost' ||
-    event.type === 'timeout' ||
-    (event.type === 'report' && event.status === 'failed')
-  );
-}
+/** How long a task the runner refused (busy, draining) waits before it is placed again. */
+const REQUEUE_DELAY_MS = 200;
 
 export async function applyTaskEvent(
   ctx: ServiceContext,
@@ -76,16 +84,41 @@ export async function applyTaskEvent(
   const nowIso = iso(now);
   const triage = opts.failure ? classifyFailure(opts.failure) : null;
   const policy = effectivePolicy(task);
-  const retry =
-    canRetry(event) &&
-    (opts.requeue === true || (triage !== null && shouldRetry(policy, triage.category, task.retries_used)));
+  const refusedByRunner = event.type === 'submit-refused';
+  let retry = false;
+  if (mayRetry(event)) {
+    retry = decideRetry({
+      cause: refusedByRunner ? 'refused' : 'failure',
+      runStatus: task.run_id === null ? null : ((await getRunRow(sql, task.run_id))?.status ?? null),
+      policy,
+      category: triage?.category ?? null,
+      retriesUsed: task.retries_used,
+    });
+  }
   // The machine must see the same retry decision the bookkeeping below applies.
-  const ev: TaskEvent = canRetry(event) ? ({ ...event, retry } as TaskEvent) : event;
+  const ev: TaskEvent = mayRetry(event) ? ({ ...event, retry } as TaskEvent) : event;
   const result = transitionTask(task.status, ev);
   if (!result.ok || result.noop) return { result, task, triage, retried: false };
 
+  // Only an attempt that is live moves with the task; a created task's last attempt is already closed.
+  const attemptEvent = task.attempt > 0 && isActiveTask(task.status) ? attemptEventOf(ev) : null;
+  let attempt = opts.attempt;
+  if (attemptEvent) {
+    attempt ??= await getAttempt(sql, task.id, task.attempt);
+    if (!attempt)
+      throw new AppError('INTERNAL_ERROR', `task ${task.id} has no row for attempt ${task.attempt}`);
+    const at = transitionAttempt(attempt.status, attemptEvent);
+    if (!at.ok) return { result: at, task, triage, retried: false };
+    attempt = { ...attempt, status: at.next };
+  }
+
   const next = result.next;
   const patch: TaskPatch = { ...opts.patch, status: next };
+  if (event.type === 'dispatch') {
+    if (!opts.claim) throw new AppError('INTERNAL_ERROR', 'a dispatch needs the runner it goes to');
+    patch.attempt = task.attempt + 1;
+    patch.runner_id = opts.claim.runner_id;
+  }
   if (triage) {
     patch.failure_category = triage.category;
     patch.failure_step = triage.step;
@@ -104,11 +137,11 @@ export async function applyTaskEvent(
   }
   let delay = 0;
   if (retry) {
-    delay = opts.requeue ? 200 : backoffDelayMs(policy, task.retries_used + 1, ctx.random);
-    patch.retries_used = opts.requeue ? task.retries_used : task.retries_used + 1;
+    delay = refusedByRunner ? REQUEUE_DELAY_MS : backoffDelayMs(policy, task.retries_used + 1, ctx.random);
+    patch.retries_used = refusedByRunner ? task.retries_used : task.retries_used + 1;
     patch.next_attempt_at = now + delay;
-    // A capacity requeue keeps the time-to-start clock running; a real retry starts it afresh.
-    patch.ready_since = opts.requeue ? (task.ready_since ?? now) : null;
+    // A requeue keeps the time-to-start clock running; a real retry starts it afresh.
+    patch.ready_since = refusedByRunner ? (task.ready_since ?? now) : null;
     patch.deadline_at = null;
     patch.runner_unreachable_since = null;
   }
@@ -116,12 +149,21 @@ export async function applyTaskEvent(
   if (next === 'success') await releaseDependents(sql, task.id);
   const updated: TaskRow = { ...task, ...patch, updated_at: nowIso } as TaskRow;
 
-  // Only an attempt that was live gets an outcome; a created task's last attempt is already closed.
-  if (task.attempt > 0 && isActiveTask(task.status)) {
-    const attemptStatus = opts.attemptStatus ?? (retry ? attemptOutcome(event) : next);
+  if (event.type === 'dispatch') {
+    await insertAttempt(
+      sql,
+      {
+        task_id: task.id,
+        attempt: updated.attempt,
+        runner_id: opts.claim!.runner_id,
+        runner_url: opts.claim!.runner_url,
+      },
+      nowIso,
+    );
+  } else if (attempt && attemptEvent) {
     await updateAttempt(sql, task.id, task.attempt, {
       ...opts.attemptPatch,
-      status: attemptStatus,
+      status: attempt.status,
       finished_at: isTerminalTask(next) || retry ? nowIso : null,
       exit_code: updated.exit_code,
       failure_category: triage?.category ?? null,
@@ -138,7 +180,7 @@ export async function applyTaskEvent(
       payload: {
         from: task.status,
         to: next,
-        attempt: task.attempt,
+        attempt: updated.attempt,
         ...(triage ? { failure_category: triage.category } : {}),
         ...opts.payload,
       },
@@ -157,7 +199,7 @@ export async function applyTaskEvent(
           retry_number: patch.retries_used,
           delay_ms: delay,
           failure_category: triage?.category ?? null,
-          requeue: opts.requeue === true,
+          requeue: refusedByRunner,
         },
       },
       nowIso,
@@ -179,17 +221,12 @@ export async function applyTaskEvent(
   return { result, task: updated, triage, retried: retry };
 }
 
-function attemptOutcome(event: TaskEvent): string {
-  if (event.type === 'lost') return 'lost';
-  if (event.type === 'timeout') return 'timeout';
-  if (event.type === 'submit-failed') return 'submit-failed';
-  return 'failed';
-}
-
-const RUN_EVENT: Partial<Record<string, string>> = {
+const RUN_EVENT: Partial<Record<RunStatus, string>> = {
   running: 'workflow_run.running',
   success: 'workflow_run.succeeded',
   failed: 'workflow_run.failed',
+  paused: 'workflow_run.paused',
+  aborted: 'workflow_run.aborted',
 };
 
 /** Derive the run's status from its tasks; on failure, cancel what can no longer start. */
@@ -205,36 +242,16 @@ export async function recomputeRun(
   const next = deriveRunStatus({ current: run.status, ...(await runTaskCounts(sql, runId)) });
   if (next === run.status) return;
   const tasks = next === 'failed' ? await listTaskRowsByRun(sql, runId) : [];
-  const nowIso = iso(ctx.clock.now());
-  await updateRun(
-    sql,
-    runId,
-    {
-      status: next,
-      ...(next === 'running' && !run.started_at ? { started_at: nowIso } : {}),
-      ...(isTerminalRun(next) ? { finished_at: nowIso } : {}),
-    },
-    nowIso,
-  );
-  const failedTask = tasks.find(
-    (t) => t.status === 'failed' || t.status === 'submit-failed' || t.status === 'canceled',
-  );
-  await insertEvent(
-    sql,
-    {
-      event_type: RUN_EVENT[next] ?? `workflow_run.${next}`,
-      run_id: runId,
-      payload: {
-        from: run.status,
-        to: next,
-        ...(next === 'failed' && failedTask
-          ? { failed_task_id: failedTask.id, failure_category: failedTask.failure_category }
-          : {}),
-      },
-    },
-    nowIso,
-  );
+  const failedTask = tasks.find((t) => isUnsuccessfulTask(t.status));
+  await writeRunStatus(ctx, sql, run, next, {
+    payload:
+      next === 'failed' && failedTask
+        ? { failed_task_id: failedTask.id, failure_category: failedTask.failure_category }
+        : {},
+  });
   if (next === 'failed') {
+    // Tasks that wait (`created`) can no longer start; tasks under way end by their own reports or
+    // their runner's loss, and none of them retries in an ended run (domain/retry.ts decideRetry).
     for (const t of tasks) {
       if (t.status !== 'created') continue;
       await cancelTaskInTx(
@@ -245,6 +262,70 @@ export async function recomputeRun(
       );
     }
   }
+}
+
+/** The run row and its event, together; the only place a run's status is written. */
+async function writeRunStatus(
+  ctx: ServiceContext,
+  sql: Sql,
+  run: RunRow,
+  next: RunStatus,
+  how: { payload: Record<string, unknown>; producer?: string; eventType?: string },
+): Promise<void> {
+  const nowIso = iso(ctx.clock.now());
+  await updateRun(
+    sql,
+    run.id,
+    {
+      status: next,
+      ...(next === 'running' && !run.started_at ? { started_at: nowIso } : {}),
+      ...(isTerminalRun(next) ? { finished_at: nowIso } : {}),
+    },
+    nowIso,
+  );
+  await insertEvent(
+    sql,
+    {
+      event_type: how.eventType ?? RUN_EVENT[next] ?? `workflow_run.${next}`,
+      run_id: run.id,
+      ...(how.producer ? { producer_role: how.producer } : {}),
+      payload: { from: run.status, to: next, ...how.payload },
+    },
+    nowIso,
+  );
+}
+
+/**
+ * An operator's pause, resume or abort, as the run machine allows it. Abort cancels every task that
+ * has not ended; resume derives the status again from the tasks.
+ */
+export async function applyRunEvent(
+  ctx: ServiceContext,
+  sql: Sql,
+  run: RunRow,
+  event: RunOperatorEvent,
+  opts: { actor?: string; reason?: string } = {},
+): Promise<void> {
+  const tr = transitionRun(run.status, event, await runStarted(sql, run.id));
+  if (!tr.ok)
+    throw new AppError(tr.code, `cannot ${event} run ${run.id}: it is ${run.status}`, {
+      current_status: run.status,
+    });
+  if (tr.noop) return;
+  await writeRunStatus(ctx, sql, run, tr.next, {
+    payload: { reason: opts.reason ?? null },
+    producer: opts.actor ?? 'operator',
+    eventType: event === 'resume' ? 'workflow_run.resumed' : undefined,
+  });
+  if (event === 'abort') {
+    for (const t of await listTaskRowsByRun(sql, run.id)) {
+      if (isTerminalTask(t.status)) continue;
+      await cancelTaskInTx(ctx, sql, t, `run ${run.id} aborted${opts.reason ? `: ${opts.reason}` : ''}`);
+    }
+  }
+  // Time spent paused is not time-to-start.
+  if (event === 'pause' || event === 'resume') await resetReadySince(sql, run.id);
+  if (event === 'resume') await recomputeRun(ctx, sql, run.id);
 }
 
 /**
@@ -258,8 +339,7 @@ export async function cancelTaskInTx(
   reason: string,
   step: FailureStep = 'cancel',
 ): Promise<Applied> {
-  const active: TaskStatus[] = ['dispatched', 'queued', 'running', 'cancel-requested'];
-  if (active.includes(task.status) && task.runner_id !== null && task.attempt > 0) {
+  if (isActiveTask(task.status) && task.runner_id !== null && task.attempt > 0) {
     await addPendingCancel(sql, task.id, task.attempt, task.runner_id, iso(ctx.clock.now()));
   }
   return applyTaskEvent(
@@ -272,7 +352,6 @@ export async function cancelTaskInTx(
       payload: { reason },
       patch: { message: reason },
       failure: { step, message: reason },
-      attemptStatus: 'canceled',
     },
   );
 }

@@ -1,12 +1,12 @@
 /**
- * Runner liveness edges, shared by the sweeper (silence), the submit path (connection refused), the
+ * Runner liveness edges (and the draining mark), shared by the sweeper (silence), the submit path (connection refused), the
  * reconciler (no answer / an answer) and heartbeats: the runner row, its event, and the
  * `runner_unreachable_since` mark on every task it holds change together.
  */
 import { iso } from '../lib/clock.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
-import { setRunnerLiveness, touchRunner, type RunnerRow } from '../store/ops/runners.js';
+import { setRunnerDraining, setRunnerLiveness, touchRunner, type RunnerRow } from '../store/ops/runners.js';
 import { getTaskRow, updateTask } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -82,4 +82,29 @@ export async function markRunnerReachable(
     }
   }
   ctx.kick();
+}
+
+/**
+ * The runner said it is shutting down (its heartbeat, or a submit answered 503 RUNNER_DRAINING): it
+ * stays online — its attempts still run and report — but placement gives it no new work until it
+ * registers again (or a heartbeat says it no longer drains).
+ */
+export async function markRunnerDraining(
+  ctx: ServiceContext,
+  sql: Sql,
+  r: RunnerRow,
+  source: string,
+  draining = true,
+): Promise<void> {
+  if (!(await setRunnerDraining(sql, r.id, draining))) return;
+  await insertEvent(
+    sql,
+    {
+      event_type: draining ? 'runner.draining' : 'runner.accepting',
+      producer_role: 'runner',
+      payload: { runner_id: r.id, url: r.url, source },
+    },
+    iso(ctx.clock.now()),
+  );
+  if (!draining) ctx.kick();
 }

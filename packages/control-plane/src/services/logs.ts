@@ -1,8 +1,7 @@
+import { isTerminalTask } from '../domain/taskMachine.js';
 import { lastLogChunks, logChunksAfter } from '../store/ops/logs.js';
 import type { ServiceContext } from './context.js';
 import { requireTask } from './tasks.js';
-
-const TERMINAL = ['success', 'failed', 'canceled', 'submit-failed'];
 
 /**
  * Output of a task's attempt. `tail` = the last N chunks; `after_seq` pages forward; `follow`
@@ -27,7 +26,7 @@ export async function taskLogs(
         task_id: id,
         attempt,
         status: t.status,
-        done: TERMINAL.includes(t.status),
+        done: isTerminalTask(t.status),
         chunks: chunks.map((c) => ({ seq: c.seq, stream: c.stream, data: c.data })),
         next_seq: chunks.length ? chunks[chunks.length - 1]!.seq : (q.after_seq ?? 0),
         output_tail: t.output_tail,

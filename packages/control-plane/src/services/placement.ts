@@ -7,12 +7,12 @@ export interface RunnerSlot {
   free: number;
 }
 
-/** Online runners with their free capacity (capacity minus live attempts). */
+/** Online runners with their free capacity (capacity minus live attempts); a draining runner has none. */
 export async function runnerSlots(sql: Sql): Promise<RunnerSlot[]> {
   const counts = new Map((await liveAttemptCounts(sql)).map((c) => [c.runner_id, c.n]));
   return (await listRunners(sql)).map((r) => ({
     runner: r,
-    free: r.liveness === 'online' ? Math.max(0, r.capacity - (counts.get(r.id) ?? 0)) : 0,
+    free: r.liveness === 'online' && r.draining === 0 ? Math.max(0, r.capacity - (counts.get(r.id) ?? 0)) : 0,
   }));
 }
 

@@ -14,7 +14,7 @@ import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
-import { markRunnerReachable } from './liveness.js';
+import { markRunnerDraining, markRunnerReachable } from './liveness.js';
 import { isActiveTask } from '../domain/taskMachine.js';
 
 export function runnerView(r: RunnerRow, active = 0) {
@@ -31,6 +31,7 @@ export function runnerView(r: RunnerRow, active = 0) {
     unreachable_since: r.unreachable_since === null ? null : iso(r.unreachable_since),
     registered_at: r.registered_at,
     boot_count: r.boot_count,
+    draining: r.draining === 1,
     active_attempts: active,
   };
 }
@@ -108,7 +109,6 @@ export async function adoptRunnerView(
           payload: { source, reason: 'the runner no longer knows this attempt' },
           patch: { message: 'the runner restarted and no longer runs this attempt' },
           failure: { step: 'runner-restarted', runnerUrl: live.runner_url, message: `detected at ${source}` },
-          attemptStatus: 'lost',
         },
       );
       continue;
@@ -125,7 +125,6 @@ export async function adoptRunnerView(
           patch: {
             deadline_at: ctx.clock.now() + (t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS) * 1000,
           },
-          attemptStatus: 'queued',
         },
       );
     }
@@ -138,6 +137,7 @@ export async function heartbeat(ctx: ServiceContext, runnerId: number, body: Run
     const runner = await getRunner(sql, runnerId);
     if (!runner) throw new AppError('RUNNER_NOT_FOUND', `runner ${runnerId} is not registered`);
     await markRunnerReachable(ctx, sql, runner, 'heartbeat');
+    if (body.draining !== undefined) await markRunnerDraining(ctx, sql, runner, 'heartbeat', body.draining);
     const held = new Map(body.attempts.map((a) => [`${a.task_id}:${a.attempt}`, a]));
     const cancel: { task_id: number; attempt: number }[] = [];
     for (const c of await pendingCancelsFor(sql, runnerId)) {

@@ -2,15 +2,15 @@ import { WorkflowStep, type WorkflowRunCreate } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
-import { transitionRun } from '../domain/runMachine.js';
+import { runAcceptsDispatch, type RunOperatorEvent } from '../domain/runMachine.js';
+import { isActiveTask, isTerminalTask, isUnsuccessfulTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
 import { getTemplateRow } from '../store/ops/templates.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
-import { getRunRow, insertRun, listRunRows, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
+import { getRunRow, insertRun, listRunRows, type RunRow } from '../store/ops/runs.js';
 import {
   getTaskRow,
   listTaskRowsByRun,
-  resetReadySince,
   setDependencies,
   updateTask,
   type TaskRow,
@@ -18,7 +18,7 @@ import {
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
-import { cancelTaskInTx, recomputeRun } from './lifecycle.js';
+import { applyRunEvent } from './lifecycle.js';
 import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
 import { dispatchTask } from './tasks.js';
 import { taskReadiness } from './dispatch.js';
@@ -61,7 +61,7 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
     const p = perRole.get(t.role_id) ?? { role_id: t.role_id, total: 0, success: 0, failed: 0, active: 0 };
     p.total++;
     if (t.status === 'success') p.success++;
-    else if (t.status === 'failed' || t.status === 'submit-failed' || t.status === 'canceled') p.failed++;
+    else if (isUnsuccessfulTask(t.status)) p.failed++;
     else if (t.status !== 'created') p.active++;
     perRole.set(t.role_id, p);
   }
@@ -271,56 +271,12 @@ export async function listRuns(ctx: ServiceContext, q: { status?: string; limit?
 export async function operate(
   ctx: ServiceContext,
   id: number,
-  event: 'pause' | 'resume' | 'abort',
+  event: RunOperatorEvent,
   actor?: string,
   reason?: string,
 ) {
   const out = await ctx.store.tx(async (sql) => {
-    const r = await requireRun(sql, id);
-    const tr = transitionRun(r.status, event, await runStarted(sql, id));
-    if (!tr.ok)
-      throw new AppError('RUN_STATE_CONFLICT', `cannot ${event} run ${id}: it is ${r.status}`, {
-        current_status: r.status,
-      });
-    if (!tr.noop) {
-      const nowIso = iso(ctx.clock.now());
-      await updateRun(
-        sql,
-        id,
-        { status: tr.next, ...(tr.next === 'aborted' ? { finished_at: nowIso } : {}) },
-        nowIso,
-      );
-      const type =
-        event === 'pause'
-          ? 'workflow_run.paused'
-          : event === 'resume'
-            ? 'workflow_run.resumed'
-            : 'workflow_run.aborted';
-      await insertEvent(
-        sql,
-        {
-          event_type: type,
-          run_id: id,
-          producer_role: actor ?? 'operator',
-          payload: { from: r.status, to: tr.next, reason: reason ?? null },
-        },
-        nowIso,
-      );
-      if (event === 'abort') {
-        for (const t of await listTaskRowsByRun(sql, id)) {
-          if (
-            t.status === 'success' ||
-            t.status === 'failed' ||
-            t.status === 'canceled' ||
-            t.status === 'submit-failed'
-          )
-            continue;
-          await cancelTaskInTx(ctx, sql, t, `run ${id} aborted${reason ? `: ${reason}` : ''}`);
-        }
-      }
-      if (event === 'pause' || event === 'resume') await resetReadySince(sql, id);
-      if (event === 'resume') await recomputeRun(ctx, sql, id);
-    }
+    await applyRunEvent(ctx, sql, await requireRun(sql, id), event, { actor, reason });
     return runView(ctx, sql, (await getRunRow(sql, id))!);
   });
   ctx.kick();
@@ -342,7 +298,7 @@ async function planRun(ctx: ServiceContext, sql: Sql, runId: number) {
 export async function dispatchReady(ctx: ServiceContext, id: number) {
   const plan = await ctx.store.read(async (sql) => {
     const r = await requireRun(sql, id);
-    if (r.status !== 'created' && r.status !== 'running') {
+    if (!runAcceptsDispatch(r.status)) {
       throw new AppError('RUN_STATE_CONFLICT', `run ${id} is ${r.status}; nothing can be dispatched`, {
         current_status: r.status,
       });
@@ -385,9 +341,7 @@ export async function executionSummary(ctx: ServiceContext, id: number) {
     const tasks = await listTaskRowsByRun(sql, id);
     const counts: Record<string, number> = {};
     for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
-    const terminal = tasks.filter((t) =>
-      ['success', 'failed', 'canceled', 'submit-failed'].includes(t.status),
-    ).length;
+    const terminal = tasks.filter((t) => isTerminalTask(t.status)).length;
     const events = await listEvents(sql, { run_id: id, limit: 10_000 });
     return {
       run_id: id,
@@ -399,13 +353,9 @@ export async function executionSummary(ctx: ServiceContext, id: number) {
         succeeded: counts.success ?? 0,
         percent: tasks.length ? Math.round((100 * terminal) / tasks.length) : 0,
       },
-      active_task_ids: tasks
-        .filter((t) => ['dispatched', 'queued', 'running', 'cancel-requested'].includes(t.status))
-        .map((t) => t.id),
+      active_task_ids: tasks.filter((t) => isActiveTask(t.status)).map((t) => t.id),
       pending_task_ids: tasks.filter((t) => t.status === 'created').map((t) => t.id),
-      failed_task_ids: tasks
-        .filter((t) => ['failed', 'submit-failed', 'canceled'].includes(t.status))
-        .map((t) => t.id),
+      failed_task_ids: tasks.filter((t) => isUnsuccessfulTask(t.status)).map((t) => t.id),
       tasks: await Promise.all(tasks.map((t) => viewTask(sql, t))),
       timeline: events.map((e) => ({
         id: e.id,

@@ -1,6 +1,7 @@
 import { RetryPolicy, type FailureCategory, type TaskStatus } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry.js';
+import { isTerminalTask } from '../domain/taskMachine.js';
 import type { ApprovalRow } from '../store/ops/approvals.js';
 import type { TaskRow } from '../store/ops/tasks.js';
 import type { RunRow } from '../store/ops/runs.js';
@@ -67,9 +68,7 @@ export function qualityGateSummary(
         status === 'success' ? exitCode === null || exitCode === 0 : status === 'created' ? null : false,
     },
   ];
-  const done =
-    status === 'success' || status === 'failed' || status === 'submit-failed' || status === 'canceled';
-  const st = !done ? 'pending' : checks.every((c) => c.passed) ? 'passed' : 'failed';
+  const st = !isTerminalTask(status) ? 'pending' : checks.every((c) => c.passed) ? 'passed' : 'failed';
   return { configured: true, status: st, checks, policy };
 }
 

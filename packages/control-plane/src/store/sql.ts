@@ -72,3 +72,12 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
     return fallback;
   }
 }
+
+/**
+ * A status list of our own constants as SQL text: `('a','b')`. Only for constant vocabularies, never
+ * for input. The lists keep the order of their constants, so a query's `IN` list reads exactly like
+ * the partial index it must use (migrations 001/003; test/unit/store-status-lists.test.ts checks).
+ */
+export function sqlList(values: readonly string[]): string {
+  return `(${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')})`;
+}

@@ -87,13 +87,48 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     const stale = await report(t, plan, { status: 'failed', attempt: 7 });
     expect(stale.status).toBe(409);
     expect(stale.body.code).toBe('STALE_ATTEMPT');
-    const legacy = await report(t, plan, { status: 'success' });
-    expect(legacy.status).toBe(200);
+    // Our runner always names its attempt: with runner auth on, a report without one is refused.
+    const unnamed = await report(t, plan, { status: 'success' });
+    expect(unnamed.status).toBe(422);
+    expect(unnamed.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'attempt' });
     expect((await call(t.app, 'GET', `/tasks/${plan}`)).body.status).toBe('success');
     const events = await call(t.app, 'GET', `/events?task_id=${plan}`);
     const types = events.body.map((e: { event_type: string }) => e.event_type);
     expect(types.filter((x: string) => x === 'task.report_refused')).toHaveLength(2);
-    expect(types.filter((x: string) => x === 'task.report_duplicate')).toHaveLength(2);
+    expect(types.filter((x: string) => x === 'task.report_duplicate')).toHaveLength(1);
+  });
+
+  it('with runner auth off (first-version clients) a report without attempt speaks for the current attempt, fenced all the same', async () => {
+    await t.close();
+    t = await makeTestApi({ runnerAuth: false });
+    const { templateId } = await seedTwoStep(t, {
+      retry: { max_retries: 1, retry_on: ['runner-transient'], backoff_initial_ms: 5000, jitter: 0 },
+    });
+    await registerRunner(t);
+    const run = await startRun(t, templateId);
+    const plan = run.task_ids[0]!;
+    await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
+    expect((await report(t, plan, { status: 'running' })).body).toMatchObject({
+      status: 'running',
+      attempt: 1,
+    });
+    // The runner restarted without the attempt: lost, retried per policy; the old attempt is fenced.
+    await call(
+      t.app,
+      'POST',
+      '/runners/register',
+      { name: 'r1', url: 'http://127.0.0.1:9/r1', attempts: [] },
+      H,
+    );
+    const late = await report(t, plan, { status: 'success' });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('STALE_ATTEMPT');
+    t.clock.advance(5_000);
+    await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
+    expect((await report(t, plan, { status: 'success' })).body).toMatchObject({
+      status: 'success',
+      attempt: 2,
+    });
   });
 
   it('requires the runner token on callbacks and registration', async () => {

@@ -81,7 +81,11 @@ describe('review: regression guards', () => {
       status: 'created',
       retries_used: 1,
     });
-    for (const body of [{ status: 'success', attempt: 1 }, { status: 'running' }, { status: 'failed' }]) {
+    for (const body of [
+      { status: 'success', attempt: 1 },
+      { status: 'running', attempt: 1 },
+      { status: 'failed', attempt: 1 },
+    ]) {
       const r = await report(t, plan, body);
       expect(r.status).toBe(409);
       expect(r.body.code).toBe('STALE_ATTEMPT');

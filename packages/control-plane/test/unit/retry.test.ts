@@ -1,6 +1,6 @@
 import { RetryPolicy } from '@multyagents/contracts';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, policyCovers, shouldRetry } from '../../src/domain/retry.js';
+import { backoffDelayMs, decideRetry, policyCovers, shouldRetry } from '../../src/domain/retry.js';
 
 const policy = RetryPolicy.parse({
   max_retries: 3,
@@ -47,5 +47,19 @@ describe('retry policy and backoff', () => {
   it('the schema refuses out-of-range policies', () => {
     expect(RetryPolicy.safeParse({ max_retries: 11 }).success).toBe(false);
     expect(RetryPolicy.safeParse({ retry_on: ['whatever'] }).success).toBe(false);
+  });
+
+  it('never retries or requeues a task of a run that has ended; a runner refusal requeues otherwise', () => {
+    const base = { policy, category: 'runner-lost' as const, retriesUsed: 0 };
+    for (const runStatus of ['created', 'running', 'paused', null] as const) {
+      expect(decideRetry({ ...base, cause: 'failure', runStatus })).toBe(true);
+      expect(decideRetry({ ...base, cause: 'refused', runStatus, category: null })).toBe(true);
+    }
+    for (const runStatus of ['failed', 'aborted', 'success'] as const) {
+      expect(decideRetry({ ...base, cause: 'failure', runStatus })).toBe(false);
+      expect(decideRetry({ ...base, cause: 'refused', runStatus })).toBe(false);
+    }
+    expect(decideRetry({ ...base, cause: 'failure', runStatus: 'running', retriesUsed: 3 })).toBe(false);
+    expect(decideRetry({ ...base, cause: 'failure', runStatus: 'running', category: null })).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ const LEGAL: Record<string, Partial<Record<TaskStatus, TaskStatus>>> = {
   dispatch: { created: 'dispatched' },
   submitted: { dispatched: 'queued', queued: 'queued', running: 'running' },
   'submit-failed': { dispatched: 'submit-failed' },
+  'submit-refused': { dispatched: 'submit-failed' },
   'start-timeout': { created: 'submit-failed' },
   'report:running': { dispatched: 'running', queued: 'running', running: 'running' },
   'report:success': {
@@ -97,6 +98,9 @@ describe('task state machine', () => {
       next: 'created',
     });
     expect(transitionTask('running', { type: 'lost', retry: true })).toMatchObject({ next: 'created' });
+    expect(transitionTask('dispatched', { type: 'submit-refused', retry: true })).toMatchObject({
+      next: 'created',
+    });
     expect(transitionTask('queued', { type: 'timeout', retry: false })).toMatchObject({ next: 'failed' });
   });
 

@@ -1,11 +1,15 @@
-import type { Sql } from '../sql.js';
+import { LIVE_ATTEMPT_STATUSES, type AttemptStatus } from '@multyagents/contracts';
+import { sqlList, type Sql } from '../sql.js';
+
+/** Same text as the partial index attempts_live (migration 001). */
+const LIVE = sqlList(LIVE_ATTEMPT_STATUSES);
 
 export interface AttemptRow {
   task_id: number;
   attempt: number;
   runner_id: number | null;
   runner_url: string | null;
-  status: string;
+  status: AttemptStatus;
   created_at: string;
   submitted_at: string | null;
   started_at: string | null;
@@ -51,13 +55,10 @@ export async function updateAttempt(
 /** Live attempts per runner (for capacity). The partial index attempts_live serves this. */
 export function liveAttemptCounts(sql: Sql): Promise<{ runner_id: number; n: number }[]> {
   return sql.all(
-    `SELECT runner_id, COUNT(*) AS n FROM attempts WHERE status IN ('dispatched','queued','running') AND runner_id IS NOT NULL GROUP BY runner_id`,
+    `SELECT runner_id, COUNT(*) AS n FROM attempts WHERE status IN ${LIVE} AND runner_id IS NOT NULL GROUP BY runner_id`,
   );
 }
 
 export function liveAttemptsOfRunner(sql: Sql, runnerId: number): Promise<AttemptRow[]> {
-  return sql.all<AttemptRow>(
-    `SELECT * FROM attempts WHERE runner_id = ? AND status IN ('dispatched','queued','running')`,
-    [runnerId],
-  );
+  return sql.all<AttemptRow>(`SELECT * FROM attempts WHERE runner_id = ? AND status IN ${LIVE}`, [runnerId]);
 }

@@ -13,6 +13,8 @@ export interface RunnerRow {
   unreachable_since: number | null;
   registered_at: string;
   boot_count: number;
+  /** 1 while the runner is shutting down (it takes no new work); cleared when it registers again. */
+  draining: number;
 }
 
 export function getRunner(sql: Sql, id: number): Promise<RunnerRow | undefined> {
@@ -44,7 +46,7 @@ export async function upsertRunner(
   if (existing) {
     await sql.run(
       `UPDATE runners SET url = ?, capacity = ?, labels = ?, executor = ?, version = ?, liveness = 'online',
-         last_seen_at = ?, unreachable_since = NULL, boot_count = boot_count + 1 WHERE id = ?`,
+         last_seen_at = ?, unreachable_since = NULL, boot_count = boot_count + 1, draining = 0 WHERE id = ?`,
       [r.url, r.capacity, r.labels, r.executor, r.version, nowMs, existing.id],
     );
     return { id: existing.id, isNew: false };
@@ -76,4 +78,14 @@ export async function setRunnerLiveness(
 /** After an API restart every runner gets one heartbeat timeout to check in again. */
 export async function refreshAllLastSeen(sql: Sql, nowMs: number): Promise<void> {
   await sql.run(`UPDATE runners SET last_seen_at = ? WHERE liveness = 'online'`, [nowMs]);
+}
+
+/** Returns whether the flag changed. */
+export async function setRunnerDraining(sql: Sql, id: number, draining: boolean): Promise<boolean> {
+  const r = await sql.run('UPDATE runners SET draining = ? WHERE id = ? AND draining != ?', [
+    draining ? 1 : 0,
+    id,
+    draining ? 1 : 0,
+  ]);
+  return r.changes > 0;
 }

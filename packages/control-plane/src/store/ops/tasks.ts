@@ -1,5 +1,15 @@
-import type { TaskStatus } from '@multyagents/contracts';
-import type { Param, Sql } from '../sql.js';
+import {
+  ACTIVE_TASK_STATUSES,
+  DISPATCHING_RUN_STATUSES,
+  UNSUCCESSFUL_TASK_STATUSES,
+  type TaskStatus,
+} from '@multyagents/contracts';
+import { sqlList, type Param, type Sql } from '../sql.js';
+
+/** Same text as the partial index tasks_active (migration 003). */
+const ACTIVE = sqlList(ACTIVE_TASK_STATUSES);
+const DISPATCHING_RUNS = sqlList(DISPATCHING_RUN_STATUSES);
+const UNSUCCESSFUL = sqlList(UNSUCCESSFUL_TASK_STATUSES);
 
 /** A tasks row as stored (JSON columns still text). */
 export interface TaskRow {
@@ -147,7 +157,7 @@ export function listCreatedRunTasks(
   return sql.all<TaskRow>(
     `SELECT t.* FROM tasks t CROSS JOIN workflow_runs r
       WHERE t.status = 'created' AND t.deps_pending = 0 AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= ?)
-        AND t.id > ? AND r.id = t.run_id AND r.status IN ('created','running')
+        AND t.id > ? AND r.id = t.run_id AND r.status IN ${DISPATCHING_RUNS}
       ORDER BY t.id LIMIT +?`,
     [nowMs, afterId, limit],
   );
@@ -195,7 +205,7 @@ export async function runTaskCounts(
     started: number | null;
   }>(
     `SELECT COUNT(*) AS total, SUM(status = 'success') AS succeeded,
-            SUM(status IN ('failed','submit-failed','canceled')) AS unsuccessful, MAX(attempt > 0) AS started
+            SUM(status IN ${UNSUCCESSFUL}) AS unsuccessful, MAX(attempt > 0) AS started
        FROM tasks WHERE run_id = ?`,
     [runId],
   );
@@ -209,9 +219,7 @@ export async function runTaskCounts(
 
 /** Active tasks (dispatched/queued/running/cancel-requested). */
 export function listActiveTaskRows(sql: Sql): Promise<TaskRow[]> {
-  return sql.all<TaskRow>(
-    `SELECT * FROM tasks WHERE status IN ('dispatched','queued','running','cancel-requested') ORDER BY id`,
-  );
+  return sql.all<TaskRow>(`SELECT * FROM tasks WHERE status IN ${ACTIVE} ORDER BY id`);
 }
 
 export function listTasksNeedingResubmit(sql: Sql): Promise<TaskRow[]> {
@@ -227,7 +235,7 @@ export function statusesOf(sql: Sql, ids: readonly number[]): Promise<{ id: numb
 export function activeLockPaths(sql: Sql, exceptId: number): Promise<{ id: number; lock_paths: string }[]> {
   return sql.all(
     `SELECT id, lock_paths FROM tasks
-      WHERE status IN ('dispatched','queued','running','cancel-requested') AND locks_released = 0
+      WHERE status IN ${ACTIVE} AND locks_released = 0
         AND lock_paths != '[]' AND id != ?`,
     [exceptId],
   );
@@ -263,7 +271,7 @@ export async function markWaitingSince(sql: Sql, nowMs: number): Promise<number>
     `UPDATE tasks SET ready_since = ?
       WHERE status = 'created' AND deps_pending = 0 AND ready_since IS NULL
         AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-        AND run_id IN (SELECT id FROM workflow_runs WHERE status IN ('created','running'))`,
+        AND run_id IN (SELECT id FROM workflow_runs WHERE status IN ${DISPATCHING_RUNS})`,
     [nowMs, nowMs],
   );
   return r.changes;

@@ -1,5 +1,10 @@
-import type { WorkflowStep, WorkflowTemplate, WorkflowTemplateCreate } from '@multyagents/contracts';
-import type { Sql } from '../sql.js';
+import {
+  TERMINAL_RUN_STATUSES,
+  type WorkflowStep,
+  type WorkflowTemplate,
+  type WorkflowTemplateCreate,
+} from '@multyagents/contracts';
+import { sqlList, type Sql } from '../sql.js';
 import { json, parseJson } from '../sql.js';
 
 export interface TemplateRow {
@@ -83,7 +88,7 @@ export async function templateRunStats(sql: Sql): Promise<Map<number, TemplateRu
   const rows = await sql.all<{ template_id: number; status: string; n: number }>(
     `SELECT workflow_template_id AS template_id, status, COUNT(*) AS n
        FROM workflow_runs
-      WHERE workflow_template_id IS NOT NULL AND status IN ('success', 'failed', 'aborted')
+      WHERE workflow_template_id IS NOT NULL AND status IN ${sqlList(TERMINAL_RUN_STATUSES)}
       GROUP BY workflow_template_id, status`,
   );
   const stats = new Map<number, TemplateRunStats>();

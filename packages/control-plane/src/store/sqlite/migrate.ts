@@ -4,6 +4,7 @@ import { migration002 } from './migrations/002_ready_index.js';
 import { migration003 } from './migrations/003_active_indexes.js';
 import { migration004 } from './migrations/004_task_deps_by_task.js';
 import { migration005 } from './migrations/005_drop_tasks_live.js';
+import { migration006 } from './migrations/006_runner_draining.js';
 
 /** Numbered, append-only. Each runs in its own transaction with its version row. */
 export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
@@ -12,6 +13,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   { id: 3, name: 'active_indexes', sql: migration003 },
   { id: 4, name: 'task_deps_by_task', sql: migration004 },
   { id: 5, name: 'drop_tasks_live', sql: migration005 },
+  { id: 6, name: 'runner_draining', sql: migration006 },
 ];
 
 export function runMigrations(db: Database.Database): number[] {
