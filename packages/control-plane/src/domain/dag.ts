@@ -1,8 +1,8 @@
 /**
  * DAG logic for workflow templates and runs (pure). Validation refuses with the first problem found,
- * naming the field; `topoOrder` and `readiness` serve the run creator and the scheduler.
+ * naming the field; `topoOrder` serves the run creator (readiness is domain/readiness.ts).
  */
-import type { ErrorCode, TaskStatus } from '@multyagents/contracts';
+import type { ErrorCode } from '@multyagents/contracts';
 
 export interface StepLike {
   step_id: string;
@@ -129,41 +129,4 @@ export function topoOrder<T extends StepLike>(steps: readonly T[]): T[] {
     if (pending.length === before) throw new Error('topoOrder: cycle');
   }
   return out;
-}
-
-export type Readiness =
-  | { ready: true }
-  | {
-      ready: false;
-      reason:
-        | 'dependencies not satisfied'
-        | 'dependencies failed'
-        | 'required handoff artifacts missing'
-        | 'approval pending'
-        | 'approval rejected'
-        | 'backoff'
-        | 'not created';
-    };
-
-export interface ReadinessFacts {
-  status: TaskStatus;
-  dependencyStatuses: readonly TaskStatus[];
-  missingArtifacts: number;
-  approval: 'none' | 'pending' | 'approved' | 'rejected';
-  nextAttemptAt: number | null;
-  now: number;
-}
-
-export function readiness(f: ReadinessFacts): Readiness {
-  if (f.status !== 'created') return { ready: false, reason: 'not created' };
-  if (f.dependencyStatuses.some((s) => s === 'failed' || s === 'submit-failed' || s === 'canceled')) {
-    return { ready: false, reason: 'dependencies failed' };
-  }
-  if (!f.dependencyStatuses.every((s) => s === 'success'))
-    return { ready: false, reason: 'dependencies not satisfied' };
-  if (f.missingArtifacts > 0) return { ready: false, reason: 'required handoff artifacts missing' };
-  if (f.approval === 'pending') return { ready: false, reason: 'approval pending' };
-  if (f.approval === 'rejected') return { ready: false, reason: 'approval rejected' };
-  if (f.nextAttemptAt !== null && f.nextAttemptAt > f.now) return { ready: false, reason: 'backoff' };
-  return { ready: true };
 }

@@ -10,7 +10,7 @@
  * Terminal: success, failed, aborted — absorbing. The status is derived from the tasks plus the
  * operator's pause flag; only pause, resume and abort are operator events.
  */
-import { TERMINAL_RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
+import { DISPATCHING_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
 
 export function isTerminalRun(status: RunStatus): boolean {
   return TERMINAL_RUN_STATUSES.includes(status);
@@ -59,7 +59,10 @@ export function transitionRun(from: RunStatus, event: RunOperatorEvent, started:
   }
 }
 
-/** Whether the scheduler may start tasks of a run in this status. */
+/**
+ * Whether the scheduler may start tasks of a run in this status. The store's candidate queries use the
+ * same list (`DISPATCHING_RUN_STATUSES`) to narrow with an index.
+ */
 export function runAcceptsDispatch(status: RunStatus): boolean {
-  return status === 'created' || status === 'running';
+  return DISPATCHING_RUN_STATUSES.includes(status);
 }

@@ -12,9 +12,9 @@ import {
   buildPayload,
   claimAttempt,
   submitAttempts,
-  taskReadiness,
   type BuiltPayload,
 } from '../services/dispatch.js';
+import { taskReadiness } from '../services/readiness.js';
 import { pickRunner, runnerSlots } from '../services/placement.js';
 
 export interface PassResult {

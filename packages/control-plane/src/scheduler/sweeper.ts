@@ -22,7 +22,8 @@ import {
   updateTask,
 } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
-import { describeRunner, taskReadiness } from '../services/dispatch.js';
+import { describeRunner } from '../services/dispatch.js';
+import { taskReadiness } from '../services/readiness.js';
 import { applyTaskEvent } from '../services/lifecycle.js';
 import { markRunnerUnreachable } from '../services/liveness.js';
 

@@ -1,5 +1,6 @@
 /**
- * Dispatch: readiness, claiming an attempt, building the runner payload and submitting it.
+ * Dispatch: claiming an attempt, building the runner payload and submitting it (readiness is
+ * services/readiness.ts).
  *
  * Claim and submit are separate on purpose: the claim (attempt number = fencing token, runner, event)
  * commits first, then the HTTP submit runs outside any transaction, then its outcome commits. A crash
@@ -10,92 +11,21 @@ import type { RunnerSubmit } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
-import { readiness, type Readiness } from '../domain/dag.js';
-import { runAcceptsDispatch } from '../domain/runMachine.js';
 import { getAttempt, updateAttempt } from '../store/ops/attempts.js';
 import { isCurrent, isLiveAttempt } from '../domain/attemptMachine.js';
 import { insertEvent } from '../store/ops/events.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { markRunnerDraining, markRunnerUnreachable } from './liveness.js';
-import { getApprovalByTask } from '../store/ops/approvals.js';
-import { artifactsOfTasks } from '../store/ops/dispatchContext.js';
 import { DispatchLookups } from './lookups.js';
-import { getRunRow } from '../store/ops/runs.js';
 import { getRunner, type RunnerRow } from '../store/ops/runners.js';
-import {
-  activeLockPaths,
-  getTaskRow,
-  statusesOf,
-  stepIdsOf,
-  updateTask,
-  type TaskRow,
-} from '../store/ops/tasks.js';
+import { getTaskRow, updateTask, type TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import type { SubmitOutcome } from './ports.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { assemblePrompt, resolveContext7 } from './prompt.js';
-import { isInside } from './paths.js';
 import { pickRunner, runnerSlots } from './placement.js';
-
-export type TaskReadiness = Readiness | { ready: false; reason: 'lock conflict' | 'run not active' };
-
-export async function taskReadiness(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<TaskReadiness> {
-  if (t.run_id !== null) {
-    const run = await getRunRow(sql, t.run_id);
-    if (!run || !runAcceptsDispatch(run.status)) return { ready: false, reason: 'run not active' };
-  }
-  const deps = parseJson<number[]>(t.depends_on, []);
-  const statuses = (await statusesOf(sql, deps)).map((d) => d.status);
-  // Only a task created with requires_approval ever has an approval (the flag never changes).
-  const approval = t.requires_approval ? await getApprovalByTask(sql, t.id) : undefined;
-  const r = readiness({
-    status: t.status,
-    dependencyStatuses: statuses,
-    missingArtifacts: await missingArtifacts(sql, t, deps),
-    approval: approval ? approval.status : 'none',
-    nextAttemptAt: t.next_attempt_at,
-    now: ctx.clock.now(),
-  });
-  if (!r.ready) return r;
-  const mine = parseJson<string[]>(t.lock_paths, []);
-  // A task about to start needs its paths free, even if an earlier attempt released them.
-  if (mine.length) {
-    for (const other of await activeLockPaths(sql, t.id)) {
-      const theirs = parseJson<string[]>(other.lock_paths, []);
-      if (mine.some((a) => theirs.some((b) => isInside(a, b) || isInside(b, a))))
-        return { ready: false, reason: 'lock conflict' };
-    }
-  }
-  return r;
-}
-
-async function missingArtifacts(sql: Sql, t: TaskRow, deps: number[]): Promise<number> {
-  const required = parseJson<Array<{ from_step_id?: string; artifact_type?: string; label?: string }>>(
-    t.required_artifacts,
-    [],
-  );
-  if (required.length === 0) return 0;
-  const depSteps = t.run_id === null ? [] : await stepIdsOf(sql, t.run_id, deps);
-  const arts = await artifactsOfTasks(sql, deps);
-  let missing = 0;
-  for (const req of required) {
-    const producers = req.from_step_id
-      ? depSteps.filter((d) => d.step_id === req.from_step_id).map((d) => d.id)
-      : deps;
-    const found = arts.some(
-      (a) =>
-        producers.includes(a.producer_task_id) &&
-        (!req.artifact_type || a.artifact_type === req.artifact_type) &&
-        (!req.label ||
-          parseJson<Record<string, unknown>>(a.metadata, {}).label === req.label ||
-          a.summary === req.label),
-    );
-    if (!found) missing++;
-  }
-  return missing;
-}
 
 /** Create the next attempt on `runner` and move the task to dispatched (inside the caller's tx). */
 export async function claimAttempt(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
+import { isInside } from '../domain/paths.js';
 
 /**
  * Path policy: every path is absolute, normalized, and — once symlinks are resolved — inside the
@@ -30,11 +31,6 @@ export function realpathLenient(p: string): string {
       cur = parent;
     }
   }
-}
-
-export function isInside(child: string, root: string): boolean {
-  const rel = path.relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 export function assertInsideRoot(p: string, root: string, field: string): string {

@@ -21,7 +21,7 @@ import type { ServiceContext } from './context.js';
 import { applyRunEvent } from './lifecycle.js';
 import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
 import { dispatchTask } from './tasks.js';
-import { taskReadiness } from './dispatch.js';
+import { taskReadiness } from './readiness.js';
 import { durationMs, qualityGateSummary, runBaseView } from './views.js';
 
 export async function requireRun(sql: Sql, id: number): Promise<RunRow> {

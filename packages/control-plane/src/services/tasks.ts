@@ -19,13 +19,8 @@ import {
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
-import {
-  buildPayload,
-  claimForManualDispatch,
-  describeRunner,
-  submitAttempt,
-  taskReadiness,
-} from './dispatch.js';
+import { buildPayload, claimForManualDispatch, describeRunner, submitAttempt } from './dispatch.js';
+import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
 import { assertInsideRoot } from './paths.js';
 import { approvalView, taskView } from './views.js';

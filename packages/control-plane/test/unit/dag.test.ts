@@ -1,13 +1,5 @@
-import type { TaskStatus } from '@multyagents/contracts';
 import { describe, expect, it } from 'vitest';
-import {
-  findCycle,
-  readiness,
-  topoOrder,
-  validateDag,
-  type ReadinessFacts,
-  type StepLike,
-} from '../../src/domain/dag.js';
+import { findCycle, topoOrder, validateDag, type StepLike } from '../../src/domain/dag.js';
 
 const step = (step_id: string, depends_on: string[] = [], from?: Array<string | undefined>): StepLike => ({
   step_id,
@@ -127,55 +119,5 @@ describe('topoOrder', () => {
     const a = step('a');
     expect(topoOrder([a])[0]).toBe(a);
     expect(() => topoOrder([step('a', ['b']), step('b', ['a'])])).toThrow(/cycle/);
-  });
-});
-
-describe('readiness', () => {
-  const facts = (over: Partial<ReadinessFacts> = {}): ReadinessFacts => ({
-    status: 'created',
-    dependencyStatuses: [],
-    missingArtifacts: 0,
-    approval: 'none',
-    nextAttemptAt: null,
-    now: 1_000,
-    ...over,
-  });
-
-  it('is ready with no dependencies, with all dependencies succeeded, after the backoff and when approved', () => {
-    expect(readiness(facts())).toEqual({ ready: true });
-    expect(readiness(facts({ dependencyStatuses: ['success', 'success'] }))).toEqual({ ready: true });
-    expect(readiness(facts({ nextAttemptAt: 1_000 }))).toEqual({ ready: true });
-    expect(readiness(facts({ approval: 'approved' }))).toEqual({ ready: true });
-  });
-
-  it('is not ready unless the task is created', () => {
-    for (const status of ['dispatched', 'queued', 'running', 'success', 'failed'] as TaskStatus[])
-      expect(readiness(facts({ status }))).toEqual({ ready: false, reason: 'not created' });
-  });
-
-  it('tells failed dependencies from pending ones', () => {
-    for (const bad of ['failed', 'submit-failed', 'canceled'] as TaskStatus[])
-      expect(readiness(facts({ dependencyStatuses: ['running', bad] }))).toEqual({
-        ready: false,
-        reason: 'dependencies failed',
-      });
-    for (const pending of ['created', 'dispatched', 'queued', 'running'] as TaskStatus[])
-      expect(readiness(facts({ dependencyStatuses: ['success', pending] }))).toEqual({
-        ready: false,
-        reason: 'dependencies not satisfied',
-      });
-  });
-
-  it('checks artifacts, then approval, then backoff', () => {
-    expect(readiness(facts({ missingArtifacts: 1, approval: 'pending', nextAttemptAt: 2_000 }))).toEqual({
-      ready: false,
-      reason: 'required handoff artifacts missing',
-    });
-    expect(readiness(facts({ approval: 'pending', nextAttemptAt: 2_000 }))).toEqual({
-      ready: false,
-      reason: 'approval pending',
-    });
-    expect(readiness(facts({ approval: 'rejected' }))).toEqual({ ready: false, reason: 'approval rejected' });
-    expect(readiness(facts({ nextAttemptAt: 1_001 }))).toEqual({ ready: false, reason: 'backoff' });
   });
 });
