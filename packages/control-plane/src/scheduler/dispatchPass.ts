@@ -8,12 +8,7 @@ import { listCreatedRunTasks } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
 import { DispatchLookups } from '../services/lookups.js';
 import type { Sql } from '../store/sql.js';
-import {
-  buildPayload,
-  claimAttempt,
-  submitAttempts,
-  type BuiltPayload,
-} from '../services/dispatch.js';
+import { buildPayload, claimAttempt, submitAttempts, type BuiltPayload } from '../services/dispatch.js';
 import { taskReadiness } from '../services/readiness.js';
 import { pickRunner, runnerSlots } from '../services/placement.js';
 

@@ -6,12 +6,13 @@ import { listTasksNeedingResubmit } from '../store/ops/tasks.js';
 import type { ServiceContext } from '../services/context.js';
 import { deliverCancels } from './cancels.js';
 import { claimReadyIn, submitClaimed, type PassResult } from './dispatchPass.js';
-import type { BatchHook, Sql } from '../store/sql.js';
+import type { Sql } from '../store/sql.js';
+import { endOfGroupClaim, type ClaimState } from './endOfGroupClaim.js';
 import { sweep } from './sweeper.js';
 
-export class Scheduler {
+export class Scheduler implements ClaimState {
   private ctx: ServiceContext | null = null;
-  private running = false;
+  running = false;
   private kicked = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -19,7 +20,7 @@ export class Scheduler {
   /** Wall ms at which a runner's liveness is next due to change (see SweepReport.nextLivenessAt). */
   private nextLivenessAt: number | null = null;
   /** Something changed that may have made work ready, and no claim pass has run since. */
-  private claimWanted = true;
+  claimWanted = true;
   readonly inflight = new Set<number>();
 
   kick(): void {
@@ -32,7 +33,7 @@ export class Scheduler {
     if (this.running) return;
     this.ctx = ctx;
     this.running = true;
-    if (ctx.config.dispatchMode === 'auto') ctx.store.setBatchHook(this.endOfGroupClaim(ctx));
+    if (ctx.config.dispatchMode === 'auto') ctx.store.setBatchHook(endOfGroupClaim(ctx, this));
     this.loop = this.run();
   }
 
@@ -43,33 +44,10 @@ export class Scheduler {
     await this.loop;
   }
 
-  /**
-   * Claim what a group of transactions made ready at the end of that group, inside its commit: a
-   * report that unblocks a step and the claim of that step share one fsync, and the submit leaves as
-   * soon as that commit is durable (no second transaction, no loop turn in between).
-   */
-  private endOfGroupClaim(ctx: ServiceContext): BatchHook<PassResult> {
-    return {
-      wanted: () => this.claimWanted && this.running,
-      run: (sql) => this.claimIn(ctx, sql),
-      committed: (pass) => {
-        if (pass.claimed.length === 0) return;
-        const fresh = pass.claimed.map((c) => ({ ...c, fresh: true }));
-        void submitClaimed(ctx, fresh, this.inflight);
-      },
-      failed: (err) => {
-        // The claims rolled back with their savepoint, or their group's commit failed: nothing was
-        // submitted; the loop's next pass claims what is still ready (the stuck-dispatch sweep re-sends
-        // a claim that did commit).
-        this.claimWanted = true;
-        ctx.logger.error({ err }, 'end-of-group claim failed; the scheduler loop retries');
-      },
-    };
-  }
-
-  private claimIn(ctx: ServiceContext, sql: Sql): Promise<PassResult> {
+  /** One claim pass inside the caller's transaction (the loop's own, or the end of a commit group). */
+  claimIn(sql: Sql): Promise<PassResult> {
     this.claimWanted = false;
-    return claimReadyIn(ctx, sql);
+    return claimReadyIn(this.ctx!, sql);
   }
 
   /** One full pass; tests call it directly. */
@@ -92,7 +70,7 @@ export class Scheduler {
     if (ctx.config.dispatchMode === 'auto' && (this.claimWanted || slow)) {
       // Usually the end-of-group claim already took what the kick made ready; time-driven readiness
       // (backoffs ending) and kicks from outside any transaction are claimed here.
-      const pass = await ctx.store.tx((sql) => this.claimIn(ctx, sql));
+      const pass = await ctx.store.tx((sql) => this.claimIn(sql));
       if (pass.claimed.length) void submitClaimed(ctx, pass.claimed, this.inflight);
     }
   }

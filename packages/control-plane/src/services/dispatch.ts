@@ -123,10 +123,7 @@ export interface SubmitItem {
   taskId: number;
   attempt: number;
   built?: BuiltPayload;
-  /**
-   * Claimed by the transaction whose commit has only just become durable, with no other transaction in
-   * between (the end-of-group claim): the attempt is certainly still current, no need to re-read it.
-   */
+  /** Claimed at the end of the commit group that just became durable (scheduler/endOfGroupClaim.ts). */
   fresh?: boolean;
 }
 

@@ -23,9 +23,8 @@ export interface Sql {
 
 /**
  * Work that belongs at the end of a group of write transactions, inside it (SQLite: before the shared
- * COMMIT, in its own savepoint). The scheduler uses it to claim the tasks that the group made ready, so
- * that a report which unblocks a step, and the claim of that step, cost one durable commit — and the
- * submit can leave the moment that commit is on disk.
+ * COMMIT, in its own savepoint). Its one user is the scheduler's end-of-group claim, explained in
+ * scheduler/endOfGroupClaim.ts.
  */
 export interface BatchHook<T = unknown> {
   /** Asked after the group's transactions ran; false skips the hook (cheap, called per group). */
