@@ -115,6 +115,14 @@ export function isCurrent(
   return attempt.attempt === task.attempt && !(task.status === 'created' && !isLiveAttempt(attempt.status));
 }
 
+/** Current and still live: the attempt the task is waiting on (placement, liveness, zombie checks). */
+export function isLiveCurrent(
+  task: { attempt: number; status: string },
+  attempt: { attempt: number; status: AttemptStatus },
+): boolean {
+  return isLiveAttempt(attempt.status) && isCurrent(task, attempt);
+}
+
 /**
  * The fencing rule for anything a runner says about an attempt (a report, a submit's answer): the
  * attempt must be current, and the event legal from its state. A refusal says why, with the code the

@@ -10,6 +10,7 @@
  * 4. stuck dispatch: a claimed attempt whose submit outcome never committed is re-submitted.
  */
 import { iso } from '../lib/clock.js';
+import { isLiveCurrent } from '../domain/attemptMachine.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { listRunners } from '../store/ops/runners.js';
@@ -75,7 +76,7 @@ export async function sweep(
       ) {
         for (const a of await liveAttemptsOfRunner(sql, r.id)) {
           const t = await getTaskRow(sql, a.task_id);
-          if (!t || t.attempt !== a.attempt) continue;
+          if (!t || !isLiveCurrent(t, a)) continue;
           rep.lost++;
           // If the runner comes back, it is told to kill the zombie attempt.
           await addPendingCancel(sql, t.id, t.attempt, r.id, nowIso);

@@ -12,7 +12,7 @@ import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
 import { getAttempt, updateAttempt } from '../store/ops/attempts.js';
-import { isCurrent, isLiveAttempt } from '../domain/attemptMachine.js';
+import { isLiveCurrent } from '../domain/attemptMachine.js';
 import { insertEvent } from '../store/ops/events.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { markRunnerDraining, markRunnerUnreachable } from './liveness.js';
@@ -239,7 +239,7 @@ async function applySubmitOutcome(
   });
   if (!t || !a) return answer(false, 'task vanished');
   // Fenced: only the task's current, live attempt takes the submit's outcome.
-  const current = isCurrent(t, a) && isLiveAttempt(a.status);
+  const current = isLiveCurrent(t, a);
   if (outcome.ok && !current) {
     // The runner's own report of this attempt's outcome beat this commit: nothing to stop.
     if (a.status === 'success' || a.status === 'failed')

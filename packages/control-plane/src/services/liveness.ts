@@ -4,6 +4,7 @@
  * `runner_unreachable_since` mark on every task it holds change together.
  */
 import { iso } from '../lib/clock.js';
+import { isLiveCurrent } from '../domain/attemptMachine.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { insertEvent } from '../store/ops/events.js';
 import { setRunnerDraining, setRunnerLiveness, touchRunner, type RunnerRow } from '../store/ops/runners.js';
@@ -31,7 +32,7 @@ export async function markRunnerUnreachable(
   );
   for (const a of await liveAttemptsOfRunner(sql, r.id)) {
     const t = await getTaskRow(sql, a.task_id);
-    if (!t || t.attempt !== a.attempt || t.runner_unreachable_since) continue;
+    if (!t || !isLiveCurrent(t, a) || t.runner_unreachable_since) continue;
     await updateTask(sql, t.id, { runner_unreachable_since: nowIso }, nowIso);
     await insertEvent(
       sql,

@@ -5,7 +5,7 @@
 import type { RunnerAttemptState, RunnerHeartbeat, RunnerRegister } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { liveAttemptsOfRunner, liveAttemptCounts } from '../store/ops/attempts.js';
+import { getAttempt, liveAttemptsOfRunner, liveAttemptCounts } from '../store/ops/attempts.js';
 import { addPendingCancel, pendingCancelsFor, removePendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
 import { getRunner, listRunners, upsertRunner, type RunnerRow } from '../store/ops/runners.js';
@@ -15,7 +15,7 @@ import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { markRunnerDraining, markRunnerReachable } from './liveness.js';
-import { isActiveTask } from '../domain/taskMachine.js';
+import { isLiveCurrent } from '../domain/attemptMachine.js';
 
 export function runnerView(r: RunnerRow, active = 0) {
   return {
@@ -89,7 +89,7 @@ export async function adoptRunnerView(
   const nowIso = iso(ctx.clock.now());
   for (const live of await liveAttemptsOfRunner(sql, runnerId)) {
     const t = await getTaskRow(sql, live.task_id);
-    if (!t || t.attempt !== live.attempt) continue;
+    if (!t || !isLiveCurrent(t, live)) continue;
     const known = byTask.get(`${live.task_id}:${live.attempt}`);
     if (!known) {
       if (t.status === 'dispatched') {
@@ -154,7 +154,8 @@ export async function heartbeat(ctx: ServiceContext, runnerId: number, body: Run
       if (h.status !== 'queued' && h.status !== 'running') continue;
       if (cancel.some((c) => c.task_id === h.task_id && c.attempt === h.attempt)) continue;
       const t = await getTaskRow(sql, h.task_id);
-      const current = t && t.attempt === h.attempt && t.runner_id === runnerId && isActiveTask(t.status);
+      const a = t ? await getAttempt(sql, h.task_id, h.attempt) : undefined;
+      const current = t && a && a.runner_id === runnerId && isLiveCurrent(t, a);
       if (!current) cancel.push({ task_id: h.task_id, attempt: h.attempt });
     }
     return { ok: true, runner_id: runnerId, cancel };
