@@ -62,6 +62,8 @@ export const RunnerHeartbeat = z.object({
   free_slots: z.number().int().min(0).optional(),
   /** The runner is shutting down: it finishes what it holds and takes no new work. */
   draining: z.boolean().optional(),
+  /** The runner's last word on a graceful stop: it is exiting now (the API marks it offline). */
+  stopped: z.boolean().optional(),
 });
 export type RunnerHeartbeat = z.infer<typeof RunnerHeartbeat>;
 

@@ -217,6 +217,7 @@ export async function startRunner(
             await attempts.killAll('shutdown');
           }
           await outbox.flush(o.flushMs ?? 2000);
+          await p.announceStopped();
           await cleanup();
         })();
         return stopping;

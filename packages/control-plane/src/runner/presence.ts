@@ -114,18 +114,33 @@ export class Presence {
    * Best effort (bounded by the API timeout); a submit that still arrives is answered 503
    * RUNNER_DRAINING, which the API treats as a busy runner.
    */
-  async announceDraining(): Promise<boolean> {
+  announceDraining(): Promise<boolean> {
+    return this.announce({ draining: true }, 'drains');
+  }
+
+  /**
+   * The last word of a graceful stop, after the drain and the outbox flush: this runner is exiting.
+   * The API marks it offline at once instead of waiting for its heartbeat timeout, so time-to-start
+   * counts from now for work that waits for a runner (a restart's new process registers and takes it).
+   * Stops the heartbeats first: a later one would say it is online again.
+   */
+  announceStopped(): Promise<boolean> {
+    this.stop();
+    return this.announce({ draining: true, stopped: true }, 'stops');
+  }
+
+  private async announce(flags: { draining: boolean; stopped?: boolean }, what: string): Promise<boolean> {
     const id = this.id;
     if (id === null) return false;
     try {
       const r = await this.d.transport.post(`${this.d.config.apiUrl}/runners/${id}/heartbeat`, this.d.token, {
         attempts: this.d.attempts(),
         free_slots: 0,
-        draining: true,
+        ...flags,
       });
       return r.status >= 200 && r.status < 300;
     } catch (err) {
-      this.d.logger.warn({ err: describeError(err) }, 'could not tell the API that this runner drains');
+      this.d.logger.warn({ err: describeError(err) }, `could not tell the API that this runner ${what}`);
       return false;
     }
   }

@@ -12,20 +12,26 @@ import { getTaskRow, updateTask } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 
+/**
+ * Online → unreachable (silent, or refused a connection), or → offline (it said it stopped: a graceful
+ * stop ends with that notice). Either way it gets no new work, time-to-start counts for tasks waiting
+ * for a runner, and after the lost grace whatever it still held is lost.
+ */
 export async function markRunnerUnreachable(
   ctx: ServiceContext,
   sql: Sql,
   r: RunnerRow,
   details: Record<string, unknown>,
+  as: 'unreachable' | 'offline' = 'unreachable',
 ): Promise<void> {
   if (r.liveness !== 'online') return;
   const now = ctx.clock.now();
   const nowIso = iso(now);
-  await setRunnerLiveness(sql, r.id, 'unreachable', now);
+  await setRunnerLiveness(sql, r.id, as, now);
   await insertEvent(
     sql,
     {
-      event_type: 'runner.unreachable',
+      event_type: `runner.${as}`,
       payload: { runner_id: r.id, url: r.url, last_seen_at: iso(r.last_seen_at), ...details },
     },
     nowIso,
@@ -40,7 +46,7 @@ export async function markRunnerUnreachable(
         event_type: 'task.runner_unreachable',
         run_id: t.run_id,
         task_id: t.id,
-        payload: { runner_id: r.id, attempt: a.attempt },
+        payload: { runner_id: r.id, attempt: a.attempt, ...(as === 'offline' ? { offline: true } : {}) },
       },
       nowIso,
     );

@@ -14,7 +14,7 @@ import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
-import { markRunnerDraining, markRunnerReachable } from './liveness.js';
+import { markRunnerDraining, markRunnerReachable, markRunnerUnreachable } from './liveness.js';
 import { isLiveCurrent } from '../domain/attemptMachine.js';
 
 export function runnerView(r: RunnerRow, active = 0) {
@@ -136,6 +136,11 @@ export async function heartbeat(ctx: ServiceContext, runnerId: number, body: Run
   return ctx.store.tx(async (sql) => {
     const runner = await getRunner(sql, runnerId);
     if (!runner) throw new AppError('RUNNER_NOT_FOUND', `runner ${runnerId} is not registered`);
+    if (body.stopped) {
+      // Its last word: it drained, reported what it held and is exiting. No cancels to hand out.
+      await markRunnerUnreachable(ctx, sql, runner, { source: 'heartbeat', reason: 'stopped' }, 'offline');
+      return { ok: true, runner_id: runnerId, cancel: [] };
+    }
     await markRunnerReachable(ctx, sql, runner, 'heartbeat');
     if (body.draining !== undefined) await markRunnerDraining(ctx, sql, runner, 'heartbeat', body.draining);
     const held = new Map(body.attempts.map((a) => [`${a.task_id}:${a.attempt}`, a]));

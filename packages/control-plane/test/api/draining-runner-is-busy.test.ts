@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimReady, submitClaimed } from '../../src/scheduler/dispatchPass.js';
+import { sweep } from '../../src/scheduler/sweeper.js';
 import { httpRunnerClient } from '../../src/scheduler/runnerClient.js';
 import { call, makeTestApi, RUNNER_TOKEN, type TestApi } from '../helpers/context.js';
 import { H, seedTwoStep, startRun } from '../helpers/fixtures.js';
@@ -139,5 +140,49 @@ describe('a draining runner is a busy runner', () => {
     const task = (await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body;
     expect(task).toMatchObject({ status: 'created', retries_used: 0 });
     expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).not.toBe('failed');
+  });
+
+  it("a runner's stop notice marks it offline at once: waiting work counts time-to-start, a restart takes it", async () => {
+    const { templateId } = await seedTwoStep(t);
+    const runner = await fakeRunner(false);
+    const id = await register('r1', runner.url);
+    await call(t.app, 'POST', `/runners/${id}/heartbeat`, { attempts: [], draining: true, stopped: true }, H);
+    expect((await call(t.app, 'GET', `/runners/${id}`)).body).toMatchObject({ liveness: 'offline' });
+    const run = await startRun(t, templateId);
+    expect(await claimAndSubmit()).toEqual([]);
+    await sweep(t.ctx); // no runner reachable: the task's time-to-start clock starts now
+    const waiting = await t.store.read((sql) =>
+      sql.get<{ ready_since: number | null }>('SELECT ready_since FROM tasks WHERE id = ?', [
+        run.task_ids[0]!,
+      ]),
+    );
+    expect(waiting?.ready_since).toBe(t.clock.now());
+    // the restarted runner registers and takes the work; nothing failed meanwhile
+    t.clock.advance(2_000);
+    await register('r1', runner.url);
+    expect((await claimAndSubmit()).map((c) => c.taskId)).toEqual([run.task_ids[0]]);
+    expect((await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body).toMatchObject({
+      status: 'queued',
+      attempt: 1,
+    });
+    const types = ((await call(t.app, 'GET', '/events?event_type=runner.offline')).body as unknown[]).length;
+    expect(types).toBe(1);
+  });
+
+  it('manual dispatch to a stack whose only runner stopped fails the submission at once, with triage', async () => {
+    await t.close();
+    t = await makeTestApi();
+    t.ctx.runnerClient = httpRunnerClient(RUNNER_TOKEN, 2_000);
+    const { templateId } = await seedTwoStep(t);
+    const runner = await fakeRunner(false);
+    const id = await register('r1', runner.url);
+    await call(t.app, 'POST', `/runners/${id}/heartbeat`, { attempts: [], stopped: true }, H);
+    const run = await startRun(t, templateId);
+    const d = await call(t.app, 'POST', `/tasks/${run.task_ids[0]}/dispatch`);
+    expect(d.status).toBe(200);
+    expect(d.body.runner_submission.submitted).toBe(false);
+    const task = (await call(t.app, 'GET', `/tasks/${run.task_ids[0]}`)).body;
+    expect(task).toMatchObject({ status: 'submit-failed', failure_category: 'runner-submit' });
+    expect(task.failure_triage_hints.join(' ')).toContain('r1');
   });
 });

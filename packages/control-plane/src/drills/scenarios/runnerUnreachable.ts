@@ -1,10 +1,14 @@
 /**
  * Drill 2 — runner_unreachable_active_run. A two-step run is active: step 1 ran on the only runner,
- * step 2 waits at an approval gate. The runner is stopped (seeded: SIGTERM or kill -9); right after it
- * is gone — while the API still counts it online, since its heartbeat timeout has not passed — the
- * approval is granted, so the API submits step 2 to the dead runner. Expected: that task (the one
- * whose submit actually hit the dead runner, taken from the event log) becomes `submit-failed` with
- * category runner-submit and non-empty triage hints naming the runner, and the run `failed`.
+ * step 2 waits at an approval gate. The runner is stopped (seeded: SIGTERM or kill -9), then the
+ * approval is granted. Expected: step 2 becomes `submit-failed` with category runner-submit and
+ * non-empty triage hints naming the runner, and the run `failed`.
+ * - kill -9: the API still counts the runner online (its heartbeat timeout has not passed), so it
+ *   submits step 2 to the dead runner; the drill checks the task whose submit actually hit it (taken
+ *   from the event log).
+ * - SIGTERM: a graceful stop announces itself (draining, then offline), so nothing is sent to a runner
+ *   that is going away; step 2 waits for a runner as long as its time-to-start allows (2 s here), then
+ *   fails submit-failed, naming the runner that stopped. The work of a restarted runner is never failed.
  */
 import net from 'node:net';
 import type { Drill } from '../drill.js';
@@ -26,18 +30,26 @@ function refuses(port: number): Promise<boolean> {
   });
 }
 
+/** How long step 2 may wait for a runner once the only one has stopped gracefully. */
+const TIME_TO_START_S = 2;
+
 export const runnerUnreachableActiveRun: Drill = {
   id: 'runner_unreachable_active_run',
   name: 'Runner stopped while a run is active',
   summary: 'stop the only runner mid-run; the next task submitted to it must fail submit-failed with triage',
   timeoutMs: 60_000,
-  budgets: (t) => ({ detection_ms: t.runnerCallTimeoutMs + 3000, recovery_ms: t.runnerCallTimeoutMs + 5000 }),
+  budgets: (t) => ({
+    detection_ms: Math.max(t.runnerCallTimeoutMs, TIME_TO_START_S * 1000) + 3000,
+    recovery_ms: Math.max(t.runnerCallTimeoutMs, TIME_TO_START_S * 1000) + 5000,
+  }),
   async run(ctx) {
     const { stack } = ctx;
     const client = stack.client;
     // The product's default heartbeat timeout (5 s): the realistic window in which a runner that just
     // died still counts as online, which is when a submit hits a dead runner.
-    await stack.startApi({ env: { MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '5000' } });
+    await stack.startApi({
+      env: { MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '5000', MULTYAGENTS_TIME_TO_START_S: String(TIME_TO_START_S) },
+    });
     await stack.startRunner(0);
     const run = await flowAndRun(ctx, {
       name: 'unreachable',
@@ -95,19 +107,32 @@ export const runnerUnreachableActiveRun: Drill = {
         e.payload.runner_id === runner.id &&
         Date.parse(e.created_at) >= stoppedAt - 5,
     );
+    // A graceful stop: the API knew the runner was gone (offline), so step 2 failed its time-to-start.
+    const gracefullyStopped =
+      sig === 'SIGTERM' &&
+      h.events.some((e) => e.event_type === 'runner.offline' && e.payload.runner_id === runner.id);
     const hit = h.events.find(
       (e) =>
         e.event_type === 'task.runner_submit_failed' &&
-        dispatchedToDead.some((d) => d.task_id === e.task_id) &&
-        typeof e.payload.runner_url === 'string' &&
-        e.payload.runner_url === runner.url,
+        (gracefullyStopped
+          ? e.task_id === t2 && e.payload.reason === 'time-to-start exceeded'
+          : dispatchedToDead.some((d) => d.task_id === e.task_id) &&
+            typeof e.payload.runner_url === 'string' &&
+            e.payload.runner_url === runner.url),
     );
     ctx.fault.fired = gone && refused && hit !== undefined;
-    if (!hit) ctx.note('no submit reached the dead runner (the API may have known it was gone already)');
+    if (!hit)
+      ctx.note(
+        sig === 'SIGTERM'
+          ? 'the stopped runner was not marked offline, or step 2 did not fail its time-to-start'
+          : 'no submit reached the dead runner (the API may have known it was gone already)',
+      );
     const hitTask = h.tasks.find((t) => t.id === (hit?.task_id ?? t2));
     const hints = hitTask?.failure_triage_hints ?? [];
     const namesRunner = hints.some((x) => x.includes(runner.url) || x.includes(runner.name));
     ctx.details.heartbeat_timeout_ms = 5000;
+    ctx.details.time_to_start_s = TIME_TO_START_S;
+    ctx.details.graceful_stop_seen = gracefullyStopped;
     ctx.details.runner = {
       id: runner.id,
       name: runner.name,
