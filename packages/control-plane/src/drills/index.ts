@@ -9,6 +9,7 @@ import { submitAnswerLost } from './scenarios/lostSubmitAnswer.js';
 import { partitionLong, partitionShort } from './scenarios/partition.js';
 import { runnerKilledMidTask } from './scenarios/runnerKilled.js';
 import { runnerPausedThenResumed } from './scenarios/runnerPaused.js';
+import { runnerRestartUnderLoad } from './scenarios/runnerRestartUnderLoad.js';
 import { runnerUnreachableActiveRun } from './scenarios/runnerUnreachable.js';
 import { secondApiSameStore } from './scenarios/secondApi.js';
 import { seededMix } from './scenarios/seededMix.js';
@@ -27,6 +28,7 @@ export const DRILLS: Drill[] = [
   latencyAndResets,
   seededMix,
   submitAnswerLost,
+  runnerRestartUnderLoad,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

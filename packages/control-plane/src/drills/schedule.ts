@@ -116,6 +116,10 @@ const PLANNERS: Record<string, Planner> = {
       proxy: intIn(rng, 0, 2),
     })),
   }),
+  runner_restart_under_load: (rng) => ({
+    runs: intIn(rng, 24, 40),
+    restart_after_ms: [intIn(rng, 150, 500), intIn(rng, 300, 900)],
+  }),
   seeded_mix: (rng, t) => {
     const apiKinds: MixFaultKind[] = ['api_kill9', 'api_sigterm'];
     const otherKinds: MixFaultKind[] = ['runner_kill9', 'runner_pause', 'partition', 'latency'];

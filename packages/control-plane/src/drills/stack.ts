@@ -37,6 +37,8 @@ export interface RunnerOptions {
   apiUrl?: string;
   /** API → runner traffic goes to this URL (a proxy in front of the runner). */
   publicUrl?: string;
+  /** How long a SIGTERM'd runner lets running attempts finish (default 300 ms: drills stop fast). */
+  drainMs?: number;
 }
 
 export interface RunnerHandle {
@@ -191,7 +193,7 @@ export class DrillStack {
       '--kill-grace-ms',
       String(t.killGraceMs),
       '--drain-ms',
-      '300',
+      String(o.drainMs ?? 300),
       '--log-level',
       'info',
     ];

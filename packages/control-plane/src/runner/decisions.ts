@@ -99,7 +99,7 @@ export type KillReason = 'cancel' | 'timeout' | 'superseded' | 'shutdown';
 export interface Outcome {
   status: 'success' | 'failed' | 'canceled';
   exit_code: number | null;
-  failure_step: 'spawn' | 'run' | 'timeout' | 'cancel' | null;
+  failure_step: 'spawn' | 'run' | 'timeout' | 'cancel' | 'runner-restarted' | null;
   message: string;
 }
 
@@ -114,13 +114,18 @@ export function outcomeOf(exit: ExitInfo, killReason: KillReason | null, timeout
       message: `timed out after ${timeoutS}s: the agent's process tree was killed`,
     };
   }
+  if (killReason === 'shutdown') {
+    // Not an operator's cancel: the infrastructure interrupted the work. The API triages it like a
+    // runner restart (runner-lost), retried when the role's policy allows runner-transient retries.
+    return {
+      status: 'failed',
+      exit_code: code,
+      failure_step: 'runner-restarted',
+      message: 'interrupted: the runner shut down before the attempt finished (its drain grace ran out)',
+    };
+  }
   if (killReason !== null) {
-    const why =
-      killReason === 'cancel'
-        ? 'canceled on request'
-        : killReason === 'superseded'
-          ? 'superseded by a newer attempt'
-          : 'canceled: the runner is shutting down';
+    const why = killReason === 'cancel' ? 'canceled on request' : 'superseded by a newer attempt';
     return { status: 'canceled', exit_code: code, failure_step: 'cancel', message: why };
   }
   if (exit.spawnError) {

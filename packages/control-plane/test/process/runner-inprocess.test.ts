@@ -268,7 +268,7 @@ describe('runner (in-process) against a fake API', () => {
     expect(api.registers[1].attempts).toEqual(expect.any(Array));
   });
 
-  it('drains on stop: refuses new work with 503, cancels what outlives the grace', async () => {
+  it('drains on stop: refuses new work with 503, interrupts what outlives the grace (failed, runner-restarted)', async () => {
     const { api, runner } = await setup();
     await call(
       runner.url,
@@ -283,9 +283,9 @@ describe('runner (in-process) against a fake API', () => {
     expect(refused.json.code).toBe('RUNNER_DRAINING');
     await stopping;
     expect(terminalOf(api, 1)).toMatchObject({
-      status: 'canceled',
-      failure_step: 'cancel',
-      message: expect.stringContaining('shutting down'),
+      status: 'failed',
+      failure_step: 'runner-restarted',
+      message: expect.stringContaining('shut down'),
     });
   });
 

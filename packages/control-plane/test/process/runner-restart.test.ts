@@ -162,7 +162,7 @@ describe('runner process: crash, restart, drain', () => {
     expect(ledger(path.join(dir, 'effects.jsonl'))).toHaveLength(1);
   });
 
-  it('SIGTERM drains: the running attempt is canceled after the grace, reported, and the runner exits 0', async () => {
+  it('SIGTERM drains: the running attempt is interrupted after the grace, reported, and the runner exits 0', async () => {
     const api = await fakeApi();
     const dir = dataDir();
     const r1 = await startRunnerProc(api, dir, ['--drain-ms', '200']);
@@ -175,7 +175,7 @@ describe('runner process: crash, restart, drain', () => {
     const line = await until(() => ledger(path.join(dir, 'effects.jsonl'))[0], 'agent started');
     r1.child.kill('SIGTERM');
     expect(await r1.exited).toBe(0);
-    expect(terminalOf(api, 1)).toMatchObject({ status: 'canceled', failure_step: 'cancel' });
+    expect(terminalOf(api, 1)).toMatchObject({ status: 'failed', failure_step: 'runner-restarted' });
     expect(alive(line.pid)).toBe(false);
     expect(alive(line.child_pid)).toBe(false);
     expect(fs.existsSync(path.join(dir, 'runner.pid'))).toBe(false);

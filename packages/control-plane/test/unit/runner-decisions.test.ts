@@ -112,7 +112,10 @@ describe('outcomeOf', () => {
       failure_step: 'timeout',
       message: expect.stringContaining('7s'),
     });
-    expect(outcomeOf({ code: null, signal: 'SIGTERM' }, 'shutdown', 5).status).toBe('canceled');
+    expect(outcomeOf({ code: null, signal: 'SIGTERM' }, 'shutdown', 5)).toMatchObject({
+      status: 'failed',
+      failure_step: 'runner-restarted',
+    });
     expect(outcomeOf({ code: null, signal: 'SIGTERM' }, 'superseded', 5).status).toBe('canceled');
   });
 });
