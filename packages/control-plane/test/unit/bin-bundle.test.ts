@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleState, readSource } from '../../src/bin/bundle.js';
+import { bundleState, loadBundled } from '../../src/bin/bundle.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -56,20 +56,35 @@ describe('bundleState: the launcher uses the bundle only while its inputs are un
   });
 });
 
-describe('readSource: the bundle text, decoded fast when it is ASCII', () => {
-  function file(text: string): string {
-    const f = path.join(tempDir('ma-readsource-'), 'api-X.cjs');
-    fs.writeFileSync(f, text, 'utf8');
-    return f;
+describe('loadBundled: which code a foreground process runs', () => {
+  /** A fresh bundle dir whose api entry is a CommonJS file exporting `main`. */
+  function fixture() {
+    const dir = path.join(tempDir('ma-loadbundled-'), 'bundle');
+    fs.mkdirSync(dir);
+    const entry = path.join(dir, 'api-X.cjs');
+    fs.writeFileSync(entry, 'exports.main = async () => "from the bundle";\n');
+    const st = fs.statSync(entry);
+    const manifest = {
+      version: 1,
+      entries: { api: 'api-X.cjs' },
+      inputs: [['api-X.cjs', st.size, st.mtimeMs]],
+    };
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    return { dir, entry };
   }
 
-  it('an ASCII file reads as its UTF-8 text', () => {
-    const text = 'module.exports = { s: "\\u00e9" }; // plain\n';
-    expect(readSource(file(text))).toBe(text);
+  it('requires the fresh bundle unless MULTYAGENTS_BUNDLE=off', async () => {
+    const { dir } = fixture();
+    expect(await loadBundled('api', undefined, dir)?.main([])).toBe('from the bundle');
+    expect(loadBundled('api', 'off', dir)).toBeNull();
   });
 
-  it('a file with other bytes (an older bundle) is still decoded as UTF-8, not as latin1', () => {
-    const text = 'module.exports = { s: "é — 😀" };\n';
-    expect(readSource(file(text))).toBe(text);
+  it('falls back to dist/ (null) when stale or missing, or throws under MULTYAGENTS_BUNDLE=on', () => {
+    const { dir, entry } = fixture();
+    expect(loadBundled('runner', undefined, dir)).toBeNull();
+    expect(() => loadBundled('runner', 'on', dir)).toThrow(/runner bundle is missing/);
+    fs.appendFileSync(entry, '// rebuilt\n');
+    expect(loadBundled('api', undefined, dir)).toBeNull();
+    expect(() => loadBundled('api', 'on', dir)).toThrow(/api bundle is stale \(api-X.cjs changed\)/);
   });
 });
