@@ -8,10 +8,11 @@ import { loadBundled, type Foreground } from './bundle.js';
 
 async function foreground(name: 'api' | 'runner'): Promise<void> {
   // The one setting read before any config module can be loaded: it chooses which code to load.
+  const bundled = loadBundled(name, process.env.MULTYAGENTS_BUNDLE);
   const entry: Foreground =
-    loadBundled(name, process.env.MULTYAGENTS_BUNDLE) ??
-    (name === 'api' ? await import('./api.js') : await import('./runner.js'));
+    bundled?.entry ?? (name === 'api' ? await import('./api.js') : await import('./runner.js'));
   await entry.main(process.argv);
+  bundled?.afterStart();
 }
 
 async function run(): Promise<void> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleState, loadBundled } from '../../src/bin/bundle.js';
+import { bundleState, loadBundled, readSource } from '../../src/bin/bundle.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -62,7 +62,14 @@ describe('loadBundled: which code a foreground process runs', () => {
     const dir = path.join(tempDir('ma-loadbundled-'), 'bundle');
     fs.mkdirSync(dir);
     const entry = path.join(dir, 'api-X.cjs');
-    fs.writeFileSync(entry, 'exports.main = async () => "from the bundle";\n');
+    writeEntry(dir, 'exports.main = async () => "from the bundle";\n');
+    return { dir, entry };
+  }
+
+  /** (Re)writes the api entry and a manifest that records it as it is now. */
+  function writeEntry(dir: string, text: string) {
+    const entry = path.join(dir, 'api-X.cjs');
+    fs.writeFileSync(entry, text);
     const st = fs.statSync(entry);
     const manifest = {
       version: 1,
@@ -70,13 +77,31 @@ describe('loadBundled: which code a foreground process runs', () => {
       inputs: [['api-X.cjs', st.size, st.mtimeMs]],
     };
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-    return { dir, entry };
   }
 
   it('requires the fresh bundle unless MULTYAGENTS_BUNDLE=off', async () => {
     const { dir } = fixture();
-    expect(await loadBundled('api', undefined, dir)?.main([])).toBe('from the bundle');
+    expect(await loadBundled('api', undefined, dir)?.entry.main([])).toBe('from the bundle');
     expect(loadBundled('api', 'off', dir)).toBeNull();
+  });
+
+  it('writes a V8 code cache after the first start, and the next start uses it instead of rewriting it', () => {
+    const { dir } = fixture();
+    const caches = () => fs.readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+    loadBundled('api', undefined, dir)?.afterStart();
+    expect(caches()).toEqual([expect.stringMatching(/^api-X\.cjs\.\w+\.v8cache$/)]);
+    const cache = path.join(dir, caches()[0]);
+    const old = new Date(fs.statSync(cache).mtimeMs - 60_000);
+    fs.utimesSync(cache, old, old);
+    loadBundled('api', undefined, dir)?.afterStart();
+    expect(fs.statSync(cache).mtimeMs).toBe(old.getTime());
+    // A cache V8 refuses (here: not a cache at all) is replaced. Another text: V8 keeps what it
+    // compiled in this process and would not look at the cache for the same one.
+    writeEntry(dir, 'exports.main = async () => "rebuilt";\n');
+    fs.writeFileSync(cache, 'not a code cache');
+    loadBundled('api', undefined, dir)?.afterStart();
+    expect(fs.readFileSync(cache).length).toBeGreaterThan(16);
+    expect(fs.readdirSync(dir).sort()).toEqual(['api-X.cjs', caches()[0], 'manifest.json'].sort());
   });
 
   it('falls back to dist/ (null) when stale or missing, or throws under MULTYAGENTS_BUNDLE=on', () => {
@@ -86,5 +111,23 @@ describe('loadBundled: which code a foreground process runs', () => {
     fs.appendFileSync(entry, '// rebuilt\n');
     expect(loadBundled('api', undefined, dir)).toBeNull();
     expect(() => loadBundled('api', 'on', dir)).toThrow(/api bundle is stale \(api-X.cjs changed\)/);
+  });
+});
+
+describe('readSource: the bundle text, decoded fast when it is ASCII', () => {
+  function file(text: string): string {
+    const f = path.join(tempDir('ma-readsource-'), 'api-X.cjs');
+    fs.writeFileSync(f, text, 'utf8');
+    return f;
+  }
+
+  it('an ASCII file reads as its UTF-8 text', () => {
+    const text = 'module.exports = { s: "\\u00e9" }; // plain\n';
+    expect(readSource(file(text))).toBe(text);
+  });
+
+  it('a file with other bytes is still decoded as UTF-8, not as latin1', () => {
+    const text = 'module.exports = { s: "é — 😀" };\n';
+    expect(readSource(file(text))).toBe(text);
   });
 });
