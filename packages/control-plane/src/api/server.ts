@@ -5,12 +5,13 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { AppError, isAppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { makeRedactor } from '../lib/redact.js';
+import { httpRunnerClient } from '../scheduler/runnerClient.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { reconcileAtStart } from '../scheduler/reconciler.js';
 import type { ServiceContext } from '../services/context.js';
 import { ensureDataDir, loadOrCreateToken, readPid, releasePidFile, writePidFile } from '../store/dataDir.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { buildApp } from './app.js';
-import { deferredRunnerClient } from './deferredRunnerClient.js';
 import { insertEvent } from '../store/ops/events.js';
 
 /**
@@ -92,21 +93,13 @@ export async function startApi(
     );
   const clock = opts.clock ?? systemClock;
   const scheduler = new Scheduler();
-  // The runner client and the reconciler (with undici, half of what the API loads) load once the API
-  // listens or failed to: a restart answers sooner, and nothing calls a runner before that anyway.
-  let listened!: () => void;
-  const listening = new Promise<void>((resolve) => (listened = resolve));
   const ctx: ServiceContext = {
     config,
     store,
     clock,
     logger,
     runnerToken,
-    runnerClient: deferredRunnerClient(
-      listening
-        .then(() => import('../scheduler/runnerClient.js'))
-        .then((m) => m.httpRunnerClient(runnerToken, config.runnerCallTimeoutMs)),
-    ),
+    runnerClient: httpRunnerClient(runnerToken, config.runnerCallTimeoutMs),
     kick: () => scheduler.kick(),
     redact: makeRedactor([runnerToken, ...(config.operatorToken ? [config.operatorToken] : [])]),
     random: Math.random,
@@ -126,8 +119,6 @@ export async function startApi(
         new Date(clock.now()).toISOString(),
       ),
     );
-    await listening;
-    const { reconcileAtStart } = await import('../scheduler/reconciler.js');
     await reconcileAtStart(ctx);
     mark('reconcile_ms', tReconcile);
   })();
@@ -142,15 +133,12 @@ export async function startApi(
     await app.ready();
     mark('build_ms', tBuild);
   } catch (err) {
-    listened();
     await reconciled.catch(() => undefined);
     throw err;
   }
   try {
     await app.listen({ host: config.host, port: config.port });
-    listened();
   } catch (err) {
-    listened();
     await reconciled.catch(() => undefined);
     await store.close();
     releasePidFile(pidFile);
