@@ -4,8 +4,8 @@
  * dist/ (run `tsc -b` first) into one CommonJS file each under dist/bundle/. Loading one file, compiled
  * from a V8 code cache (src/bin/bundle.ts), instead of resolving, reading and compiling ~500 ES modules
  * roughly halves the time from spawn to serving — what a supervisor restarting a killed API waits for.
- * A plain esbuild bundle: no package's text is changed beyond the module locations below, so upgrading
- * a dependency needs nothing here.
+ * A plain esbuild bundle: no package's text is changed beyond the module locations below, and only
+ * undici's entry module is replaced (bundle-undici.mjs, while it matches the installed undici).
  *
  * The bundle behaves like dist/: every module sees the `import.meta.url`, `__dirname` and
  * `__filename` of its own file, so paths computed from them (the mock agent script, package.json,
@@ -16,6 +16,7 @@
  * Usage: node packages/control-plane/scripts/bundle.mjs [--quiet]
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,6 +35,26 @@ const ENTRIES = {
 };
 
 const quiet = process.argv.includes('--quiet');
+
+/**
+ * undici's `Agent` and `request` without the rest of undici (scripts/bundle-undici.mjs), while the
+ * installed undici is the version that file was checked against.
+ */
+const UNDICI = path.join(PKG, 'scripts/bundle-undici.mjs');
+const undiciChecked = /UNDICI_CHECKED = '([^']+)'/.exec(fs.readFileSync(UNDICI, 'utf8'))?.[1];
+const undiciInstalled = createRequire(import.meta.url)('undici/package.json').version;
+if (undiciInstalled !== undiciChecked && !quiet) {
+  process.stderr.write(
+    `[bundle] undici ${undiciInstalled}, scripts/bundle-undici.mjs checked against ${undiciChecked}: bundling all of undici\n`,
+  );
+}
+const slimUndici = {
+  name: 'slim-undici',
+  setup(b) {
+    if (undiciInstalled !== undiciChecked) return;
+    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === UNDICI ? undefined : { path: UNDICI }));
+  },
+};
 
 /** `import.meta.url` / `__dirname` / `__filename` of an input file, computed from the bundle's location at run time. */
 function ownLocation(file) {
@@ -86,7 +107,7 @@ async function bundle(name, { file, external }) {
     minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
-    plugins: [keepModuleLocations],
+    plugins: [slimUndici, keepModuleLocations],
   });
   const out = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.cjs'));
   const base = path.basename(out);

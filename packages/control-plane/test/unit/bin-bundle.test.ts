@@ -91,7 +91,7 @@ describe('loadBundled: which code a foreground process runs', () => {
     loadBundled('api', undefined, dir)?.afterStart();
     expect(caches()).toEqual([expect.stringMatching(/^api-X\.cjs\.\w+\.v8cache$/)]);
     const cache = path.join(dir, caches()[0]);
-    const old = new Date(fs.statSync(cache).mtimeMs - 60_000);
+    const old = new Date(Math.floor(fs.statSync(cache).mtimeMs / 1000) * 1000 - 60_000); // whole seconds: exact
     fs.utimesSync(cache, old, old);
     loadBundled('api', undefined, dir)?.afterStart();
     expect(fs.statSync(cache).mtimeMs).toBe(old.getTime());
