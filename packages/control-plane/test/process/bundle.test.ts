@@ -80,25 +80,35 @@ describe('bundled api and runner', () => {
     expect(effects[0].pid).toEqual(expect.any(Number));
   });
 
-  it('loads one ASCII file per process: nothing from dist/ or node_modules but the native SQLite driver', () => {
+  it('is one ASCII file per process; the API starts loading nothing else but the native SQLite driver', () => {
     const bundleDir = path.join(path.dirname(BIN), '..', 'bundle');
     const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8'));
     for (const name of ['api', 'runner']) {
       const bytes = fs.readFileSync(path.join(bundleDir, manifest.entries[name]));
       expect(isAscii(bytes), `${name} bundle is ASCII (read as latin1, src/bin/bundle.ts)`).toBe(true);
     }
+    // The API's start path, up to serving: what else did it load from disk?
     const script = `
       const { createRequire } = await import('node:module');
       const { loadBundled } = await import(${JSON.stringify(path.join(path.dirname(BIN), 'bundle.js'))});
-      for (const name of ['api', 'runner']) loadBundled(name, 'on');
-      console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      await loadBundled('api', 'on').entry.main(['node', 'multyagents', 'api', '--port', '0', '--data-dir', process.argv[1], '--log-file', process.argv[1] + '.log']);
+      console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));
+      process.exit(0);`;
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script, path.join(dir, 'api-start')],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...ON },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
-    const loaded = (JSON.parse(r.stdout) as string[]).map((f) => path.relative(ROOT, f));
-    // The bundles themselves are compiled through vm.Script, so only what they require is listed.
+    const lines = r.stdout.trim().split('\n');
+    const loaded = (JSON.parse(lines[lines.length - 1]) as string[]).map((f) => path.relative(ROOT, f));
+    // The bundle itself is compiled through vm.Script, so only what it requires is listed.
     expect(loaded).toContain('node_modules/better-sqlite3/lib/index.js');
     for (const f of loaded) {
-      // package.json: the version the runner reports.
+      // package.json: read for the version.
       expect(f).toMatch(
         /^node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|^packages\/control-plane\/package\.json$/,
       );
