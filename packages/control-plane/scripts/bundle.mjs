@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * Bundle the two long-running processes (`multyagents api`, `multyagents runner`) from the compiled
- * dist/ (run `tsc -b` first) into one CommonJS file each under dist/bundle/. Starting one file
- * instead of ~500 ES modules, compiled from a V8 code cache (src/bin/bundle.ts), roughly halves the
- * time from spawn to serving — what a supervisor restarting a killed API waits for.
+ * dist/ (run `tsc -b` first) into one CommonJS file each under dist/bundle/. Loading one file, compiled
+ * from a V8 code cache (src/bin/bundle.ts), instead of resolving, reading and compiling ~500 ES modules
+ * roughly halves the time from spawn to serving — what a supervisor restarting a killed API waits for.
+ * A plain esbuild bundle: no package's text is changed beyond the module locations below, and only
+ * undici's entry module is replaced (bundle-undici.mjs, while it matches the installed undici).
  *
  * The bundle behaves like dist/: every module sees the `import.meta.url`, `__dirname` and
  * `__filename` of its own file, so paths computed from them (the mock agent script, package.json,
@@ -25,8 +27,6 @@ const DIST = path.join(PKG, 'dist');
 const OUT = path.join(DIST, 'bundle');
 /** Same depth as OUT, so relative paths in the output (source map, module locations) stay valid after the move. */
 const STAGE = path.join(DIST, `.bundle-${process.pid}`);
-const UNDICI = path.join(PKG, 'scripts/bundle-undici.mjs');
-const UNDICI_H2 = path.join(PKG, 'scripts/bundle-undici-h2.cjs');
 /** better-sqlite3 is a native addon. Fastify's schema compilers stay out where the server passes lib/fastifyCompilers. */
 const SCHEMA_COMPILERS = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 const ENTRIES = {
@@ -36,10 +36,25 @@ const ENTRIES = {
 
 const quiet = process.argv.includes('--quiet');
 
-const undiciMajor = createRequire(import.meta.url)('undici/package.json').version.split('.')[0];
-if (undiciMajor !== '7') {
-  throw new Error(`undici ${undiciMajor}.x: check scripts/bundle-undici.mjs against its index.js first`);
+/**
+ * undici's `Agent` and `request` without the rest of undici (scripts/bundle-undici.mjs), while the
+ * installed undici is the version that file was checked against.
+ */
+const UNDICI = path.join(PKG, 'scripts/bundle-undici.mjs');
+const undiciChecked = /UNDICI_CHECKED = '([^']+)'/.exec(fs.readFileSync(UNDICI, 'utf8'))?.[1];
+const undiciInstalled = createRequire(import.meta.url)('undici/package.json').version;
+if (undiciInstalled !== undiciChecked && !quiet) {
+  process.stderr.write(
+    `[bundle] undici ${undiciInstalled}, scripts/bundle-undici.mjs checked against ${undiciChecked}: bundling all of undici\n`,
+  );
 }
+const slimUndici = {
+  name: 'slim-undici',
+  setup(b) {
+    if (undiciInstalled !== undiciChecked) return;
+    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === UNDICI ? undefined : { path: UNDICI }));
+  },
+};
 
 /** `import.meta.url` / `__dirname` / `__filename` of an input file, computed from the bundle's location at run time. */
 function ownLocation(file) {
@@ -51,54 +66,11 @@ function ownLocation(file) {
   };
 }
 
-/**
- * Modules (built-ins, or packages still bundled) a package loads at its top level but uses only
- * for options or features we never use. Fastify's
- * server.js loads `https` and `http2` (and with them tls and crypto's TLS parts) for the `https` and
- * `http2` server options: ~10 ms of every start of the API and the runner, measured. Here they load
- * on first use instead. A package whose text no longer matches stops the build: look again.
- */
-const LAZY_REQUIRES = [
-  {
-    file: path.join('node_modules', 'fastify', 'lib', 'server.js'),
-    modules: { https: 'node:https', http2: 'node:http2' },
-  },
-  // Commander spawns a process only for executable subcommands, which multyagents does not have:
-  // child_process (with dgram and net's socket list) was ~4.5 ms of every start.
-  {
-    file: path.join('node_modules', 'commander', 'lib', 'command.js'),
-    modules: { childProcess: 'node:child_process' },
-  },
-  // For plugins that name the Fastify versions they support; ours name none. Building semver's
-  // regular expressions was ~2.5 ms of every start.
-  {
-    file: path.join('node_modules', 'fastify', 'lib', 'plugin-utils.js'),
-    modules: { semver: 'semver' },
-  },
-];
-
-function lazyRequires(file, text) {
-  const spec = LAZY_REQUIRES.find((l) => file.endsWith(l.file));
-  if (!spec) return text;
-  for (const [name, id] of Object.entries(spec.modules)) {
-    // With or without the semicolon, as the package writes it.
-    const line = [`const ${name} = require('${id}')\n`, `const ${name} = require('${id}');\n`].find((l) =>
-      text.includes(l),
-    );
-    if (!line) throw new Error(`${spec.file}: no line "const ${name} = require('${id}')" any more`);
-    text = text.replace(
-      line,
-      `let ${name}$loaded; const ${name} = new Proxy({}, { get: (_, k) => (${name}$loaded ??= require('${id}'))[k] })\n`,
-    );
-  }
-  return text;
-}
-
 const keepModuleLocations = {
   name: 'keep-module-locations',
   setup(b) {
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
-      let text = lazyRequires(args.path, await fs.promises.readFile(args.path, 'utf8'));
+      let text = await fs.promises.readFile(args.path, 'utf8');
       const own = ownLocation(args.path);
       text = text.replace(/\bimport\.meta\.url\b/g, own.url);
       // In the output these would be the bundle's own (its CommonJS wrapper); give each file its own,
@@ -113,47 +85,6 @@ const keepModuleLocations = {
   },
 };
 
-/**
- * undici's index.js builds every export at load time (fetch, WebSocket, mocks, caches) and touches
- * `globalThis.Headers`, which loads Node's own copy of undici too; we use only `Agent` and `request`.
- */
-const slimUndici = {
-  name: 'slim-undici',
-  setup(b) {
-    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer === UNDICI ? undefined : { path: UNDICI }));
-    // HTTP/2 (and with it Node's http2, tls and crypto) stays out: see bundle-undici-h2.cjs.
-    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
-      args.importer.endsWith(path.join('undici', 'lib', 'dispatcher', 'client.js'))
-        ? { path: UNDICI_H2 }
-        : undefined,
-    );
-  },
-};
-
-/**
- * esbuild writes ASCII-only code (its default charset escapes every other character in strings,
- * templates, regular expressions and names) but copies comments as they are. One non-ASCII byte
- * makes V8 hold the whole 2.5 MB source as a two-byte string: decoding it and checking it against
- * the code cache then cost ~15 ms more at every start (measured). So each non-ASCII UTF-16 unit left,
- * which can only be inside a comment, becomes '?': columns, and so the source map, stay the same.
- * A line where it is not plainly in a comment stops the build instead.
- */
-function asciiOnly(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  if (!/[^\x00-\x7f]/.test(text)) return;
-  const lines = text.split('\n');
-  for (const [i, line] of lines.entries()) {
-    const bad = line.search(/[^\x00-\x7f]/);
-    if (bad < 0) continue;
-    const before = line.slice(0, bad);
-    if (!/^\s*(\/\/|\/\*|\*)/.test(line) && !before.includes('//') && !before.includes('/*')) {
-      throw new Error(`${path.basename(file)}:${i + 1}: a non-ASCII character outside a comment`);
-    }
-    lines[i] = line.replace(/[^\x00-\x7f]/g, '?');
-  }
-  fs.writeFileSync(file, lines.join('\n'));
-}
-
 async function bundle(name, { file, external }) {
   const result = await build({
     absWorkingDir: PKG,
@@ -165,7 +96,8 @@ async function bundle(name, { file, external }) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // Compiled with vm.Script, which has no loader for import(): every import() becomes a require().
+    // Compiled with vm.Script (src/bin/bundle.ts), which has no loader for import(): every import()
+    // of ours becomes a require() inside the bundle, loaded when it runs.
     supported: { 'dynamic-import': false },
     external,
     sourcemap: 'linked',
@@ -179,7 +111,6 @@ async function bundle(name, { file, external }) {
   });
   const out = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.cjs'));
   const base = path.basename(out);
-  asciiOnly(path.join(STAGE, base));
   const map = JSON.parse(fs.readFileSync(path.join(STAGE, `${base}.map`), 'utf8'));
   const table = lineTable(map, (s) => path.relative(OUT, path.resolve(STAGE, s)));
   fs.writeFileSync(path.join(STAGE, `${base}.stack.json`), JSON.stringify(table));

@@ -1,8 +1,10 @@
 /**
  * Loading `multyagents api` / `runner` from the bundle that scripts/bundle.mjs writes to dist/bundle/:
  * one CommonJS file per process instead of ~500 ES modules, compiled through `vm.Script` with a V8
- * code cache kept next to it (Node 20 has no module compile cache). Used only while every file it
- * was built from has the size and mtime the manifest recorded; otherwise the caller imports dist/.
+ * code cache kept next to it (Node 20 has no module compile cache: `module.enableCompileCache` is
+ * 22.1+). The cache is worth ~70 ms of CPU per API start (docs/benchmarks.md, "Start-up: what was
+ * tried"). Used only while every file it was built from has the size and mtime the manifest recorded;
+ * otherwise the caller imports dist/.
  * MULTYAGENTS_BUNDLE=off never uses it; =on refuses to start without a fresh bundle.
  * Only Node built-ins here: this runs before anything else is loaded.
  */
@@ -60,9 +62,13 @@ export function bundleState(name: string, dir = bundleDir()): BundleState {
   return { state: 'fresh', file: path.join(dir, file) };
 }
 
-export function loadBundled(name: 'api' | 'runner', mode: string | undefined): Bundled | null {
+export function loadBundled(
+  name: 'api' | 'runner',
+  mode: string | undefined,
+  dir = bundleDir(),
+): Bundled | null {
   if (mode === 'off') return null;
-  const st = bundleState(name);
+  const st = bundleState(name, dir);
   if (st.state !== 'fresh') {
     if (mode === 'on') {
       throw new Error(
@@ -133,11 +139,11 @@ function writeAtomically(file: string, data: Buffer): void {
 }
 
 /**
- * The bundle's text. scripts/bundle.mjs writes it ASCII-only, and an ASCII file decoded as latin1 is
- * the same string, made by a plain copy into a one-byte string: reading and decoding the 2.5 MB file
- * took 5-15 ms this way against 25-35 ms with `readFileSync(file, 'utf8')` (measured on a 2-vCPU VM),
- * and a one-byte source also makes the code-cache check cheaper. A bundle with other bytes (built by
- * an older script) is decoded as UTF-8.
+ * The bundle's text. esbuild writes ASCII-only code (it escapes every other character, and the
+ * minified output keeps no comments), and an ASCII file decoded as latin1 is the same string, made by
+ * a plain copy into a one-byte string: reading and decoding a 2.5 MB file took 5-15 ms this way
+ * against 25-35 ms with `readFileSync(file, 'utf8')` (measured on a 2-vCPU VM), and a one-byte
+ * source also makes the code-cache check cheaper. A file with other bytes is decoded as UTF-8.
  */
 export function readSource(file: string): string {
   const bytes = fs.readFileSync(file);

@@ -80,27 +80,39 @@ describe('bundled api and runner', () => {
     expect(effects[0].pid).toEqual(expect.any(Number));
   });
 
-  it('is ASCII-only and loads no HTTP/2, HTTPS or TLS code at start (both cost every restart), the API no child_process', () => {
+  it('is one ASCII file per process; the API starts loading nothing else but the native SQLite driver', () => {
     const bundleDir = path.join(path.dirname(BIN), '..', 'bundle');
     const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, 'manifest.json'), 'utf8'));
     for (const name of ['api', 'runner']) {
       const bytes = fs.readFileSync(path.join(bundleDir, manifest.entries[name]));
-      expect(isAscii(bytes), `${name} bundle is ASCII`).toBe(true);
+      expect(isAscii(bytes), `${name} bundle is ASCII (read as latin1, src/bin/bundle.ts)`).toBe(true);
     }
-    const loadedBy = (names: string[]): string[] => {
-      const script = `
-        const { loadBundled } = await import(${JSON.stringify(path.join(path.dirname(BIN), 'bundle.js'))});
-        for (const name of ${JSON.stringify(names)}) loadBundled(name, 'on');
-        console.log(JSON.stringify(process.moduleLoadList));`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as string[];
-    };
-    const loaded = loadedBy(['api', 'runner']);
-    expect(loaded).toContain('NativeModule http');
-    for (const m of ['http2', 'https', 'tls']) expect(loaded).not.toContain(`NativeModule ${m}`);
-    // The runner spawns agents; the API spawns nothing (commander's require of it is made lazy).
-    expect(loadedBy(['api'])).not.toContain('NativeModule child_process');
+    // The API's start path, up to serving: what else did it load from disk?
+    const script = `
+      const { createRequire } = await import('node:module');
+      const { loadBundled } = await import(${JSON.stringify(path.join(path.dirname(BIN), 'bundle.js'))});
+      await loadBundled('api', 'on').entry.main(['node', 'multyagents', 'api', '--port', '0', '--data-dir', process.argv[1], '--log-file', process.argv[1] + '.log']);
+      console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));
+      process.exit(0);`;
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script, path.join(dir, 'api-start')],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...ON },
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const loaded = (JSON.parse(lines[lines.length - 1]) as string[]).map((f) => path.relative(ROOT, f));
+    // The bundle itself is compiled through vm.Script, so only what it requires is listed.
+    expect(loaded).toContain('node_modules/better-sqlite3/lib/index.js');
+    for (const f of loaded) {
+      // package.json: read for the version.
+      expect(f).toMatch(
+        /^node_modules\/(better-sqlite3|bindings|file-uri-to-path)\/|^packages\/control-plane\/package\.json$/,
+      );
+    }
   });
 
   it('names the TypeScript sources in stack traces', () => {

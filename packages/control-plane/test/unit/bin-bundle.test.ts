@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleState, readSource } from '../../src/bin/bundle.js';
+import { bundleState, loadBundled, readSource } from '../../src/bin/bundle.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -56,6 +56,64 @@ describe('bundleState: the launcher uses the bundle only while its inputs are un
   });
 });
 
+describe('loadBundled: which code a foreground process runs', () => {
+  /** A fresh bundle dir whose api entry is a CommonJS file exporting `main`. */
+  function fixture() {
+    const dir = path.join(tempDir('ma-loadbundled-'), 'bundle');
+    fs.mkdirSync(dir);
+    const entry = path.join(dir, 'api-X.cjs');
+    writeEntry(dir, 'exports.main = async () => "from the bundle";\n');
+    return { dir, entry };
+  }
+
+  /** (Re)writes the api entry and a manifest that records it as it is now. */
+  function writeEntry(dir: string, text: string) {
+    const entry = path.join(dir, 'api-X.cjs');
+    fs.writeFileSync(entry, text);
+    const st = fs.statSync(entry);
+    const manifest = {
+      version: 1,
+      entries: { api: 'api-X.cjs' },
+      inputs: [['api-X.cjs', st.size, st.mtimeMs]],
+    };
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  }
+
+  it('requires the fresh bundle unless MULTYAGENTS_BUNDLE=off', async () => {
+    const { dir } = fixture();
+    expect(await loadBundled('api', undefined, dir)?.entry.main([])).toBe('from the bundle');
+    expect(loadBundled('api', 'off', dir)).toBeNull();
+  });
+
+  it('writes a V8 code cache after the first start, and the next start uses it instead of rewriting it', () => {
+    const { dir } = fixture();
+    const caches = () => fs.readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+    loadBundled('api', undefined, dir)?.afterStart();
+    expect(caches()).toEqual([expect.stringMatching(/^api-X\.cjs\.\w+\.v8cache$/)]);
+    const cache = path.join(dir, caches()[0]);
+    const old = new Date(Math.floor(fs.statSync(cache).mtimeMs / 1000) * 1000 - 60_000); // whole seconds: exact
+    fs.utimesSync(cache, old, old);
+    loadBundled('api', undefined, dir)?.afterStart();
+    expect(fs.statSync(cache).mtimeMs).toBe(old.getTime());
+    // A cache V8 refuses (here: not a cache at all) is replaced. Another text: V8 keeps what it
+    // compiled in this process and would not look at the cache for the same one.
+    writeEntry(dir, 'exports.main = async () => "rebuilt";\n');
+    fs.writeFileSync(cache, 'not a code cache');
+    loadBundled('api', undefined, dir)?.afterStart();
+    expect(fs.readFileSync(cache).length).toBeGreaterThan(16);
+    expect(fs.readdirSync(dir).sort()).toEqual(['api-X.cjs', caches()[0], 'manifest.json'].sort());
+  });
+
+  it('falls back to dist/ (null) when stale or missing, or throws under MULTYAGENTS_BUNDLE=on', () => {
+    const { dir, entry } = fixture();
+    expect(loadBundled('runner', undefined, dir)).toBeNull();
+    expect(() => loadBundled('runner', 'on', dir)).toThrow(/runner bundle is missing/);
+    fs.appendFileSync(entry, '// rebuilt\n');
+    expect(loadBundled('api', undefined, dir)).toBeNull();
+    expect(() => loadBundled('api', 'on', dir)).toThrow(/api bundle is stale \(api-X.cjs changed\)/);
+  });
+});
+
 describe('readSource: the bundle text, decoded fast when it is ASCII', () => {
   function file(text: string): string {
     const f = path.join(tempDir('ma-readsource-'), 'api-X.cjs');
@@ -68,7 +126,7 @@ describe('readSource: the bundle text, decoded fast when it is ASCII', () => {
     expect(readSource(file(text))).toBe(text);
   });
 
-  it('a file with other bytes (an older bundle) is still decoded as UTF-8, not as latin1', () => {
+  it('a file with other bytes is still decoded as UTF-8, not as latin1', () => {
     const text = 'module.exports = { s: "é — 😀" };\n';
     expect(readSource(file(text))).toBe(text);
   });

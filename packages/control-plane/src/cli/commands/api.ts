@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { resolveApiConfig } from '../../config/api.js';
 import { processEnv } from '../../config/env.js';
-import { startApi } from '../../api/server.js';
 import { exitOnStartError, stopOnSignals } from '../foreground.js';
 import { armFromSpec } from '../../lib/faults.js';
 
@@ -23,6 +22,8 @@ export function registerApiCommand(program: Command): void {
       armFromSpec(env.MULTYAGENTS_FAULTS);
       try {
         const config = resolveApiConfig(opts, env);
+        // Loaded here, not at the top: every other launcher command imports this module too.
+        const { startApi } = await import('../../api/server.js');
         const api = await startApi(config);
         if (!config.runnerAuth) {
           process.stderr.write(

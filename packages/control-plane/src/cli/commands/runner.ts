@@ -3,7 +3,6 @@ import { processEnv } from '../../config/env.js';
 import { resolveRunnerConfig } from '../../config/runner.js';
 import { exitOnStartError, stopOnSignals } from '../foreground.js';
 import { armFromSpec } from '../../lib/faults.js';
-import { startRunner } from '../../runner/index.js';
 
 export function registerRunnerCommand(program: Command): void {
   program
@@ -67,6 +66,8 @@ export function registerRunnerCommand(program: Command): void {
       armFromSpec(env.MULTYAGENTS_FAULTS);
       try {
         const config = resolveRunnerConfig(opts, env);
+        // Loaded here, not at the top: every other launcher command imports this module too.
+        const { startRunner } = await import('../../runner/index.js');
         const runner = await startRunner(config);
         if (!runner.executorCheck.ok) {
           process.stderr.write(
