@@ -15,12 +15,15 @@ import { finalLine } from './verdict.js';
 
 export type ChaosCommandFlags = ChaosFlags & { toxiproxyApi?: string | boolean };
 
+/** A usage error, printed like the CLI's own (catalogue code USAGE, docs/errors.md), exit 2. */
+function usage(message: string): never {
+  process.stderr.write(`multyagents chaos: USAGE: ${message}\n`);
+  process.exit(2);
+}
+
 async function serveToxiproxy(raw: string): Promise<void> {
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`multyagents chaos: --toxiproxy-api needs a port, got ${raw}\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--toxiproxy-api needs a port, got ${raw}`);
   const server = new ToxiproxyServer();
   const bound = await server.listen(port);
   process.stdout.write(`[chaos] Toxiproxy-compatible API on http://127.0.0.1:${bound} (Ctrl-C to stop)\n`);
@@ -36,10 +39,7 @@ export async function chaosCommand(flags: ChaosCommandFlags, env: Env, cwd: stri
   try {
     config = resolveChaosConfig(flags, env, cwd);
   } catch (err) {
-    if (err instanceof ChaosUsageError) {
-      process.stderr.write(`multyagents chaos: ${err.message}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ChaosUsageError) usage(err.message);
     throw err;
   }
   if (config.list) {
