@@ -5,7 +5,7 @@
  * process: it accepts submits and reports success right away, in batches (`POST /runner/reports`),
  * like a real runner running no-op tasks. The load is closed-loop with `--window` runs in flight.
  *
- *   node packages/control-plane/scripts/api-cpu.mjs [--runs 3000] [--window 64] [--root DIR] [--repeat 1] [--prof DIR]
+ *   node packages/bench/scripts/api-cpu.mjs [--runs 3000] [--window 64] [--root DIR] [--repeat 1] [--prof DIR]
  *
  * `--root` points at another checkout (e.g. a git worktree of an older commit, built) to compare
  * side by side; several `--root` may be given and are measured alternately.
@@ -39,7 +39,11 @@ function cpuMs(pid) {
 }
 
 async function measure(root) {
-  const bench = (m) => import(pathToFileURL(path.join(root, 'packages/control-plane/dist/bench', m)).href);
+  // A checkout from before the tooling left the product package has the benchmark in control-plane.
+  const dist = ['packages/bench/dist', 'packages/control-plane/dist/bench']
+    .map((d) => path.join(root, d))
+    .find((d) => fs.existsSync(d));
+  const bench = (m) => import(pathToFileURL(path.join(dist, m)).href);
   const { BenchStack } = await bench('stack.js');
   const { BenchClient } = await bench('http.js');
   const { createTemplates } = await bench('workloads.js');

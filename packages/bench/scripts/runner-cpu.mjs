@@ -12,7 +12,7 @@
  * RUNNER_CPU_PID_FILE gets the runner's pid (to attach perf).
  *
  * Usage (build each checkout first: tsc -b + scripts/bundle.mjs):
- *   node packages/control-plane/scripts/runner-cpu.mjs [--tasks 20000] [--warmup 3000] [--rate 2000]
+ *   node packages/bench/scripts/runner-cpu.mjs [--tasks 20000] [--warmup 3000] [--rate 2000]
  *     [--batch 16] [--api-delay-ms 2] [--rounds 3] [--checkout /tmp/base-runner --checkout /work/main]
  * Checkouts are measured alternately, round by round (old, new, old, new, ...), to spread the noise.
  */

@@ -1,7 +1,7 @@
 /**
- * Adversarial review: races between the submit of an attempt and everything else (reports, cancels,
- * runner registration). Each test drives the interleaving deterministically by parking the fake
- * runner's submit until the other side has committed.
+ * Races between the submit of an attempt and everything else: reports, cancels, an abort, runner
+ * registration. Each test drives the interleaving deterministically, parking the fake runner's submit
+ * (or acting from inside it) until the other side has committed.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerClient } from '../../src/scheduler/runnerClient.js';
@@ -27,7 +27,7 @@ function parkSubmits(t: TestApi) {
   return { release, inFlight };
 }
 
-describe('review: submit races', () => {
+describe('submit races', () => {
   let t: TestApi;
   beforeEach(async () => {
     t = await makeTestApi({ heartbeatTimeoutMs: 60_000, lostGraceMs: 60_000 });
@@ -115,26 +115,30 @@ describe('review: submit races', () => {
     expect(hb.body.cancel).toEqual([{ task_id: plan, attempt: 1 }]);
   });
 
-  it('a runner-reported failure that the retry policy covers is retried, as its retry_scheduled event says', async () => {
-    const { templateId } = await seedTwoStep(t, {
-      retry: { max_retries: 2, retry_on: ['flaky-test'], backoff_initial_ms: 1000, jitter: 0 },
-    });
-    await registerRunner(t);
+  it('an abort while the submit is in flight keeps the task canceled and owes the runner a cancel', async () => {
+    const { templateId } = await seedTwoStep(t);
+    const runnerId = await registerRunner(t);
     const run = await startRun(t, templateId);
     const plan = run.task_ids[0]!;
+    const orig = t.runner.submit.bind(t.runner);
+    t.runner.submit = async (url: string, body: SubmitBody) => {
+      const a = await call(t.app, 'POST', `/workflow-runs/${run.id}/abort`, { reason: 'stop' });
+      expect(a.body.status).toBe('aborted');
+      return orig(url, body);
+    };
     await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
-    const r = await report(t, plan, {
-      status: 'failed',
-      attempt: 1,
-      exit_code: 1,
-      stderr: 'FAIL src/a.test.ts\nAssertionError: expected 1 to be 2\nTests: 1 failed, 9 passed',
-    });
-    expect(r.status).toBe(200);
-    const events = (await call(t.app, 'GET', `/events?task_id=${plan}`)).body as Array<{
-      event_type: string;
-    }>;
-    expect(events.map((e) => e.event_type)).toContain('task.retry_scheduled');
-    expect(r.body).toMatchObject({ status: 'created', retries_used: 1, failure_category: 'test-regression' });
-    expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).toBe('running');
+    const task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(task).toMatchObject({ status: 'canceled', failure_category: 'canceled' });
+    expect((await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body.status).toBe('aborted');
+    const hb = await call(
+      t.app,
+      'POST',
+      `/runners/${runnerId}/heartbeat`,
+      { attempts: [{ task_id: plan, attempt: 1, status: 'running' }] },
+      H,
+    );
+    expect(hb.body.cancel).toEqual([{ task_id: plan, attempt: 1 }]);
+    expect((await report(t, plan, { status: 'success', attempt: 1 })).body.code).toBe('ILLEGAL_TRANSITION');
+    expect((await call(t.app, 'GET', `/tasks/${plan}`)).body.status).toBe('canceled');
   });
 });
