@@ -1,12 +1,13 @@
+import type { Env } from '../config/env.js';
 import { CliError, EXIT } from './errors.js';
 
 /**
  * The tooling packages, as the CLI calls them. They depend on the product, so the product cannot
  * depend on their types: each command declares its options here and loads the package on use, by a
  * specifier TypeScript does not resolve (the project references stay acyclic, and the product builds
- * and installs without them). These interfaces are the contract; the packages' entries implement it.
+ * and installs without them). These interfaces are the contract; the packages' entries implement it
+ * (checked by the tests' typecheck, test/unit/cli-tooling.test.ts).
  */
-type Env = Record<string, string | undefined>;
 type Suite<O> = (options: O) => Promise<number>;
 
 export interface DrillsEntry {

@@ -1,7 +1,12 @@
 import { ERROR_CODES } from '@multyagents/contracts';
 import { describe, expect, it } from 'vitest';
 import { CliError, EXIT, formatError } from '../../src/cli/errors.js';
-import { loadTooling } from '../../src/cli/tooling.js';
+import { loadTooling, type BenchEntry, type DrillsEntry } from '../../src/cli/tooling.js';
+
+/** Compile-time: the tooling packages' entries implement what the CLI calls (tsc -p tsconfig.test.json). */
+type Implements<T extends U, U> = T;
+export type _DrillsImplements = Implements<typeof import('../../../drills/src/main.js'), DrillsEntry>;
+export type _BenchImplements = Implements<typeof import('../../../bench/src/main.js'), BenchEntry>;
 
 describe('tooling commands (chaos, bench, stress suites)', () => {
   it('a tooling package that is not installed is one line with the catalogue code TOOLING_NOT_INSTALLED, exit 3', async () => {
