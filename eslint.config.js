@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   ...tseslint.configs.recommended,
   {
-    files: ['packages/**/*.ts', 'bench/**/*.ts'],
+    files: ['packages/**/*.ts'],
     languageOptions: {
       parserOptions: {
         project: ['./packages/*/tsconfig.json', './tsconfig.test.json'],
@@ -45,6 +45,25 @@ export default tseslint.config(
             'fastify',
             'undici',
             'better-sqlite3',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Package direction: the tooling (drills, bench) imports the product, never the reverse; the CLI
+    // reaches the tooling by a dynamic import of a specifier (cli/tooling.ts).
+    files: ['packages/control-plane/src/**/*.ts'],
+    ignores: ['packages/control-plane/src/domain/**', 'packages/control-plane/src/runner/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@multyagents/drills',
+            '@multyagents/drills/*',
+            '@multyagents/bench',
+            '@multyagents/bench/*',
           ],
         },
       ],

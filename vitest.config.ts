@@ -1,25 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+/** One project per kind of test, each across every package (contracts, control-plane, drills, bench). */
 export default defineConfig({
   test: {
     projects: [
       {
-        test: {
-          name: 'unit',
-          include: [
-            'packages/*/test/unit/**/*.test.ts',
-            'packages/control-plane/test/drills-unit/**/*.test.ts',
-          ],
-          environment: 'node',
-        },
+        test: { name: 'unit', include: ['packages/*/test/unit/**/*.test.ts'], environment: 'node' },
       },
       {
-        test: { name: 'api', include: ['packages/control-plane/test/api/**/*.test.ts'], environment: 'node' },
+        test: { name: 'api', include: ['packages/*/test/api/**/*.test.ts'], environment: 'node' },
       },
       {
         test: {
           name: 'process',
-          include: ['packages/control-plane/test/process/**/*.test.ts'],
+          include: ['packages/*/test/process/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,

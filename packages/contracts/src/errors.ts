@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 422, message: 'The request body or query is invalid' },
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the configured limit' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body is not application/json' },
   PATH_NOT_ABSOLUTE: { status: 422, message: 'A path must be absolute' },
   PATH_OUTSIDE_ROOT: { status: 422, message: 'A path resolves outside the project root' },
   DAG_DUPLICATE_STEP: { status: 422, message: 'Two steps share one step_id' },
@@ -55,12 +56,42 @@ export const ERROR_CODES = {
   DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },
   PORT_IN_USE: { status: 500, message: 'The port is already taken' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  // The CLI: raised by `multyagents` on this machine, never in an HTTP answer (`surface: 'cli'`). The
+  // status is what an HTTP surface would answer for the same condition; the CLI maps codes to exit codes.
+  USAGE: {
+    status: 422,
+    message: 'The command line is invalid (an unknown option or a bad value)',
+    surface: 'cli',
+  },
+  WORKFLOW_FILE_INVALID: {
+    status: 422,
+    message: 'The workflow file does not describe a workflow',
+    surface: 'cli',
+  },
+  WORKFLOW_FILE_UNREADABLE: { status: 422, message: 'The workflow file cannot be read', surface: 'cli' },
+  API_UNREACHABLE: { status: 503, message: 'The API cannot be reached or is not healthy', surface: 'cli' },
+  API_UNEXPECTED_ANSWER: { status: 500, message: 'The API answered an error without a code', surface: 'cli' },
+  START_FAILED: { status: 500, message: 'A component exited before it became healthy', surface: 'cli' },
+  NOT_HEALTHY: { status: 503, message: 'A component did not become healthy in time', surface: 'cli' },
+  NO_STACK: { status: 404, message: 'No stack was started from this data dir', surface: 'cli' },
+  STACK_FILE_INVALID: { status: 500, message: 'The stack file of the data dir is malformed', surface: 'cli' },
+  NO_LOGS: { status: 404, message: 'No log file for that component', surface: 'cli' },
+  MKDIR_FAILED: { status: 500, message: 'A directory cannot be created', surface: 'cli' },
+  TOOLING_NOT_INSTALLED: {
+    status: 500,
+    message: 'The command needs a tooling package (drills, bench) that is not installed',
+    surface: 'cli',
+  },
+} as const satisfies Record<string, { status: number; message: string; surface?: 'cli' }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export function httpStatusOf(code: ErrorCode): number {
   return ERROR_CODES[code].status;
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
 }
 
 /** Error body on the wire: `detail` for clients of the first version, `code` for ours. */

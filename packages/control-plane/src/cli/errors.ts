@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@multyagents/contracts';
 import type { Command } from 'commander';
 
 /**
@@ -9,15 +10,18 @@ import type { Command } from 'commander';
 export const EXIT = { ok: 0, failed: 1, usage: 2, conflict: 3, api: 4, timeout: 5 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** An error the CLI explains in one line: what failed, and what to do about it. */
+/**
+ * An error the CLI explains in one line: what failed, and what to do about it. Its code comes from the
+ * one catalogue (@multyagents/contracts `ERROR_CODES`, docs/errors.md), like the API's.
+ */
 export class CliError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCode;
   readonly details: unknown;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     opts: { hint?: string; exitCode?: ExitCode; details?: unknown } = {},
   ) {

@@ -1,3 +1,4 @@
+import { isErrorCode } from '@multyagents/contracts';
 import { request } from 'undici';
 import { CliError, EXIT } from './errors.js';
 
@@ -14,7 +15,8 @@ export class HttpError extends CliError {
   constructor(method: string, url: string, status: number, body: unknown) {
     const b = (body ?? {}) as { code?: string; detail?: unknown };
     const detail = typeof b.detail === 'string' ? b.detail : JSON.stringify(b.detail ?? body);
-    super(b.code ?? `HTTP_${status}`, `${method} ${new URL(url).pathname} answered ${status}: ${detail}`, {
+    const code = b.code !== undefined && isErrorCode(b.code) ? b.code : 'API_UNEXPECTED_ANSWER';
+    super(code, `${method} ${new URL(url).pathname} answered ${status}: ${detail}`, {
       exitCode: status === 422 ? EXIT.usage : EXIT.api,
       details: body,
     });

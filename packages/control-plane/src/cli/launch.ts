@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isErrorCode, type ErrorCode } from '@multyagents/contracts';
 import type { Env } from '../config/env.js';
 import { pidAlive, readPid } from '../store/dataDir.js';
 import { CliError, EXIT } from './errors.js';
@@ -49,7 +50,7 @@ const EXECUTOR_BINARIES: Partial<Record<Executor, { bin: string; env: string }>>
 /** Refuse `--executor codex|claude` when the CLI is not installed, before anything starts. */
 export function assertExecutorAvailable(executor: Executor, env: Env): void {
   if (executor === 'command' && !env.MULTYAGENTS_COMMAND_ARGV) {
-    throw new CliError('EXECUTOR_MISSING', '--executor command needs the argv of the command to run', {
+    throw new CliError('EXECUTOR_UNAVAILABLE', '--executor command needs the argv of the command to run', {
       hint: `set MULTYAGENTS_COMMAND_ARGV, e.g. '["my-agent","--prompt","{prompt}"]'`,
       exitCode: EXIT.conflict,
     });
@@ -59,7 +60,7 @@ export function assertExecutorAvailable(executor: Executor, env: Env): void {
   const bin = env[need.env] || need.bin;
   if (findOnPath(bin, env.PATH ?? '')) return;
   throw new CliError(
-    'EXECUTOR_MISSING',
+    'EXECUTOR_UNAVAILABLE',
     `--executor ${executor} needs the \`${bin}\` CLI, not found on PATH`,
     {
       hint: `install it (or set ${need.env} to its path), or use --executor mock`,
@@ -85,7 +86,7 @@ export async function assertDataDirFree(dataDir: string): Promise<void> {
 }
 
 /** The `CODE: message` line a component prints before exiting 2 (see the api command). */
-function exitReason(logFile: string, component: string): { code: string; message: string } | null {
+function exitReason(logFile: string, component: string): { code: ErrorCode; message: string } | null {
   let tail = '';
   try {
     const buf = fs.readFileSync(logFile, 'utf8');
@@ -94,7 +95,7 @@ function exitReason(logFile: string, component: string): { code: string; message
     return null;
   }
   const m = new RegExp(`multyagents ${component}: ([A-Z][A-Z_]+): (.*)`).exec(tail);
-  return m ? { code: m[1], message: m[2] } : null;
+  return m && isErrorCode(m[1]) ? { code: m[1], message: m[2] } : null;
 }
 
 async function waitUntil(

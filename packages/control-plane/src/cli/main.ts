@@ -50,7 +50,9 @@ export function buildProgram(): Command {
     .action((cmd?: string) => {
       const sub = cmd ? program.commands.find((c) => c.name() === cmd) : undefined;
       if (cmd && !sub) {
-        process.stderr.write(`multyagents help: unknown command "${cmd}" — see \`multyagents help\`\n`);
+        process.stderr.write(
+          `multyagents help: USAGE: unknown command "${cmd}" — see \`multyagents help\`\n`,
+        );
         process.exit(EXIT.usage);
       }
       (sub ?? program).outputHelp();

@@ -115,10 +115,14 @@ export async function getTemplate(api: JsonClient, id: number): Promise<Template
     return await api.get<TemplateView>(`/workflow-templates/${id}`);
   } catch (err) {
     if (err instanceof HttpError && err.status === 404) {
-      throw new CliError('TEMPLATE_NOT_FOUND', `workflow template ${id} does not exist on ${api.baseUrl}`, {
-        hint: 'list them with GET /workflow-templates, or pass a workflow file',
-        exitCode: EXIT.usage,
-      });
+      throw new CliError(
+        'WORKFLOW_TEMPLATE_NOT_FOUND',
+        `workflow template ${id} does not exist on ${api.baseUrl}`,
+        {
+          hint: 'list them with GET /workflow-templates, or pass a workflow file',
+          exitCode: EXIT.usage,
+        },
+      );
     }
     throw err;
   }

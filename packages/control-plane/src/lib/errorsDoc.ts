@@ -10,12 +10,16 @@ export function renderErrorsDoc(): string {
     'Every error body is `{"detail": ..., "code": "<CODE>", ...}`; validation errors also carry `field`',
     "(the first bad field) and keep the first version's `detail` list shape `[{loc, msg, type}]`.",
     'Clients match on `code`; codes are never renamed or removed. `GET /errors` serves this table as JSON.',
+    'Codes raised by the CLI (`multyagents`) on this machine are marked "CLI": they never appear in an HTTP',
+    'answer; the CLI prints them as `multyagents <command>: <CODE>: <message>` (exit codes: [cli.md](cli.md)).',
     '',
-    '| code | HTTP | meaning |',
-    '|---|---|---|',
+    '| code | HTTP | raised by | meaning |',
+    '|---|---|---|---|',
   ];
-  for (const [code, { status, message }] of Object.entries(ERROR_CODES))
-    lines.push(`| \`${code}\` | ${status} | ${message} |`);
+  for (const [code, entry] of Object.entries(ERROR_CODES)) {
+    const by = 'surface' in entry ? 'CLI' : 'API, runner';
+    lines.push(`| \`${code}\` | ${entry.status} | ${by} | ${entry.message} |`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -4,6 +4,7 @@ import { RunnerSubmit } from '@multyagents/contracts';
 import { AppError, coerceError } from '../lib/errors.js';
 import { lazySchemaCompilers } from '../lib/fastifyCompilers.js';
 import { emptyJsonIsNoBody } from '../lib/fastifyJson.js';
+import { installErrorHandlers } from '../lib/httpErrors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Attempts } from './attempts.js';
 import { toAttemptState, type Journal } from './journal.js';
@@ -92,23 +93,7 @@ export function buildRunnerApp(d: RunnerAppDeps): FastifyInstance {
     if (typeof got !== 'string' || !safeEqual(got, d.token)) throw new AppError('RUNNER_TOKEN_INVALID');
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const fe = err as { code?: string; statusCode?: number; message: string };
-    let e: AppError;
-    if (err instanceof AppError) e = err;
-    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('BODY_TOO_LARGE');
-    else if (fe.statusCode === 400 || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-      e = new AppError('INVALID_JSON', fe.message);
-    else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-      e = new AppError('VALIDATION_FAILED', 'content-type must be application/json');
-    else e = coerceError(err);
-    if (e.status >= 500) d.logger.error({ err, url: req.url }, 'runner request failed');
-    void reply.code(e.status).send({ detail: e.detail, code: e.code, ...e.extra });
-  });
-
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ detail: `no route ${req.method} ${req.url}`, code: 'ROUTE_NOT_FOUND' });
-  });
+  installErrorHandlers(app, d.logger, 'runner request failed');
 
   app.get('/health', async () => d.health());
 

@@ -126,7 +126,9 @@ describe('launcher conflicts', () => {
       { env: { PATH: dir } },
     );
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/EXECUTOR_MISSING: --executor codex needs the `codex` CLI, not found on PATH/);
+    expect(r.stderr).toMatch(
+      /EXECUTOR_UNAVAILABLE: --executor codex needs the `codex` CLI, not found on PATH/,
+    );
     expectNothingStarted();
   });
 

@@ -99,7 +99,7 @@ describe('up settings', () => {
 describe('executor check', () => {
   it('refuses codex / claude when the binary is not on PATH, and accepts it when it is', () => {
     const err = thrown(() => assertExecutorAvailable('codex', { PATH: dir }));
-    expect(err.code).toBe('EXECUTOR_MISSING');
+    expect(err.code).toBe('EXECUTOR_UNAVAILABLE');
     expect(err.exitCode).toBe(3);
     expect(err.message).toMatch(/needs the `codex` CLI, not found on PATH/);
     const bin = path.join(dir, 'claude');

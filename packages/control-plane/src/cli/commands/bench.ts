@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, usageError } from '../errors.js';
+import { loadTooling } from '../tooling.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -44,7 +45,7 @@ export function registerBenchCommand(program: Command): void {
         if (bad?.length) throw usageError(`--only takes metric ids B1..B8, got ${bad.join(', ')}`);
         // Loaded on use (here and in the stress commands): every `multyagents` process, the API's
         // too, imports main.ts and would otherwise pay for the benchmark's modules at start.
-        const { runBench } = await import('../../bench/run.js');
+        const { runBench } = await loadTooling('bench', 'bench');
         return runBench({
           quick: flags.quick,
           json: flags.json,

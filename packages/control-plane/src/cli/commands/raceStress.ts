@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../errors.js';
+import { loadTooling } from '../tooling.js';
 import { parseIntArg } from '../validate.js';
 
 interface Flags {
@@ -26,7 +27,7 @@ export function registerRaceStressCommand(program: Command): void {
     )
     .action(
       action(async (f: Flags) =>
-        (await import('../../bench/stress/raceStress.js')).raceStress({
+        (await loadTooling('bench', 'race-stress')).raceStress({
           rounds: parseIntArg('--rounds', f.rounds, f.quick ? 3 : 12, 1, 1000),
           clients: parseIntArg('--clients', f.clients, f.quick ? 16 : 32, 2, 256),
           seed: parseIntArg('--seed', f.seed, 1, 0, 2 ** 31),

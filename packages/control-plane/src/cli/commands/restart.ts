@@ -41,10 +41,14 @@ export async function restart(component: string, opts: RestartOptions, env: Env)
   if (component === 'runner') {
     assertExecutorAvailable(s.executor, env);
     if (!(await probeHealth(apiUrl(s)))) {
-      throw new CliError('API_DOWN', `the API at ${apiUrl(s)} is not healthy, a runner cannot register`, {
-        hint: 'start it first with `multyagents restart api` or `multyagents up`',
-        exitCode: EXIT.conflict,
-      });
+      throw new CliError(
+        'API_UNREACHABLE',
+        `the API at ${apiUrl(s)} is not healthy, a runner cannot register`,
+        {
+          hint: 'start it first with `multyagents restart api` or `multyagents up`',
+          exitCode: EXIT.conflict,
+        },
+      );
     }
   }
   const stopped = await stopComponent(target, timeoutS, Boolean(opts.kill), 10_000);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../errors.js';
+import { loadTooling } from '../tooling.js';
 import { parseIntArg } from '../validate.js';
 
 interface Flags {
@@ -23,7 +24,7 @@ export function registerRestartPersistenceCommand(program: Command): void {
     )
     .action(
       action(async (f: Flags) =>
-        (await import('../../bench/stress/restartPersistence.js')).restartPersistence({
+        (await loadTooling('bench', 'restart-persistence')).restartPersistence({
           runs: parseIntArg('--runs', f.runs, f.quick ? 2 : 5, 1, 500),
           keep: f.keep,
         }),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../errors.js';
+import { loadTooling } from '../tooling.js';
 import { parseIntArg } from '../validate.js';
 
 interface Flags {
@@ -28,7 +29,7 @@ export function registerStressSmokeCommand(program: Command): void {
     )
     .action(
       action(async (f: Flags) =>
-        (await import('../../bench/stress/stressSmoke.js')).stressSmoke({
+        (await loadTooling('bench', 'stress-smoke')).stressSmoke({
           runs: parseIntArg('--runs', f.runs, f.quick ? 4 : 20, 1, 10_000),
           parallelism: parseIntArg('--parallelism', f.parallelism, f.quick ? 2 : 5, 1, 256),
           runners: parseIntArg('--runners', f.runners, f.quick ? 1 : 2, 1, 16),

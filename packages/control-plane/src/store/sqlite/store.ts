@@ -223,7 +223,7 @@ export class SqliteStore implements Store {
       db.pragma('busy_timeout = 0');
       // Savepoints (one per job of a group) need a statement journal; on disk that is a temp file
       // opened, unlinked and closed per transaction. It holds nothing worth keeping across a crash.
-      // Measured (scripts/api-cpu.mjs, one client): 0.74 -> 0.66 ms of API CPU per create.
+      // Measured (packages/bench/scripts/api-cpu.mjs, one client): 0.74 -> 0.66 ms of API CPU per create.
       db.pragma('temp_store = MEMORY');
       // Checkpoints run in the checkpointer's thread, not inside our commits (see checkpointer.ts).
       db.pragma('wal_autocheckpoint = 0');

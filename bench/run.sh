@@ -1,4 +1,0 @@
-#!/usr/bin/env bash
-# Benchmarks (docs/benchmarks.md): `bench/run.sh --quick`, `bench/run.sh --peer graphile-worker --json out.json`.
-set -euo pipefail
-exec "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/multyagents" bench "$@"
