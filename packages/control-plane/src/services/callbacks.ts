@@ -159,6 +159,7 @@ async function applyReportIn(
           output: `${report.stdout ?? ''}\n${report.stderr ?? ''}`,
           message: report.message ?? null,
           runnerUrl: attempt.runner_url,
+          agent: report.agent ?? null,
         }
       : report.status === 'canceled'
         ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
