@@ -18,7 +18,7 @@ import { processStartTime } from '../executors/procfs.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, coerceError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { makeRedactor } from '../lib/redact.js';
+import { makeRedactor, redactAgent } from '../lib/redact.js';
 import { agentSummary, judgeAgent } from './agentOutcome.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
 import type { Transport } from './http.js';
@@ -111,16 +111,6 @@ export function readResult(raw: unknown): { handoff?: unknown; artifacts?: unkno
   }
   if (notes.length) out.note = notes.join('; ');
   return out;
-}
-
-/** The agent's texts can echo secrets it saw (a token in a file it read): redacted like the output. */
-function redactAgent(a: AgentSummary, redact: (s: string) => string): AgentSummary {
-  return {
-    ...a,
-    final_message: a.final_message === null ? null : redact(a.final_message),
-    error: a.error === null ? null : redact(a.error),
-    tool_errors: a.tool_errors.map((e) => ({ ...e, message: redact(e.message) })),
-  };
 }
 
 /**
