@@ -94,11 +94,14 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
     },
     duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
     success_rate: tasks.length ? done / tasks.length : 0,
-    per_role: [...perRole.values()].map((p) => ({
-      ...p,
-      usage: usage.byRole.get(p.role_id) ?? emptyTotals(),
-    })),
-    usage: usage.total,
+    per_role: [...perRole.values()],
+    usage: {
+      ...usage.total,
+      per_role: [...perRole.keys()].map((role_id) => ({
+        role_id,
+        ...(usage.byRole.get(role_id) ?? emptyTotals()),
+      })),
+    },
     quality_gate_summary: {
       configured: gated.length,
       passed: gateViews.filter((g) => g.status === 'passed').length,

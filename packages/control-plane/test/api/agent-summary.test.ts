@@ -109,7 +109,8 @@ describe('agent summaries', () => {
     const view = (await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body;
     // codex gives no price: 800k fresh input at 1.25, 200k cached at 0.125, 100k output at 10 (gpt-5).
     const codexCost = 0.8 * 1.25 + 0.2 * 0.125 + 0.1 * 10;
-    expect(view.usage).toEqual({
+    const { per_role: perRole, ...total } = view.usage;
+    expect(total).toEqual({
       attempts: 2,
       input_tokens: 1_000_300,
       cached_input_tokens: 200_150,
@@ -119,7 +120,7 @@ describe('agent summaries', () => {
       estimated: true,
       unpriced_attempts: 0,
     });
-    const byRole = Object.fromEntries(view.per_role.map((p: any) => [p.role_id, p.usage]));
+    const byRole = Object.fromEntries(perRole.map((p: any) => [p.role_id, p]));
     expect(byRole[writer]).toMatchObject({ attempts: 1, cost_usd: 0.25, estimated: false });
     expect(byRole[reviewer]).toMatchObject({ attempts: 1, output_tokens: 100_000, estimated: true });
   });
