@@ -16,7 +16,17 @@ function grantFor(agent: AgentFacts['agent'], tool: string): string {
   return `allow ${tool} in the role's allowed_tools (a rule such as ${tool}(npm test) allows one command)`;
 }
 
-export function agentTriage(a: AgentFacts, step: FailureStep, message?: string | null): TriageResult | null {
+/**
+ * Null when the agent's account does not explain the failure: another step failed (spawn, timeout),
+ * or the process failed without ever reaching its closing event (its output says more than we do).
+ */
+export function agentTriage(
+  a: AgentFacts,
+  step: FailureStep,
+  exitCode: number | null | undefined,
+  message?: string | null,
+): TriageResult | null {
+  if (step !== 'run' || (a.verdict === 'no-result' && exitCode !== 0)) return null;
   if (a.verdict === 'permission-denied') {
     const denied = a.permission_denials.slice(0, 10);
     const hints = [

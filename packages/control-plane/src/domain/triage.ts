@@ -154,7 +154,7 @@ export function classifyFailure(input: TriageInput): TriageResult {
 
   // The agent's own account is better evidence than patterns in its output (which, as JSON events,
   // quote every file it read).
-  const fromAgent = input.agent ? agentTriage(input.agent, step, input.message) : null;
+  const fromAgent = input.agent ? agentTriage(input.agent, step, input.exitCode, input.message) : null;
   if (fromAgent) return fromAgent;
   const text = `${input.message ?? ''}\n${input.output ?? ''}`;
   for (const rule of OUTPUT_RULES) {

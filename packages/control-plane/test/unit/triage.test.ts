@@ -77,6 +77,16 @@ describe('triage classifier', () => {
       classifyFailure({ step: 'run', exitCode: 1, output, agent: { ...facts, verdict: 'ok' } }).category,
     ).toBe('permission');
     expect(classifyFailure({ step: 'timeout', agent: facts }).category).toBe('timeout');
+    // No closing event and a failed exit: the output says more than the agent's silence.
+    const silent = { ...facts, verdict: 'no-result' as const, permission_denials: [] };
+    expect(
+      classifyFailure({ step: 'run', exitCode: 127, output: 'claude: command not found', agent: silent })
+        .category,
+    ).toBe('dependency');
+    expect(classifyFailure({ step: 'run', exitCode: 0, agent: silent }).category).toBe('agent-error');
+    expect(classifyFailure({ step: 'spawn', message: 'spawn ENOENT', agent: silent }).category).toBe(
+      'dependency',
+    );
   });
 
   it('every result has hints and actions', () => {
