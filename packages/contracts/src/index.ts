@@ -8,6 +8,7 @@ export * from './templates.js';
 export * from './tasks.js';
 export * from './runs.js';
 export * from './runner.js';
+export * from './agent.js';
 export * from './misc.js';
 
 export const CONTRACT_VERSION = 'v1';

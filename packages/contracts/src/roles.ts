@@ -26,6 +26,10 @@ export const ExecutionConstraints = z
       .min(1)
       .max(7 * 86_400)
       .optional(),
+    /** codex/claude: the agent may read but not write (codex `-s read-only`, claude without edit tools). */
+    read_only: z.boolean().optional(),
+    /** codex/claude: extra flags appended to the agent's argv, e.g. ["--model", "sonnet"]. */
+    agent_args: z.array(z.string().min(1).max(1000)).max(100).optional(),
   })
   .catchall(z.unknown());
 export type ExecutionConstraints = z.infer<typeof ExecutionConstraints>;

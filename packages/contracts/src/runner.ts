@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { Id, JsonObject } from './common.js';
 import { ExecutionMode } from './statuses.js';
 
+/**
+ * Ours: written by the API in a prompt where the agent's result file belongs; the runner replaces it
+ * with the attempt's real path (also in env MULTYAGENTS_RESULT_FILE), which only it knows.
+ */
+export const RESULT_FILE_PLACEHOLDER = '{{MULTYAGENTS_RESULT_FILE}}';
+
 /** API → runner: `POST {runner}/tasks/submit`. */
 export const RunnerSubmit = z.object({
   task_id: Id,
@@ -25,7 +31,22 @@ export const RunnerSubmit = z.object({
   /** Ours: the URL the runner posts output chunks to. */
   log_callback_url: z.string().optional(),
   title: z.string().optional(),
-  role: z.object({ id: Id, name: z.string() }).nullable().optional(),
+  role: z
+    .object({
+      id: Id,
+      name: z.string(),
+      /** Ours: the role's allowed_tools (claude `--allowedTools`). */
+      allowed_tools: z.array(z.string()).optional(),
+      /** Ours: what the runner needs of the role's execution_constraints. */
+      execution_constraints: z
+        .object({
+          read_only: z.boolean().optional(),
+          agent_args: z.array(z.string()).optional(),
+        })
+        .optional(),
+    })
+    .nullable()
+    .optional(),
 });
 export type RunnerSubmit = z.infer<typeof RunnerSubmit>;
 

@@ -91,6 +91,7 @@ export const FAILURE_CATEGORIES = [
   'test-regression',
   'dependency',
   'agent-error',
+  'agent-permission-denied',
   'unknown',
 ] as const;
 export const FailureCategory = z.enum(FAILURE_CATEGORIES);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentSummary } from './agent.js';
 import { AbsolutePath, Id, JsonObject } from './common.js';
 import { Context7Mode, ExecutionMode, FailureCategory, RunnerReportStatus, TaskStatus } from './statuses.js';
 import { QualityGatePolicy } from './templates.js';
@@ -63,6 +64,8 @@ export const RunnerStatusReport = z.object({
   /** Ours: where the failure happened, as the runner saw it. */
   failure_step: z.string().max(50).nullable().optional(),
   artifacts: z.array(ReportedArtifact).max(200).optional(),
+  /** Ours: what a coding agent (codex, claude) said about its work, read from its event stream. */
+  agent: AgentSummary.nullable().optional(),
 });
 export type RunnerStatusReport = z.infer<typeof RunnerStatusReport>;
 

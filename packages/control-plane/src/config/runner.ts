@@ -164,9 +164,7 @@ export function resolveRunnerConfig(flags: RunnerFlags, env: Env, cwd = process.
       'arg',
     ),
     codexBin: pickString(flags.codexBin, env.MULTYAGENTS_CODEX_BIN, 'codex'),
-    codexArgs: jsonArgv('--codex-args', flags.codexArgs ?? env.MULTYAGENTS_CODEX_ARGS, [
-      '--skip-git-repo-check',
-    ]) as string[],
+    codexArgs: jsonArgv('--codex-args', flags.codexArgs ?? env.MULTYAGENTS_CODEX_ARGS, []) as string[],
     claudeBin: pickString(flags.claudeBin, env.MULTYAGENTS_CLAUDE_BIN, 'claude'),
     claudeArgs: jsonArgv('--claude-args', flags.claudeArgs ?? env.MULTYAGENTS_CLAUDE_ARGS, []) as string[],
     childEnv,

@@ -2,7 +2,8 @@
  * The one failure classifier (pure). Every failed, submit-failed or canceled task gets a category from
  * one vocabulary, hints that say what was observed, and next actions an operator can take.
  */
-import type { FailureCategory, FailureStep } from '@multyagents/contracts';
+import type { AgentSummary, FailureCategory, FailureStep } from '@multyagents/contracts';
+import { agentTriage } from './agentTriage.js';
 
 export interface TriageInput {
   step: FailureStep;
@@ -17,6 +18,8 @@ export interface TriageInput {
   runners?: ReadonlyArray<{ name: string; url: string; liveness: string; lastSeen: string | null }>;
   timeoutSeconds?: number | null;
   unreachableSince?: string | null;
+  /** What a coding agent said about its work (the runner's terminal report). */
+  agent?: Pick<AgentSummary, 'agent' | 'verdict' | 'permission_denials' | 'error' | 'tool_errors'> | null;
 }
 
 export interface TriageResult {
@@ -149,6 +152,10 @@ export function classifyFailure(input: TriageInput): TriageResult {
     return { category: 'timeout', step, hints: [...hints, ...tailHints(input.output)], actions };
   }
 
+  // The agent's own account is better evidence than patterns in its output (which, as JSON events,
+  // quote every file it read).
+  const fromAgent = input.agent ? agentTriage(input.agent, step, input.exitCode, input.message) : null;
+  if (fromAgent) return fromAgent;
   const text = `${input.message ?? ''}\n${input.output ?? ''}`;
   for (const rule of OUTPUT_RULES) {
     const m = rule.pattern.exec(text);

@@ -1,5 +1,6 @@
 import type { RunnerConfig } from '../config/runner.js';
-import { argvExecutor, commandArgv, promptArg } from './command.js';
+import { agentExecutor } from './agentExecutor.js';
+import { argvExecutor, commandArgv } from './command.js';
 import { mockExecutor } from './mock.js';
 import type { Executor } from './types.js';
 
@@ -25,30 +26,21 @@ export function createExecutor(config: RunnerConfig): Executor {
       );
     }
     case 'codex':
-      // `codex exec` streams progress to stderr and prints the final message on stdout; stdin stays
-      // /dev/null because piped stdin would be read as extra context.
-      return argvExecutor(
+      return agentExecutor(
         {
-          what: 'codex',
-          argv: (prompt) => [config.codexBin, 'exec', ...config.codexArgs, ...promptArg(prompt)],
-          promptVia: 'arg',
+          kind: 'codex',
+          bin: config.codexBin,
+          extra: config.codexArgs,
           hint: 'install the Codex CLI or set --codex-bin / MULTYAGENTS_CODEX_BIN',
         },
         env,
       );
     case 'claude':
-      return argvExecutor(
+      return agentExecutor(
         {
-          what: 'claude',
-          argv: (prompt) => [
-            config.claudeBin,
-            '-p',
-            '--output-format',
-            'text',
-            ...config.claudeArgs,
-            ...promptArg(prompt),
-          ],
-          promptVia: 'arg',
+          kind: 'claude',
+          bin: config.claudeBin,
+          extra: config.claudeArgs,
           hint: 'install Claude Code or set --claude-bin / MULTYAGENTS_CLAUDE_BIN',
         },
         env,

@@ -1,4 +1,14 @@
 import type { Env } from '../config/env.js';
+import type { AgentReading } from './agentStream.js';
+
+/** What the runner passes on of the task's role (codex/claude turn it into flags). */
+export interface RoleGrants {
+  /** claude `--allowedTools`; empty = the CLI's defaults plus the permission mode. */
+  allowedTools: string[];
+  readOnly: boolean;
+  /** Extra flags appended to the agent's argv (the role's execution_constraints.agent_args). */
+  agentArgs: string[];
+}
 
 /**
  * The one process interface every executor implements. The runner never spawns anything itself: it
@@ -18,6 +28,8 @@ export interface ExecRequest {
   resultFile: string;
   ledgerFile: string;
   killGraceMs: number;
+  /** Absent for tasks without a role (or an older API): no extra grants, not read-only. */
+  role?: RoleGrants;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -30,6 +42,8 @@ export interface ExitInfo {
   spawnError?: string;
   /** Set by in-process executors that return their result directly instead of a result file. */
   result?: unknown;
+  /** Set by the codex and claude executors: what the agent's event stream said. */
+  agent?: AgentReading;
 }
 
 export interface RunningProcess {

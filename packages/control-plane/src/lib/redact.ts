@@ -34,3 +34,15 @@ export function makeRedactor(secrets: string[]): (text: string) => string {
     return out;
   };
 }
+
+/** The free texts of an agent summary (what the agent wrote can echo a secret it read), field by field. */
+export function redactAgent<
+  T extends { final_message: string | null; error: string | null; tool_errors: Array<{ message: string }> },
+>(a: T, r: (text: string) => string): T {
+  return {
+    ...a,
+    final_message: a.final_message === null ? null : r(a.final_message),
+    error: a.error === null ? null : r(a.error),
+    tool_errors: a.tool_errors.map((e) => ({ ...e, message: r(e.message) })),
+  };
+}

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { HandoffPayload, ReportedArtifact, type RunnerSubmit } from '@multyagents/contracts';
+import {
+  HandoffPayload,
+  RESULT_FILE_PLACEHOLDER,
+  ReportedArtifact,
+  type AgentSummary,
+  type RunnerSubmit,
+} from '@multyagents/contracts';
 import type { RunnerConfig } from '../config/runner.js';
 import {
   ExecutorUnavailableError,
@@ -12,7 +18,8 @@ import { processStartTime } from '../executors/procfs.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, coerceError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { makeRedactor } from '../lib/redact.js';
+import { makeRedactor, redactAgent } from '../lib/redact.js';
+import { agentSummary, judgeAgent } from './agentOutcome.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
 import type { Transport } from './http.js';
 import type { Journal, NewReport } from './journal.js';
@@ -71,7 +78,21 @@ export function logFileOf(config: RunnerConfig, taskId: number, attempt: number)
 export function readResult(raw: unknown): { handoff?: unknown; artifacts?: unknown[]; note?: string } {
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== 'object') return { note: 'result file ignored: not a JSON object' };
-  const r = raw as Record<string, unknown>;
+  const given = raw as Record<string, unknown>;
+  // The shape the prompt asks agents for is flat ({summary, next_actions, open_questions, artifacts});
+  // {handoff: {...}, artifacts} is the runner protocol's own.
+  const r =
+    given.handoff === undefined && typeof given.summary === 'string'
+      ? {
+          handoff: {
+            summary: given.summary,
+            details: given.details,
+            next_actions: given.next_actions,
+            open_questions: given.open_questions,
+          },
+          artifacts: given.artifacts,
+        }
+      : given;
   const out: { handoff?: unknown; artifacts?: unknown[]; note?: string } = {};
   const notes: string[] = [];
   if (r.handoff !== undefined && r.handoff !== null) {
@@ -341,9 +362,10 @@ export class Attempts {
     const attemptDir = path.join(config.dataDir, 'attempts', `task-${s.task_id}-attempt-${s.attempt}`);
     const promptFile = path.join(attemptDir, 'prompt.txt');
     const resultFile = path.join(attemptDir, 'result.json');
+    const prompt = s.prompt.split(RESULT_FILE_PLACEHOLDER).join(resultFile);
     if (!inProcess) {
       fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });
+      fs.writeFileSync(promptFile, prompt, { mode: 0o600 });
       fs.rmSync(resultFile, { force: true });
     }
 
@@ -371,13 +393,18 @@ export class Attempts {
           taskId: s.task_id,
           attempt: s.attempt,
           runId: s.run_id,
-          prompt: s.prompt,
+          prompt,
           cwd: wd.cwd,
           env,
           params: s.executor_params ?? {},
           resultFile,
           ledgerFile: config.ledgerFile,
           killGraceMs: config.killGraceMs,
+          role: {
+            allowedTools: s.role?.allowed_tools ?? [],
+            readOnly: s.role?.execution_constraints?.read_only === true,
+            agentArgs: s.role?.execution_constraints?.agent_args ?? [],
+          },
         },
         (stream, data) => output.write(stream, data),
       );
@@ -412,7 +439,10 @@ export class Attempts {
     const exit: ExitInfo = await proc.exited;
     if (live.timer) clearTimeout(live.timer);
     if (proc.pid !== null) this.d.reaper.unwatch(proc.pid);
-    const outcome = outcomeOf(exit, live.killReason, s.timeout_seconds);
+    const agent: AgentSummary | undefined = exit.agent
+      ? agentSummary(exit.agent, s.role?.execution_constraints?.read_only === true)
+      : undefined;
+    const outcome = judgeAgent(outcomeOf(exit, live.killReason, s.timeout_seconds), agent);
     let fileResult: unknown = exit.result;
     if (fileResult === undefined && inProcess) fileResult = null;
     if (fileResult === undefined) {
@@ -423,6 +453,9 @@ export class Attempts {
       }
     }
     const result = readResult(fileResult);
+    // No handoff written: the agent's final message is the summary the next step reads.
+    if (!result.handoff && agent?.final_message && outcome.status === 'success')
+      result.handoff = { summary: agent.final_message, next_actions: [], open_questions: [], artifacts: [] };
     this.finish(
       live,
       { ...outcome, message: result.note ? `${outcome.message} (${result.note})` : outcome.message },
@@ -432,6 +465,7 @@ export class Attempts {
         stderr: redact(output.stderr.text()),
         ...(result.handoff ? { handoff: result.handoff } : {}),
         ...(result.artifacts ? { artifacts: result.artifacts } : {}),
+        ...(agent ? { agent: redactAgent(agent, redact) } : {}),
       },
     );
     await output.close(2000);

@@ -24,6 +24,7 @@ import { insertHandoff } from '../store/ops/handoffs.js';
 import type { TaskPatch, TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
+import { redactAgent } from '../lib/redact.js';
 import type { ServiceContext } from './context.js';
 import { admitRunnerEvent } from '../domain/attemptMachine.js';
 import { applyTaskEvent } from './lifecycle.js';
@@ -159,6 +160,7 @@ async function applyReportIn(
           output: `${report.stdout ?? ''}\n${report.stderr ?? ''}`,
           message: report.message ?? null,
           runnerUrl: attempt.runner_url,
+          agent: report.agent ?? null,
         }
       : report.status === 'canceled'
         ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
@@ -174,6 +176,14 @@ async function applyReportIn(
     patch,
     failure,
     attempt,
+    ...(report.agent && report.status !== 'running'
+      ? {
+          attemptPatch: {
+            session_id: report.agent.session_id,
+            agent: json(redactAgent(report.agent, ctx.redact)),
+          },
+        }
+      : {}),
   });
   if (!applied.result.ok)
     return refuse(

@@ -7,7 +7,7 @@
  * in between leaves a `dispatched` attempt that the reconciler or the stuck-dispatch sweep re-submits;
  * the runner treats (task, attempt) idempotently, so a re-submit never runs the step twice.
  */
-import type { RunnerSubmit } from '@multyagents/contracts';
+import type { Role, RunnerSubmit } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { faultPoint } from '../lib/faults.js';
@@ -98,7 +98,7 @@ export async function buildPayload(
       attempt: t.attempt,
       prompt,
       title: t.title,
-      role: role ? { id: role.id, name: role.name } : null,
+      role: role ? submitRole(role) : null,
       execution_mode: t.execution_mode as RunnerSubmit['execution_mode'],
       timeout_seconds: timeout,
       status_callback_url: `${ctx.config.publicUrl}/runner/tasks/${t.id}/status`,
@@ -109,6 +109,22 @@ export async function buildPayload(
       handoff_context: upstream.length ? { upstream } : undefined,
       executor_params: parseJson<Record<string, unknown> | undefined>(t.executor_params, undefined),
     },
+  };
+}
+
+/**
+ * What the runner needs of the role: its grants and the agent flags. Checked again here because a
+ * role stored before these constraints were validated may hold anything under those keys.
+ */
+function submitRole(role: Role): NonNullable<RunnerSubmit['role']> {
+  const c = role.execution_constraints;
+  const args =
+    Array.isArray(c.agent_args) && c.agent_args.every((a) => typeof a === 'string') ? c.agent_args : [];
+  return {
+    id: role.id,
+    name: role.name,
+    allowed_tools: role.allowed_tools,
+    execution_constraints: { read_only: c.read_only === true, agent_args: args },
   };
 }
 

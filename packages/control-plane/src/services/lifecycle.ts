@@ -54,7 +54,7 @@ export interface ApplyOptions {
   /** The task's live attempt row, when the caller has already read it (saves a read). */
   attempt?: AttemptRow;
   /** Extra attempt columns written with the attempt's status (one UPDATE, not two). */
-  attemptPatch?: { submitted_at?: string };
+  attemptPatch?: { submitted_at?: string; session_id?: string | null; agent?: string | null };
   /** For `dispatch`: the runner the new attempt goes to. */
   claim?: { runner_id: number; runner_url: string };
   producer?: string;

@@ -1,4 +1,6 @@
-import { WorkflowStep, type WorkflowRunCreate } from '@multyagents/contracts';
+import { WorkflowStep, type AgentSummary, type WorkflowRunCreate } from '@multyagents/contracts';
+import { emptyTotals, sumUsage } from '../domain/pricing.js';
+import { runAttemptAgents } from '../store/ops/attempts.js';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
@@ -65,6 +67,15 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
     else if (t.status !== 'created') p.active++;
     perRole.set(t.role_id, p);
   }
+  // A run just created has no attempt yet (`known`): nothing to read.
+  const usage = sumUsage(
+    known
+      ? []
+      : (await runAttemptAgents(sql, r.id)).flatMap((a) => {
+          const agent = parseJson<AgentSummary | null>(a.agent, null);
+          return agent ? [{ role_id: a.role_id, agent }] : [];
+        }),
+  );
   const done = tasks.filter((t) => t.status === 'success').length;
   const gated = tasks.filter((t) => t.quality_gate_policy);
   const gateViews = gated.map((t) =>
@@ -84,6 +95,13 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
     duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
     success_rate: tasks.length ? done / tasks.length : 0,
     per_role: [...perRole.values()],
+    usage: {
+      ...usage.total,
+      per_role: [...perRole.keys()].map((role_id) => ({
+        role_id,
+        ...(usage.byRole.get(role_id) ?? emptyTotals()),
+      })),
+    },
     quality_gate_summary: {
       configured: gated.length,
       passed: gateViews.filter((g) => g.status === 'passed').length,

@@ -4,7 +4,8 @@ import { AppError } from '../lib/errors.js';
 import { getApprovalByTask, insertApproval } from '../store/ops/approvals.js';
 import { latestHandoff } from '../store/ops/handoffs.js';
 import { getProject } from '../store/ops/projects.js';
-import { listAttempts } from '../store/ops/attempts.js';
+import { getAttemptAgent, listAttempts } from '../store/ops/attempts.js';
+import { isActiveTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import {
@@ -23,7 +24,7 @@ import { buildPayload, claimForManualDispatch, describeRunner, submitAttempt } f
 import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
 import { assertInsideRoot } from './paths.js';
-import { approvalView, taskView } from './views.js';
+import { approvalView, attemptView, taskView } from './views.js';
 
 export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
   const t = await getTaskRow(sql, id);
@@ -32,7 +33,10 @@ export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
 }
 
 export async function viewTask(sql: Sql, t: TaskRow) {
-  return taskView(t, t.requires_approval ? await getApprovalByTask(sql, t.id) : null);
+  // Only an ended attempt has an agent summary (it comes with the terminal report): no read for the
+  // tasks under way, which are most of the views a busy scheduler asks for.
+  const agent = t.attempt > 0 && !isActiveTask(t.status) ? await getAttemptAgent(sql, t.id, t.attempt) : null;
+  return taskView(t, t.requires_approval ? await getApprovalByTask(sql, t.id) : null, agent);
 }
 
 /** Validate lock paths against the project root (or require absolute paths without a project). */
@@ -214,7 +218,7 @@ export async function taskAudit(ctx: ServiceContext, id: number) {
     return {
       task_id: id,
       task: await viewTask(sql, t),
-      attempts: await listAttempts(sql, id),
+      attempts: (await listAttempts(sql, id)).map(attemptView),
       events,
       prompt: prompts.length ? prompts[prompts.length - 1]!.payload.prompt : null,
     };

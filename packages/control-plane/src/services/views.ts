@@ -1,14 +1,20 @@
-import { RetryPolicy, type FailureCategory, type TaskStatus } from '@multyagents/contracts';
+import {
+  RetryPolicy,
+  type AgentSummary,
+  type FailureCategory,
+  type TaskStatus,
+} from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry.js';
 import { isTerminalTask } from '../domain/taskMachine.js';
 import type { ApprovalRow } from '../store/ops/approvals.js';
+import type { AttemptRow } from '../store/ops/attempts.js';
 import type { TaskRow } from '../store/ops/tasks.js';
 import type { RunRow } from '../store/ops/runs.js';
 import { parseJson } from '../store/sql.js';
 
 /** Row → wire object mappers. Computed fields are derived here, never stored twice. */
-export function taskView(t: TaskRow, approval?: ApprovalRow | null) {
+export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: string | null = null) {
   const policy = parseJson<Record<string, unknown> | null>(t.quality_gate_policy, null);
   return {
     id: t.id,
@@ -41,6 +47,8 @@ export function taskView(t: TaskRow, approval?: ApprovalRow | null) {
     failure_triage_hints: parseJson<string[]>(t.failure_hints, []),
     suggested_next_actions: parseJson<string[]>(t.suggested_actions, []),
     quality_gate_summary: qualityGateSummary(t.status, policy, t.exit_code),
+    /** What the coding agent of the current attempt said about its work (codex, claude), or null. */
+    agent: parseJson<AgentSummary | null>(agent, null),
     approval_id: approval?.id ?? null,
     approval_status: approval?.status ?? null,
     timeout_seconds: t.timeout_seconds,
@@ -77,6 +85,11 @@ export function effectivePolicy(t: Pick<TaskRow, 'retry_policy'>): RetryPolicy {
   if (!raw) return DEFAULT_RETRY_POLICY;
   const parsed = RetryPolicy.safeParse(raw);
   return parsed.success ? parsed.data : DEFAULT_RETRY_POLICY;
+}
+
+/** An attempt row on the wire: the agent summary as an object, not its JSON text. */
+export function attemptView(a: AttemptRow) {
+  return { ...a, agent: parseJson<AgentSummary | null>(a.agent, null) };
 }
 
 export function approvalView(a: ApprovalRow) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunnerSubmit } from '@multyagents/contracts';
 import { testRunnerConfig, type RunnerConfig } from '../../src/config/runner.js';
 import { startRunner } from '../../src/runner/index.js';
 import { FIXTURES_BIN, FakeApi, TOKEN, call, tempDir, until } from '../fixtures/runner/fakeApi.js';
@@ -33,10 +34,13 @@ describe('executor adapters end to end', () => {
             .readFileSync(record, 'utf8')
             .split('\n')
             .filter(Boolean)
-            .map((l) => JSON.parse(l) as { argv: string[]; prompt: string; cwd: string })
+            .map(
+              (l) =>
+                JSON.parse(l) as { argv: string[]; prompt: string; cwd: string; env: Record<string, string> },
+            )
         : [];
-    const run = async (task: number, prompt: string) => {
-      await call(runner.url, 'POST', '/tasks/submit', api.submit(task, { prompt }));
+    const run = async (task: number, prompt: string, over: Partial<RunnerSubmit> = {}) => {
+      await call(runner.url, 'POST', '/tasks/submit', api.submit(task, { prompt, ...over }));
       return until(
         () => api.acked(task).find((b) => b.status !== 'running') as Record<string, any> | undefined,
         `terminal report of task ${task}`,
@@ -45,63 +49,223 @@ describe('executor adapters end to end', () => {
     return { api, runner, config, calls, run };
   }
 
-  it('codex: runs `codex exec --skip-git-repo-check <prompt>` and reports its final message', async () => {
-    const { calls, run, config } = await setup({
-      executor: 'codex',
-      codexBin: path.join(FIXTURES_BIN, 'codex'),
-    });
+  const codex = { executor: 'codex' as const, codexBin: path.join(FIXTURES_BIN, 'codex') };
+  const claude = { executor: 'claude' as const, claudeBin: path.join(FIXTURES_BIN, 'claude') };
+  const attemptDir = (config: RunnerConfig, task: number) =>
+    path.join(config.dataDir, 'attempts', `task-${task}-attempt-1`);
+
+  it('codex: `exec --json -s workspace-write …` in its own home; the final message is the summary and the handoff', async () => {
+    const dir = tempDir();
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const operatorCodex = path.join(dir, 'operator-codex');
+    fs.mkdirSync(operatorCodex);
+    fs.writeFileSync(path.join(operatorCodex, 'config.toml'), 'model = "gpt-5"\n');
+    fs.writeFileSync(path.join(operatorCodex, 'auth.json'), '{"OPENAI_API_KEY":"sk-test"}');
+    fs.writeFileSync(path.join(operatorCodex, 'history.jsonl'), 'not copied');
+    const { calls, run, config } = await setup(codex, { CODEX_HOME: operatorCodex });
     const prompt = 'Role: reviewer\n\nTask: review the diff';
     const done = await run(1, prompt);
-    expect(done).toMatchObject({ status: 'success', exit_code: 0, stdout: 'codex done: Role: reviewer\n' });
+    expect(done).toMatchObject({ status: 'success', exit_code: 0 });
     expect(done.stderr).toContain('OpenAI Codex');
-    expect(calls()).toEqual([
-      { cli: 'codex', argv: ['exec', '--skip-git-repo-check', prompt], prompt, cwd: config.workDir },
+    const home = path.join(attemptDir(config, 1), 'home');
+    const [c] = calls() as Array<Record<string, any>>;
+    expect(c.argv).toEqual([
+      'exec',
+      '--json',
+      '-s',
+      'workspace-write',
+      '-c',
+      `sandbox_workspace_write.writable_roots=${JSON.stringify([attemptDir(config, 1)])}`,
+      '--disable',
+      'unbounded_connection_retries',
+      '--skip-git-repo-check',
+      prompt,
+    ]);
+    expect(c.env).toMatchObject({
+      HOME: home,
+      CODEX_HOME: path.join(home, '.codex'),
+      TMPDIR: path.join(attemptDir(config, 1), 'tmp'),
+    });
+    expect(c.seeded).toEqual(['auth.json', 'config.toml']);
+    expect(c.stdinIsTty).toBe(true); // /dev/null, not a pipe
+    // The copied credentials do not outlive the attempt.
+    expect(fs.readdirSync(path.join(home, '.codex'))).toEqual(['config.toml']);
+    expect(done.agent).toMatchObject({
+      agent: 'codex',
+      session_id: '0199a000-0000-7000-8000-00000000c0de',
+      final_message: 'codex done: Role: reviewer',
+      turns: 1,
+      usage: { input_tokens: 1200, cached_input_tokens: 300, output_tokens: 80 },
+      cost_usd: null,
+      verdict: 'ok',
+      permission_denials: [],
+    });
+    expect(done.handoff).toMatchObject({ summary: 'codex done: Role: reviewer' });
+  });
+
+  it('codex: in a git repository without --skip-git-repo-check; flag-like prompt after --; runner and role args', async () => {
+    const { calls, run } = await setup({ ...codex, codexArgs: ['-m', 'gpt-5-mini'] });
+    const repo = tempDir();
+    cleanups.push(() => fs.rmSync(repo, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(repo, '.git'));
+    const done = await run(1, '--fix everything', {
+      execution_mode: 'shared-workspace',
+      workspace: { root_path: repo },
+      role: { id: 1, name: 'r', execution_constraints: { agent_args: ['--enable', 'x'] } },
+    });
+    expect(done.status).toBe('success');
+    const argv = calls()[0]!.argv;
+    expect(argv).not.toContain('--skip-git-repo-check');
+    expect(argv.slice(-6)).toEqual(['-m', 'gpt-5-mini', '--enable', 'x', '--', '--fix everything']);
+    expect(done.agent).toMatchObject({ model: 'gpt-5-mini' });
+  });
+
+  it('codex: a real write succeeds; a read-only role writes nothing and is not failed for it', async () => {
+    const { run, config } = await setup(codex, { FAKE_AGENT_WRITE: 'out.txt' });
+    const done = await run(1, 'write it');
+    expect(done.status).toBe('success');
+    expect(fs.existsSync(path.join(config.workDir, 'out.txt'))).toBe(true);
+    expect(done.agent.files_changed).toEqual([path.join(config.workDir, 'out.txt')]);
+    fs.rmSync(path.join(config.workDir, 'out.txt'));
+    const ro = await run(2, 'review it', {
+      role: { id: 1, name: 'reviewer', execution_constraints: { read_only: true } },
+    });
+    expect(ro.status).toBe('success');
+    expect(fs.existsSync(path.join(config.workDir, 'out.txt'))).toBe(false);
+    expect(ro.agent.permission_denials).toEqual([
+      { tool: 'apply_patch', target: path.join(config.workDir, 'out.txt') },
     ]);
   });
 
-  it('codex: a prompt that looks like a flag is passed after --, extra args are honoured', async () => {
-    const { calls, run } = await setup({
-      executor: 'codex',
-      codexBin: path.join(FIXTURES_BIN, 'codex'),
-      codexArgs: ['--skip-git-repo-check', '--sandbox', 'workspace-write'],
-    });
-    const done = await run(1, '--fix everything');
-    expect(done.status).toBe('success');
-    expect(calls()[0].argv).toEqual([
-      'exec',
-      '--skip-git-repo-check',
-      '--sandbox',
-      'workspace-write',
-      '--',
-      '--fix everything',
-    ]);
+  it('codex: exit 0 after turn.failed or a final error event is a failed attempt with the agent error', async () => {
+    for (const scenario of ['turn_failed', 'error'] as const) {
+      const { run } = await setup(codex, { FAKE_AGENT_SCENARIO: scenario });
+      const done = await run(1, 'do it');
+      expect(done).toMatchObject({
+        status: 'failed',
+        exit_code: 0,
+        failure_step: 'run',
+        agent: { verdict: 'agent-error', is_error: true },
+      });
+      expect(done.message).toMatch(
+        /the agent reported an error \(exit code 0\): (stream disconnected|unexpected status 401)/,
+      );
+      for (const c of cleanups.splice(0).reverse()) await c();
+    }
   });
 
   it('codex: a failing model call is a failed task with its exit code and stderr', async () => {
-    const { run } = await setup(
-      { executor: 'codex', codexBin: path.join(FIXTURES_BIN, 'codex') },
-      { FAKE_AGENT_EXIT_CODE: '3' },
-    );
+    const { run } = await setup(codex, { FAKE_AGENT_EXIT_CODE: '3' });
     const done = await run(1, 'do it');
     expect(done).toMatchObject({ status: 'failed', exit_code: 3, failure_step: 'run' });
     expect(done.stderr).toContain('model request failed');
   });
 
-  it('claude: runs `claude -p --output-format text <prompt>` and reports its answer', async () => {
-    const { calls, run } = await setup(
-      { executor: 'claude', claudeBin: path.join(FIXTURES_BIN, 'claude'), claudeArgs: ['--model', 'sonnet'] },
-      { FAKE_AGENT_OUTPUT: 'All done.' },
+  it('claude: `-p --output-format stream-json --verbose --permission-mode acceptEdits`; writes, result file, summary', async () => {
+    const dir = tempDir();
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.mkdirSync(path.join(dir, '.claude'));
+    fs.writeFileSync(path.join(dir, '.claude', '.credentials.json'), '{"claudeAiOauth":{}}');
+    fs.writeFileSync(path.join(dir, '.claude', 'settings.json'), '{}');
+    const result = { summary: 'wrote out.txt', next_actions: ['review it'], open_questions: [] };
+    const { calls, run, config } = await setup(
+      { ...claude, claudeArgs: ['--model', 'sonnet'] },
+      { HOME: dir, FAKE_AGENT_WRITE: 'out.txt', FAKE_AGENT_RESULT: JSON.stringify(result) },
     );
-    const done = await run(1, 'write the tests');
-    expect(done).toMatchObject({ status: 'success', stdout: 'All done.\n' });
-    expect(calls()[0].argv).toEqual([
+    const done = await run(1, 'write the tests', {
+      role: { id: 1, name: 'coder', allowed_tools: ['Read', 'Bash(npm test)'] },
+    });
+    expect(done).toMatchObject({ status: 'success', exit_code: 0 });
+    const [c] = calls() as Array<Record<string, any>>;
+    expect(c.argv).toEqual([
       '-p',
       '--output-format',
-      'text',
+      'stream-json',
+      '--verbose',
+      '--permission-mode',
+      'acceptEdits',
+      '--add-dir',
+      attemptDir(config, 1),
+      '--allowedTools',
+      'Read,Bash(npm test)',
       '--model',
       'sonnet',
+      '--',
       'write the tests',
     ]);
+    expect(c.env.CLAUDE_CONFIG_DIR).toBe(path.join(attemptDir(config, 1), 'home', '.claude'));
+    expect(c.seeded).toEqual(['.credentials.json']);
+    expect(fs.readFileSync(path.join(config.workDir, 'out.txt'), 'utf8')).toContain('fake agent');
+    expect(done.handoff).toMatchObject(result);
+    expect(done.agent).toMatchObject({
+      agent: 'claude',
+      session_id: '5f0c2b1e-0000-4000-8000-00000000c1a0',
+      model: 'sonnet',
+      turns: 3,
+      cost_usd: 0.0369,
+      usage: {
+        input_tokens: 300,
+        cached_input_tokens: 150,
+        cache_creation_input_tokens: 30,
+        output_tokens: 60,
+      },
+      verdict: 'ok',
+      final_message: 'claude done: write the tests',
+    });
+  });
+
+  it('claude: a denied write is a failed attempt (agent-permission-denied) although claude exits 0', async () => {
+    const elsewhere = tempDir();
+    cleanups.push(() => fs.rmSync(elsewhere, { recursive: true, force: true }));
+    const target = path.join(elsewhere, 'x.txt');
+    const { run } = await setup(claude, { FAKE_AGENT_WRITE: target });
+    const done = await run(1, 'write outside');
+    expect(done).toMatchObject({
+      status: 'failed',
+      exit_code: 0,
+      failure_step: 'run',
+      agent: { verdict: 'permission-denied', permission_denials: [{ tool: 'Write', target }] },
+    });
+    expect(done.message).toContain(`the agent was denied permission (exit code 0): Write ${target}`);
+    expect(done.handoff).toBeUndefined();
+    expect(fs.existsSync(target)).toBe(false);
+    // Allowed by the role: the same write goes through.
+    const ok = await run(2, 'write outside', { role: { id: 1, name: 'r', allowed_tools: ['Write'] } });
+    expect(ok.status).toBe('success');
+    expect(fs.existsSync(target)).toBe(true);
+  });
+
+  it('claude: is_error with exit 0, or no result event, is a failed attempt (agent-error)', async () => {
+    for (const scenario of ['is_error', 'no_result'] as const) {
+      const { run } = await setup(claude, { FAKE_AGENT_SCENARIO: scenario });
+      const done = await run(1, 'x');
+      expect(done).toMatchObject({
+        status: 'failed',
+        exit_code: 0,
+        agent: { verdict: scenario === 'is_error' ? 'agent-error' : 'no-result' },
+      });
+      expect(done.message).toMatch(
+        scenario === 'is_error' ? /API Error: 500/ : /without its final result event/,
+      );
+      for (const c of cleanups.splice(0).reverse()) await c();
+    }
+  });
+
+  it('claude: a read-only role gets no edit tools at all', async () => {
+    const { calls, run, config } = await setup(claude, { FAKE_AGENT_WRITE: 'out.txt' });
+    const done = await run(1, 'review', {
+      role: { id: 1, name: 'reviewer', execution_constraints: { read_only: true } },
+    });
+    expect(done.status).toBe('success');
+    expect(calls()[0]!.argv.slice(0, 6)).toEqual([
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--disallowedTools',
+      'Write,Edit,MultiEdit,NotebookEdit',
+    ]);
+    expect(fs.existsSync(path.join(config.workDir, 'out.txt'))).toBe(false);
   });
 
   it('claude: a missing binary fails the task at once with step spawn, naming the binary', async () => {

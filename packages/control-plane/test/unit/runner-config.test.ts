@@ -18,7 +18,7 @@ describe('runner config', () => {
       token: null,
       tokenFile: '/srv/app/.multyagents/runner-token',
       ledgerFile: '/srv/app/.multyagents/runner-48070/effects.jsonl',
-      codexArgs: ['--skip-git-repo-check'],
+      codexArgs: [],
     });
   });
 

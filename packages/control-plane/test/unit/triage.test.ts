@@ -39,6 +39,56 @@ describe('triage classifier', () => {
     expect(classifyFailure({ step: 'spawn', message: 'codex missing' }).category).toBe('dependency');
   });
 
+  it("reads a coding agent's own account before patterns in its output", () => {
+    const facts = {
+      agent: 'claude' as const,
+      verdict: 'permission-denied' as const,
+      permission_denials: [
+        { tool: 'Write', target: '/w/a.txt' },
+        { tool: 'Bash', target: 'npm test' },
+      ],
+      error: null,
+      tool_errors: [],
+    };
+    // The stream quotes "Permission denied" too: the permission rule would have matched it.
+    const output = '{"type":"user","message":"Permission denied"}';
+    const denied = classifyFailure({ step: 'run', exitCode: 0, output, agent: facts });
+    expect(denied.category).toBe('agent-permission-denied');
+    expect(denied.hints).toContain('denied: Write /w/a.txt');
+    expect(denied.hints).toContain('denied: Bash npm test');
+    expect(denied.actions.join('\n')).toContain("allow Write in the role's allowed_tools");
+    expect(denied.actions.join('\n')).toContain('Bash(npm test)');
+    const codex = classifyFailure({
+      step: 'run',
+      exitCode: 0,
+      agent: { ...facts, agent: 'codex', permission_denials: [{ tool: 'apply_patch', target: '/w/a' }] },
+    });
+    expect(codex.actions[0]).toMatch(/sandbox refused apply_patch.*read_only/);
+    const error = classifyFailure({
+      step: 'run',
+      exitCode: 0,
+      output,
+      agent: { ...facts, verdict: 'agent-error', error: 'API Error: 500', permission_denials: [] },
+    });
+    expect(error.category).toBe('agent-error');
+    expect(error.hints[0]).toContain('API Error: 500');
+    // A verdict of ok leaves the classification to the usual rules; a timeout stays a timeout.
+    expect(
+      classifyFailure({ step: 'run', exitCode: 1, output, agent: { ...facts, verdict: 'ok' } }).category,
+    ).toBe('permission');
+    expect(classifyFailure({ step: 'timeout', agent: facts }).category).toBe('timeout');
+    // No closing event and a failed exit: the output says more than the agent's silence.
+    const silent = { ...facts, verdict: 'no-result' as const, permission_denials: [] };
+    expect(
+      classifyFailure({ step: 'run', exitCode: 127, output: 'claude: command not found', agent: silent })
+        .category,
+    ).toBe('dependency');
+    expect(classifyFailure({ step: 'run', exitCode: 0, agent: silent }).category).toBe('agent-error');
+    expect(classifyFailure({ step: 'spawn', message: 'spawn ENOENT', agent: silent }).category).toBe(
+      'dependency',
+    );
+  });
+
   it('every result has hints and actions', () => {
     for (const step of [
       'submit',

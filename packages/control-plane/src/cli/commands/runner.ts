@@ -55,10 +55,13 @@ export function registerRunnerCommand(program: Command): void {
     .option('--codex-bin <path>', 'codex binary (env MULTYAGENTS_CODEX_BIN, default codex)')
     .option(
       '--codex-args <json>',
-      'extra args after `codex exec`, JSON array (default ["--skip-git-repo-check"])',
+      "extra args of `codex exec --json …` before the role's agent_args, JSON array (default [])",
     )
     .option('--claude-bin <path>', 'claude binary (env MULTYAGENTS_CLAUDE_BIN, default claude)')
-    .option('--claude-args <json>', 'extra args after `claude -p --output-format text`, JSON array')
+    .option(
+      '--claude-args <json>',
+      "extra args of `claude -p --output-format stream-json …` before the role's agent_args, JSON array",
+    )
     .option('--log-level <level>', 'log level (env MULTYAGENTS_LOG_LEVEL, default info)')
     .option('--log-file <file>', 'write logs to this file instead of stdout')
     .action(async (opts) => {

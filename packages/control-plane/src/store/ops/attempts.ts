@@ -17,6 +17,10 @@ export interface AttemptRow {
   exit_code: number | null;
   failure_category: string | null;
   message: string | null;
+  /** The agent's session (claude session_id, codex thread_id), from the terminal report. */
+  session_id: string | null;
+  /** AgentSummary as JSON, from the terminal report. */
+  agent: string | null;
 }
 
 export async function insertAttempt(
@@ -36,6 +40,24 @@ export function getAttempt(sql: Sql, taskId: number, attempt: number): Promise<A
 
 export function listAttempts(sql: Sql, taskId: number): Promise<AttemptRow[]> {
   return sql.all<AttemptRow>('SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt', [taskId]);
+}
+
+/** The agent summary of one attempt (JSON text), or null. */
+export async function getAttemptAgent(sql: Sql, taskId: number, attempt: number): Promise<string | null> {
+  const row = await sql.get<{ agent: string | null }>(
+    'SELECT agent FROM attempts WHERE task_id = ? AND attempt = ?',
+    [taskId, attempt],
+  );
+  return row?.agent ?? null;
+}
+
+/** Every attempt of a run that reported an agent summary, with the role of its task (for usage sums). */
+export function runAttemptAgents(sql: Sql, runId: number): Promise<{ role_id: number; agent: string }[]> {
+  return sql.all(
+    `SELECT t.role_id AS role_id, a.agent AS agent FROM attempts a JOIN tasks t ON t.id = a.task_id
+     WHERE t.run_id = ? AND a.agent IS NOT NULL ORDER BY a.task_id, a.attempt`,
+    [runId],
+  );
 }
 
 export async function updateAttempt(

@@ -5,6 +5,7 @@ import { migration003 } from './migrations/003_active_indexes.js';
 import { migration004 } from './migrations/004_task_deps_by_task.js';
 import { migration005 } from './migrations/005_drop_tasks_live.js';
 import { migration006 } from './migrations/006_runner_draining.js';
+import { migration007 } from './migrations/007_attempt_agent.js';
 
 /** Numbered, append-only. Each runs in its own transaction with its version row. */
 export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
@@ -14,6 +15,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   { id: 4, name: 'task_deps_by_task', sql: migration004 },
   { id: 5, name: 'drop_tasks_live', sql: migration005 },
   { id: 6, name: 'runner_draining', sql: migration006 },
+  { id: 7, name: 'attempt_agent', sql: migration007 },
 ];
 
 export function runMigrations(db: Database.Database): number[] {

@@ -1,0 +1,87 @@
+/**
+ * The argv of the real coding CLIs, from the role (pure; measured flags in docs/architecture.md,
+ * "Executors"). Element 0 is the binary. Never a shell string.
+ */
+import { promptArg } from './command.js';
+import type { RoleGrants } from './types.js';
+
+export const NO_GRANTS: RoleGrants = { allowedTools: [], readOnly: false, agentArgs: [] };
+
+/** The edit tools a read-only claude role does not get at all (so it is never denied them either). */
+export const CLAUDE_EDIT_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+
+export interface AgentArgvInput {
+  bin: string;
+  prompt: string;
+  role: RoleGrants;
+  /** The runner's --claude-args / --codex-args. */
+  extra: string[];
+  /** A directory outside the workspace the agent may write its result file into. */
+  resultDir: string;
+}
+
+/**
+ * `claude -p … --output-format stream-json --verbose`: edits accepted (`acceptEdits`), or no edit
+ * tools at all for a read-only role. `--allowedTools`, `--disallowedTools` and `--add-dir` take
+ * several values, so each gets one comma-joined value and the prompt always follows `--`: a variadic
+ * option must never swallow the prompt.
+ */
+export function claudeArgv(i: AgentArgvInput): string[] {
+  const perms = i.role.readOnly
+    ? ['--disallowedTools', CLAUDE_EDIT_TOOLS.join(',')]
+    : ['--permission-mode', 'acceptEdits', '--add-dir', i.resultDir];
+  const tools = i.role.allowedTools.length ? ['--allowedTools', i.role.allowedTools.join(',')] : [];
+  return [
+    i.bin,
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    ...perms,
+    ...tools,
+    ...i.extra,
+    ...i.role.agentArgs,
+    '--',
+    i.prompt,
+  ];
+}
+
+/**
+ * `codex exec --json`: the workspace-write sandbox (plus the result dir as a writable root), or
+ * read-only for a read-only role; no endless reconnects when the model server is gone; outside a git
+ * repository codex refuses to start unless told to skip the check.
+ */
+export function codexArgv(i: AgentArgvInput & { inGitRepo: boolean }): string[] {
+  const sandbox = i.role.readOnly
+    ? ['-s', 'read-only']
+    : [
+        '-s',
+        'workspace-write',
+        '-c',
+        `sandbox_workspace_write.writable_roots=${JSON.stringify([i.resultDir])}`,
+      ];
+  return [
+    i.bin,
+    'exec',
+    '--json',
+    ...sandbox,
+    '--disable',
+    'unbounded_connection_retries',
+    ...(i.inGitRepo ? [] : ['--skip-git-repo-check']),
+    ...i.extra,
+    ...i.role.agentArgs,
+    ...promptArg(i.prompt),
+  ];
+}
+
+/** The model named by `-m`/`--model` in an argv (the last one wins), for the price estimate. */
+export function modelOf(argv: string[]): string | null {
+  let model: string | null = null;
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    if (a === '--') break;
+    if ((a === '-m' || a === '--model') && k + 1 < argv.length) model = argv[++k]!;
+    else if (a.startsWith('--model=')) model = a.slice('--model='.length);
+  }
+  return model;
+}
