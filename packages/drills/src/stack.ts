@@ -167,6 +167,11 @@ export class DrillStack {
     this.assertOpen();
     const t = this.opts.timeouts;
     const known = this.runners[index];
+    // A second process for the same identity would leave the first one outside the rollback's reach.
+    if (known?.proc.running)
+      throw new Error(
+        `runner ${index + 1} (pid ${known.proc.pid}) is still running: stop it before starting it again`,
+      );
     const port = known?.port ?? opts.port ?? (await freePort());
     const o = known ? { ...known.opts, ...opts } : opts;
     const name = `chaos-runner-${index + 1}`;
