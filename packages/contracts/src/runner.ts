@@ -2,12 +2,6 @@ import { z } from 'zod';
 import { Id, JsonObject } from './common.js';
 import { ExecutionMode } from './statuses.js';
 
-/**
- * Ours: written by the API in a prompt where the agent's result file belongs; the runner replaces it
- * with the attempt's real path (also in env MULTYAGENTS_RESULT_FILE), which only it knows.
- */
-export const RESULT_FILE_PLACEHOLDER = '{{MULTYAGENTS_RESULT_FILE}}';
-
 /** API → runner: `POST {runner}/tasks/submit`. */
 export const RunnerSubmit = z.object({
   task_id: Id,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { claudeArgv, codexArgv, modelOf, NO_GRANTS } from './agentArgv.js';
 import { forgetSecrets, inGitRepo, prepareAgentHome } from './agentHome.js';
 import { AgentStreamParser, type AgentKind } from './agentStream.js';
+import { withResultSection } from './resultSection.js';
 import { spawnInGroup } from './spawn.js';
 import { ExecutorUnavailableError, type Executor } from './types.js';
 import { checkBinary, missingBinaryMessage, resolveBinary } from './which.js';
@@ -31,7 +32,7 @@ export function agentExecutor(spec: AgentExecutorSpec, env: Record<string, strin
       const attemptDir = path.dirname(req.resultFile);
       const input = {
         bin: resolved,
-        prompt: req.prompt,
+        prompt: withResultSection(req.prompt, req.resultFile),
         role: req.role ?? NO_GRANTS,
         extra: spec.extra,
         resultDir: attemptDir,

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   HandoffPayload,
-  RESULT_FILE_PLACEHOLDER,
   ReportedArtifact,
   type AgentSummary,
   type RunnerSubmit,
@@ -362,10 +361,9 @@ export class Attempts {
     const attemptDir = path.join(config.dataDir, 'attempts', `task-${s.task_id}-attempt-${s.attempt}`);
     const promptFile = path.join(attemptDir, 'prompt.txt');
     const resultFile = path.join(attemptDir, 'result.json');
-    const prompt = s.prompt.split(RESULT_FILE_PLACEHOLDER).join(resultFile);
     if (!inProcess) {
       fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(promptFile, prompt, { mode: 0o600 });
+      fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });
       fs.rmSync(resultFile, { force: true });
     }
 
@@ -393,7 +391,7 @@ export class Attempts {
           taskId: s.task_id,
           attempt: s.attempt,
           runId: s.run_id,
-          prompt,
+          prompt: s.prompt,
           cwd: wd.cwd,
           env,
           params: s.executor_params ?? {},

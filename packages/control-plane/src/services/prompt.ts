@@ -1,5 +1,3 @@
-import { RESULT_FILE_PLACEHOLDER } from '@multyagents/contracts';
-
 /**
  * The prompt an agent receives: the role's system prompt, its skills, the task, the handoffs of the
  * upstream steps and the resolved Context7 setting — all of it (the first version sent only the title).
@@ -46,22 +44,8 @@ export function assemblePrompt(p: PromptParts): string {
   out.push(
     `# Context7\n${p.context7 ? 'enabled: use Context7 to look up current library documentation' : 'disabled'}`,
   );
-  out.push(RESULT_SECTION);
   return out.join('\n\n');
 }
-
-/**
- * Where the agent leaves its handoff for the next steps. The path is known only on the runner, which
- * puts it in place of the placeholder (and in env MULTYAGENTS_RESULT_FILE); without the file the
- * agent's final message becomes the handoff summary.
- */
-const RESULT_SECTION = [
-  '# Result',
-  `When you are done, write your result as JSON to ${RESULT_FILE_PLACEHOLDER} (also in the environment ` +
-    'variable MULTYAGENTS_RESULT_FILE):',
-  '{"summary": "what you did, for the next step", "next_actions": ["..."], "open_questions": ["..."], ' +
-    '"artifacts": [{"artifact_type": "file", "location": "path/you/wrote", "summary": "..."}]}',
-].join('\n');
 
 export function resolveContext7(mode: string, roleEnabled: boolean): boolean {
   if (mode === 'force_on') return true;

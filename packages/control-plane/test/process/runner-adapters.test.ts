@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunnerSubmit } from '@multyagents/contracts';
 import { testRunnerConfig, type RunnerConfig } from '../../src/config/runner.js';
 import { startRunner } from '../../src/runner/index.js';
+import { withResultSection } from '../../src/executors/resultSection.js';
 import { FIXTURES_BIN, FakeApi, TOKEN, call, tempDir, until } from '../fixtures/runner/fakeApi.js';
 
 /**
@@ -79,7 +80,7 @@ describe('executor adapters end to end', () => {
       '--disable',
       'unbounded_connection_retries',
       '--skip-git-repo-check',
-      prompt,
+      withResultSection(prompt, path.join(attemptDir(config, 1), 'result.json')),
     ]);
     expect(c.env).toMatchObject({
       HOME: home,
@@ -104,7 +105,7 @@ describe('executor adapters end to end', () => {
   });
 
   it('codex: in a git repository without --skip-git-repo-check; flag-like prompt after --; runner and role args', async () => {
-    const { calls, run } = await setup({ ...codex, codexArgs: ['-m', 'gpt-5-mini'] });
+    const { calls, run, config } = await setup({ ...codex, codexArgs: ['-m', 'gpt-5-mini'] });
     const repo = tempDir();
     cleanups.push(() => fs.rmSync(repo, { recursive: true, force: true }));
     fs.mkdirSync(path.join(repo, '.git'));
@@ -116,7 +117,14 @@ describe('executor adapters end to end', () => {
     expect(done.status).toBe('success');
     const argv = calls()[0]!.argv;
     expect(argv).not.toContain('--skip-git-repo-check');
-    expect(argv.slice(-6)).toEqual(['-m', 'gpt-5-mini', '--enable', 'x', '--', '--fix everything']);
+    expect(argv.slice(-6)).toEqual([
+      '-m',
+      'gpt-5-mini',
+      '--enable',
+      'x',
+      '--',
+      withResultSection('--fix everything', path.join(attemptDir(config, 1), 'result.json')),
+    ]);
     expect(done.agent).toMatchObject({ model: 'gpt-5-mini' });
   });
 
@@ -191,7 +199,7 @@ describe('executor adapters end to end', () => {
       '--model',
       'sonnet',
       '--',
-      'write the tests',
+      withResultSection('write the tests', path.join(attemptDir(config, 1), 'result.json')),
     ]);
     expect(c.env.CLAUDE_CONFIG_DIR).toBe(path.join(attemptDir(config, 1), 'home', '.claude'));
     expect(c.seeded).toEqual(['.credentials.json']);

@@ -3,6 +3,7 @@ import { AgentStreamParser } from '../../src/executors/agentStream.js';
 import { claudeArgv, codexArgv, modelOf } from '../../src/executors/agentArgv.js';
 import { agentSummary, agentVerdict, judgeAgent } from '../../src/runner/agentOutcome.js';
 import type { Outcome } from '../../src/runner/decisions.js';
+import { withResultSection } from '../../src/executors/resultSection.js';
 
 const j = (o: unknown) => JSON.stringify(o) + '\n';
 
@@ -272,5 +273,15 @@ describe('agent argv', () => {
     ]);
     expect(modelOf(argv)).toBe('m');
     expect(modelOf(['-m', 'a', '--model=b', '--', '-m', 'c'])).toBe('b');
+  });
+});
+
+describe('the result section the agent executors add', () => {
+  it("names the attempt's result file and the handoff shape, after the task's own prompt", () => {
+    const text = withResultSection('# Task\nwrite the tests', '/data/attempts/task-3-attempt-2/result.json');
+    expect(text.startsWith('# Task\nwrite the tests\n\n# Result\n')).toBe(true);
+    expect(text).toContain('/data/attempts/task-3-attempt-2/result.json');
+    for (const key of ['"summary"', '"next_actions"', '"open_questions"', '"artifacts"'])
+      expect(text).toContain(key);
   });
 });
