@@ -4,3 +4,4 @@ export { nextReply, pickSession, type SimReply, type SimScripts } from './engine
 export { scriptProblems, type SimScript, type SimTurn } from './script.js';
 export { AGENT_CLI_PINS, agentCliBins, agentCliDir, ensureAgentClis, type AgentClis } from './clis.js';
 export * from './recipes.js';
+export { parseJsonLines, runAgentCli, type CliRun } from './runCli.js';
