@@ -27,6 +27,9 @@ import { resolveAgentCliCacheRoot } from '../../src/config/agentClis.js';
  * docs/agents-offline.md), which is why beforeAll has a long bound.
  */
 const RUN_BOUND_MS = 60_000;
+// codex (workspace-write) makes this fixed-name directory in /tmp whatever TMPDIR says; remove it if we did.
+const CODEX_DAEMON_DIR = path.join('/tmp', `codex-daemon-${process.getuid?.() ?? 0}`);
+const codexDaemonDirWasThere = fs.existsSync(CODEX_DAEMON_DIR);
 
 let clis: AgentClis;
 let sim: AgentSim;
@@ -52,6 +55,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.close();
   if (root) fs.rmSync(root, { recursive: true, force: true });
+  if (!codexDaemonDirWasThere) {
+    try {
+      fs.rmdirSync(CODEX_DAEMON_DIR); // only if empty: a concurrent codex may be using it
+    } catch {
+      // absent, or in use
+    }
+  }
 });
 
 /** A fresh git repo and per-run HOME, TMPDIR and CODEX_HOME. */
