@@ -12,18 +12,17 @@ import type { Env } from '../config/env.js';
 export const CODEX_SIM_MODEL = 'gpt-5.5';
 
 /**
- * Any connection that is not to loopback goes to a dead proxy. Both CLIs honour the proxy variables and
- * NO_PROXY, so the scripted server is reached directly and a vendor host fails at once instead of being
- * reached by luck.
+ * Any connection that is not to loopback goes to a proxy: by default a dead port, so a vendor host fails
+ * at once instead of being reached by luck; in tests the scripted server itself, which records and
+ * refuses each attempt. Both CLIs honour the proxy variables and NO_PROXY (real-agent-clis.test.ts).
  */
-export function offlineGuardEnv(): Record<string, string> {
-  const dead = 'http://127.0.0.1:1';
+export function offlineGuardEnv(proxy = 'http://127.0.0.1:1'): Record<string, string> {
   const direct = '127.0.0.1,localhost,::1';
   return {
-    HTTPS_PROXY: dead,
-    HTTP_PROXY: dead,
-    https_proxy: dead,
-    http_proxy: dead,
+    HTTPS_PROXY: proxy,
+    HTTP_PROXY: proxy,
+    https_proxy: proxy,
+    http_proxy: proxy,
     NO_PROXY: direct,
     no_proxy: direct,
   };
@@ -41,11 +40,13 @@ export interface SimRunDirs {
   /** Per-run HOME (claude keeps sessions in $HOME/.claude, codex some state in $HOME too). */
   home: string;
   tmpdir: string;
+  /** Where non-loopback traffic goes (offlineGuardEnv); default a dead port. */
+  proxy?: string;
 }
 
 export function claudeSimEnv(o: SimRunDirs & { baseUrl: string; apiKey?: string }): Record<string, string> {
   return {
-    ...offlineGuardEnv(),
+    ...offlineGuardEnv(o.proxy),
     HOME: o.home,
     TMPDIR: o.tmpdir,
     ANTHROPIC_BASE_URL: o.baseUrl,
@@ -58,7 +59,7 @@ export function claudeSimEnv(o: SimRunDirs & { baseUrl: string; apiKey?: string 
 }
 
 export function codexSimEnv(o: SimRunDirs & { codexHome: string }): Record<string, string> {
-  return { ...offlineGuardEnv(), HOME: o.home, TMPDIR: o.tmpdir, CODEX_HOME: o.codexHome };
+  return { ...offlineGuardEnv(o.proxy), HOME: o.home, TMPDIR: o.tmpdir, CODEX_HOME: o.codexHome };
 }
 
 const tomlString = (s: string) => JSON.stringify(s);

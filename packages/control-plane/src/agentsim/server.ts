@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { nextReply, pickSession, type SimScripts } from './engine.js';
 import {
@@ -66,6 +67,25 @@ function checked(script: SimScript, what: string): SimScript {
   return script;
 }
 
+function emptyRecord(seq: number, req: http.IncomingMessage): AgentSimRecord {
+  return {
+    seq,
+    method: req.method ?? '',
+    url: req.url ?? '',
+    host: req.headers.host ?? '',
+    api: null,
+    session: null,
+    turn: null,
+    tools: [],
+    prompt: '',
+    cwd: null,
+    toolResults: [],
+    status: 404,
+    call: null,
+    text: '',
+  };
+}
+
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -100,22 +120,7 @@ export async function startAgentSim(opts: AgentSimOptions = {}): Promise<AgentSi
         : req.method === 'POST' && pathname === '/v1/responses'
           ? 'responses'
           : null;
-    const record: AgentSimRecord = {
-      seq: n,
-      method: req.method ?? '',
-      url: req.url ?? '',
-      host: req.headers.host ?? '',
-      api,
-      session: null,
-      turn: null,
-      tools: [],
-      prompt: '',
-      cwd: null,
-      toolResults: [],
-      status: 404,
-      call: null,
-      text: '',
-    };
+    const record: AgentSimRecord = { ...emptyRecord(n, req), api };
     log.push(record);
     const fail = (status: number, message: string) => {
       Object.assign(record, { status, text: message });
@@ -161,6 +166,13 @@ export async function startAgentSim(opts: AgentSimOptions = {}): Promise<AgentSi
         res.end(JSON.stringify(errorBody('responses', `agentsim: ${err.message}`)));
       },
     );
+  });
+  // As a proxy (offlineGuardEnv(sim.url)) it records, then refuses, every tunnel a CLI tries to open:
+  // evidence that something would have left loopback.
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
+    log.push({ ...emptyRecord(++seq, req), status: 403, text: 'agentsim: refused a proxy tunnel' });
+    socket.on('error', () => {}); // the client may reset the refused tunnel; nothing to do about it
+    socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

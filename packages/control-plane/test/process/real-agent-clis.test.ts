@@ -233,12 +233,50 @@ describe('real agent CLIs against the scripted model server', () => {
     expect(ofType(codex, 'turn.failed'), explain(codex)).toHaveLength(1);
   });
 
+  it('the offline guard catches a CLI sent to a vendor host: it goes to the proxy and is refused', async () => {
+    const guard = await startAgentSim();
+    try {
+      const [cw, xw] = [workspace('claude-vendor'), workspace('codex-vendor')];
+      await writeCodexSimHome(xw.codexHome, 'https://api.openai.com/v1');
+      const [claude, codex] = await Promise.all([
+        runAgentCli(clis.claude, claudeArgs('hello'), {
+          cwd: cw.repo,
+          env: {
+            ...isolatedBaseEnv(process.env),
+            // Not api.anthropic.com: as its own base URL claude adds ~14 more calls there on exit (19 s here).
+            ...claudeSimEnv({ ...cw, proxy: guard.url, baseUrl: 'https://model-vendor.example' }),
+          },
+          timeoutMs: RUN_BOUND_MS,
+        }),
+        runAgentCli(clis.codex, codexArgs('hello'), {
+          cwd: xw.repo,
+          env: { ...isolatedBaseEnv(process.env), ...codexSimEnv({ ...xw, proxy: guard.url }) },
+          timeoutMs: RUN_BOUND_MS,
+        }),
+      ]);
+      expect(claudeResult(claude), explain(claude)).toMatchObject({ is_error: true });
+      expect(ofType(codex, 'turn.failed'), explain(codex)).toHaveLength(1);
+      const tunnels = new Set(guard.requests().map((r) => `${r.method} ${r.url} ${r.status}`));
+      expect([...tunnels].sort()).toEqual([
+        'CONNECT api.openai.com:443 403',
+        'CONNECT model-vendor.example:443 403',
+      ]);
+    } finally {
+      await guard.close();
+    }
+  });
+
   it('no request left loopback or asked for anything but the model', () => {
+    // Runs last: covers every CLI run above, whose proxy was this server.
     const all = sim.requests();
     expect(all.length).toBeGreaterThan(0);
     for (const r of all) {
-      expect(r.host).toBe(`127.0.0.1:${sim.port}`);
-      expect([r.method, r.api, r.status]).toEqual(['POST', expect.any(String), 200]);
+      expect([r.method, r.host, r.api, r.status]).toEqual([
+        'POST',
+        `127.0.0.1:${sim.port}`,
+        expect.any(String),
+        200,
+      ]);
     }
   });
 });
