@@ -162,6 +162,7 @@ export async function startAgentSim(opts: AgentSimOptions = {}): Promise<AgentSi
     readBody(req).then(
       (body) => handle(req, body, res),
       (err: Error) => {
+        log.push({ ...emptyRecord(++seq, req), status: 400, text: `agentsim: ${err.message}` });
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify(errorBody('responses', `agentsim: ${err.message}`)));
       },

@@ -153,9 +153,13 @@ describe('agentsim server', () => {
       error: { type: 'api_error', message: 'overloaded' },
     });
     expect((await fetch(`${sim.url}/v1/models`)).status).toBe(404);
+    expect(
+      (await post(`${sim.url}/v1/messages`, claudeBody('hi'), { 'content-encoding': 'zstd' })).status,
+    ).toBe(400);
     expect(sim.requests().map((r) => [r.method, r.url, r.status, r.prompt])).toEqual([
       ['POST', '/v1/messages', 529, 'hi'],
       ['GET', '/v1/models', 404, ''],
+      ['POST', '/v1/messages', 400, ''],
     ]);
   });
 
