@@ -129,6 +129,15 @@ async function withLock<T>(
   }
 }
 
+/** npm's own error lines without its stack traces: the code, the URL, the hint. */
+export function npmErrorSummary(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trimEnd());
+  const useful = lines.filter(
+    (l) => l.trim() && !/^npm error\s+at /.test(l) && !/^npm error\s*[{}]?$/.test(l),
+  );
+  return useful.slice(0, 12).join('\n');
+}
+
 async function install(dir: string, o: EnsureOptions, log: (l: string) => void): Promise<void> {
   const staging = `${dir}.staging-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
@@ -154,17 +163,22 @@ async function install(dir: string, o: EnsureOptions, log: (l: string) => void):
     '--loglevel=error',
     ...specs(),
   ];
-  log(`agent CLIs: ${npm} ${args.join(' ')} (≈ 800 MB, first time only)`);
-  try {
-    await run(npm, args, { timeout: o.installTimeoutMs ?? 15 * 60_000, maxBuffer: 32 * 1024 * 1024 });
-  } catch (err) {
+  // One quick metadata request first: an unreachable registry fails in seconds, not after npm's
+  // minutes of fetch retries; the install itself keeps the retries for a flaky network.
+  const probe = ['view', `${AGENT_CLI_PINS.codex.pkg}@${AGENT_CLI_PINS.codex.version}`, 'version'];
+  const failed = async (err: unknown): Promise<never> => {
     await fs.rm(staging, { recursive: true, force: true });
     const e = err as Error & { stderr?: string };
-    const tail = (e.stderr ?? e.message).trim().split('\n').slice(-12).join('\n');
     throw new Error(
-      `agent CLIs: could not install ${specs().join(' ')} from the npm registry; is it reachable?\n${tail}`,
+      `agent CLIs: could not install ${specs().join(' ')} from the npm registry; is it reachable?\n` +
+        npmErrorSummary(e.stderr || e.message),
     );
-  }
+  };
+  await run(npm, [...probe, '--fetch-retries=0', '--fetch-timeout=30000'], { timeout: 60_000 }).catch(failed);
+  log(`agent CLIs: ${npm} ${args.join(' ')} (≈ 800 MB, first time only)`);
+  await run(npm, args, { timeout: o.installTimeoutMs ?? 15 * 60_000, maxBuffer: 32 * 1024 * 1024 }).catch(
+    failed,
+  );
   const claudeDir = path.join(staging, 'node_modules', AGENT_CLI_PINS.claude.pkg);
   if (!(await versionOf(agentCliBins(staging).claude).catch(() => ''))) {
     // An npm configured to skip scripts leaves claude's stub in place; its postinstall is idempotent.

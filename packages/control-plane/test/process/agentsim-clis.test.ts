@@ -22,13 +22,20 @@ function fakeNpm(o: { fail?: boolean } = {}) {
   const bin = path.join(dir, 'npm');
   const stub = (name: string, version: string) =>
     `cat > "$prefix/node_modules/.bin/${name}" <<'EOF'\n#!/bin/sh\necho '${version}'\nEOF\nchmod +x "$prefix/node_modules/.bin/${name}"`;
-  const fail = `echo 'npm error network request to https://registry.npmjs.org failed' >&2; exit 1`;
+  const fail = [
+    `echo "$*" >> '${calls}.failed'`,
+    `echo 'npm error code ECONNREFUSED' >&2`,
+    `echo 'npm error network request to https://registry.npmjs.org/@openai%2fcodex failed' >&2`,
+    `echo 'npm error     at stack.frame (node:internal)' >&2`,
+    'exit 1',
+  ].join('\n');
   fs.writeFileSync(
     bin,
     [
       '#!/bin/sh',
-      `echo "$*" >> '${calls}'`,
       o.fail ? fail : '',
+      `if [ "$1" = view ]; then echo "$*" >> '${calls}.view'; echo 0.171.0; exit 0; fi`,
+      `echo "$*" >> '${calls}'`,
       'prefix="$3"', // npm install --prefix <dir> …
       'mkdir -p "$prefix/node_modules/.bin"',
       stub('claude', '2.1.332 (Claude Code)'),
@@ -37,7 +44,9 @@ function fakeNpm(o: { fail?: boolean } = {}) {
   );
   fs.chmodSync(bin, 0o755);
   const count = () => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').trim().split('\n').length : 0);
-  return { bin, count, calls };
+  const lines = (file: string) =>
+    fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
+  return { bin, count, calls, views: () => lines(`${calls}.view`), failed: () => lines(`${calls}.failed`) };
 }
 
 function cacheRoot() {
@@ -59,6 +68,9 @@ describe('agent CLI installer', () => {
       '--ignore-scripts=false --loglevel=error @anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0',
     );
     expect([a.installed, b.installed].sort()).toEqual([false, true]);
+    expect(npm.views()).toEqual([
+      'view @openai/codex@0.171.0 version --fetch-retries=0 --fetch-timeout=30000',
+    ]);
     expect(a.dir).toBe(agentCliDir(root));
     expect(a.versions).toEqual({ claude: '2.1.332 (Claude Code)', codex: 'codex-cli 0.171.0' });
     expect(fs.readdirSync(root)).toEqual([path.basename(a.dir)]); // no lock or staging left behind
@@ -101,15 +113,18 @@ describe('agent CLI installer', () => {
     expect([second.installed, npm.count()]).toEqual([true, 2]);
   });
 
-  it('says plainly that the registry is needed when npm fails, and leaves no staging dir', async () => {
+  it('says plainly that the registry is needed, after one quick probe, and leaves no staging dir', async () => {
     const root = cacheRoot();
-    const err = await ensureAgentClis({ cacheRoot: root, npm: fakeNpm({ fail: true }).bin }).catch(
-      (e: Error) => e,
-    );
+    const npm = fakeNpm({ fail: true });
+    const err = await ensureAgentClis({ cacheRoot: root, npm: npm.bin }).catch((e: Error) => e);
     expect(String(err)).toContain(
-      'could not install @anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0',
+      'could not install @anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0 from the npm registry; is it reachable?',
     );
-    expect(String(err)).toContain('registry.npmjs.org failed');
+    expect(String(err)).toContain('npm error code ECONNREFUSED\nnpm error network request to');
+    expect(String(err)).not.toContain('stack.frame');
+    expect(npm.failed()).toEqual([
+      'view @openai/codex@0.171.0 version --fetch-retries=0 --fetch-timeout=30000',
+    ]);
     expect(fs.readdirSync(root)).toEqual([]);
   });
 
