@@ -94,9 +94,12 @@ function callFor(req: SimRequest, turn: SimTurn): SimCall | null {
 
 const approxTokens = (chars: number) => Math.max(1, Math.ceil(chars / 4));
 
-/** The reply to `req`: turn N answers the request that carries N tool results. */
+/**
+ * The reply to `req`: turn N answers the request whose history holds N replies of ours, counted as the
+ * tool results it carries plus the turns that ended in text (those a resumed session brings along).
+ */
 export function nextReply(req: SimRequest, script: SimScript): SimReply {
-  const turnNo = req.toolResults.length;
+  const turnNo = req.toolResults.length + req.endedTurns;
   const turn: SimTurn = script.turns[turnNo] ?? { say: script.final ?? 'done' };
   if (turn.error)
     return { kind: 'error', turn: turnNo, status: turn.error.status, message: turn.error.message };

@@ -93,8 +93,11 @@ export async function writeCodexSimHome(codexHome: string, baseUrl: string): Pro
   return file;
 }
 
-/** claude, one non-interactive turn with JSON lines out. Run it with stdin closed. */
-export function claudeArgs(prompt: string, o: { permissionMode?: 'acceptEdits' | null } = {}): string[] {
+/** claude, one non-interactive turn with JSON lines out; `resume` continues a session. Stdin closed. */
+export function claudeArgs(
+  prompt: string,
+  o: { permissionMode?: 'acceptEdits' | null; resume?: string } = {},
+): string[] {
   const mode = o.permissionMode === undefined ? 'acceptEdits' : o.permissionMode;
   return [
     '-p',
@@ -103,13 +106,17 @@ export function claudeArgs(prompt: string, o: { permissionMode?: 'acceptEdits' |
     'stream-json',
     '--verbose',
     ...(mode ? ['--permission-mode', mode] : []),
+    ...(o.resume ? ['--resume', o.resume] : []),
   ];
 }
 
-/** codex exec with JSON lines out, inside a git repo. Run it with stdin closed. */
+/**
+ * codex exec with JSON lines out, inside a git repo; `resume` continues a thread (the options go before
+ * the `resume` subcommand). Run it with stdin closed.
+ */
 export function codexArgs(
   prompt: string,
-  o: { sandbox?: 'read-only' | 'workspace-write' | null; model?: string } = {},
+  o: { sandbox?: 'read-only' | 'workspace-write' | null; model?: string; resume?: string } = {},
 ): string[] {
   const sandbox = o.sandbox === undefined ? 'workspace-write' : o.sandbox;
   return [
@@ -121,6 +128,7 @@ export function codexArgs(
     // Without it a dead server means "Reconnecting…" forever.
     '--disable',
     'unbounded_connection_retries',
+    ...(o.resume ? ['resume', o.resume] : []),
     prompt,
   ];
 }

@@ -26,6 +26,11 @@ export interface SimRequest {
   /** Working directory the CLI told the model about, if any. */
   cwd: string | null;
   toolResults: SimToolResult[];
+  /**
+   * Replies in the history that ended a turn with text alone (no tool call): a resumed session carries
+   * the earlier run's final answer, so the script goes on where it stopped instead of repeating it.
+   */
+  endedTurns: number;
   /** Characters of text in the request: the base of the default usage figures. */
   textChars: number;
 }
@@ -64,9 +69,11 @@ export function parseAnthropicRequest(body: unknown): SimRequest {
   const userTexts: string[] = [];
   const allTexts: string[] = [textOf(b.system)];
   const toolResults: SimToolResult[] = [];
+  let endedTurns = 0;
   for (const msg of asArray(b.messages)) {
     const m = asObj(msg);
     const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : asArray(m.content);
+    if (m.role === 'assistant' && !blocks.some((blk) => asObj(blk).type === 'tool_use')) endedTurns++;
     for (const block of blocks.map(asObj)) {
       if (block.type === 'text') allTexts.push(str(block.text));
       if (m.role === 'user' && block.type === 'text') userTexts.push(str(block.text));
@@ -85,16 +92,23 @@ export function parseAnthropicRequest(body: unknown): SimRequest {
     prompt: promptOf(userTexts),
     cwd: findCwd(all),
     toolResults,
+    endedTurns,
     textChars: all.length,
   };
 }
+
+const CALL_ITEMS = new Set(['function_call', 'custom_tool_call']);
 
 export function parseResponsesRequest(body: unknown): SimRequest {
   const b = asObj(body);
   const userTexts: string[] = [];
   const allTexts: string[] = [str(b.instructions)];
   const toolResults: SimToolResult[] = [];
-  for (const item of asArray(b.input).map(asObj)) {
+  let endedTurns = 0;
+  const items = asArray(b.input).map(asObj);
+  items.forEach((item, i) => {
+    // One reply of ours is a message item, a call item, or a message followed by its call item.
+    if (item.role === 'assistant' && !CALL_ITEMS.has(str(items[i + 1]?.type))) endedTurns++;
     if (item.type === 'message' || (item.type === undefined && item.role)) {
       const texts = asArray(item.content).map((c) => str(asObj(c).text));
       if (typeof item.content === 'string') texts.push(item.content);
@@ -106,7 +120,7 @@ export function parseResponsesRequest(body: unknown): SimRequest {
       toolResults.push({ callId: str(item.call_id), output, isError: false });
       allTexts.push(output);
     }
-  }
+  });
   const tools = asArray(b.tools)
     .map(asObj)
     .filter((t) => t.type === 'function' || t.type === 'custom')
@@ -119,6 +133,7 @@ export function parseResponsesRequest(body: unknown): SimRequest {
     prompt: promptOf(userTexts),
     cwd: findCwd(all),
     toolResults,
+    endedTurns,
     textChars: all.length,
   };
 }

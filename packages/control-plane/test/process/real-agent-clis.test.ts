@@ -176,6 +176,61 @@ describe('real agent CLIs against the scripted model server', () => {
     expect(codexSeen[1]!.toolResults[0]!.output).toMatch(/Success. Updated the following files/);
   });
 
+  it('a resumed session goes on with the script where the first run stopped (claude --resume, codex exec resume)', async () => {
+    const script = (who: string) => ({
+      turns: [
+        { say: 'writing a', write: { path: 'a.txt', content: `${who} a\n` } },
+        { say: 'first run done' },
+        { say: 'writing b', write: { path: 'b.txt', content: `${who} b\n` } },
+        { say: 'second run done' },
+      ],
+    });
+    sim.script('MARK-claude-resume', script('claude'));
+    sim.script('MARK-codex-resume', script('codex'));
+    const [cw, xw] = [workspace('claude-resume'), workspace('codex-resume')];
+    const claudeEnv = { ...isolatedBaseEnv(process.env), ...claudeSimEnv({ ...cw, baseUrl: sim.url }) };
+    await writeCodexSimHome(xw.codexHome, sim.openaiBaseUrl);
+    const codexEnv = { ...isolatedBaseEnv(process.env), ...codexSimEnv(xw) };
+    const claudeRuns = async () => {
+      const first = await runClaude(cw, 'Write a.txt. MARK-claude-resume');
+      const session = claudeResult(first)?.session_id as string;
+      const second = await runAgentCli(clis.claude, claudeArgs('Now b.txt.', { resume: session }), {
+        cwd: cw.repo,
+        env: claudeEnv,
+        timeoutMs: RUN_BOUND_MS,
+      });
+      return [first, second, session] as const;
+    };
+    const codexRuns = async () => {
+      const first = await runCodex(xw, 'Write a.txt. MARK-codex-resume');
+      const thread = ofType(first, 'thread.started')[0]?.thread_id as string;
+      const second = await runAgentCli(clis.codex, codexArgs('Now b.txt.', { resume: thread }), {
+        cwd: xw.repo,
+        env: codexEnv,
+        timeoutMs: RUN_BOUND_MS,
+      });
+      return [first, second, thread] as const;
+    };
+    const [[c1, c2, session], [x1, x2, thread]] = await Promise.all([claudeRuns(), codexRuns()]);
+
+    expect(claudeResult(c1)?.result, explain(c1)).toBe('first run done');
+    expect(claudeResult(c2), explain(c2)).toMatchObject({ result: 'second run done', session_id: session });
+    expect(codexItems(x1, 'agent_message').at(-1)?.text, explain(x1)).toBe('first run done');
+    expect(ofType(x2, 'thread.started')[0]?.thread_id, explain(x2)).toBe(thread);
+    expect(codexItems(x2, 'agent_message').at(-1)?.text).toBe('second run done');
+    for (const [ws, who] of [
+      [cw, 'claude'],
+      [xw, 'codex'],
+    ] as const) {
+      expect(fs.readFileSync(path.join(ws.repo, 'a.txt'), 'utf8')).toBe(`${who} a\n`);
+      expect(fs.readFileSync(path.join(ws.repo, 'b.txt'), 'utf8')).toBe(`${who} b\n`);
+      // The second run's requests carry the first run's history: its prompt and its tool result.
+      const seen = sim.requests(`MARK-${who}-resume`);
+      expect(seen.map((r) => r.turn)).toEqual([0, 1, 2, 3]);
+      expect(seen[2]!.prompt).toBe(`Write a.txt. MARK-${who}-resume\nNow b.txt.`);
+    }
+  });
+
   it('claude without --permission-mode is denied the write and still exits 0', async () => {
     const marker = 'MARK-claude-denied';
     sim.script(marker, { turns: [{ write: { path: 'denied.txt', content: 'nope\n' } }, { say: 'tried' }] });

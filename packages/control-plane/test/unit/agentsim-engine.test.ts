@@ -129,6 +129,28 @@ describe('agentsim script engine', () => {
     expect(message(nextReply(claude(2), { ...write, final: 'bye' })).text).toBe('bye');
   });
 
+  it('a resumed session brings its ended turns along: the script goes on after them', () => {
+    const body = claudeBody([{ id: 't0', text: 'ok' }]);
+    body.messages.push(
+      { role: 'assistant', content: [{ type: 'text', text: 'first run done' }] },
+      { role: 'user', content: [{ type: 'text', text: 'and now' }] },
+    );
+    const resumed = parseAnthropicRequest(body);
+    expect([resumed.toolResults.length, resumed.endedTurns]).toEqual([1, 1]);
+    expect(message(nextReply(resumed, { turns: [{ say: '0' }, { say: '1' }, { say: '2' }] })).text).toBe('2');
+
+    const items = codexBody([{ id: 'c0', text: 'ok' }]).input as Array<Record<string, unknown>>;
+    items.splice(3, 0, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'w' }] });
+    items.push(
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'again' }] },
+    );
+    // The first assistant message came with its call (same reply); only the second ended a turn.
+    const codexResumed = parseResponsesRequest({ ...codexBody(), input: items });
+    expect([codexResumed.toolResults.length, codexResumed.endedTurns]).toEqual([1, 1]);
+    expect(codexResumed.prompt).toBe('Write it MARK-B\nagain');
+  });
+
   it('claude writes with Write and an absolute path resolved against the stated cwd', () => {
     expect(message(nextReply(claude(0), write)).call).toEqual({
       name: 'Write',

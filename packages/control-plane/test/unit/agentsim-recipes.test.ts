@@ -22,6 +22,7 @@ describe('agentsim recipes', () => {
       'acceptEdits',
     ]);
     expect(claudeArgs('p', { permissionMode: null })).not.toContain('--permission-mode');
+    expect(claudeArgs('p', { resume: 'S' }).slice(-2)).toEqual(['--resume', 'S']);
   });
 
   it('codex argv: workspace-write, the bundled slug, no unbounded reconnects; null sandbox = the default', () => {
@@ -37,6 +38,7 @@ describe('agentsim recipes', () => {
       'p',
     ]);
     expect(codexArgs('p', { sandbox: null })).not.toContain('-s');
+    expect(codexArgs('p', { resume: 'T' }).slice(-3)).toEqual(['resume', 'T', 'p']);
   });
 
   it('claude env: our base URL, no retries, no nonessential traffic, per-run dirs, the guard', () => {
