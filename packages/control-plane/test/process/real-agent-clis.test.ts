@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,6 @@ import {
   claudeSimEnv,
   codexArgs,
   codexSimEnv,
-  ensureAgentClis,
   isolatedBaseEnv,
   runAgentCli,
   startAgentSim,
@@ -18,7 +16,13 @@ import {
   type AgentSim,
   type CliRun,
 } from '../../src/agentsim/index.js';
-import { resolveAgentCliCacheRoot } from '../../src/config/agentClis.js';
+import {
+  AGENT_CLI_INSTALL_BOUND_MS,
+  agentClisForTests,
+  codexDaemonDirCleanup,
+  simWorkspace,
+  type SimWorkspace,
+} from '../helpers/agentsim.js';
 
 /**
  * The real, pinned claude and codex binaries against our scripted model server on 127.0.0.1: each is
@@ -27,58 +31,28 @@ import { resolveAgentCliCacheRoot } from '../../src/config/agentClis.js';
  * docs/agents-offline.md), which is why beforeAll has a long bound.
  */
 const RUN_BOUND_MS = 60_000;
-// codex (workspace-write) makes this fixed-name directory in /tmp whatever TMPDIR says; remove it if we did.
-const CODEX_DAEMON_DIR = path.join('/tmp', `codex-daemon-${process.getuid?.() ?? 0}`);
-const codexDaemonDirWasThere = fs.existsSync(CODEX_DAEMON_DIR);
 
 let clis: AgentClis;
 let sim: AgentSim;
 let root: string;
+const cleanCodexDaemonDir = codexDaemonDirCleanup();
 
 beforeAll(async () => {
-  try {
-    clis = await ensureAgentClis({
-      cacheRoot: resolveAgentCliCacheRoot(process.env),
-      log: (line) => process.stderr.write(`[real-agent-clis] ${line}\n`),
-    });
-  } catch (err) {
-    throw new Error(
-      `the real agent CLI tests need the pinned CLIs, and installing them failed (set ` +
-        `MULTYAGENTS_AGENT_CLI_CACHE to a directory that has them, or make the npm registry reachable):\n` +
-        (err as Error).message,
-    );
-  }
+  clis = await agentClisForTests('real-agent-clis');
   sim = await startAgentSim();
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-real-clis-'));
-}, 20 * 60_000);
+}, AGENT_CLI_INSTALL_BOUND_MS);
 
 afterAll(async () => {
   await sim?.close();
   if (root) fs.rmSync(root, { recursive: true, force: true });
-  if (!codexDaemonDirWasThere) {
-    try {
-      fs.rmdirSync(CODEX_DAEMON_DIR); // only if empty: a concurrent codex may be using it
-    } catch {
-      // absent, or in use
-    }
-  }
+  cleanCodexDaemonDir();
 });
 
-/** A fresh git repo and per-run HOME, TMPDIR and CODEX_HOME. */
-function workspace(name: string) {
-  const dir = path.join(root, name);
-  const repo = path.join(dir, 'repo');
-  const dirs = {
-    home: path.join(dir, 'home'),
-    tmpdir: path.join(dir, 'tmp'),
-    codexHome: path.join(dir, 'codex'),
-  };
-  for (const d of [repo, dirs.home, dirs.tmpdir]) fs.mkdirSync(d, { recursive: true });
-  execFileSync('git', ['init', '-q', repo]);
-  return { repo, ...dirs };
-}
+/** A fresh git repo and per-run HOME, TMPDIR and CODEX_HOME; non-loopback traffic goes to `sim`. */
+const workspace = (name: string) => simWorkspace(root, name, sim.url);
 
-function runClaude(ws: ReturnType<typeof workspace>, prompt: string, permissionMode?: null) {
+function runClaude(ws: SimWorkspace, prompt: string, permissionMode?: null) {
   const env = { ...isolatedBaseEnv(process.env), ...claudeSimEnv({ ...ws, baseUrl: sim.url }) };
   return runAgentCli(clis.claude, claudeArgs(prompt, { permissionMode }), {
     cwd: ws.repo,
@@ -87,7 +61,7 @@ function runClaude(ws: ReturnType<typeof workspace>, prompt: string, permissionM
   });
 }
 
-async function runCodex(ws: ReturnType<typeof workspace>, prompt: string, sandbox?: null) {
+async function runCodex(ws: SimWorkspace, prompt: string, sandbox?: null) {
   await writeCodexSimHome(ws.codexHome, sim.openaiBaseUrl);
   const env = { ...isolatedBaseEnv(process.env), ...codexSimEnv(ws) };
   return runAgentCli(clis.codex, codexArgs(prompt, { sandbox }), {
