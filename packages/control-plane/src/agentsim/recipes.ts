@@ -4,7 +4,7 @@ import type { Env } from '../config/env.js';
 
 /**
  * How to point the real agent CLIs at the scripted model server and keep them off the network
- * (measured facts: /work/shared/reference/agent-clis.md, summarized in docs/agents-offline.md).
+ * (measured on the pinned versions; see docs/agents-offline.md).
  * These return environment overrides and argv; spawning stays with the caller.
  */
 
