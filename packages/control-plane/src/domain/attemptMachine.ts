@@ -33,17 +33,11 @@ export type AttemptTransition =
   | { ok: true; next: AttemptStatus; noop: boolean }
   | { ok: false; code: AttemptRefusal; from: AttemptStatus; event: AttemptEventKey };
 
+/** A runner report's key in both machines' tables. */
+export type ReportKey = `report:${RunnerReportStatus}`;
+
 export type AttemptEventKey =
-  | 'submitted'
-  | 'refused'
-  | 'submit-failed'
-  | 'report:running'
-  | 'report:success'
-  | 'report:failed'
-  | 'report:canceled'
-  | 'lost'
-  | 'timeout'
-  | 'cancel';
+  'submitted' | 'refused' | 'submit-failed' | ReportKey | 'lost' | 'timeout' | 'cancel';
 
 const LIVE = LIVE_ATTEMPT_STATUSES;
 const FENCED: readonly AttemptStatus[] = ['lost', 'timeout', 'submit-failed', 'refused'];

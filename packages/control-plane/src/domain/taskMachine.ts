@@ -22,6 +22,7 @@ import {
   UNSUCCESSFUL_TASK_STATUSES,
   type TaskStatus,
 } from '@multyagents/contracts';
+import type { ReportKey } from './attemptMachine.js';
 
 export type TaskEvent =
   | { type: 'dispatch' }
@@ -49,10 +50,7 @@ type Key =
   | 'submit-failed'
   | 'submit-refused'
   | 'start-timeout'
-  | 'report:running'
-  | 'report:success'
-  | 'report:failed'
-  | 'report:canceled'
+  | ReportKey
   | 'lost'
   | 'timeout'
   | 'cancel';
