@@ -3,7 +3,7 @@ import { AgentStreamParser } from '../../src/executors/agentStream.js';
 import { claudeArgv, codexArgv, modelOf } from '../../src/executors/agentArgv.js';
 import { agentSummary, agentVerdict, judgeAgent } from '../../src/runner/agentOutcome.js';
 import type { Outcome } from '../../src/runner/decisions.js';
-import { withResultSection } from '../../src/executors/resultSection.js';
+import { RESULT_FILE_IN_PROMPT, withResultSection } from '../../src/executors/resultSection.js';
 
 const j = (o: unknown) => JSON.stringify(o) + '\n';
 
@@ -283,5 +283,6 @@ describe('the result section the agent executors add', () => {
     expect(text).toContain('/data/attempts/task-3-attempt-2/result.json');
     for (const key of ['"summary"', '"next_actions"', '"open_questions"', '"artifacts"'])
       expect(text).toContain(key);
+    expect(new RegExp(RESULT_FILE_IN_PROMPT).exec(text)?.[1]).toBe('/data/attempts/task-3-attempt-2/result.json');
   });
 });
