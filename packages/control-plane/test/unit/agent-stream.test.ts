@@ -237,8 +237,6 @@ describe('agent argv', () => {
       '--output-format',
       'stream-json',
       '--verbose',
-      '--permission-mode',
-      'acceptEdits',
       '--add-dir',
       '/a',
       '--allowedTools',
@@ -250,6 +248,14 @@ describe('agent argv', () => {
       '--',
       '-p',
     ]);
+  });
+
+  it('claude accepts edits only for a role that lists no tools: a listed role gets exactly its list', () => {
+    const argv = (allowedTools: string[]) =>
+      claudeArgv({ ...base, role: { allowedTools, readOnly: false, agentArgs: [] } });
+    expect(argv([]).slice(5, 9)).toEqual(['--permission-mode', 'acceptEdits', '--add-dir', '/a']);
+    expect(argv(['Read'])).not.toContain('--permission-mode');
+    expect(argv(['Read']).slice(5, 9)).toEqual(['--add-dir', '/a', '--allowedTools', 'Read']);
   });
 
   it('codex: read-only role, the model named in the argv', () => {
