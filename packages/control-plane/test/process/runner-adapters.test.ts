@@ -169,7 +169,7 @@ describe('executor adapters end to end', () => {
     expect(done.stderr).toContain('model request failed');
   });
 
-  it('claude: `-p --output-format stream-json --verbose`, exactly the role\'s tools; writes, result file, summary', async () => {
+  it("claude: `-p --output-format stream-json --verbose`, exactly the role's tools; writes, result file, summary", async () => {
     const dir = tempDir();
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     fs.mkdirSync(path.join(dir, '.claude'));

@@ -289,6 +289,8 @@ describe('the result section the agent executors add', () => {
     expect(text).toContain('/data/attempts/task-3-attempt-2/result.json');
     for (const key of ['"summary"', '"next_actions"', '"open_questions"', '"artifacts"'])
       expect(text).toContain(key);
-    expect(new RegExp(RESULT_FILE_IN_PROMPT).exec(text)?.[1]).toBe('/data/attempts/task-3-attempt-2/result.json');
+    expect(new RegExp(RESULT_FILE_IN_PROMPT).exec(text)?.[1]).toBe(
+      '/data/attempts/task-3-attempt-2/result.json',
+    );
   });
 });

@@ -179,7 +179,9 @@ describe('agentsim script engine', () => {
 
   it('pathInPrompt reads the path off the prompt (a turn whose pattern finds nothing is refused)', () => {
     const found: SimScript = { turns: [{ write: { pathInPrompt: 'Write (\\S+) MARK', content: 'x' } }] };
-    expect(message(nextReply(claude(0), found)).call?.input).toMatchObject({ file_path: '/w/repo/hello.txt' });
+    expect(message(nextReply(claude(0), found)).call?.input).toMatchObject({
+      file_path: '/w/repo/hello.txt',
+    });
     const missing: SimScript = { turns: [{ write: { pathInPrompt: 'result to (\\S+)', content: 'x' } }] };
     expect(nextReply(claude(0), missing)).toMatchObject({
       kind: 'error',
