@@ -66,10 +66,16 @@ function offered(req: SimRequest, names: string[], what: string): SimTool {
   return tool;
 }
 
+function pathInPrompt(req: SimRequest, pattern: string): string {
+  const found = new RegExp(pattern).exec(req.prompt)?.[1];
+  if (!found) throw new TurnRefused(`no path matching /${pattern}/ in the prompt`);
+  return found;
+}
+
 function callFor(req: SimRequest, turn: SimTurn): SimCall | null {
   if (turn.write) {
     const tool = offered(req, WRITE_TOOLS, 'write a file');
-    let file = turn.write.path;
+    let file = turn.write.path ?? pathInPrompt(req, turn.write.pathInPrompt ?? '');
     if (!path.isAbsolute(file)) {
       if (!req.cwd) throw new TurnRefused(`relative path ${file} and no working directory in the request`);
       file = path.join(req.cwd, file);

@@ -11,7 +11,12 @@
  */
 export interface SimWrite {
   /** Absolute, or relative to the working directory the CLI states in its prompt. */
-  path: string;
+  path?: string;
+  /**
+   * Instead of `path`: a regular expression whose first group finds the path in the user's prompt, as
+   * a model reads it off the task (the result file the agent executors name in their `# Result` section).
+   */
+  pathInPrompt?: string;
   content: string;
 }
 
@@ -51,8 +56,11 @@ export function scriptProblems(script: unknown): string[] {
     const actions = ACTIONS.filter((a) => turn[a] !== undefined);
     if (actions.length > 1) problems.push(`turn ${i}: one action per turn, got ${actions.join(', ')}`);
     if (actions.length === 0 && typeof turn.say !== 'string') problems.push(`turn ${i}: empty turn`);
-    if (turn.write && (typeof turn.write.path !== 'string' || typeof turn.write.content !== 'string')) {
-      problems.push(`turn ${i}: write needs a string path and content`);
+    if (turn.write) {
+      const { path: p, pathInPrompt: re, content } = turn.write;
+      if ((typeof p === 'string') === (typeof re === 'string') || typeof content !== 'string') {
+        problems.push(`turn ${i}: write needs a string content and either path or pathInPrompt`);
+      }
     }
     if (turn.run !== undefined && typeof turn.run !== 'string') problems.push(`turn ${i}: run is a string`);
     if (turn.tool && typeof turn.tool.name !== 'string') problems.push(`turn ${i}: tool needs a name`);

@@ -6,6 +6,7 @@ import { registerRestartPersistenceCommand } from './commands/restartPersistence
 import { registerStressSmokeCommand } from './commands/stressSmoke.js';
 import { registerChaosCommand } from './commands/chaos.js';
 import { registerDownCommand } from './commands/down.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerE2eCommand } from './commands/e2e.js';
 import { registerInitProjectCommand } from './commands/initProject.js';
 import { registerLogsCommand } from './commands/logs.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerInitProjectCommand(program);
   registerE2eCommand(program);
+  registerDemoCommand(program);
   registerChaosCommand(program);
   registerApiCommand(program);
   registerRunnerCommand(program);

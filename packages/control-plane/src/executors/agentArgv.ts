@@ -21,16 +21,20 @@ export interface AgentArgvInput {
 }
 
 /**
- * `claude -p … --output-format stream-json --verbose`: edits accepted (`acceptEdits`), or no edit
- * tools at all for a read-only role. `--allowedTools`, `--disallowedTools` and `--add-dir` take
+ * `claude -p … --output-format stream-json --verbose`. Edits are accepted (`acceptEdits`) for a role
+ * that lists no tools; a role that lists `allowed_tools` gets exactly those, without `acceptEdits` —
+ * measured on claude 2.1.332, `acceptEdits` lets Write through even when `--allowedTools` omits it, while
+ * `--allowedTools Read` alone denies Write (`permission_denials`). A read-only role gets no edit tools at
+ * all (so it is never denied them either). `--allowedTools`, `--disallowedTools` and `--add-dir` take
  * several values, so each gets one comma-joined value and the prompt always follows `--`: a variadic
- * option must never swallow the prompt.
+ * option must never swallow the prompt (`--add-dir <dir> -- <prompt>` measured to work).
  */
 export function claudeArgv(i: AgentArgvInput): string[] {
+  const listed = i.role.allowedTools.length > 0;
   const perms = i.role.readOnly
     ? ['--disallowedTools', CLAUDE_EDIT_TOOLS.join(',')]
-    : ['--permission-mode', 'acceptEdits', '--add-dir', i.resultDir];
-  const tools = i.role.allowedTools.length ? ['--allowedTools', i.role.allowedTools.join(',')] : [];
+    : [...(listed ? [] : ['--permission-mode', 'acceptEdits']), '--add-dir', i.resultDir];
+  const tools = listed ? ['--allowedTools', i.role.allowedTools.join(',')] : [];
   return [
     i.bin,
     '-p',

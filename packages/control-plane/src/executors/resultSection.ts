@@ -14,3 +14,9 @@ export function withResultSection(prompt: string, resultFile: string): string {
       '"artifacts": [{"artifact_type": "file", "location": "path/you/wrote", "summary": "..."}]}',
   ].join('\n\n');
 }
+
+/**
+ * Finds the result file in a prompt made by withResultSection (first group): what a scripted model
+ * (agentsim `pathInPrompt`) reads to write it, as a real model reads the sentence.
+ */
+export const RESULT_FILE_IN_PROMPT = 'write your result as JSON to (\\S+) \\(also in the environment';

@@ -169,7 +169,7 @@ describe('executor adapters end to end', () => {
     expect(done.stderr).toContain('model request failed');
   });
 
-  it('claude: `-p --output-format stream-json --verbose --permission-mode acceptEdits`; writes, result file, summary', async () => {
+  it("claude: `-p --output-format stream-json --verbose`, exactly the role's tools; writes, result file, summary", async () => {
     const dir = tempDir();
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     fs.mkdirSync(path.join(dir, '.claude'));
@@ -181,7 +181,7 @@ describe('executor adapters end to end', () => {
       { HOME: dir, FAKE_AGENT_WRITE: 'out.txt', FAKE_AGENT_RESULT: JSON.stringify(result) },
     );
     const done = await run(1, 'write the tests', {
-      role: { id: 1, name: 'coder', allowed_tools: ['Read', 'Bash(npm test)'] },
+      role: { id: 1, name: 'coder', allowed_tools: ['Read', 'Write', 'Bash(npm test)'] },
     });
     expect(done).toMatchObject({ status: 'success', exit_code: 0 });
     const [c] = calls() as Array<Record<string, any>>;
@@ -190,12 +190,10 @@ describe('executor adapters end to end', () => {
       '--output-format',
       'stream-json',
       '--verbose',
-      '--permission-mode',
-      'acceptEdits',
       '--add-dir',
       attemptDir(config, 1),
       '--allowedTools',
-      'Read,Bash(npm test)',
+      'Read,Write,Bash(npm test)',
       '--model',
       'sonnet',
       '--',

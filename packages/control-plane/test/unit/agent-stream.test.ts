@@ -3,7 +3,7 @@ import { AgentStreamParser } from '../../src/executors/agentStream.js';
 import { claudeArgv, codexArgv, modelOf } from '../../src/executors/agentArgv.js';
 import { agentSummary, agentVerdict, judgeAgent } from '../../src/runner/agentOutcome.js';
 import type { Outcome } from '../../src/runner/decisions.js';
-import { withResultSection } from '../../src/executors/resultSection.js';
+import { RESULT_FILE_IN_PROMPT, withResultSection } from '../../src/executors/resultSection.js';
 
 const j = (o: unknown) => JSON.stringify(o) + '\n';
 
@@ -237,8 +237,6 @@ describe('agent argv', () => {
       '--output-format',
       'stream-json',
       '--verbose',
-      '--permission-mode',
-      'acceptEdits',
       '--add-dir',
       '/a',
       '--allowedTools',
@@ -250,6 +248,14 @@ describe('agent argv', () => {
       '--',
       '-p',
     ]);
+  });
+
+  it('claude accepts edits only for a role that lists no tools: a listed role gets exactly its list', () => {
+    const argv = (allowedTools: string[]) =>
+      claudeArgv({ ...base, role: { allowedTools, readOnly: false, agentArgs: [] } });
+    expect(argv([]).slice(5, 9)).toEqual(['--permission-mode', 'acceptEdits', '--add-dir', '/a']);
+    expect(argv(['Read'])).not.toContain('--permission-mode');
+    expect(argv(['Read']).slice(5, 9)).toEqual(['--add-dir', '/a', '--allowedTools', 'Read']);
   });
 
   it('codex: read-only role, the model named in the argv', () => {
@@ -283,5 +289,8 @@ describe('the result section the agent executors add', () => {
     expect(text).toContain('/data/attempts/task-3-attempt-2/result.json');
     for (const key of ['"summary"', '"next_actions"', '"open_questions"', '"artifacts"'])
       expect(text).toContain(key);
+    expect(new RegExp(RESULT_FILE_IN_PROMPT).exec(text)?.[1]).toBe(
+      '/data/attempts/task-3-attempt-2/result.json',
+    );
   });
 });

@@ -177,6 +177,19 @@ describe('agentsim script engine', () => {
     expect(message(nextReply(claude(0), abs)).call?.input).toMatchObject({ file_path: '/elsewhere/a.txt' });
   });
 
+  it('pathInPrompt reads the path off the prompt (a turn whose pattern finds nothing is refused)', () => {
+    const found: SimScript = { turns: [{ write: { pathInPrompt: 'Write (\\S+) MARK', content: 'x' } }] };
+    expect(message(nextReply(claude(0), found)).call?.input).toMatchObject({
+      file_path: '/w/repo/hello.txt',
+    });
+    const missing: SimScript = { turns: [{ write: { pathInPrompt: 'result to (\\S+)', content: 'x' } }] };
+    expect(nextReply(claude(0), missing)).toMatchObject({
+      kind: 'error',
+      status: 400,
+      message: 'agentsim turn 0: no path matching /result to (\\S+)/ in the prompt',
+    });
+  });
+
   it('run uses Bash for claude and exec_command for codex; say travels with the call', () => {
     const run: SimScript = { turns: [{ say: 'listing', run: 'ls -la' }] };
     expect(message(nextReply(claude(0), run))).toMatchObject({
@@ -257,12 +270,14 @@ describe('agentsim script helpers', () => {
           {},
           { run: 'ls', write: { path: 'a', content: 'b' } },
           { error: { status: 200, message: '' } },
+          { write: { path: 'a', pathInPrompt: 'b (.+)', content: 'c' } },
         ],
       }),
     ).toEqual([
       'turn 0: empty turn',
       'turn 1: one action per turn, got write, run',
       'turn 2: error.status must be an HTTP error status',
+      'turn 3: write needs a string content and either path or pathInPrompt',
     ]);
   });
 
