@@ -54,6 +54,11 @@ export const AgentSummary = z.object({
   /** JSON events read, and lines that were not JSON events (noise, truncated lines). */
   events: z.number().int().min(0),
   noise_lines: z.number().int().min(0),
+  /** Set when the submit asked to resume: whether the session was continued, and from which attempt. */
+  resumed: z.boolean().optional(),
+  resumed_from: z.number().int().positive().optional(),
+  /** Why a requested resume fell back to a fresh session (e.g. the session files are on another runner). */
+  resume_note: z.string().max(1000).optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummary>;
 

@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'task.runner_submit_failed',
   'task.submit_unconfirmed',
   'task.runner_status_updated',
+  'task.session_resumed',
   'task.retry_scheduled',
   'task.canceled',
   'task.cancel_delivered',

@@ -30,6 +30,8 @@ export const ExecutionConstraints = z
     read_only: z.boolean().optional(),
     /** codex/claude: extra flags appended to the agent's argv, e.g. ["--model", "sonnet"]. */
     agent_args: z.array(z.string().min(1).max(1000)).max(100).optional(),
+    /** codex/claude: a retry continues the failed attempt's agent session (default true). */
+    resume: z.boolean().optional(),
   })
   .catchall(z.unknown());
 export type ExecutionConstraints = z.infer<typeof ExecutionConstraints>;

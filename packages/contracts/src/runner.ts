@@ -41,6 +41,17 @@ export const RunnerSubmit = z.object({
     })
     .nullable()
     .optional(),
+  /**
+   * Ours: continue the agent session of an earlier attempt of this task (codex/claude; other
+   * executors ignore it). `reason` says how that attempt ended, for the prompt's opening line.
+   */
+  resume: z
+    .object({
+      session_id: z.string().min(1).max(200),
+      from_attempt: z.number().int().positive(),
+      reason: z.string().max(2000).nullable().optional(),
+    })
+    .optional(),
 });
 export type RunnerSubmit = z.infer<typeof RunnerSubmit>;
 

@@ -18,6 +18,12 @@ export interface AgentArgvInput {
   extra: string[];
   /** A directory outside the workspace the agent may write its result file into. */
   resultDir: string;
+  /**
+   * The agent session: claude `--session-id <id>` for a new one (chosen by the runner up front) or
+   * `--resume <id>` to continue one; codex `exec resume <thread id>` (`resume` only, codex names its
+   * threads itself).
+   */
+  session?: { id: string; resume: boolean };
 }
 
 /**
@@ -35,6 +41,7 @@ export function claudeArgv(i: AgentArgvInput): string[] {
     ? ['--disallowedTools', CLAUDE_EDIT_TOOLS.join(',')]
     : [...(listed ? [] : ['--permission-mode', 'acceptEdits']), '--add-dir', i.resultDir];
   const tools = listed ? ['--allowedTools', i.role.allowedTools.join(',')] : [];
+  const session = i.session ? [i.session.resume ? '--resume' : '--session-id', i.session.id] : [];
   return [
     i.bin,
     '-p',
@@ -43,6 +50,7 @@ export function claudeArgv(i: AgentArgvInput): string[] {
     '--verbose',
     ...perms,
     ...tools,
+    ...session,
     ...i.extra,
     ...i.role.agentArgs,
     '--',
@@ -53,7 +61,9 @@ export function claudeArgv(i: AgentArgvInput): string[] {
 /**
  * `codex exec --json`: the workspace-write sandbox (plus the result dir as a writable root), or
  * read-only for a read-only role; no endless reconnects when the model server is gone; outside a git
- * repository codex refuses to start unless told to skip the check.
+ * repository codex refuses to start unless told to skip the check. A resume is `codex exec <sandbox>
+ * resume --json … <thread id> <prompt>`: `exec resume` takes no `-s`, so the sandbox flags go before
+ * `resume` (codex 0.x `exec resume --help`; the agent-CLI reference).
  */
 export function codexArgv(i: AgentArgvInput & { inGitRepo: boolean }): string[] {
   const sandbox = i.role.readOnly
@@ -64,17 +74,17 @@ export function codexArgv(i: AgentArgvInput & { inGitRepo: boolean }): string[] 
         '-c',
         `sandbox_workspace_write.writable_roots=${JSON.stringify([i.resultDir])}`,
       ];
+  const resume = i.session?.resume === true;
   return [
     i.bin,
     'exec',
-    '--json',
-    ...sandbox,
+    ...(resume ? [...sandbox, 'resume', '--json'] : ['--json', ...sandbox]),
     '--disable',
     'unbounded_connection_retries',
     ...(i.inGitRepo ? [] : ['--skip-git-repo-check']),
     ...i.extra,
     ...i.role.agentArgs,
-    ...promptArg(i.prompt),
+    ...(resume ? ['--', i.session!.id, i.prompt] : promptArg(i.prompt)),
   ];
 }
 

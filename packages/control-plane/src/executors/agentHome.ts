@@ -36,9 +36,17 @@ export const SEEDED_FILES: Record<
   },
 };
 
-export function prepareAgentHome(kind: AgentKind, attemptDir: string, env: Env): AgentHome {
+/**
+ * `home` defaults to `<attemptDir>/home`; a resumed attempt passes the home of the attempt it
+ * continues, where the CLI keeps that session's files.
+ */
+export function prepareAgentHome(
+  kind: AgentKind,
+  attemptDir: string,
+  env: Env,
+  home = path.join(attemptDir, 'home'),
+): AgentHome {
   const seed = SEEDED_FILES[kind];
-  const home = path.join(attemptDir, 'home');
   const tmp = path.join(attemptDir, 'tmp');
   const configDir = path.join(home, seed.dotDir);
   fs.mkdirSync(configDir, { recursive: true, mode: 0o700 });
@@ -58,6 +66,28 @@ export function prepareAgentHome(kind: AgentKind, attemptDir: string, env: Env):
     }
   }
   return { env: { ...env, HOME: home, TMPDIR: tmp, [seed.dirVar]: configDir }, secrets };
+}
+
+/**
+ * Whether the CLI's config dir under `home` holds the files of session `id`: claude
+ * `projects/<cwd slug>/<id>.jsonl`, codex `sessions/YYYY/MM/DD/rollout-…-<id>.jsonl`. Bounded walk.
+ */
+export function hasSessionFiles(kind: AgentKind, home: string, id: string): boolean {
+  const root = path.join(home, SEEDED_FILES[kind].dotDir, kind === 'claude' ? 'projects' : 'sessions');
+  const walk = (dir: string, depth: number): boolean => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const e of entries) {
+      if (e.isFile() && e.name.endsWith('.jsonl') && e.name.includes(id)) return true;
+      if (e.isDirectory() && depth < 4 && walk(path.join(dir, e.name), depth + 1)) return true;
+    }
+    return false;
+  };
+  return walk(root, 0);
 }
 
 /** Remove the copied credentials (best effort: the attempt dir is private, 0700, in any case). */

@@ -57,6 +57,11 @@ export class AgentStreamParser {
     };
   }
 
+  /** The session/thread id read so far (claude `system/init`, codex `thread.started`). */
+  get sessionId(): string | null {
+    return this.r.session_id;
+  }
+
   /** One chunk of stdout, split anywhere. */
   push(chunk: string): void {
     this.buf += chunk;

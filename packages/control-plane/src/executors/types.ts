@@ -30,6 +30,18 @@ export interface ExecRequest {
   killGraceMs: number;
   /** Absent for tasks without a role (or an older API): no extra grants, not read-only. */
   role?: RoleGrants;
+  /** Continue the agent session of an earlier attempt (RunnerSubmit.resume). */
+  resume?: { session_id: string; from_attempt: number; reason?: string | null };
+  /** codex/claude: called once the session id is known, and with the resume decision at start. */
+  onSession?: (s: AgentSession) => void;
+}
+
+/** What a codex/claude attempt knows of its session before it ends (journaled, sent with `running`). */
+export interface AgentSession {
+  session_id: string | null;
+  resumed?: boolean;
+  resumed_from?: number;
+  resume_note?: string;
 }
 
 export type OutputStream = 'stdout' | 'stderr';

@@ -4,7 +4,8 @@
  * account, read from its event stream, turns such a "success" into a failure the API can triage.
  */
 import type { AgentSummary } from '@multyagents/contracts';
-import type { AgentReading } from '../executors/agentStream.js';
+import type { AgentKind, AgentReading } from '../executors/agentStream.js';
+import type { AgentSession } from '../executors/types.js';
 import type { Outcome } from './decisions.js';
 
 /**
@@ -24,6 +25,35 @@ export function agentSummary(r: AgentReading, readOnly: boolean): AgentSummary {
   const { finished: _finished, ...rest } = r;
   return { ...rest, verdict: agentVerdict(r, readOnly) };
 }
+
+/**
+ * The summary of an agent still running (the `running` report) or whose runner died under it
+ * (recovery): only its session is known, so a retry can resume it.
+ */
+export function sessionSummary(kind: AgentKind, s: AgentSession): AgentSummary {
+  return {
+    agent: kind,
+    model: null,
+    final_message: null,
+    turns: null,
+    usage: null,
+    cost_usd: null,
+    permission_denials: [],
+    tool_errors: [],
+    files_changed: [],
+    is_error: false,
+    error: null,
+    terminal_reason: null,
+    verdict: 'no-result',
+    events: 0,
+    noise_lines: 0,
+    ...s,
+  };
+}
+
+/** The executor name as an agent kind, or null for the mock and command executors. */
+export const agentKindOf = (name: string): AgentKind | null =>
+  name === 'codex' || name === 'claude' ? name : null;
 
 function denialText(a: AgentSummary): string {
   const list = a.permission_denials.slice(0, 5).map((d) => (d.target ? `${d.tool} ${d.target}` : d.tool));

@@ -14,11 +14,12 @@ import {
   type RunningProcess,
 } from '../executors/index.js';
 import { processStartTime } from '../executors/procfs.js';
+import type { AgentSession } from '../executors/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, coerceError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { makeRedactor, redactAgent } from '../lib/redact.js';
-import { agentSummary, judgeAgent } from './agentOutcome.js';
+import { agentKindOf, agentSummary, judgeAgent, sessionSummary } from './agentOutcome.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
 import type { Transport } from './http.js';
 import type { Journal, NewReport } from './journal.js';
@@ -33,6 +34,8 @@ interface Live {
   proc: RunningProcess | null;
   killReason: KillReason | null;
   timer: NodeJS.Timeout | null;
+  /** codex/claude: the agent's session as far as known (sent with the `running` report). */
+  session?: AgentSession;
   done: Promise<void>;
   settle: () => void;
 }
@@ -137,8 +140,15 @@ export class Attempts {
       status: 'running',
       started_at: startedAt,
       message: `started by ${this.d.executor.name}`,
+      ...this.sessionAgent(live),
     });
     if (this.d.journal.reportRunning(s.task_id, s.attempt, report, this.d.clock.now())) this.d.outbox.wake();
+  }
+
+  /** `{agent}` with the session of a codex/claude attempt, once known; else nothing. */
+  private sessionAgent(live: Live): { agent?: AgentSummary } {
+    const kind = agentKindOf(this.d.executor.name);
+    return kind && live.session ? { agent: sessionSummary(kind, live.session) } : {};
   }
 
   get activeCount(): number {
@@ -402,6 +412,11 @@ export class Attempts {
             allowedTools: s.role?.allowed_tools ?? [],
             readOnly: s.role?.execution_constraints?.read_only === true,
             agentArgs: s.role?.execution_constraints?.agent_args ?? [],
+          },
+          ...(s.resume ? { resume: s.resume } : {}),
+          onSession: (session) => {
+            live.session = session;
+            journal.setSession(s.task_id, s.attempt, session);
           },
         },
         (stream, data) => output.write(stream, data),

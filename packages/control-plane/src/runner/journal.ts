@@ -52,6 +52,11 @@ export interface AttemptRow {
   failure_step: string | null;
   report_state: ReportState;
   created_at: string;
+  /**
+   * The agent's session as JSON (executors AgentSession: claude session id / codex thread id and the
+   * resume decision), written as soon as it is known (setSession), read by recovery.
+   */
+  agent_session?: string | null;
 }
 
 export interface OutboxRow {
@@ -197,6 +202,10 @@ export class Journal {
       db.pragma('temp_store = MEMORY');
       db.exec('BEGIN IMMEDIATE; COMMIT;');
       db.exec(JOURNAL_SCHEMA);
+      // Journals from before the session column: add it (CREATE TABLE IF NOT EXISTS does not).
+      const cols = db.prepare('PRAGMA table_info(attempts)').all() as Array<{ name: string }>;
+      if (!cols.some((c) => c.name === 'agent_session'))
+        db.exec('ALTER TABLE attempts ADD COLUMN agent_session TEXT');
     } catch (err) {
       db.close();
       const code = (err as { code?: string }).code ?? '';
@@ -404,6 +413,23 @@ export class Journal {
         if (report) this.insertReport(taskId, attempt, report, nowMs);
       },
       { indexed: true, single: report === null },
+    );
+  }
+
+  /**
+   * The agent's session as soon as it is known (claude: before the spawn; codex: its first
+   * `thread.started` event), so that a runner killed mid-step still knows which session to report.
+   */
+  setSession(taskId: number, attempt: number, session: object): void {
+    this.write(
+      () => {
+        this.st('UPDATE attempts SET agent_session = ? WHERE task_id = ? AND attempt = ?').run(
+          JSON.stringify(session),
+          taskId,
+          attempt,
+        );
+      },
+      { single: true, indexed: true },
     );
   }
 

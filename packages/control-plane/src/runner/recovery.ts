@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { makeRedactor } from '../lib/redact.js';
 import { logFileOf } from './attempts.js';
+import { agentKindOf, sessionSummary } from './agentOutcome.js';
 import { planRecovery } from './decisions.js';
 import type { Journal } from './journal.js';
 import { fileTail } from './output.js';
@@ -35,6 +36,9 @@ export async function recoverJournal(
     const redact = makeRedactor([s.status_callback_token]);
     const tail = fileTail(logFileOf(config, a.task_id, a.attempt));
     const finishedAt = new Date(clock.now()).toISOString();
+    // The session the agent had when the runner died: a retry can resume it (same data dir).
+    const kind = agentKindOf(config.executor);
+    const agent = kind && row.agent_session ? sessionSummary(kind, JSON.parse(row.agent_session)) : null;
     journal.finish(
       a.task_id,
       a.attempt,
@@ -58,6 +62,7 @@ export async function recoverJournal(
           message: a.message,
           failure_step: 'runner-restarted',
           stdout: tail === null ? null : redact(tail),
+          ...(agent ? { agent } : {}),
         },
       },
       clock.now(),

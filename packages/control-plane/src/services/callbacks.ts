@@ -176,14 +176,7 @@ async function applyReportIn(
     patch,
     failure,
     attempt,
-    ...(report.agent && report.status !== 'running'
-      ? {
-          attemptPatch: {
-            session_id: report.agent.session_id,
-            agent: json(redactAgent(report.agent, ctx.redact)),
-          },
-        }
-      : {}),
+    ...agentPatch(ctx, report, attempt.session_id),
   });
   if (!applied.result.ok)
     return refuse(
@@ -205,7 +198,35 @@ async function applyReportIn(
     return { task: t };
   }
   if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+  // A resumed session is audited once: with the `running` report, or with the outcome when that
+  // report never arrived (the attempt ended before it was sent).
+  const a = report.agent;
+  if (a?.resumed === true && (report.status === 'running' || attempt.status !== 'running'))
+    await insertEvent(
+      sql,
+      {
+        event_type: 'task.session_resumed',
+        run_id: t.run_id,
+        task_id: t.id,
+        producer_role: 'runner',
+        payload: { attempt: attemptNo, session_id: a.session_id, from_attempt: a.resumed_from ?? null },
+      },
+      nowIso,
+    );
   return { task: applied.task };
+}
+
+/**
+ * The agent's session goes on the attempt as soon as a report names it (`running` included: a
+ * runner that dies mid-step still leaves it for the retry to resume); its summary only with the
+ * outcome. A report without a session id keeps the one stored.
+ */
+function agentPatch(ctx: ServiceContext, report: RunnerStatusReport, stored: string | null) {
+  const a = report.agent;
+  if (!a) return {};
+  const session_id = a.session_id ?? stored;
+  if (report.status === 'running') return session_id ? { attemptPatch: { session_id } } : {};
+  return { attemptPatch: { session_id, agent: json(redactAgent(a, ctx.redact)) } };
 }
 
 function reportPatch(ctx: ServiceContext, r: RunnerStatusReport): TaskPatch {

@@ -108,6 +108,32 @@ export async function buildPayload(
       sandbox: parseJson(t.sandbox, null),
       handoff_context: upstream.length ? { upstream } : undefined,
       executor_params: parseJson<Record<string, unknown> | undefined>(t.executor_params, undefined),
+      ...(await resumeOf(sql, t, role)),
+    },
+  };
+}
+
+/** Attempt outcomes whose agent session a retry continues (not a success, not a cancel). */
+const RESUMABLE = new Set(['failed', 'lost', 'timeout']);
+
+/**
+ * A retry continues the agent session of the attempt before when that attempt failed or was lost
+ * with a known session, unless the role says `execution_constraints.resume: false`.
+ */
+export async function resumeOf(
+  sql: Sql,
+  t: Pick<TaskRow, 'id' | 'attempt'>,
+  role: Pick<Role, 'execution_constraints'> | undefined,
+): Promise<Pick<RunnerSubmit, 'resume'>> {
+  if (t.attempt < 2 || role?.execution_constraints.resume === false) return {};
+  const prev = await getAttempt(sql, t.id, t.attempt - 1);
+  if (!prev?.session_id || !RESUMABLE.has(prev.status)) return {};
+  const how = [prev.failure_category, prev.message].filter(Boolean).join(': ');
+  return {
+    resume: {
+      session_id: prev.session_id,
+      from_attempt: prev.attempt,
+      reason: (how || prev.status).slice(0, 2000),
     },
   };
 }

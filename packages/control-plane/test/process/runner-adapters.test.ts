@@ -90,7 +90,7 @@ describe('executor adapters end to end', () => {
     expect(c.seeded).toEqual(['auth.json', 'config.toml']);
     expect(c.stdinIsTty).toBe(true); // /dev/null, not a pipe
     // The copied credentials do not outlive the attempt.
-    expect(fs.readdirSync(path.join(home, '.codex'))).toEqual(['config.toml']);
+    expect(fs.readdirSync(path.join(home, '.codex'))).toEqual(['config.toml', 'sessions']);
     expect(done.agent).toMatchObject({
       agent: 'codex',
       session_id: '0199a000-0000-7000-8000-00000000c0de',
@@ -194,6 +194,8 @@ describe('executor adapters end to end', () => {
       attemptDir(config, 1),
       '--allowedTools',
       'Read,Write,Bash(npm test)',
+      '--session-id',
+      c.argv[c.argv.indexOf('--session-id') + 1],
       '--model',
       'sonnet',
       '--',
@@ -201,11 +203,15 @@ describe('executor adapters end to end', () => {
     ]);
     expect(c.env.CLAUDE_CONFIG_DIR).toBe(path.join(attemptDir(config, 1), 'home', '.claude'));
     expect(c.seeded).toEqual(['.credentials.json']);
+    // The runner chose the session id up front (a fresh uuid), and claude used it.
+    expect(c.argv[c.argv.indexOf('--session-id') + 1]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(fs.readFileSync(path.join(config.workDir, 'out.txt'), 'utf8')).toContain('fake agent');
     expect(done.handoff).toMatchObject(result);
     expect(done.agent).toMatchObject({
       agent: 'claude',
-      session_id: '5f0c2b1e-0000-4000-8000-00000000c1a0',
+      session_id: c.argv[c.argv.indexOf('--session-id') + 1],
       model: 'sonnet',
       turns: 3,
       cost_usd: 0.0369,
