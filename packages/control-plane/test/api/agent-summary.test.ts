@@ -154,4 +154,56 @@ describe('agent summaries', () => {
       session_id: 'sess-1',
     });
   });
+
+  it('keeps the session from the running report, offers it to the retry, and audits a resumed session once', async () => {
+    const role = await call(t.app, 'POST', '/roles', {
+      name: 'retrying-writer',
+      execution_constraints: {
+        retry_policy: { max_retries: 1, retry_on: ['agent-error'], backoff_initial_ms: 1000 },
+      },
+    });
+    const tpl = await call(t.app, 'POST', '/workflow-templates', {
+      name: 'one',
+      steps: [{ step_id: 'write', role_id: role.body.id, title: 'Write it' }],
+    });
+    await registerRunner(t);
+    const run = await startRun(t, tpl.body.id);
+    const id = run.task_ids[0]!;
+    await call(t.app, 'POST', `/tasks/${id}/dispatch`);
+    const sessionOnly = { ...claudeSummary, final_message: null, turns: null, usage: null, events: 1 };
+    await report(t, id, { status: 'running', attempt: 1, agent: sessionOnly });
+    const attempt1 = async () =>
+      (await call(t.app, 'GET', `/tasks/${id}/audit`)).body.attempts.find(
+        (a: { attempt: number }) => a.attempt === 1,
+      );
+    expect((await attempt1()).session_id).toBe('sess-1');
+    // the terminal report names no session: the stored one stays
+    const failed = {
+      ...claudeSummary,
+      session_id: null,
+      is_error: true,
+      error: 'API Error: 500',
+      verdict: 'agent-error',
+    };
+    await report(t, id, { status: 'failed', attempt: 1, exit_code: 0, agent: failed });
+    expect((await attempt1()).session_id).toBe('sess-1');
+    expect((await call(t.app, 'GET', `/tasks/${id}`)).body.status).toBe('created');
+    t.clock.advance(2_000);
+    await call(t.app, 'POST', `/tasks/${id}/dispatch`);
+    const submit = t.runner.submits.at(-1)!.body;
+    expect(submit).toMatchObject({ attempt: 2, resume: { session_id: 'sess-1', from_attempt: 1 } });
+    const resumed = { ...sessionOnly, resumed: true, resumed_from: 1 };
+    await report(t, id, { status: 'running', attempt: 2, agent: resumed });
+    await report(t, id, {
+      status: 'success',
+      attempt: 2,
+      exit_code: 0,
+      agent: { ...claudeSummary, resumed: true, resumed_from: 1 },
+    });
+    const events = (await call(t.app, 'GET', `/events?task_id=${id}&event_type=task.session_resumed`))
+      .body as Array<{
+      payload: Record<string, unknown>;
+    }>;
+    expect(events.map((e) => e.payload)).toEqual([{ attempt: 2, session_id: 'sess-1', from_attempt: 1 }]);
+  });
 });
