@@ -38,6 +38,8 @@ export interface RunnerInfo {
   liveness: string;
   last_seen_at?: string | number | null;
   capacity?: number;
+  /** Shutting down: finishes what it holds, takes no new work. */
+  draining?: boolean;
   [key: string]: unknown;
 }
 

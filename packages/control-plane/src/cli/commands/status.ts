@@ -132,7 +132,7 @@ export function formatStatus(st: StackStatus): string {
     if (c.kind === 'runner') {
       const r = c.registration;
       line += r
-        ? `  liveness ${r.liveness}${ago(r.last_seen_at)}`
+        ? `  liveness ${r.liveness}${r.draining && r.liveness === 'online' ? ' (draining)' : ''}${ago(r.last_seen_at)}`
         : st.registered_runners
           ? '  not registered'
           : '  liveness unknown (API down)';
