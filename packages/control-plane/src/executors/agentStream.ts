@@ -25,6 +25,28 @@ const int = (v: unknown): number =>
 /** Tool outputs that say the sandbox or the file system refused a write. */
 const DENIED_OUTPUT = /(Read-only file system|Operation not permitted|Permission denied|EACCES|EROFS)/i;
 
+/** What is known of an agent before any of its events: nothing but its kind (and model, if given). */
+export function emptyReading(kind: AgentKind, model: string | null = null): AgentReading {
+  return {
+    agent: kind,
+    session_id: null,
+    model,
+    final_message: null,
+    turns: null,
+    usage: null,
+    cost_usd: null,
+    permission_denials: [],
+    tool_errors: [],
+    files_changed: [],
+    is_error: false,
+    error: null,
+    terminal_reason: null,
+    events: 0,
+    noise_lines: 0,
+    finished: false,
+  };
+}
+
 export class AgentStreamParser {
   private buf = '';
   private readonly r: AgentReading;
@@ -37,24 +59,7 @@ export class AgentStreamParser {
   private pendingError: string | null = null;
 
   constructor(kind: AgentKind, model: string | null = null) {
-    this.r = {
-      agent: kind,
-      session_id: null,
-      model,
-      final_message: null,
-      turns: null,
-      usage: null,
-      cost_usd: null,
-      permission_denials: [],
-      tool_errors: [],
-      files_changed: [],
-      is_error: false,
-      error: null,
-      terminal_reason: null,
-      events: 0,
-      noise_lines: 0,
-      finished: false,
-    };
+    this.r = emptyReading(kind, model);
   }
 
   /** The session/thread id read so far (claude `system/init`, codex `thread.started`). */

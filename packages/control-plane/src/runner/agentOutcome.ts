@@ -4,7 +4,7 @@
  * account, read from its event stream, turns such a "success" into a failure the API can triage.
  */
 import type { AgentSummary } from '@multyagents/contracts';
-import type { AgentKind, AgentReading } from '../executors/agentStream.js';
+import { emptyReading, type AgentKind, type AgentReading } from '../executors/agentStream.js';
 import type { AgentSession } from '../executors/types.js';
 import type { Outcome } from './decisions.js';
 
@@ -31,24 +31,7 @@ export function agentSummary(r: AgentReading, readOnly: boolean): AgentSummary {
  * (recovery): only its session is known, so a retry can resume it.
  */
 export function sessionSummary(kind: AgentKind, s: AgentSession): AgentSummary {
-  return {
-    agent: kind,
-    model: null,
-    final_message: null,
-    turns: null,
-    usage: null,
-    cost_usd: null,
-    permission_denials: [],
-    tool_errors: [],
-    files_changed: [],
-    is_error: false,
-    error: null,
-    terminal_reason: null,
-    verdict: 'no-result',
-    events: 0,
-    noise_lines: 0,
-    ...s,
-  };
+  return { ...agentSummary(emptyReading(kind), false), ...s };
 }
 
 /** The executor name as an agent kind, or null for the mock and command executors. */
