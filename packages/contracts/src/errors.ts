@@ -19,6 +19,11 @@ export const ERROR_CODES = {
     message: 'required_artifacts.from_step_id must be one of the step dependencies',
   },
   UNKNOWN_REFERENCE: { status: 422, message: 'The body refers to an entity that does not exist' },
+  WORKSPACE_NOT_GIT: {
+    status: 422,
+    message: 'isolated-worktree needs a project whose root is a git repository with the named branch',
+  },
+  RESERVED_STEP_ID: { status: 422, message: 'Step ids starting with multyagents. are reserved' },
   // 401
   RUNNER_TOKEN_INVALID: { status: 401, message: 'Missing or wrong X-Runner-Token' },
   OPERATOR_TOKEN_INVALID: { status: 401, message: 'Missing or wrong operator token' },
@@ -46,6 +51,11 @@ export const ERROR_CODES = {
   APPROVAL_LOCKED: { status: 409, message: 'The task was dispatched; its approval is final' },
   LOCK_CONFLICT: { status: 409, message: 'Another active task holds one of the lock paths' },
   NO_RUNNER_AVAILABLE: { status: 409, message: 'No runner with free capacity is reachable' },
+  SANDBOX_UNAVAILABLE: {
+    status: 409,
+    message: 'No runner can honour the execution mode or sandbox this task asks for',
+  },
+  PATH_LOCK_HELD: { status: 409, message: 'Another attempt on this host holds one of the lock paths' },
   // runner side
   RUNNER_AT_CAPACITY: { status: 429, message: 'The runner is at capacity' },
   RUNNER_DRAINING: { status: 503, message: 'The runner is shutting down and accepts no new work' },

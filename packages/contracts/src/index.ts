@@ -9,6 +9,7 @@ export * from './tasks.js';
 export * from './runs.js';
 export * from './runner.js';
 export * from './agent.js';
+export * from './worktree.js';
 export * from './misc.js';
 
 export const CONTRACT_VERSION = 'v1';

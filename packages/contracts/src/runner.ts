@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id, JsonObject } from './common.js';
 import { ExecutionMode } from './statuses.js';
+import { RunnerCapability, SubmitWorktree } from './worktree.js';
 
 /** API → runner: `POST {runner}/tasks/submit`. */
 export const RunnerSubmit = z.object({
@@ -52,6 +53,10 @@ export const RunnerSubmit = z.object({
       reason: z.string().max(2000).nullable().optional(),
     })
     .optional(),
+  /** Ours: isolated-worktree tasks (and the run's merge task): the repository, branch and start point. */
+  worktree: SubmitWorktree.optional(),
+  /** Ours: run the agent inside bubblewrap (the API sets it when the task asks for a sandbox). */
+  sandbox_required: z.boolean().optional(),
 });
 export type RunnerSubmit = z.infer<typeof RunnerSubmit>;
 
@@ -77,6 +82,8 @@ export const RunnerRegister = z.object({
   labels: z.array(z.string().max(100)).max(50).default([]),
   executor: z.string().max(50).default('mock'),
   version: z.string().max(50).optional(),
+  /** Ours: what this runner can honour (absent: none of them; an older runner). */
+  capabilities: z.array(RunnerCapability).max(20).default([]),
   /** Attempts the runner holds at start (after reading its journal). */
   attempts: z.array(RunnerAttemptState).max(10_000).default([]),
 });

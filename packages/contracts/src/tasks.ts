@@ -3,6 +3,7 @@ import { AgentSummary } from './agent.js';
 import { AbsolutePath, Id, JsonObject } from './common.js';
 import { Context7Mode, ExecutionMode, FailureCategory, RunnerReportStatus, TaskStatus } from './statuses.js';
 import { QualityGatePolicy } from './templates.js';
+import { ReportedWorktree } from './worktree.js';
 
 export const TaskCreate = z.object({
   role_id: Id,
@@ -66,6 +67,8 @@ export const RunnerStatusReport = z.object({
   artifacts: z.array(ReportedArtifact).max(200).optional(),
   /** Ours: what a coding agent (codex, claude) said about its work, read from its event stream. */
   agent: AgentSummary.nullable().optional(),
+  /** Ours: an isolated-worktree attempt's worktree, commit, diff stats, merge and cleanup. */
+  worktree: ReportedWorktree.nullable().optional(),
 });
 export type RunnerStatusReport = z.infer<typeof RunnerStatusReport>;
 
