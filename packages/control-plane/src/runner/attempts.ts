@@ -28,6 +28,14 @@ import type { Outbox } from './outbox.js';
 import type { Reaper } from './reaper.js';
 import { Delayed } from './delayed.js';
 import { resolveWorkdir } from './workdir.js';
+import {
+  finishWorktree,
+  landRun,
+  prepareWorktree,
+  type Prepared,
+  type StageDeps,
+  type WorkspaceGit,
+} from './worktreeStage.js';
 
 interface Live {
   submit: RunnerSubmit;
@@ -51,7 +59,12 @@ export interface AttemptsDeps {
   logger: Logger;
   runnerToken: string;
   runnerId: () => number | null;
+  /** The git workspace library; null when this runner cannot run isolated-worktree attempts. */
+  git?: WorkspaceGit | null;
 }
+
+/** How long a worktree attempt keeps asking an unreachable API whether it may commit. */
+const FENCE_WAIT_MS = 60_000;
 
 const key = (taskId: number, attempt: number) => `${taskId}:${attempt}`;
 
@@ -356,10 +369,32 @@ export class Attempts {
     const log = () => (child ??= this.d.logger.child({ taskId: s.task_id, attempt: s.attempt }));
     if (live.killReason)
       return this.finish(live, outcomeOf({ code: null, signal: null }, live.killReason, s.timeout_seconds));
+    const w = s.execution_mode === 'isolated-worktree' ? s.worktree : undefined;
+    const stage = w ? this.stage(live) : null;
+    if (w && !stage) {
+      return this.finish(live, {
+        status: 'failed',
+        exit_code: null,
+        failure_step: 'workspace',
+        message: 'workspace-git: this runner cannot run isolated-worktree attempts (git ≥ 2.38 not found)',
+      });
+    }
+    if (w?.merge && stage) return this.runMerge(live, stage, { ...w, merge: w.merge });
+    let prepared: Prepared | null = null;
+    if (w && stage) {
+      prepared = await prepareWorktree(stage, s, w);
+      if (!prepared.ok) return this.finish(live, prepared.outcome, { worktree: prepared.report });
+      if (live.killReason) {
+        const o = outcomeOf({ code: null, signal: null }, live.killReason, s.timeout_seconds);
+        return this.finish(live, o, { worktree: prepared.report });
+      }
+    }
     // Only a spawned agent reads the prompt file, writes the result file and needs its cwd to exist;
     // in-process attempts get their prompt in the request and return their result.
     const inProcess = executor.runsInProcess?.(s.executor_params ?? {}) === true;
-    const wd = resolveWorkdir(s, config.workDir, !inProcess);
+    const wd = prepared?.ok
+      ? { ok: true as const, cwd: prepared.cwd, workspaceRoot: prepared.cwd }
+      : resolveWorkdir(s, config.workDir, !inProcess);
     if (!wd.ok)
       return this.finish(live, {
         status: 'failed',
@@ -455,7 +490,7 @@ export class Attempts {
     const agent: AgentSummary | undefined = exit.agent
       ? agentSummary(exit.agent, s.role?.execution_constraints?.read_only === true)
       : undefined;
-    const outcome = judgeAgent(outcomeOf(exit, live.killReason, s.timeout_seconds), agent);
+    let outcome = judgeAgent(outcomeOf(exit, live.killReason, s.timeout_seconds), agent);
     let fileResult: unknown = exit.result;
     if (fileResult === undefined && inProcess) fileResult = null;
     if (fileResult === undefined) {
@@ -469,6 +504,13 @@ export class Attempts {
     // No handoff written: the agent's final message is the summary the next step reads.
     if (!result.handoff && agent?.final_message && outcome.status === 'success')
       result.handoff = { summary: agent.final_message, next_actions: [], open_questions: [], artifacts: [] };
+    let worktree: Record<string, unknown> = {};
+    if (w && stage && prepared?.ok) {
+      const summary = (result.handoff as { summary?: string } | undefined)?.summary ?? null;
+      const f = await finishWorktree(stage, s, w, prepared, outcome, summary);
+      outcome = f.outcome;
+      worktree = { worktree: f.report };
+    }
     this.finish(
       live,
       { ...outcome, message: result.note ? `${outcome.message} (${result.note})` : outcome.message },
@@ -479,9 +521,46 @@ export class Attempts {
         ...(result.handoff ? { handoff: result.handoff } : {}),
         ...(result.artifacts ? { artifacts: result.artifacts } : {}),
         ...(agent ? { agent: redactAgent(agent, redact) } : {}),
+        ...worktree,
       },
     );
     await output.close(2000);
+  }
+
+  /** The git stage's dependencies for one attempt (null: no git library on this runner). */
+  private stage(live: Live): StageDeps | null {
+    if (!this.d.git) return null;
+    const s = live.submit;
+    return {
+      git: this.d.git,
+      transport: this.d.transport,
+      logger: this.d.logger,
+      fenceWaitMs: FENCE_WAIT_MS,
+      // A newer attempt submitted here, or a kill (cancel, supersede, shutdown): never write to git.
+      locallyCurrent: () =>
+        live.killReason === null && (this.d.journal.newest(s.task_id)?.attempt ?? s.attempt) === s.attempt,
+    };
+  }
+
+  /** The run's merge task: no agent, the runner lands the steps' commits itself. */
+  private async runMerge(
+    live: Live,
+    stage: StageDeps,
+    w: NonNullable<RunnerSubmit['worktree']> & {
+      merge: NonNullable<NonNullable<RunnerSubmit['worktree']>['merge']>;
+    },
+  ): Promise<void> {
+    const s = live.submit;
+    const startedAt = this.nowIso();
+    this.d.journal.markRunning(
+      s.task_id,
+      s.attempt,
+      { pid: null, proc_start: null, started_at: startedAt },
+      null,
+      this.d.clock.now(),
+    );
+    const r = await landRun(stage, s, w);
+    this.finish(live, r.outcome, { started_at: startedAt, worktree: r.report });
   }
 
   private finish(live: Live, o: Outcome, extra: Record<string, unknown> = {}): void {

@@ -99,7 +99,7 @@ export type KillReason = 'cancel' | 'timeout' | 'superseded' | 'shutdown';
 export interface Outcome {
   status: 'success' | 'failed' | 'canceled';
   exit_code: number | null;
-  failure_step: 'spawn' | 'run' | 'timeout' | 'cancel' | 'runner-restarted' | null;
+  failure_step: 'spawn' | 'run' | 'timeout' | 'cancel' | 'runner-restarted' | 'workspace' | null;
   message: string;
 }
 
