@@ -153,7 +153,7 @@ describe('isolated-worktree dispatch and reports', () => {
     const run = await ok(startWorktreeRun(t, templateId));
     const plan = run.task_ids[0] as number;
     await dispatch(t, plan);
-    const fence = (id: number, attempt: number, headers = H) =>
+    const fence = (id: number, attempt: number, headers: Record<string, string> = H) =>
       call(t.app, 'POST', `/runner/tasks/${id}/fence`, { attempt }, headers);
     expect((await fence(plan, 1)).body).toEqual({ current: true, task_id: plan, attempt: 1 });
     expect((await fence(plan, 1, {})).status).toBe(401);
