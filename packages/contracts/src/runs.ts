@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, JsonObject } from './common.js';
 import { RunStatus } from './statuses.js';
 import { StepId } from './templates.js';
+import { BranchName } from './worktree.js';
 
 export const StepTaskOverride = z.object({
   title: z.string().trim().min(1).max(500).optional(),
@@ -28,6 +29,11 @@ export const WorkflowRunCreate = z
     task_ids: z.array(Id).max(500).default([]),
     initiated_by: z.string().max(200).nullable().optional(),
     step_task_overrides: z.record(StepId, StepTaskOverride).default({}),
+    /**
+     * Ours: the branch an isolated-worktree run starts from (default: the project's default_branch,
+     * else the repository's current branch). Ignored by runs without isolated-worktree tasks.
+     */
+    base_branch: BranchName.nullable().optional(),
   })
   .refine((b) => b.workflow_template_id != null || b.task_ids.length > 0, {
     message: 'give workflow_template_id or a non-empty task_ids',

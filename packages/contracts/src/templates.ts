@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Id, JsonObject, NonEmptyName } from './common.js';
 import { RetryPolicy } from './roles.js';
+import { ExecutionMode } from './statuses.js';
+import { MergePolicy } from './worktree.js';
 
 export const StepId = z
   .string()
@@ -44,6 +46,16 @@ export const WorkflowTemplateCreate = z.object({
   name: NonEmptyName,
   project_id: Id.nullable().optional(),
   steps: z.array(WorkflowStep).min(1).max(500),
+  /**
+   * Ours: the execution mode of every step (a run's step_task_overrides still win). Omitted: derived
+   * from the project as before (shared-workspace with a project, else no-workspace); on an update: kept.
+   */
+  execution_mode: ExecutionMode.nullable().optional(),
+  /**
+   * Ours: how an isolated-worktree run's result lands on the target branch (default: enabled,
+   * fast-forward, no approval, target = the run's base branch). Omitted on an update: kept.
+   */
+  merge: MergePolicy.optional(),
 });
 export type WorkflowTemplateCreate = z.infer<typeof WorkflowTemplateCreate>;
 export const WorkflowTemplateUpdate = WorkflowTemplateCreate;
@@ -53,6 +65,8 @@ export const WorkflowTemplate = z.object({
   name: z.string(),
   project_id: Id.nullable(),
   steps: z.array(WorkflowStep),
+  execution_mode: ExecutionMode.nullable(),
+  merge: MergePolicy,
 });
 export type WorkflowTemplate = z.infer<typeof WorkflowTemplate>;
 

@@ -31,7 +31,8 @@ export function policyCovers(policy: RetryPolicy, category: FailureCategory): bo
 
 /** Whether a failure with this category, after `retriesUsed` retries, gets another attempt. */
 export function shouldRetry(policy: RetryPolicy, category: FailureCategory, retriesUsed: number): boolean {
-  if (category === 'canceled') return false;
+  // A git failure of the runner's (conflict, moved target, dirty checkout) fails the same way again.
+  if (category === 'canceled' || category === 'workspace-git') return false;
   return retriesUsed < policy.max_retries && policyCovers(policy, category);
 }
 

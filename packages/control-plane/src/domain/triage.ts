@@ -5,8 +5,11 @@
 import type { AgentSummary, FailureCategory, FailureStep } from '@multyagents/contracts';
 import { agentTriage } from './agentTriage.js';
 
+/** Where a failure happened: the wire steps, and `workspace` (the runner's git work around the agent). */
+export type TriageStep = FailureStep | 'workspace';
+
 export interface TriageInput {
-  step: FailureStep;
+  step: TriageStep;
   exitCode?: number | null;
   /** Tail of the agent's output (stdout + stderr). */
   output?: string | null;
@@ -20,11 +23,17 @@ export interface TriageInput {
   unreachableSince?: string | null;
   /** What a coding agent said about its work (the runner's terminal report). */
   agent?: Pick<AgentSummary, 'agent' | 'verdict' | 'permission_denials' | 'error' | 'tool_errors'> | null;
+  /** An isolated-worktree attempt's report: where its worktree was and what conflicted. */
+  worktree?: {
+    path: string | null;
+    conflicts?: readonly string[] | undefined;
+    conflict_commits?: readonly string[] | undefined;
+  } | null;
 }
 
 export interface TriageResult {
   category: FailureCategory;
-  step: FailureStep;
+  step: TriageStep;
   hints: string[];
   actions: string[];
 }
@@ -152,6 +161,8 @@ export function classifyFailure(input: TriageInput): TriageResult {
     return { category: 'timeout', step, hints: [...hints, ...tailHints(input.output)], actions };
   }
 
+  if (step === 'workspace' || WORKSPACE_GIT.test(input.message ?? '')) return workspaceGit(input);
+
   // The agent's own account is better evidence than patterns in its output (which, as JSON events,
   // quote every file it read).
   const fromAgent = input.agent ? agentTriage(input.agent, step, input.exitCode, input.message) : null;
@@ -200,6 +211,36 @@ export function classifyFailure(input: TriageInput): TriageResult {
     hints: [...hints, ...tailHints(input.output)],
     actions: ['read the task audit and logs'],
   };
+}
+
+/** The runner's own word for a failure of its git work: a message starting with `workspace-git:`. */
+const WORKSPACE_GIT = /^\s*workspace-git:/i;
+
+/**
+ * A failure of the runner's git work around the agent (creating the worktree, merging upstream
+ * commits, committing, landing the merge): what kind, and what the operator does about it. Never
+ * retried automatically (domain/retry.ts): a conflict or a moved target needs a person.
+ */
+function workspaceGit(input: TriageInput): TriageResult {
+  const message = (input.message ?? '').replace(WORKSPACE_GIT, '').trim();
+  const hints = [`the runner's git work failed: ${message || 'no details'}`];
+  const actions: string[] = [];
+  const conflicts = input.worktree?.conflicts ?? [];
+  const commits = input.worktree?.conflict_commits ?? [];
+  if (conflicts.length || /conflict/i.test(message)) {
+    if (conflicts.length) hints.push(`conflicting paths: ${conflicts.slice(0, 20).join(', ')}`);
+    if (commits.length) hints.push(`commits involved: ${commits.slice(0, 20).join(', ')}`);
+    actions.push('resolve the conflict on the step branches and partial-rerun the merge');
+  } else if (/target[- ](branch )?moved|target-moved/i.test(message)) {
+    actions.push('the target branch moved during the run: rebase or re-run');
+  } else if (/dirty/i.test(message)) {
+    const where = input.worktree?.path ?? 'the repository';
+    actions.push(`commit or stash the changes in ${where}`);
+  } else {
+    actions.push('inspect the repository with git status and git worktree list', 'partial-rerun the step');
+  }
+  if (input.worktree?.path) hints.push(`worktree: ${input.worktree.path}`);
+  return { category: 'workspace-git', step: input.step, hints, actions };
 }
 
 function tailHints(output: string | null | undefined): string[] {

@@ -10,7 +10,7 @@ import { DispatchLookups } from '../services/lookups.js';
 import type { Sql } from '../store/sql.js';
 import { buildPayload, claimAttempt, submitAttempts, type BuiltPayload } from '../services/dispatch.js';
 import { taskReadiness } from '../services/readiness.js';
-import { pickRunner, runnerSlots } from '../services/placement.js';
+import { placeTask, runnerSlots } from '../services/placement.js';
 
 export interface PassResult {
   claimed: Array<{ taskId: number; attempt: number; built?: BuiltPayload }>;
@@ -50,8 +50,9 @@ export async function claimReadyIn(ctx: ServiceContext, sql: Sql, limit = 500): 
       if (free === 0) break;
       const r = await taskReadiness(ctx, sql, t);
       if (!r.ready) continue;
-      const runner = pickRunner(slots);
-      if (!runner) break;
+      // No runner for this task (capable ones busy, or its capability missing): the next may fit.
+      const runner = await placeTask(ctx, sql, slots, t, look);
+      if (!runner) continue;
       free--;
       const c = await claimAttempt(ctx, sql, t, runner);
       const built = await buildPayload(ctx, sql, c, look);

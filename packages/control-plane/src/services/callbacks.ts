@@ -7,7 +7,6 @@
  * their audit event before the 409 leaves.
  */
 import type {
-  FailureStep,
   RunnerReportBatch,
   RunnerReportResult,
   RunnerStatusReport,
@@ -27,11 +26,13 @@ import { json } from '../store/sql.js';
 import { redactAgent } from '../lib/redact.js';
 import type { ServiceContext } from './context.js';
 import { admitRunnerEvent } from '../domain/attemptMachine.js';
+import type { TriageStep } from '../domain/triage.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { requireTask, viewTask } from './tasks.js';
+import { cleanupPatch, storeWorktreeReport } from './worktreeReports.js';
 
 const TAIL_BYTES = 16 * 1024;
-const FAILURE_STEPS: FailureStep[] = ['spawn', 'run', 'report', 'timeout', 'runner-restarted'];
+const FAILURE_STEPS: TriageStep[] = ['spawn', 'run', 'report', 'timeout', 'runner-restarted', 'workspace'];
 
 function tail(text: string | null | undefined): string | null {
   if (!text) return null;
@@ -153,17 +154,18 @@ async function applyReportIn(
   const failure =
     report.status === 'failed'
       ? {
-          step: (FAILURE_STEPS.includes(report.failure_step as FailureStep)
+          step: (FAILURE_STEPS.includes(report.failure_step as TriageStep)
             ? report.failure_step
-            : 'run') as FailureStep,
+            : 'run') as TriageStep,
           exitCode: report.exit_code ?? null,
           output: `${report.stdout ?? ''}\n${report.stderr ?? ''}`,
           message: report.message ?? null,
           runnerUrl: attempt.runner_url,
           agent: report.agent ?? null,
+          worktree: report.worktree ?? null,
         }
       : report.status === 'canceled'
-        ? { step: 'cancel' as FailureStep, message: report.message ?? 'canceled on the runner' }
+        ? { step: 'cancel' as TriageStep, message: report.message ?? 'canceled on the runner' }
         : undefined;
   const applied = await applyTaskEvent(ctx, sql, t, event, {
     eventType: 'task.runner_status_updated',
@@ -197,7 +199,10 @@ async function applyReportIn(
     );
     return { task: t };
   }
-  if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+  if (report.status !== 'running') {
+    await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+    await storeWorktreeReport(sql, t, attemptNo, report, nowIso);
+  }
   // A resumed session is audited once: with the `running` report, or with the outcome when that
   // report never arrived (the attempt ended before it was sent).
   const a = report.agent;
@@ -250,7 +255,7 @@ function reportPatch(ctx: ServiceContext, r: RunnerStatusReport): TaskPatch {
       message: r.worktree_cleanup_message ?? null,
     });
   }
-  return patch;
+  return { ...patch, ...cleanupPatch(r) };
 }
 
 /** Handoff and artifacts that come with a terminal report, in the same transaction. */

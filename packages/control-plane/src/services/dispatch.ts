@@ -25,7 +25,8 @@ import type { ServiceContext } from './context.js';
 import type { SubmitOutcome } from './ports.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { assemblePrompt, resolveContext7 } from './prompt.js';
-import { pickRunner, runnerSlots } from './placement.js';
+import { describeCapabilities, neededCapabilities, place, runnerSlots } from './placement.js';
+import { worktreePayload } from './worktreePayload.js';
 
 /** Create the next attempt on `runner` and move the task to dispatched (inside the caller's tx). */
 export async function claimAttempt(
@@ -50,6 +51,7 @@ export async function claimAttempt(
         runner_unreachable_since: null,
         resubmit_pending: 0,
         locks_released: 0,
+        blocked_capability: null,
         exit_code: null,
         message: null,
       },
@@ -109,6 +111,7 @@ export async function buildPayload(
       handoff_context: upstream.length ? { upstream } : undefined,
       executor_params: parseJson<Record<string, unknown> | undefined>(t.executor_params, undefined),
       ...(await resumeOf(sql, t, role)),
+      ...(await worktreePayload(sql, t, project, role)),
     },
   };
 }
@@ -380,11 +383,24 @@ export function describeRunner(r: RunnerRow) {
   return { name: r.name, url: r.url, liveness: r.liveness, lastSeen: iso(r.last_seen_at) };
 }
 
-/** Pick a runner and claim, or explain why not (for manual dispatch). */
+/**
+ * Pick a runner and claim, or explain why not (for manual dispatch). A task that needs a capability
+ * no online runner has (git-worktree, bwrap, docker) is refused with 409 SANDBOX_UNAVAILABLE.
+ */
 export async function claimForManualDispatch(ctx: ServiceContext, sql: Sql, t: TaskRow) {
   const slots = await runnerSlots(sql);
-  const runner = pickRunner(slots);
-  return runner
-    ? { task: await claimAttempt(ctx, sql, t, runner), runner }
+  const p = place(slots, neededCapabilities(t, await new DispatchLookups(sql).role(t.role_id)));
+  if (p.missing) {
+    const runners = describeCapabilities(slots);
+    throw new AppError(
+      'SANDBOX_UNAVAILABLE',
+      `task ${t.id} (${t.execution_mode}) needs a runner with '${p.missing}'; no online runner has it (considered: ${
+        runners.map((r) => `${r.name} [${r.capabilities.join(', ') || 'none'}]`).join('; ') || 'none'
+      }); the task stays ready`,
+      { capability: p.missing, runners },
+    );
+  }
+  return p.runner
+    ? { task: await claimAttempt(ctx, sql, t, p.runner), runner: p.runner }
     : { task: t, runner: null, slots };
 }

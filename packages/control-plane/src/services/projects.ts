@@ -1,15 +1,23 @@
 import fs from 'node:fs';
-import type { Project, ProjectCreate } from '@multyagents/contracts';
+import { WorktreeSetup, type Project, type ProjectCreate } from '@multyagents/contracts';
 import { AppError } from '../lib/errors.js';
 import * as ops from '../store/ops/projects.js';
 import { insertEvent } from '../store/ops/events.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { assertAbsolute, assertInsideRoot } from './paths.js';
 
-function normalize(body: ProjectCreate): Omit<Project, 'id'> {
+/** `stored`: on an update, the worktree fields a first-version client leaves out keep their values. */
+function normalize(body: ProjectCreate, stored?: Project): Omit<Project, 'id'> {
   const root = assertAbsolute(body.root_path, 'root_path');
   const allowed = body.allowed_paths.map((p, i) => assertInsideRoot(p, root, `allowed_paths[${i}]`));
-  return { name: body.name, root_path: root, allowed_paths: [...new Set(allowed)] };
+  return {
+    name: body.name,
+    root_path: root,
+    allowed_paths: [...new Set(allowed)],
+    default_branch:
+      body.default_branch === undefined ? (stored?.default_branch ?? null) : body.default_branch,
+    worktree_setup: body.worktree_setup ?? stored?.worktree_setup ?? WorktreeSetup.parse({}),
+  };
 }
 
 function makeDirs(p: Omit<Project, 'id'>): void {
@@ -51,10 +59,11 @@ export function listProjects(ctx: ServiceContext): Promise<Project[]> {
 }
 
 export async function updateProject(ctx: ServiceContext, id: number, body: ProjectCreate): Promise<Project> {
-  const p = normalize(body);
-  makeDirs(p);
+  makeDirs(normalize(body));
   return ctx.store.tx(async (sql) => {
-    if (!(await ops.getProject(sql, id))) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+    const stored = await ops.getProject(sql, id);
+    if (!stored) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+    const p = normalize(body, stored);
     const other = await ops.getProjectByName(sql, p.name);
     if (other && other.id !== id)
       throw new AppError('NAME_CONFLICT', `project '${p.name}' exists`, { field: 'name' });

@@ -32,6 +32,8 @@ export function runnerView(r: RunnerRow, active = 0) {
     registered_at: r.registered_at,
     boot_count: r.boot_count,
     draining: r.draining === 1,
+    /** Ours: what the runner can honour (git-worktree, bwrap, docker); none for an older runner. */
+    capabilities: parseJson<string[]>(r.capabilities, []),
     active_attempts: active,
   };
 }
@@ -49,6 +51,7 @@ export async function registerRunner(ctx: ServiceContext, body: RunnerRegister) 
         labels: json(body.labels),
         executor: body.executor,
         version: body.version ?? null,
+        capabilities: json([...new Set(body.capabilities)]),
       },
       now,
       nowIso,

@@ -25,6 +25,7 @@ import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
 import { dispatchTask } from './tasks.js';
 import { taskReadiness } from './readiness.js';
 import { durationMs, qualityGateSummary, runBaseView } from './views.js';
+import { addMergeTask, ISOLATED, planRunWorktree, stepMode, type RunWorktreePlan } from './worktrees.js';
 
 export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
   const r = await getRunRow(sql, id);
@@ -131,16 +132,24 @@ function stepsOf(text: string): WorkflowStep[] {
 }
 
 export async function createRun(ctx: ServiceContext, body: WorkflowRunCreate) {
+  // Asks git (outside the transaction) when the run has isolated-worktree steps.
+  const plan = await planRunWorktree(ctx, body, stepsOf);
   const out = await ctx.store.tx(async (sql) => {
     const nowIso = iso(ctx.clock.now());
-    if (body.workflow_template_id != null) return createFromTemplate(ctx, sql, body, nowIso);
+    if (body.workflow_template_id != null) return createFromTemplate(ctx, sql, body, nowIso, plan);
     return createFromTasks(ctx, sql, body, nowIso);
   });
   ctx.kick();
   return out;
 }
 
-async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowRunCreate, nowIso: string) {
+async function createFromTemplate(
+  ctx: ServiceContext,
+  sql: Sql,
+  body: WorkflowRunCreate,
+  nowIso: string,
+  plan: RunWorktreePlan | null,
+) {
   const tpl = await getTemplateRow(sql, body.workflow_template_id!);
   if (!tpl)
     throw new AppError(
@@ -156,9 +165,23 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
       });
     }
   }
+  const modes = new Map(
+    steps.map((s) => [s.step_id, stepMode(tpl, body.step_task_overrides[s.step_id]?.execution_mode)]),
+  );
+  // The plan was made from a read before this transaction: the template must still ask for the same.
+  if ([...modes.values()].includes(ISOLATED) !== (plan !== null))
+    throw new AppError(
+      'RUN_STATE_CONFLICT',
+      `workflow template ${tpl.id} changed while the run was being created; try again`,
+    );
   const runId = await insertRun(
     sql,
-    { workflow_template_id: tpl.id, project_id: tpl.project_id, initiated_by: body.initiated_by ?? null },
+    {
+      workflow_template_id: tpl.id,
+      project_id: tpl.project_id,
+      initiated_by: body.initiated_by ?? null,
+      worktree: plan?.fields ?? null,
+    },
     nowIso,
   );
   await insertEvent(
@@ -198,7 +221,7 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
       title: o.title ?? s.title,
       description: o.description ?? s.description ?? null,
       context7_mode: o.context7_mode ?? 'inherit',
-      execution_mode: o.execution_mode ?? (tpl.project_id ? 'shared-workspace' : 'no-workspace'),
+      execution_mode: modes.get(s.step_id)!,
       requires_approval: (o.requires_approval ?? s.requires_approval ?? false) ? 1 : 0,
       lock_paths: json(locks),
       sandbox: null,
@@ -235,6 +258,24 @@ async function createFromTemplate(ctx: ServiceContext, sql: Sql, body: WorkflowR
         nowIso,
       );
   }
+  if (plan?.merge.enabled) {
+    const last = steps[steps.length - 1]!;
+    const id = await addMergeTask(ctx, sql, { id: runId, project_id: tpl.project_id }, plan, last, [
+      ...idByStep.values(),
+    ]);
+    fresh.push({
+      id,
+      role_id: last.role_id,
+      status: 'created',
+      attempt: 0,
+      retries_used: 0,
+      exit_code: null,
+      failure_category: null,
+      failure_hints: '[]',
+      suggested_actions: '[]',
+      quality_gate_policy: null,
+    });
+  }
   // Nothing else has touched the new tasks yet: the view needs no second read of them.
   return runView(ctx, sql, (await getRunRow(sql, runId))!, fresh);
 }
@@ -250,6 +291,10 @@ async function createFromTasks(ctx: ServiceContext, sql: Sql, body: WorkflowRunC
       });
     if (t.status !== 'created' || t.attempt > 0)
       throw new AppError('TASK_NOT_DISPATCHABLE', `task ${id} is ${t.status}`, { field: `task_ids[${i}]` });
+    if (t.execution_mode === ISOLATED && !t.base_sha)
+      throw new AppError('WORKSPACE_NOT_GIT', `task ${id} is isolated-worktree but has no recorded base`, {
+        field: `task_ids[${i}]`,
+      });
     rows.push(t);
   }
   if (new Set(body.task_ids).size !== body.task_ids.length)

@@ -1,4 +1,9 @@
-import type { WorkflowTemplate, WorkflowTemplateCreate } from '@multyagents/contracts';
+import {
+  MERGE_STEP_ID,
+  MergePolicy,
+  type WorkflowTemplate,
+  type WorkflowTemplateCreate,
+} from '@multyagents/contracts';
 import { validateDag } from '../domain/dag.js';
 import { AppError } from '../lib/errors.js';
 import { insertEvent } from '../store/ops/events.js';
@@ -14,6 +19,15 @@ function notFound(id: number): AppError {
 
 /** The DAG first (pure, names the step field), then the references it makes into the store. */
 async function checkTemplate(sql: Sql, body: WorkflowTemplateCreate): Promise<void> {
+  // `multyagents.*` names the tasks we add to a run ourselves (the merge task, MERGE_STEP_ID).
+  const reserved = MERGE_STEP_ID.slice(0, MERGE_STEP_ID.indexOf('.') + 1);
+  const taken = body.steps.findIndex((s) => s.step_id.startsWith(reserved));
+  if (taken >= 0)
+    throw new AppError(
+      'RESERVED_STEP_ID',
+      `step_id '${body.steps[taken]!.step_id}' is reserved: ids starting with '${reserved}' name the tasks multyagents adds to a run`,
+      { field: `steps[${taken}].step_id` },
+    );
   const problem = validateDag(body.steps);
   if (problem) throw new AppError(problem.code, problem.detail, { field: problem.field });
   if (body.project_id != null && !(await getProject(sql, body.project_id)))
@@ -31,6 +45,16 @@ async function checkTemplate(sql: Sql, body: WorkflowTemplateCreate): Promise<vo
     });
 }
 
+/** The body as stored: omitted worktree fields take the defaults, or on an update the stored values. */
+function stored(body: WorkflowTemplateCreate, before?: WorkflowTemplate): ops.StoredTemplate {
+  return {
+    ...body,
+    merge: body.merge ?? before?.merge ?? MergePolicy.parse({}),
+    execution_mode:
+      body.execution_mode === undefined ? (before?.execution_mode ?? null) : body.execution_mode,
+  };
+}
+
 function eventPayload(t: WorkflowTemplate): Record<string, unknown> {
   return { workflow_template_id: t.id, name: t.name, project_id: t.project_id, step_count: t.steps.length };
 }
@@ -42,7 +66,7 @@ export async function createTemplate(
   return ctx.store.tx(async (sql) => {
     await checkTemplate(sql, body);
     const now = nowIso(ctx);
-    const created = await ops.insertTemplate(sql, body, now);
+    const created = await ops.insertTemplate(sql, stored(body), now);
     await insertEvent(sql, { event_type: 'workflow_template.created', payload: eventPayload(created) }, now);
     return created;
   });
@@ -65,11 +89,20 @@ export async function updateTemplate(
   body: WorkflowTemplateCreate,
 ): Promise<WorkflowTemplate> {
   return ctx.store.tx(async (sql) => {
-    if (!(await ops.getTemplate(sql, id))) throw notFound(id);
+    const before = await ops.getTemplate(sql, id);
+    if (!before) throw notFound(id);
     await checkTemplate(sql, body);
     const now = nowIso(ctx);
-    await ops.updateTemplate(sql, id, body, now);
-    const updated = { id, name: body.name, project_id: body.project_id ?? null, steps: body.steps };
+    const next = stored(body, before);
+    await ops.updateTemplate(sql, id, next, now);
+    const updated: WorkflowTemplate = {
+      id,
+      name: body.name,
+      project_id: body.project_id ?? null,
+      steps: body.steps,
+      execution_mode: next.execution_mode,
+      merge: next.merge,
+    };
     await insertEvent(sql, { event_type: 'workflow_template.updated', payload: eventPayload(updated) }, now);
     return updated;
   });

@@ -6,16 +6,18 @@ import {
 } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry.js';
-import { isTerminalTask } from '../domain/taskMachine.js';
+import { isActiveTask, isTerminalTask } from '../domain/taskMachine.js';
 import type { ApprovalRow } from '../store/ops/approvals.js';
 import type { AttemptRow } from '../store/ops/attempts.js';
 import type { TaskRow } from '../store/ops/tasks.js';
+import { taskWorktreeOf } from '../store/ops/worktrees.js';
 import type { RunRow } from '../store/ops/runs.js';
 import { parseJson } from '../store/sql.js';
 
 /** Row → wire object mappers. Computed fields are derived here, never stored twice. */
 export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: string | null = null) {
   const policy = parseJson<Record<string, unknown> | null>(t.quality_gate_policy, null);
+  const lockPaths = parseJson<string[]>(t.lock_paths, []);
   return {
     id: t.id,
     run_id: t.run_id,
@@ -27,8 +29,17 @@ export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: strin
     context7_mode: t.context7_mode,
     execution_mode: t.execution_mode,
     requires_approval: t.requires_approval === 1,
-    lock_paths: parseJson<string[]>(t.lock_paths, []),
+    lock_paths: lockPaths,
     locks_released: t.locks_released === 1,
+    /** Ours: the lock paths this task holds now (while it is active and has not released them). */
+    locks_held: isActiveTask(t.status) && t.locks_released === 0 ? lockPaths : [],
+    /** Ours: `step`, or `merge` for the merge task of an isolated-worktree run (it runs no agent). */
+    kind: t.kind,
+    /** Ours: an isolated-worktree task's result (commit, branch, diff stats, merge), or null. */
+    worktree: taskWorktreeOf(t.worktree),
+    /** Ours: a standalone isolated-worktree task's base (run tasks: the run's `worktree`). */
+    base_branch: t.base_branch,
+    base_sha: t.base_sha,
     sandbox: parseJson(t.sandbox, null),
     quality_gate_policy: policy,
     depends_on: parseJson<number[]>(t.depends_on, []),
@@ -89,7 +100,11 @@ export function effectivePolicy(t: Pick<TaskRow, 'retry_policy'>): RetryPolicy {
 
 /** An attempt row on the wire: the agent summary as an object, not its JSON text. */
 export function attemptView(a: AttemptRow) {
-  return { ...a, agent: parseJson<AgentSummary | null>(a.agent, null) };
+  return {
+    ...a,
+    agent: parseJson<AgentSummary | null>(a.agent, null),
+    worktree: parseJson<Record<string, unknown> | null>(a.worktree, null),
+  };
 }
 
 export function approvalView(a: ApprovalRow) {
@@ -122,5 +137,18 @@ export function runBaseView(r: RunRow) {
     updated_at: r.updated_at,
     started_at: r.started_at,
     finished_at: r.finished_at,
+    /**
+     * Ours: an isolated-worktree run's base (fixed at creation), where its result lands and the commit
+     * it landed as (null until the merge task succeeds); null for other runs.
+     */
+    worktree: r.base_sha
+      ? {
+          base_branch: r.base_branch,
+          base_sha: r.base_sha,
+          target_branch: r.target_branch,
+          merge_strategy: r.merge_strategy,
+          merged_sha: r.merged_sha,
+        }
+      : null,
   };
 }

@@ -22,7 +22,14 @@ describe('projects API', () => {
       allowed_paths: [path.join(root, 'src')],
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ id: 1, name: 'p1', root_path: root, allowed_paths: [path.join(root, 'src')] });
+    expect(res.body).toEqual({
+      id: 1,
+      name: 'p1',
+      root_path: root,
+      allowed_paths: [path.join(root, 'src')],
+      default_branch: null,
+      worktree_setup: { copy_files: [], command: null, hooks: false, lfs_smudge: false },
+    });
     expect(fs.existsSync(path.join(root, 'src'))).toBe(true);
     const list = await call(t.app, 'GET', '/projects');
     expect(list.body).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   RunnerHeartbeat,
   RunnerLogChunk,
@@ -9,6 +10,10 @@ import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import { appendLogChunk, applyRunnerReport, applyRunnerReports } from '../../services/callbacks.js';
 import * as runners from '../../services/runners.js';
+import { fence } from '../../services/worktrees.js';
+
+/** `POST /runner/tasks/{id}/fence`. */
+const RunnerFence = z.object({ attempt: z.number().int().positive() });
 
 /** Endpoints runners call (X-Runner-Token) and the runner listing. */
 export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
@@ -19,6 +24,15 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     auth: 'runner',
     body: RunnerStatusReport,
     handler: ({ id, body }) => applyRunnerReport(ctx, id, body),
+  });
+  route({
+    method: 'POST',
+    path: '/runner/tasks/:id/fence',
+    summary:
+      'Is this attempt still current? Asked right before a commit, ref move or merge (409 STALE_ATTEMPT if not)',
+    auth: 'runner',
+    body: RunnerFence,
+    handler: ({ id, body }) => fence(ctx, id, body.attempt),
   });
   route({
     method: 'POST',

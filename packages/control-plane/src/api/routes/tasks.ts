@@ -3,14 +3,15 @@ import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/tasks.js';
 import { taskLogs } from '../../services/logs.js';
+import { createTask } from '../../services/worktrees.js';
 
 export function taskRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/tasks',
-    summary: 'Create a standalone task',
+    summary: 'Create a standalone task (isolated-worktree: its base is resolved from the project repository)',
     body: TaskCreate,
-    handler: ({ body }) => svc.createTask(ctx, body),
+    handler: ({ body }) => createTask(ctx, body),
   });
   route({
     method: 'GET',

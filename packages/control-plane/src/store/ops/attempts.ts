@@ -21,6 +21,8 @@ export interface AttemptRow {
   session_id: string | null;
   /** AgentSummary as JSON, from the terminal report. */
   agent: string | null;
+  /** ReportedWorktree as JSON, from the terminal report of an isolated-worktree attempt. */
+  worktree: string | null;
 }
 
 export async function insertAttempt(

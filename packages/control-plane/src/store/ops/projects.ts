@@ -1,4 +1,4 @@
-import type { Project } from '@multyagents/contracts';
+import { WorktreeSetup, type Project } from '@multyagents/contracts';
 import type { Sql } from '../sql.js';
 import { json, parseJson } from '../sql.js';
 
@@ -7,6 +7,14 @@ interface ProjectRow {
   name: string;
   root_path: string;
   allowed_paths: string;
+  default_branch: string | null;
+  worktree_setup: string | null;
+}
+
+/** A stored setup that no longer parses (edited by hand) reads as the defaults, all off. */
+function setupOf(text: string | null): WorktreeSetup {
+  const parsed = WorktreeSetup.safeParse(parseJson<unknown>(text, {}));
+  return parsed.success ? parsed.data : WorktreeSetup.parse({});
 }
 
 function toProject(r: ProjectRow): Project {
@@ -15,13 +23,16 @@ function toProject(r: ProjectRow): Project {
     name: r.name,
     root_path: r.root_path,
     allowed_paths: parseJson<string[]>(r.allowed_paths, []),
+    default_branch: r.default_branch,
+    worktree_setup: setupOf(r.worktree_setup),
   };
 }
 
 export async function insertProject(sql: Sql, p: Omit<Project, 'id'>, nowIso: string): Promise<Project> {
   const r = await sql.run(
-    'INSERT INTO projects (name, root_path, allowed_paths, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-    [p.name, p.root_path, json(p.allowed_paths), nowIso, nowIso],
+    `INSERT INTO projects (name, root_path, allowed_paths, default_branch, worktree_setup, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [p.name, p.root_path, json(p.allowed_paths), p.default_branch, json(p.worktree_setup), nowIso, nowIso],
   );
   return { id: r.lastId, ...p };
 }
@@ -42,8 +53,9 @@ export async function listProjects(sql: Sql): Promise<Project[]> {
 
 export async function updateProject(sql: Sql, p: Project, nowIso: string): Promise<void> {
   await sql.run(
-    'UPDATE projects SET name = ?, root_path = ?, allowed_paths = ?, updated_at = ? WHERE id = ?',
-    [p.name, p.root_path, json(p.allowed_paths), nowIso, p.id],
+    `UPDATE projects SET name = ?, root_path = ?, allowed_paths = ?, default_branch = ?, worktree_setup = ?,
+       updated_at = ? WHERE id = ?`,
+    [p.name, p.root_path, json(p.allowed_paths), p.default_branch, json(p.worktree_setup), nowIso, p.id],
   );
 }
 

@@ -15,6 +15,8 @@ export interface RunnerRow {
   boot_count: number;
   /** 1 while the runner is shutting down (it takes no new work); cleared when it registers again. */
   draining: number;
+  /** JSON array of RunnerCapability (migration 008); '[]' for a runner that registered without. */
+  capabilities: string;
 }
 
 export function getRunner(sql: Sql, id: number): Promise<RunnerRow | undefined> {
@@ -38,6 +40,7 @@ export async function upsertRunner(
     labels: string;
     executor: string;
     version: string | null;
+    capabilities: string;
   },
   nowMs: number,
   nowIso: string,
@@ -45,16 +48,18 @@ export async function upsertRunner(
   const existing = await getRunnerByName(sql, r.name);
   if (existing) {
     await sql.run(
-      `UPDATE runners SET url = ?, capacity = ?, labels = ?, executor = ?, version = ?, liveness = 'online',
-         last_seen_at = ?, unreachable_since = NULL, boot_count = boot_count + 1, draining = 0 WHERE id = ?`,
-      [r.url, r.capacity, r.labels, r.executor, r.version, nowMs, existing.id],
+      `UPDATE runners SET url = ?, capacity = ?, labels = ?, executor = ?, version = ?, capabilities = ?,
+         liveness = 'online', last_seen_at = ?, unreachable_since = NULL, boot_count = boot_count + 1,
+         draining = 0 WHERE id = ?`,
+      [r.url, r.capacity, r.labels, r.executor, r.version, r.capabilities, nowMs, existing.id],
     );
     return { id: existing.id, isNew: false };
   }
   const res = await sql.run(
-    `INSERT INTO runners (name, url, capacity, labels, executor, version, liveness, last_seen_at, registered_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'online', ?, ?)`,
-    [r.name, r.url, r.capacity, r.labels, r.executor, r.version, nowMs, nowIso],
+    `INSERT INTO runners (name, url, capacity, labels, executor, version, capabilities, liveness, last_seen_at,
+       registered_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'online', ?, ?)`,
+    [r.name, r.url, r.capacity, r.labels, r.executor, r.version, r.capabilities, nowMs, nowIso],
   );
   return { id: res.lastId, isNew: true };
 }

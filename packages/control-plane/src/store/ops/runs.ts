@@ -11,17 +11,48 @@ export interface RunRow {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Isolated-worktree runs (migration 008): the base and the merge target, fixed at creation. */
+  base_branch: string | null;
+  base_sha: string | null;
+  target_branch: string | null;
+  target_sha: string | null;
+  merge_strategy: string | null;
+  /** The commit the merge task landed on the target branch. */
+  merged_sha: string | null;
 }
+
+export type RunWorktreeFields = Pick<
+  RunRow,
+  'base_branch' | 'base_sha' | 'target_branch' | 'target_sha' | 'merge_strategy'
+>;
 
 export async function insertRun(
   sql: Sql,
-  r: { workflow_template_id: number | null; project_id: number | null; initiated_by: string | null },
+  r: {
+    workflow_template_id: number | null;
+    project_id: number | null;
+    initiated_by: string | null;
+    worktree?: RunWorktreeFields | null;
+  },
   nowIso: string,
 ): Promise<number> {
+  const w = r.worktree;
   const res = await sql.run(
-    `INSERT INTO workflow_runs (workflow_template_id, project_id, status, initiated_by, created_at, updated_at)
-     VALUES (?, ?, 'created', ?, ?, ?)`,
-    [r.workflow_template_id, r.project_id, r.initiated_by, nowIso, nowIso],
+    `INSERT INTO workflow_runs (workflow_template_id, project_id, status, initiated_by, base_branch, base_sha,
+       target_branch, target_sha, merge_strategy, created_at, updated_at)
+     VALUES (?, ?, 'created', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      r.workflow_template_id,
+      r.project_id,
+      r.initiated_by,
+      w?.base_branch ?? null,
+      w?.base_sha ?? null,
+      w?.target_branch ?? null,
+      w?.target_sha ?? null,
+      w?.merge_strategy ?? null,
+      nowIso,
+      nowIso,
+    ],
   );
   return res.lastId;
 }

@@ -11,6 +11,8 @@ const ACTIVE = sqlList(ACTIVE_TASK_STATUSES);
 const DISPATCHING_RUNS = sqlList(DISPATCHING_RUN_STATUSES);
 const UNSUCCESSFUL = sqlList(UNSUCCESSFUL_TASK_STATUSES);
 
+export type TaskKind = 'step' | 'merge';
+
 /** A tasks row as stored (JSON columns still text). */
 export interface TaskRow {
   id: number;
@@ -53,6 +55,15 @@ export interface TaskRow {
   suggested_actions: string;
   container_id: string | null;
   worktree_cleanup: string | null;
+  /** `step`, or `merge` for the merge task an isolated-worktree run gets (migration 008). */
+  kind: TaskKind;
+  /** Standalone isolated-worktree tasks: their base, resolved at creation (run tasks use the run's). */
+  base_branch: string | null;
+  base_sha: string | null;
+  /** The current result of an isolated-worktree task (JSON, from its terminal report). */
+  worktree: string | null;
+  /** The runner capability the scheduler last found missing (its event is recorded once). */
+  blocked_capability: string | null;
   started_at: string | null;
   finished_at: string | null;
   created_at: string;
@@ -79,7 +90,8 @@ export type NewTask = Pick<
   | 'retry_policy'
   | 'timeout_seconds'
   | 'time_to_start_seconds'
->;
+> &
+  Partial<Pick<TaskRow, 'kind' | 'base_branch' | 'base_sha'>>;
 
 const NEW_COLS: (keyof NewTask)[] = [
   'run_id',
@@ -101,11 +113,18 @@ const NEW_COLS: (keyof NewTask)[] = [
   'timeout_seconds',
   'time_to_start_seconds',
 ];
-const INSERT_SQL = `INSERT INTO tasks (${NEW_COLS.join(', ')}, status, created_at, updated_at)
-  VALUES (${NEW_COLS.map(() => '?').join(', ')}, 'created', ?, ?)`;
+const INSERT_SQL = `INSERT INTO tasks (${NEW_COLS.join(', ')}, kind, base_branch, base_sha, status, created_at, updated_at)
+  VALUES (${NEW_COLS.map(() => '?').join(', ')}, ?, ?, ?, 'created', ?, ?)`;
 
 export async function insertTask(sql: Sql, t: NewTask, nowIso: string): Promise<number> {
-  const r = await sql.run(INSERT_SQL, [...NEW_COLS.map((c) => t[c] as Param), nowIso, nowIso]);
+  const r = await sql.run(INSERT_SQL, [
+    ...NEW_COLS.map((c) => t[c] as Param),
+    t.kind ?? 'step',
+    t.base_branch ?? null,
+    t.base_sha ?? null,
+    nowIso,
+    nowIso,
+  ]);
   return r.lastId;
 }
 

@@ -1,5 +1,7 @@
 import {
+  MergePolicy,
   TERMINAL_RUN_STATUSES,
+  type ExecutionMode,
   type WorkflowStep,
   type WorkflowTemplate,
   type WorkflowTemplateCreate,
@@ -12,6 +14,17 @@ export interface TemplateRow {
   name: string;
   project_id: number | null;
   steps: string;
+  /** JSON MergePolicy; NULL: the default policy. */
+  merge: string | null;
+  execution_mode: ExecutionMode | null;
+}
+
+const COLS = 'id, name, project_id, steps, merge, execution_mode';
+
+/** The stored merge policy with its defaults filled in (NULL or unreadable: the default policy). */
+export function mergePolicyOf(text: string | null): MergePolicy {
+  const parsed = MergePolicy.safeParse(parseJson<unknown>(text, {}));
+  return parsed.success ? parsed.data : MergePolicy.parse({});
 }
 
 export function toTemplate(r: TemplateRow): WorkflowTemplate {
@@ -20,25 +33,35 @@ export function toTemplate(r: TemplateRow): WorkflowTemplate {
     name: r.name,
     project_id: r.project_id,
     steps: parseJson<WorkflowStep[]>(r.steps, []),
+    execution_mode: r.execution_mode,
+    merge: mergePolicyOf(r.merge),
   };
 }
 
-export async function insertTemplate(
-  sql: Sql,
-  t: WorkflowTemplateCreate,
-  nowIso: string,
-): Promise<WorkflowTemplate> {
+/** What a template stores: the body with its worktree fields resolved (an update keeps omitted ones). */
+export type StoredTemplate = Omit<WorkflowTemplateCreate, 'merge' | 'execution_mode'> & {
+  merge: MergePolicy;
+  execution_mode: ExecutionMode | null;
+};
+
+export async function insertTemplate(sql: Sql, t: StoredTemplate, nowIso: string): Promise<WorkflowTemplate> {
   const r = await sql.run(
-    'INSERT INTO workflow_templates (name, project_id, steps, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-    [t.name, t.project_id ?? null, json(t.steps), nowIso, nowIso],
+    `INSERT INTO workflow_templates (name, project_id, steps, merge, execution_mode, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [t.name, t.project_id ?? null, json(t.steps), json(t.merge), t.execution_mode, nowIso, nowIso],
   );
-  return { id: r.lastId, name: t.name, project_id: t.project_id ?? null, steps: t.steps };
+  return {
+    id: r.lastId,
+    name: t.name,
+    project_id: t.project_id ?? null,
+    steps: t.steps,
+    execution_mode: t.execution_mode,
+    merge: t.merge,
+  };
 }
 
 export function getTemplateRow(sql: Sql, id: number): Promise<TemplateRow | undefined> {
-  return sql.get<TemplateRow>('SELECT id, name, project_id, steps FROM workflow_templates WHERE id = ?', [
-    id,
-  ]);
+  return sql.get<TemplateRow>(`SELECT ${COLS} FROM workflow_templates WHERE id = ?`, [id]);
 }
 
 export async function getTemplate(sql: Sql, id: number): Promise<WorkflowTemplate | undefined> {
@@ -47,21 +70,15 @@ export async function getTemplate(sql: Sql, id: number): Promise<WorkflowTemplat
 }
 
 export async function listTemplates(sql: Sql): Promise<WorkflowTemplate[]> {
-  const rows = await sql.all<TemplateRow>(
-    'SELECT id, name, project_id, steps FROM workflow_templates ORDER BY id',
-  );
+  const rows = await sql.all<TemplateRow>(`SELECT ${COLS} FROM workflow_templates ORDER BY id`);
   return rows.map(toTemplate);
 }
 
-export async function updateTemplate(
-  sql: Sql,
-  id: number,
-  t: WorkflowTemplateCreate,
-  nowIso: string,
-): Promise<void> {
+export async function updateTemplate(sql: Sql, id: number, t: StoredTemplate, nowIso: string): Promise<void> {
   await sql.run(
-    'UPDATE workflow_templates SET name = ?, project_id = ?, steps = ?, updated_at = ? WHERE id = ?',
-    [t.name, t.project_id ?? null, json(t.steps), nowIso, id],
+    `UPDATE workflow_templates SET name = ?, project_id = ?, steps = ?, merge = ?, execution_mode = ?,
+       updated_at = ? WHERE id = ?`,
+    [t.name, t.project_id ?? null, json(t.steps), json(t.merge), t.execution_mode, nowIso, id],
   );
 }
 

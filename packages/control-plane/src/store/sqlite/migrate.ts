@@ -6,6 +6,7 @@ import { migration004 } from './migrations/004_task_deps_by_task.js';
 import { migration005 } from './migrations/005_drop_tasks_live.js';
 import { migration006 } from './migrations/006_runner_draining.js';
 import { migration007 } from './migrations/007_attempt_agent.js';
+import { migration008 } from './migrations/008_worktrees.js';
 
 /** Numbered, append-only. Each runs in its own transaction with its version row. */
 export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
@@ -16,6 +17,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   { id: 5, name: 'drop_tasks_live', sql: migration005 },
   { id: 6, name: 'runner_draining', sql: migration006 },
   { id: 7, name: 'attempt_agent', sql: migration007 },
+  { id: 8, name: 'worktrees', sql: migration008 },
 ];
 
 export function runMigrations(db: Database.Database): number[] {
