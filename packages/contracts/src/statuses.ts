@@ -107,6 +107,7 @@ export const FAILURE_STEPS = [
   'runner-lost',
   'runner-restarted',
   'cancel',
+  'workspace',
 ] as const;
 export const FailureStep = z.enum(FAILURE_STEPS);
 export type FailureStep = z.infer<typeof FailureStep>;
