@@ -90,7 +90,7 @@ export const yes = (): Promise<boolean> => Promise.resolve(true);
 export const no = (): Promise<boolean> => Promise.resolve(false);
 
 /** Narrow a library result to its success, failing the test with the failure's message otherwise. */
-export function ok<T extends { ok: true }>(r: T | { ok: false; message: string }): T {
-  if (!r.ok) throw new Error(`expected success, got: ${r.message}`);
-  return r;
+export function ok<R extends { ok: true } | { ok: false; message: string }>(r: R): Extract<R, { ok: true }> {
+  if (!r.ok) throw new Error(`expected success, got: ${(r as { message: string }).message}`);
+  return r as Extract<R, { ok: true }>;
 }
