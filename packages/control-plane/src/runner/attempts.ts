@@ -28,14 +28,8 @@ import type { Outbox } from './outbox.js';
 import type { Reaper } from './reaper.js';
 import { Delayed } from './delayed.js';
 import { resolveWorkdir } from './workdir.js';
-import {
-  finishWorktree,
-  landRun,
-  prepareWorktree,
-  type Prepared,
-  type StageDeps,
-  type WorkspaceGit,
-} from './worktreeStage.js';
+import { finishWorktree, landRun, prepareWorktree, type Prepared, type StageDeps } from './worktreeStage.js';
+import type { GitWorkspaces } from './git/index.js';
 
 interface Live {
   submit: RunnerSubmit;
@@ -60,7 +54,7 @@ export interface AttemptsDeps {
   runnerToken: string;
   runnerId: () => number | null;
   /** The git workspace library; null when this runner cannot run isolated-worktree attempts. */
-  git?: WorkspaceGit | null;
+  git?: GitWorkspaces | null;
 }
 
 /** How long a worktree attempt keeps asking an unreachable API whether it may commit. */
@@ -536,6 +530,7 @@ export class Attempts {
       transport: this.d.transport,
       logger: this.d.logger,
       fenceWaitMs: FENCE_WAIT_MS,
+      keepOnSuccess: this.d.config.keepWorktrees === 'always',
       // A newer attempt submitted here, or a kill (cancel, supersede, shutdown): never write to git.
       locallyCurrent: () =>
         live.killReason === null && (this.d.journal.newest(s.task_id)?.attempt ?? s.attempt) === s.attempt,

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { ReportedWorktree, RunnerSubmit, SubmitWorktree } from '@multyagents/contracts';
+import type { GitFailure, GitWorkspaces } from './git/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Outcome } from './decisions.js';
 import type { Transport } from './http.js';
@@ -11,92 +14,26 @@ import type { Transport } from './http.js';
  * API, right before it, whether the attempt is still the task's current one.
  */
 
-/** What this stage needs of the runner's git library (runner/git). */
-export interface WorkspaceGit {
-  prepare(req: {
-    repoRoot: string;
-    runId: number | null;
-    taskId: number;
-    stepKey: string;
-    attempt: number;
-    baseSha: string;
-    upstream: string[];
-    setup?: SubmitWorktree['setup'];
-    reuse: boolean;
-  }): Promise<
-    GitFailure | { ok: true; path: string; startSha: string; reused: boolean; gitCommonDir: string }
-  >;
-  commitResult(req: {
-    path: string;
-    repoRoot: string;
-    taskId: number;
-    attempt: number;
-    runId: number | null;
-    stepId: string;
-    branch: string;
-    startSha: string;
-    message: string;
-    fence: () => Promise<boolean>;
-  }): Promise<
-    | GitFailure
-    | {
-        ok: true;
-        head_sha: string;
-        committed: boolean;
-        pinned_ref: string;
-        files_changed: number;
-        insertions: number;
-        deletions: number;
-        files: string[];
-      }
-  >;
-  pin(req: { path: string; taskId: number; attempt: number }): Promise<{ ref: string; sha: string } | null>;
-  land(req: {
-    repoRoot: string;
-    taskId: number;
-    attempt: number;
-    heads: string[];
-    targetBranch: string;
-    expectedSha: string;
-    strategy: 'fast-forward' | 'merge-commit';
-    message: string;
-    fence: () => Promise<boolean>;
-  }): Promise<
-    | GitFailure
-    | {
-        ok: true;
-        merged: NonNullable<ReportedWorktree['merged']>;
-        files_changed: number;
-        insertions: number;
-        deletions: number;
-        files: string[];
-      }
-  >;
-  cleanup(req: {
-    path: string;
-    taskId: number;
-    attempt: number;
-  }): Promise<{ attempted: boolean; removed: boolean; message: string }>;
-}
-
-export interface GitFailure {
-  ok: false;
-  /** `workspace-git`, or `stale-attempt` when the fence said no. */
-  category: string;
-  reason?: string;
-  message: string;
-  conflicts?: string[];
-  commits?: string[];
-}
-
 export interface StageDeps {
-  git: WorkspaceGit;
+  git: GitWorkspaces;
   transport: Transport;
   logger: Logger;
   /** False once this runner knows a newer attempt of the task, or the attempt is being killed. */
   locallyCurrent: () => boolean;
   /** Bound of the fence retries while the API cannot be reached. */
   fenceWaitMs: number;
+  /** Keep a succeeded attempt's worktree on disk (its commit is pinned either way). */
+  keepOnSuccess: boolean;
+}
+
+const run = promisify(execFile);
+
+/** The repository's git common dir (a sandboxed agent needs it writable: index.lock, objects). */
+async function gitCommonDir(worktree: string): Promise<string> {
+  const r = await run('git', ['-C', worktree, 'rev-parse', '--path-format=absolute', '--git-common-dir'], {
+    timeout: 10_000,
+  });
+  return r.stdout.trim();
 }
 
 export type Prepared =
@@ -183,7 +120,7 @@ export async function prepareWorktree(d: StageDeps, s: RunnerSubmit, w: SubmitWo
   return {
     ok: true,
     cwd: r.path,
-    gitCommonDir: r.gitCommonDir,
+    gitCommonDir: await gitCommonDir(r.path),
     startSha: r.startSha,
     report: { ...report, path: r.path, start_sha: r.startSha, head_sha: r.startSha },
   };
@@ -208,27 +145,26 @@ export async function finishWorktree(
       outcome,
       report: {
         ...report,
-        pinned_ref: pin?.ref ?? null,
+        pinned_ref: pin?.ok ? pin.ref : null,
         cleanup: { attempted: false, removed: false, message: 'kept: the attempt did not succeed' },
       },
     };
   }
-  const subject = (summary ?? '').split('\n')[0]!.trim().slice(0, 200);
   const c = await d.git.commitResult({
     path: p.cwd,
-    repoRoot: w.repo_root,
     taskId: s.task_id,
     attempt: s.attempt,
     runId: s.run_id,
     stepId: w.step_key,
     branch: w.branch,
     startSha: p.startSha,
-    message: subject || `multyagents: ${w.step_key} (task ${s.task_id} attempt ${s.attempt})`,
+    message: summary ?? '',
     fence: () => askFence(d, s),
+    behaviour: { hooks: w.setup?.hooks === true, lfsSmudge: w.setup?.lfs_smudge === true },
   });
   if (!c.ok) {
     const pin = await d.git.pin({ path: p.cwd, taskId: s.task_id, attempt: s.attempt }).catch(() => null);
-    return { outcome: gitOutcome(c), report: { ...report, pinned_ref: pin?.ref ?? null } };
+    return { outcome: gitOutcome(c), report: { ...report, pinned_ref: pin?.ok ? pin.ref : null } };
   }
   report = {
     ...report,
@@ -240,13 +176,14 @@ export async function finishWorktree(
     deletions: c.deletions,
     files: c.files,
   };
-  const cleanup = await d.git
-    .cleanup({ path: p.cwd, taskId: s.task_id, attempt: s.attempt })
+  const c2 = await d.git
+    .cleanup({ path: p.cwd, taskId: s.task_id, attempt: s.attempt, keep: d.keepOnSuccess })
     .catch((err: unknown) => ({
       attempted: true,
       removed: false,
       message: `cleanup failed: ${String(err)}`,
     }));
+  const cleanup = { attempted: c2.attempted, removed: c2.removed, message: c2.message };
   return { outcome, report: { ...report, cleanup } };
 }
 
@@ -259,6 +196,7 @@ export async function landRun(
   const report: ReportedWorktree = { ...emptyReport(w), branch: w.merge.target_branch };
   const r = await d.git.land({
     repoRoot: w.repo_root,
+    runId: s.run_id,
     taskId: s.task_id,
     attempt: s.attempt,
     heads: w.upstream.map((u) => u.commit),
