@@ -209,6 +209,7 @@ export function sandboxFor(i: SandboxInputs): SandboxSpec {
     ro(path.join(common, 'hooks'));
     ro(path.join(common, 'config'));
   }
+  if (i.network) readonly.push(...resolverFiles());
   for (const p of i.readonlyPaths) ro(p);
   for (const b of i.executorBinPaths) {
     const r = real(b);
@@ -219,6 +220,20 @@ export function sandboxFor(i: SandboxInputs): SandboxSpec {
     if (given !== installRootOf(r)) ro(given);
   }
   return { writable, readonly, network: i.network };
+}
+
+/**
+ * The name-resolution files /etc links out of (systemd-resolved: `/etc/resolv.conf ->
+ * /run/systemd/resolve/stub-resolv.conf`): /run is not mounted, so with the network on, the agent
+ * could connect but not resolve a name unless their targets are bound too.
+ */
+export function resolverFiles(resolve: (p: string) => string | null = real): string[] {
+  const out: string[] = [];
+  for (const f of ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf']) {
+    const r = resolve(f);
+    if (r !== null && !SYSTEM_DIRS.some((d) => r.startsWith(d + '/'))) out.push(r);
+  }
+  return out;
 }
 
 /** A spec plus more paths (an executor adds the home and binary it picked). Paths are realpath'd. */

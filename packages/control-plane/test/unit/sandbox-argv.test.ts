@@ -6,6 +6,7 @@ import {
   bwrapArgv,
   installRootOf,
   mountPlan,
+  resolverFiles,
   sandboxFor,
   widenSandbox,
   type SandboxSpec,
@@ -167,6 +168,16 @@ describe('sandboxFor', () => {
       { writable: [path.join(root, '.')], readonly: [path.join(root, 'missing'), '/usr/bin'] },
     );
     expect(wide).toEqual({ bin: 'bwrap', writable: [root, root], readonly: ['/usr/bin'], network: false });
+  });
+
+  it('binds the resolver files /etc links out of (systemd-resolved), nothing for plain files', () => {
+    const links: Record<string, string | null> = {
+      '/etc/resolv.conf': '/run/systemd/resolve/stub-resolv.conf',
+      '/etc/hosts': '/etc/hosts',
+      '/etc/nsswitch.conf': null,
+    };
+    expect(resolverFiles((p) => links[p] ?? null)).toEqual(['/run/systemd/resolve/stub-resolv.conf']);
+    expect(resolverFiles((p) => p)).toEqual([]);
   });
 
   it('finds the install root of npm binaries, else the binary dir', () => {
