@@ -7,6 +7,9 @@ import { pickEnum, pickInt, pickString, type Env } from './env.js';
 export const EXECUTOR_NAMES = ['mock', 'command', 'codex', 'claude'] as const;
 export type ExecutorName = (typeof EXECUTOR_NAMES)[number];
 export type PromptVia = 'arg' | 'env' | 'stdin';
+export const SANDBOX_MODES = ['auto', 'bwrap', 'off'] as const;
+/** auto: bubblewrap when its probe passes; bwrap: required (the runner refuses to start without); off: never. */
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
 /** Everything the runner process needs, resolved once at the edge. */
 export interface RunnerConfig {
@@ -47,6 +50,12 @@ export interface RunnerConfig {
   childEnv: Env;
   logLevel: string;
   logFile: string | null;
+  sandbox: SandboxMode;
+  bwrapBin: string;
+  /** Where isolated-worktree attempts get their `git worktree`s. */
+  worktreesDir: string;
+  /** Host-wide registry of shared-workspace path locks (runner/pathLocks.ts), shared by all runners. */
+  pathLocksDir: string;
 }
 
 export interface RunnerFlags {
@@ -73,6 +82,10 @@ export interface RunnerFlags {
   claudeArgs?: string;
   logLevel?: string;
   logFile?: string;
+  sandbox?: string;
+  bwrapBin?: string;
+  worktreesDir?: string;
+  pathLocksDir?: string;
 }
 
 const SECRET_ENV = [
@@ -170,6 +183,20 @@ export function resolveRunnerConfig(flags: RunnerFlags, env: Env, cwd = process.
     childEnv,
     logLevel: pickString(flags.logLevel, env.MULTYAGENTS_LOG_LEVEL, 'info'),
     logFile: flags.logFile ?? env.MULTYAGENTS_RUNNER_LOG_FILE ?? null,
+    sandbox: pickEnum('sandbox', flags.sandbox, env.MULTYAGENTS_RUNNER_SANDBOX, SANDBOX_MODES, 'auto'),
+    bwrapBin: pickString(flags.bwrapBin, env.MULTYAGENTS_RUNNER_BWRAP_BIN, 'bwrap'),
+    worktreesDir: path.resolve(
+      cwd,
+      pickString(flags.worktreesDir, env.MULTYAGENTS_RUNNER_WORKTREES_DIR, path.join(dataDir, 'worktrees')),
+    ),
+    pathLocksDir: path.resolve(
+      cwd,
+      pickString(
+        flags.pathLocksDir,
+        env.MULTYAGENTS_RUNNER_PATH_LOCKS_DIR,
+        path.join(os.tmpdir(), 'multyagents-path-locks'),
+      ),
+    ),
   };
 }
 
@@ -194,5 +221,15 @@ export function testRunnerConfig(
     { dataDir, api: apiUrl, port: 0, token, name: 'test-runner' },
     { PATH: process.env.PATH, HOME: process.env.HOME },
   );
-  return { ...base, logLevel: 'silent', killGraceMs: 1000, heartbeatMs: 100, ...overrides };
+  // A test's lock registry is its own (the host-wide default would couple parallel tests); no
+  // sandbox unless a test asks for one.
+  return {
+    ...base,
+    logLevel: 'silent',
+    killGraceMs: 1000,
+    heartbeatMs: 100,
+    sandbox: 'off',
+    pathLocksDir: path.join(base.dataDir, 'path-locks'),
+    ...overrides,
+  };
 }

@@ -4,7 +4,10 @@ import { claudeArgv, codexArgv, modelOf, NO_GRANTS } from './agentArgv.js';
 import { forgetSecrets, hasSessionFiles, inGitRepo, prepareAgentHome } from './agentHome.js';
 import { AgentStreamParser, type AgentKind } from './agentStream.js';
 import { withResultSection } from './resultSection.js';
+import { installRootOf, widenSandbox } from './sandbox.js';
 import { spawnInGroup } from './spawn.js';
+import type { Env } from '../config/env.js';
+import type { SandboxRequest } from './sandbox.js';
 import { ExecutorUnavailableError, type AgentSession, type ExecRequest, type Executor } from './types.js';
 import { checkBinary, missingBinaryMessage, resolveBinary } from './which.js';
 
@@ -48,7 +51,13 @@ export function agentExecutor(spec: AgentExecutorSpec, env: Record<string, strin
       req.onSession?.(plan.info);
       const proc = spawnInGroup(
         argv,
-        { cwd: req.cwd, env: home.env, stdin: null, killGraceMs: req.killGraceMs },
+        {
+          cwd: req.cwd,
+          env: home.env,
+          stdin: null,
+          killGraceMs: req.killGraceMs,
+          ...(req.sandbox ? { sandbox: agentSandbox(req.sandbox, resolved, home.env) } : {}),
+        },
         (stream, data) => {
           if (stream === 'stdout') {
             parser.push(data);
@@ -107,4 +116,10 @@ export function sessionPlan(kind: AgentKind, attemptDir: string, req: ExecReques
       `Your previous attempt (${r.from_attempt}) at this task ended: ${r.reason ?? 'it failed'}. ` +
       'Continue from where you left off.\n\n',
   };
+}
+
+/** The agent's home, config dir and TMPDIR writable (a resumed home is outside this attempt's dir). */
+function agentSandbox(sandbox: SandboxRequest, bin: string, env: Env): SandboxRequest {
+  const dirs = [env.HOME, env.TMPDIR].filter((d): d is string => typeof d === 'string' && d !== '');
+  return widenSandbox(sandbox, { writable: dirs, readonly: [installRootOf(bin)] });
 }

@@ -1,4 +1,5 @@
 import type { PromptVia } from '../config/runner.js';
+import { installRootOf, widenSandbox } from './sandbox.js';
 import { spawnInGroup } from './spawn.js';
 import { ExecutorUnavailableError, type Executor } from './types.js';
 import { checkBinary, missingBinaryMessage, resolveBinary } from './which.js';
@@ -34,6 +35,9 @@ export function argvExecutor(spec: CommandSpec, env: Record<string, string | und
           env: childEnv,
           stdin: spec.promptVia === 'stdin' ? req.prompt : null,
           killGraceMs: req.killGraceMs,
+          ...(req.sandbox
+            ? { sandbox: widenSandbox(req.sandbox, { readonly: [installRootOf(resolved)] }) }
+            : {}),
         },
         onOutput,
       );

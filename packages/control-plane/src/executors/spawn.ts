@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { Env } from '../config/env.js';
-import { groupAlive, killGroup } from './procfs.js';
+import { groupAlive, killGroup, readProcStat, signalGroup } from './procfs.js';
+import { bwrapArgv, hostSystemDirs, nodeBinDir, type SandboxRequest } from './sandbox.js';
 import type { ExitInfo, OutputSink, RunningProcess } from './types.js';
 
 export interface SpawnOptions {
@@ -9,6 +11,8 @@ export interface SpawnOptions {
   /** Written to the agent's stdin, which is then closed; null = stdin is /dev/null. */
   stdin: string | null;
   killGraceMs: number;
+  /** Run argv inside bubblewrap (executors/sandbox.ts). */
+  sandbox?: SandboxRequest;
 }
 
 /**
@@ -17,7 +21,11 @@ export interface SpawnOptions {
  * left behind in its group is killed too: no orphan outlives its attempt.
  */
 export function spawnInGroup(argv: string[], opts: SpawnOptions, onOutput: OutputSink): RunningProcess {
-  const [file, ...args] = argv;
+  const sb = opts.sandbox;
+  const full = sb
+    ? bwrapArgv(sb, argv, { cwd: opts.cwd, nodeDir: nodeBinDir(), system: hostSystemDirs(), bin: sb.bin })
+    : argv;
+  const [file, ...args] = full;
   const child = spawn(file, args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -29,7 +37,7 @@ export function spawnInGroup(argv: string[], opts: SpawnOptions, onOutput: Outpu
   let killing: Promise<void> | null = null;
   const kill = (): Promise<void> => {
     if (pid === null) return Promise.resolve();
-    killing ??= killGroup(pid, opts.killGraceMs);
+    killing ??= sb ? killSandboxed(pid, opts.killGraceMs) : killGroup(pid, opts.killGraceMs);
     return killing;
   };
 
@@ -71,4 +79,52 @@ export function spawnInGroup(argv: string[], opts: SpawnOptions, onOutput: Outpu
     });
   });
   return { pid, exited, kill };
+}
+
+/** Host pids of every descendant of `pid` (one pass over /proc). */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const p = Number(name);
+    if (!Number.isInteger(p)) continue;
+    const st = readProcStat(p);
+    if (!st || st.state === 'Z' || st.state === 'X') continue;
+    children.set(st.ppid, [...(children.get(st.ppid) ?? []), p]);
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      out.push(c);
+      todo.push(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * SIGTERM to the group would reach only bwrap (the agent runs in a session of its own, and bwrap's
+ * pid 1 ignores it), and bwrap dying SIGKILLs the whole pid namespace: the agent would get no grace.
+ * So the agent's processes get the SIGTERM themselves; once the grace is over (or the agent is gone),
+ * the group is killed, and the kernel takes the namespace down with bwrap.
+ */
+async function killSandboxed(pgid: number, graceMs: number, pollMs = 50): Promise<void> {
+  for (const p of descendantsOf(pgid)) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, pollMs));
+  if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+  const hard = Date.now() + 2000;
+  while (groupAlive(pgid) && Date.now() < hard) await new Promise((r) => setTimeout(r, 10));
 }

@@ -1,5 +1,6 @@
 import type { Env } from '../config/env.js';
 import type { AgentReading } from './agentStream.js';
+import type { SandboxRequest } from './sandbox.js';
 
 /** What the runner passes on of the task's role (codex/claude turn it into flags). */
 export interface RoleGrants {
@@ -32,6 +33,11 @@ export interface ExecRequest {
   role?: RoleGrants;
   /** Continue the agent session of an earlier attempt (RunnerSubmit.resume). */
   resume?: { session_id: string; from_attempt: number; reason?: string | null };
+  /**
+   * Run the agent inside bubblewrap (build it with `sandboxFor`). The executor adds what only it knows:
+   * its resolved binary's install dir (read-only) and, for codex/claude, the agent home it picked.
+   */
+  sandbox?: SandboxRequest;
   /** codex/claude: called once the session id is known, and with the resume decision at start. */
   onSession?: (s: AgentSession) => void;
 }
