@@ -56,7 +56,16 @@ export interface RunnerConfig {
   worktreesDir: string;
   /** Host-wide registry of shared-workspace path locks (runner/pathLocks.ts), shared by all runners. */
   pathLocksDir: string;
+  /** `on-failure`: a succeeded step's worktree is removed once its commit is pinned; `always`: kept. */
+  keepWorktrees: KeepWorktrees;
+  /** Worktrees left behind (failed attempts, orphans) older than this are swept at start. */
+  worktreeKeepMs: number;
+  /** Author and committer of the runner's result commits. */
+  gitAuthor: { name: string; email: string };
 }
+
+export const KEEP_WORKTREES = ['on-failure', 'always'] as const;
+export type KeepWorktrees = (typeof KEEP_WORKTREES)[number];
 
 export interface RunnerFlags {
   host?: string;
@@ -83,6 +92,7 @@ export interface RunnerFlags {
   logLevel?: string;
   logFile?: string;
   sandbox?: string;
+  keepWorktrees?: string;
   bwrapBin?: string;
   worktreesDir?: string;
   pathLocksDir?: string;
@@ -197,6 +207,26 @@ export function resolveRunnerConfig(flags: RunnerFlags, env: Env, cwd = process.
         path.join(os.tmpdir(), 'multyagents-path-locks'),
       ),
     ),
+    keepWorktrees: pickEnum(
+      'keep-worktrees',
+      flags.keepWorktrees,
+      env.MULTYAGENTS_RUNNER_KEEP_WORKTREES,
+      KEEP_WORKTREES,
+      'on-failure',
+    ),
+    worktreeKeepMs:
+      pickInt(
+        'MULTYAGENTS_RUNNER_WORKTREE_KEEP_HOURS',
+        undefined,
+        env.MULTYAGENTS_RUNNER_WORKTREE_KEEP_HOURS,
+        72,
+        0,
+        100_000,
+      ) * 3_600_000,
+    gitAuthor: {
+      name: pickString(undefined, env.MULTYAGENTS_GIT_AUTHOR_NAME, 'multyagents'),
+      email: pickString(undefined, env.MULTYAGENTS_GIT_AUTHOR_EMAIL, 'multyagents@localhost'),
+    },
   };
 }
 

@@ -30,6 +30,10 @@ import { Delayed } from './delayed.js';
 import { resolveWorkdir } from './workdir.js';
 import { finishWorktree, landRun, prepareWorktree, type Prepared, type StageDeps } from './worktreeStage.js';
 import type { GitWorkspaces } from './git/index.js';
+import type { SandboxDecision } from './capabilities.js';
+import type { PathLocks } from './pathLocks.js';
+import { sandboxFor, type SandboxRequest } from '../executors/sandbox.js';
+import { resolveAgentCliCacheRoot } from '../config/agentClis.js';
 
 interface Live {
   submit: RunnerSubmit;
@@ -38,6 +42,8 @@ interface Live {
   timer: NodeJS.Timeout | null;
   /** codex/claude: the agent's session as far as known (sent with the `running` report). */
   session?: AgentSession;
+  /** The host-wide path lock this attempt holds (released when it ends, whatever the end). */
+  releaseLock?: () => Promise<void>;
   done: Promise<void>;
   settle: () => void;
 }
@@ -55,6 +61,10 @@ export interface AttemptsDeps {
   runnerId: () => number | null;
   /** The git workspace library; null when this runner cannot run isolated-worktree attempts. */
   git?: GitWorkspaces | null;
+  /** Host-wide shared-workspace path locks, taken again before an agent spawns. */
+  pathLocks?: PathLocks | null;
+  /** Whether workspace attempts run inside bubblewrap. */
+  sandbox?: SandboxDecision | null;
 }
 
 /** How long a worktree attempt keeps asking an unreachable API whether it may commit. */
@@ -423,8 +433,22 @@ export class Attempts {
       ...(wd.workspaceRoot ? { MULTYAGENTS_WORKSPACE_ROOT: wd.workspaceRoot } : {}),
     };
 
+    if (!inProcess) {
+      const refused = await this.lockPaths(live);
+      if (refused) {
+        await output.close(0);
+        return this.finish(live, refused, prepared?.ok ? { worktree: prepared.report } : {});
+      }
+    }
     let proc: RunningProcess;
     try {
+      const sandbox = inProcess
+        ? null
+        : this.sandboxOf(s, wd.cwd, attemptDir, prepared?.ok ? prepared.gitCommonDir : null);
+      if (sandbox && 'refused' in sandbox) {
+        await output.close(0);
+        return this.finish(live, sandbox.refused);
+      }
       proc = executor.start(
         {
           taskId: s.task_id,
@@ -443,6 +467,7 @@ export class Attempts {
             agentArgs: s.role?.execution_constraints?.agent_args ?? [],
           },
           ...(s.resume ? { resume: s.resume } : {}),
+          ...(sandbox ? { sandbox } : {}),
           onSession: (session) => {
             live.session = session;
             journal.setSession(s.task_id, s.attempt, session);
@@ -521,6 +546,68 @@ export class Attempts {
     await output.close(2000);
   }
 
+  /**
+   * Shared-workspace lock paths, taken again host-wide before the agent spawns: the API enforces them at
+   * dispatch; this catches a second runner on the host, or an API that lost track. A refusal is the
+   * attempt's outcome (failed at spawn), and nothing ran.
+   */
+  private async lockPaths(live: Live): Promise<Outcome | null> {
+    const s = live.submit;
+    const paths = s.lock_paths ?? [];
+    if (s.execution_mode !== 'shared-workspace' || paths.length === 0 || !this.d.pathLocks) return null;
+    const r = await this.d.pathLocks.acquire({ task_id: s.task_id, attempt: s.attempt, paths });
+    if (r.ok) {
+      live.releaseLock = r.release;
+      return null;
+    }
+    const h = r.holder;
+    return {
+      status: 'failed',
+      exit_code: null,
+      failure_step: 'spawn',
+      message:
+        `PATH_LOCK_HELD: ${r.path} overlaps ${r.held_path}, held on this host by task ${h.task_id} ` +
+        `attempt ${h.attempt} (runner ${h.runner}, pid ${h.pid}); the agent was not started`,
+    };
+  }
+
+  /** The bubblewrap sandbox of a workspace attempt, when this runner uses one (or the task demands it). */
+  private sandboxOf(
+    s: RunnerSubmit,
+    cwd: string,
+    attemptDir: string,
+    gitCommonDir: string | null,
+  ): SandboxRequest | { refused: Outcome } | null {
+    const sb = this.d.sandbox;
+    const workspace = s.execution_mode === 'shared-workspace' || s.execution_mode === 'isolated-worktree';
+    if (s.sandbox_required && !sb?.enabled) {
+      return {
+        refused: {
+          status: 'failed',
+          exit_code: null,
+          failure_step: 'spawn',
+          message: `SANDBOX_UNAVAILABLE: the task requires a sandbox and this runner has none (${sb?.message ?? 'sandbox off'})`,
+        },
+      };
+    }
+    if (!sb?.enabled || !(workspace || s.sandbox_required)) return null;
+    const ledger = this.d.config.ledgerFile;
+    return {
+      bin: sb.bin,
+      ...sandboxFor({
+        cwd,
+        attemptDir,
+        agentHome: null,
+        gitCommonDir,
+        readonlyPaths: [resolveAgentCliCacheRoot(this.d.config.childEnv)],
+        writablePaths: fs.existsSync(ledger) ? [ledger] : [],
+        // Agents need their model API; a task's sandbox may turn the network off.
+        network: (s.sandbox as { network?: unknown } | null | undefined)?.network !== false,
+        executorBinPaths: [],
+      }),
+    };
+  }
+
   /** The git stage's dependencies for one attempt (null: no git library on this runner). */
   private stage(live: Live): StageDeps | null {
     if (!this.d.git) return null;
@@ -584,6 +671,13 @@ export class Attempts {
       this.d.outbox.inFlight(s.task_id, s.attempt),
     );
     this.live.delete(key(s.task_id, s.attempt));
+    if (live.releaseLock) {
+      const release = live.releaseLock;
+      live.releaseLock = undefined;
+      release().catch((err: unknown) =>
+        this.d.logger.warn({ err, taskId: s.task_id, attempt: s.attempt }, 'path lock release failed'),
+      );
+    }
     live.settle();
     if (written) this.d.outbox.wake();
     this.summary.count(o.status);

@@ -8,6 +8,9 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { Attempts } from './attempts.js';
+import { detectCapabilities, resolveSandbox, type SandboxDecision } from './capabilities.js';
+import { createGitWorkspaces, type GitWorkspaces } from './git/index.js';
+import { PathLocks } from './pathLocks.js';
 import { originOf } from './decisions.js';
 import { httpTransport } from './http.js';
 import { toAttemptState, Journal } from './journal.js';
@@ -61,6 +64,24 @@ async function resolveToken(config: RunnerConfig, logger: Logger): Promise<strin
   }
 }
 
+/**
+ * Worktrees no attempt of this runner holds any more, left by failed attempts or a crash: removed once
+ * proven done (pinned, clean) and older than the keep time (a retry may still resume in a younger
+ * one); the others are kept and logged. At start no attempt runs yet (recovery settled them all).
+ */
+async function sweepWorktrees(git: GitWorkspaces, config: RunnerConfig, logger: Logger): Promise<void> {
+  try {
+    const r = await git.sweep({ keep: new Set(), olderThanMs: config.worktreeKeepMs });
+    if (r.removed.length || r.kept.length || r.staleLocksCleared.length)
+      logger.info(
+        { removed: r.removed.length, kept: r.kept, staleLocksCleared: r.staleLocksCleared },
+        'worktree sweep',
+      );
+  } catch (err) {
+    logger.warn({ err }, 'worktree sweep failed; leaving the worktrees as they are');
+  }
+}
+
 /** Start a runner in this process: recover the journal, serve, register, deliver the outbox. */
 export async function startRunner(
   config: RunnerConfig,
@@ -90,10 +111,21 @@ export async function startRunner(
     const executorCheck = await executor.check();
     if (!executorCheck.ok) logger.warn({ executor: executor.name }, executorCheck.message);
 
+    const sandbox: SandboxDecision = await resolveSandbox(config);
+    const capabilities = await detectCapabilities(config, { sandbox });
+    logger.info({ capabilities, sandbox: sandbox.mode, sandboxEnabled: sandbox.enabled }, sandbox.message);
+    const pathLocks = new PathLocks({ dir: config.pathLocksDir, runner: config.name });
+    cleanups.push(() => pathLocks.close());
+    await pathLocks.sweep();
+    const git: GitWorkspaces | null = capabilities.includes('git-worktree')
+      ? createGitWorkspaces({ worktreesDir: config.worktreesDir, logger, author: config.gitAuthor })
+      : null;
+
     const reaper = new Reaper();
     reaper.start(config.killGraceMs);
     cleanups.push(() => reaper.stop());
     const recovered = await recoverJournal(journal, config, clock, logger);
+    if (git) await sweepWorktrees(git, config, logger);
     housekeeping(journal, config, clock.now());
     const hourly = setInterval(() => housekeeping(journal, config, clock.now()), 3_600_000);
     hourly.unref();
@@ -129,6 +161,9 @@ export async function startRunner(
       logger,
       runnerToken: token,
       runnerId,
+      git,
+      pathLocks,
+      sandbox,
     });
     const health = () => ({
       status: 'ok',
@@ -174,6 +209,7 @@ export async function startRunner(
       token,
       url: config.publicUrl ?? url,
       version: VERSION,
+      capabilities,
       attempts: () => journal.unsettled().map(toAttemptState),
       freeSlots: () => (attempts.draining ? 0 : Math.max(0, config.capacity - attempts.activeCount)),
       draining: () => attempts.draining,

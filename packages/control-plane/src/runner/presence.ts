@@ -1,4 +1,4 @@
-import type { RunnerAttemptState } from '@multyagents/contracts';
+import type { RunnerAttemptState, RunnerCapability } from '@multyagents/contracts';
 import type { RunnerConfig } from '../config/runner.js';
 import type { Logger } from '../lib/logger.js';
 import { backoffMs } from './decisions.js';
@@ -14,6 +14,8 @@ export interface PresenceDeps {
   /** Our own URL, as the API should call it. */
   url: string;
   version: string;
+  /** What this runner can honour (the API refuses at dispatch what no runner can). */
+  capabilities?: RunnerCapability[];
   attempts: () => RunnerAttemptState[];
   freeSlots: () => number;
   draining: () => boolean;
@@ -83,6 +85,7 @@ export class Presence {
       labels: config.labels,
       executor: config.executor,
       version: this.d.version,
+      capabilities: this.d.capabilities ?? [],
       attempts: this.d.attempts(),
     };
     try {

@@ -108,12 +108,20 @@ export async function buildPayload(
       status_callback_token: ctx.runnerToken,
       workspace: { project_id: t.project_id, root_path: project?.root_path ?? null },
       sandbox: parseJson(t.sandbox, null),
+      ...lockPathsOf(t),
       handoff_context: upstream.length ? { upstream } : undefined,
       executor_params: parseJson<Record<string, unknown> | undefined>(t.executor_params, undefined),
       ...(await resumeOf(sql, t, role)),
       ...(await worktreePayload(sql, t, project, role)),
     },
   };
+}
+
+/** Shared-workspace lock paths still held: the runner takes them again host-wide before it spawns. */
+function lockPathsOf(t: TaskRow): Pick<RunnerSubmit, 'lock_paths'> {
+  if (t.execution_mode !== 'shared-workspace' || t.locks_released) return {};
+  const paths = parseJson<string[]>(t.lock_paths, []);
+  return paths.length ? { lock_paths: paths } : {};
 }
 
 /** Attempt outcomes whose agent session a retry continues (not a success, not a cancel). */

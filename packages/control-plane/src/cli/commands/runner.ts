@@ -62,6 +62,23 @@ export function registerRunnerCommand(program: Command): void {
       '--claude-args <json>',
       "extra args of `claude -p --output-format stream-json …` before the role's agent_args, JSON array",
     )
+    .option(
+      '--sandbox <mode>',
+      'auto | bwrap | off: run workspace attempts in bubblewrap (env MULTYAGENTS_RUNNER_SANDBOX, default auto)',
+    )
+    .option('--bwrap-bin <path>', 'bubblewrap binary (env MULTYAGENTS_RUNNER_BWRAP_BIN, default bwrap)')
+    .option(
+      '--worktrees-dir <dir>',
+      'git worktrees of isolated-worktree attempts (env MULTYAGENTS_RUNNER_WORKTREES_DIR, default <data-dir>/worktrees)',
+    )
+    .option(
+      '--keep-worktrees <when>',
+      'on-failure | always: keep a step worktree after success too (env MULTYAGENTS_RUNNER_KEEP_WORKTREES, default on-failure)',
+    )
+    .option(
+      '--path-locks-dir <dir>',
+      'host-wide path-lock registry (env MULTYAGENTS_RUNNER_PATH_LOCKS_DIR, default <tmpdir>/multyagents-path-locks)',
+    )
     .option('--log-level <level>', 'log level (env MULTYAGENTS_LOG_LEVEL, default info)')
     .option('--log-file <file>', 'write logs to this file instead of stdout')
     .action(async (opts) => {

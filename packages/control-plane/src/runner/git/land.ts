@@ -102,7 +102,12 @@ export async function land(ctx: GitCtx, input: LandInput): Promise<LandResult | 
         }
         if (next === old) continue;
         // -n: a dry run that also catches untracked files the new commit would overwrite.
-        const dry = await runGit(ctx, ['read-tree', '-m', '-u', '-n', old, next], { cwd: c.path });
+        // It takes the checkout's index.lock too: a stale one left by a crashed git is cleared here.
+        const dry = await runGitRetrying(ctx, ['read-tree', '-m', '-u', '-n', old, next], {
+          cwd: c.path,
+          commonDir: cwd,
+          trace,
+        });
         if (dry.code !== 0)
           throw new GitFail(
             'dirty-checkout',

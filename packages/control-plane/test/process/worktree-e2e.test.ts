@@ -1,0 +1,220 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, http, startApiProc, startRunnerProc, waitFor, type Proc } from '../helpers/procs.js';
+
+/**
+ * isolated-worktree end to end with real processes (API + runner, the `command` executor running a
+ * tiny agent that follows `@@WRITE path content` lines of its task description): each step works in its
+ * own worktree outside the repository, its result is committed on its step branch, the next step starts
+ * from it, and the run's merge task lands everything on `main` with a compare-and-swap. Judged from
+ * git itself: refs, trees, trailers, the user's checkout.
+ */
+const AGENT = `
+const fs = require('fs'), path = require('path');
+const prompt = process.env.MULTYAGENTS_PROMPT || '';
+const wrote = [];
+for (const m of prompt.matchAll(/^@@WRITE (\\S+) (.*)$/gm)) {
+  fs.mkdirSync(path.dirname(m[1]), { recursive: true });
+  fs.writeFileSync(m[1], m[2] + '\\n');
+  wrote.push(m[1]);
+}
+const sleep = /^@@SLEEP (\\d+)$/m.exec(prompt);
+if (sleep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(sleep[1]));
+fs.writeFileSync(process.env.MULTYAGENTS_RESULT_FILE, JSON.stringify({
+  summary: 'wrote ' + (wrote.join(', ') || 'nothing') + ' in ' + path.basename(process.cwd()),
+  next_actions: [], open_questions: [], artifacts: [],
+}));
+`;
+
+const ENV = {
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.invalid',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.invalid',
+};
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...ENV } }).trim();
+
+let root: string;
+let base: string;
+let runnerDir: string;
+const procs: Proc[] = [];
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-wt-e2e-'));
+  const [apiPort, runnerPort] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${apiPort}`;
+  procs.push(await startApiProc(root, apiPort, { MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50' }));
+  runnerDir = path.join(root, 'runner');
+  procs.push(
+    await startRunnerProc(root, base, runnerPort, runnerDir, [
+      '--executor',
+      'command',
+      '--command-argv',
+      JSON.stringify([process.execPath, '-e', AGENT]),
+      '--command-prompt-via',
+      'env',
+      '--capacity',
+      '4',
+    ]),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of procs.splice(0)) await p.kill('SIGKILL');
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function makeRepo(name: string): string {
+  const repo = path.join(root, name);
+  fs.mkdirSync(repo);
+  git(repo, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(repo, 'README.md'), 'hello\n');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-qm', 'initial');
+  return repo;
+}
+
+type Step = { step_id: string; description: string; depends_on?: string[] };
+
+async function startRun(repo: string, steps: Step[], merge: Record<string, unknown> = {}) {
+  const project = await http('POST', `${base}/projects`, { name: path.basename(repo), root_path: repo });
+  expect(project.status, JSON.stringify(project.body)).toBe(200);
+  const role = await http('POST', `${base}/roles`, { name: `r-${path.basename(repo)}` });
+  const tpl = await http('POST', `${base}/workflow-templates`, {
+    name: `wf-${path.basename(repo)}`,
+    project_id: project.body.id,
+    execution_mode: 'isolated-worktree',
+    merge,
+    steps: steps.map((s) => ({ role_id: role.body.id, title: s.step_id, timeout_seconds: 60, ...s })),
+  });
+  expect(tpl.status, JSON.stringify(tpl.body)).toBe(200);
+  const run = await http('POST', `${base}/workflow-runs`, { workflow_template_id: tpl.body.id });
+  expect(run.status, JSON.stringify(run.body)).toBe(200);
+  return run.body.id as number;
+}
+
+async function waitRun(id: number, until = ['success', 'failed', 'canceled']) {
+  const run = await waitFor(
+    `run ${id}`,
+    async () => {
+      const v = (await http('GET', `${base}/workflow-runs/${id}`)).body;
+      return until.includes(v.status) ? v : null;
+    },
+    60_000,
+    100,
+  );
+  const tasks: Array<Record<string, any>> = [];
+  for (const t of run.task_ids as number[]) tasks.push((await http('GET', `${base}/tasks/${t}`)).body);
+  return { run, tasks, why: JSON.stringify(tasks, null, 1).slice(0, 8000) };
+}
+
+describe('isolated-worktree with real processes', () => {
+  it('plan → build → review: each step commits in its own worktree; the run lands on main', async () => {
+    const repo = makeRepo('happy');
+    const before = git(repo, 'rev-parse', 'main');
+    const id = await startRun(repo, [
+      { step_id: 'plan', description: '@@WRITE PLAN.md the plan' },
+      { step_id: 'build', description: '@@WRITE src/app.txt built', depends_on: ['plan'] },
+      { step_id: 'review', description: '@@WRITE REVIEW.md approved', depends_on: ['build'] },
+    ]);
+    const { run, tasks, why } = await waitRun(id);
+    expect(run.status, why).toBe('success');
+    const [plan, build, review, merge] = tasks;
+    expect(merge!.kind).toBe('merge');
+    // Each step started where its upstream ended, in a worktree outside the repository.
+    expect(plan!.worktree.start_sha, why).toBe(before);
+    expect(build!.worktree.start_sha).toBe(plan!.worktree.head_sha);
+    expect(review!.worktree.start_sha).toBe(build!.worktree.head_sha);
+    for (const t of [plan, build, review]) {
+      expect(t!.worktree.committed, why).toBe(true);
+      expect(t!.worktree.path.startsWith(path.join(runnerDir, 'worktrees'))).toBe(true);
+      // Removed after success, once its commit was pinned.
+      expect(fs.existsSync(t!.worktree.path)).toBe(false);
+      expect(git(repo, 'rev-parse', `refs/multyagents/attempts/${t!.id}-1`)).toBe(t!.worktree.head_sha);
+      expect(git(repo, 'rev-parse', `refs/heads/multyagents/run-${id}/${t!.step_id}`)).toBe(
+        t!.worktree.head_sha,
+      );
+    }
+    // The build commit: its own change only, message from the handoff, trailers naming the attempt.
+    expect(git(repo, 'show', '--name-only', '--format=', build!.worktree.head_sha)).toBe('src/app.txt');
+    const body = git(repo, 'show', '-s', '--format=%B', build!.worktree.head_sha);
+    expect(body).toContain('wrote src/app.txt in build');
+    expect(body).toContain(`Multyagents-Task: ${build!.id}`);
+    expect(body).toContain('Multyagents-Attempt: 1');
+    // main moved by fast-forward to the review commit; the user's checkout came along.
+    expect(git(repo, 'rev-parse', 'main')).toBe(review!.worktree.head_sha);
+    expect(run.worktree).toMatchObject({ base_sha: before, merged_sha: review!.worktree.head_sha });
+    expect(fs.readFileSync(path.join(repo, 'src/app.txt'), 'utf8')).toBe('built\n');
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+    expect(merge!.worktree.merged).toMatchObject({ target_branch: 'main', old_sha: before });
+  });
+
+  it('two parallel builders on one file: the merge fails with workspace-git naming the file; main is untouched', async () => {
+    const repo = makeRepo('conflict');
+    const before = git(repo, 'rev-parse', 'main');
+    const id = await startRun(repo, [
+      { step_id: 'left', description: '@@WRITE shared.txt from left' },
+      { step_id: 'right', description: '@@WRITE shared.txt from right' },
+    ]);
+    const { run, tasks, why } = await waitRun(id);
+    expect(run.status, why).toBe('failed');
+    const merge = tasks.find((t) => t.kind === 'merge')!;
+    expect(merge.failure_category, why).toBe('workspace-git');
+    expect(merge.worktree.conflicts).toEqual(['shared.txt']);
+    expect(merge.failure_triage_hints.join('\n')).toContain('shared.txt');
+    expect(git(repo, 'rev-parse', 'main')).toBe(before);
+    // Both builders' commits are kept on their branches.
+    for (const t of tasks.filter((x) => x.kind === 'step'))
+      expect(git(repo, 'show', `multyagents/run-${id}/${t.step_id}:shared.txt`)).toBe(`from ${t.step_id}`);
+  });
+
+  it('main moved by hand while the merge waited for approval: caught, never overwritten', async () => {
+    const repo = makeRepo('moved');
+    const id = await startRun(repo, [{ step_id: 'only', description: '@@WRITE a.txt a' }], {
+      requires_approval: true,
+    });
+    const merge = await waitFor(
+      'the merge task to wait for its approval',
+      async () => {
+        const run = (await http('GET', `${base}/workflow-runs/${id}`)).body;
+        const t = (await http('GET', `${base}/tasks/${(run.task_ids as number[]).at(-1)}`)).body;
+        const first = (await http('GET', `${base}/tasks/${(run.task_ids as number[])[0]}`)).body;
+        return first.status === 'success' ? t : null;
+      },
+      30_000,
+      100,
+    );
+    fs.writeFileSync(path.join(repo, 'hand.txt'), 'by hand\n');
+    git(repo, 'add', 'hand.txt');
+    git(repo, 'commit', '-qm', 'a commit by hand');
+    const byHand = git(repo, 'rev-parse', 'main');
+    expect(merge.approval_status, JSON.stringify(merge)).toBe('pending');
+    const approve = await http('POST', `${base}/approvals/${merge.approval_id}/approve`, {});
+    expect(approve.status, JSON.stringify(approve.body)).toBe(200);
+    const { run, tasks, why } = await waitRun(id);
+    expect(run.status, why).toBe('failed');
+    const m = tasks.find((t) => t.kind === 'merge')!;
+    expect(m.failure_category, why).toBe('workspace-git');
+    expect(m.message).toMatch(/target-moved/);
+    expect(git(repo, 'rev-parse', 'main')).toBe(byHand);
+  });
+
+  it('a stale index.lock planted in the repository does not lose the commit', async () => {
+    const repo = makeRepo('stale-lock');
+    const lock = path.join(repo, '.git', 'index.lock');
+    fs.writeFileSync(lock, '');
+    const old = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(lock, old, old);
+    const id = await startRun(repo, [{ step_id: 'only', description: '@@WRITE b.txt b' }]);
+    const { run, tasks, why } = await waitRun(id);
+    expect(run.status, why).toBe('success');
+    expect(git(repo, 'rev-parse', 'main')).toBe(tasks[0]!.worktree.head_sha);
+    expect(fs.existsSync(lock)).toBe(false);
+    expect(fs.readdirSync(path.join(repo, '.git')).some((f) => f.startsWith('index.lock.stale-'))).toBe(true);
+    expect(fs.readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('b\n');
+  });
+});
