@@ -4,7 +4,8 @@ import { WorkflowFile } from './workflowFile.js';
 
 /**
  * What `multyagents demo agents` runs: plan → build → review in one project, each step a real agent CLI
- * playing a script of the scripted model server (agentsim). Each script edits files in the project and
+ * playing a script of the scripted model server (agentsim), each in its own git worktree; the run's
+ * merge task lands the three commits on the repository's branch. Each script edits files in the project and
  * writes its handoff into the result file it reads off its prompt, as a real model would.
  */
 export interface DemoStep {
@@ -79,6 +80,7 @@ export function demoWorkflow(project: string): WorkflowFile {
   return WorkflowFile.parse({
     name: 'demo agents: plan → build → review',
     project,
+    execution_mode: 'isolated-worktree',
     roles: [
       { name: 'demo-planner', system_prompt: 'You plan the change.' },
       { name: 'demo-builder', system_prompt: 'You build what the plan says.' },

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { WorkflowTemplateCreate } from '@multyagents/contracts';
+import { MergePolicy, type WorkflowTemplateCreate } from '@multyagents/contracts';
 import { CliError, EXIT } from './errors.js';
 import { HttpError, type JsonClient } from './http.js';
 import { referencedRoles, templateBody, type WorkflowFile } from './workflowFile.js';
@@ -55,6 +55,13 @@ export function sameSteps(
   );
 }
 
+/** Execution mode and merge policy as the file gives them (absent: the API's defaults). */
+function sameSettings(sent: WorkflowTemplateCreate, stored: Record<string, unknown>): boolean {
+  const mode = sent.execution_mode ?? null;
+  if ((stored.execution_mode ?? null) !== mode) return false;
+  return sent.merge === undefined || isDeepStrictEqual(MergePolicy.parse(sent.merge), stored.merge);
+}
+
 /**
  * Create what a workflow file declares: roles that do not exist yet (by name), then the template —
  * unless a template of the same name with the same steps exists, which is reused.
@@ -103,6 +110,7 @@ export async function applyWorkflow(api: JsonClient, wf: WorkflowFile): Promise<
     (t) =>
       t.name === body.name &&
       ((t as { project_id?: number | null }).project_id ?? null) === projectId &&
+      sameSettings(body, t as unknown as Record<string, unknown>) &&
       sameSteps(body.steps, t.steps),
   );
   if (same) return { template_id: same.id, template_reused: true, roles };

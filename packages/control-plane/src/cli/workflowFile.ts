@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
 import {
+  ExecutionMode,
+  MergePolicy,
   NonEmptyName,
   RoleCreate,
   StepId,
@@ -30,6 +32,10 @@ export const WorkflowFile = z
     description: z.string().max(10_000).optional(),
     /** Name of an existing project (see `multyagents init-project`). */
     project: NonEmptyName.optional(),
+    /** Every step's execution mode (default: shared-workspace with a project, else no-workspace). */
+    execution_mode: ExecutionMode.optional(),
+    /** isolated-worktree: how the run's result lands on the target branch (docs/worktrees.md). */
+    merge: MergePolicy.optional(),
     roles: z.array(RoleCreate.strict()).max(200).default([]),
     steps: z.array(FileStep).min(1).max(500),
   })
@@ -130,6 +136,8 @@ export function templateBody(
   return {
     name: wf.name,
     ...(projectId !== null ? { project_id: projectId } : {}),
+    ...(wf.execution_mode ? { execution_mode: wf.execution_mode } : {}),
+    ...(wf.merge ? { merge: wf.merge } : {}),
     steps: wf.steps.map(({ id, role, ...rest }) => {
       const roleId = roleIds.get(role);
       if (roleId === undefined) throw new Error(`role "${role}" was not resolved`);

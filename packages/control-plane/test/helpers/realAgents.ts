@@ -31,6 +31,8 @@ export interface Stack {
   repo: string;
   runnerDir: string;
   projectId: number;
+  /** SIGKILL the runner (as a crash would) and start it again on the same data dir and port. */
+  crashRunner(): Promise<void>;
 }
 
 type Step = { step_id: string; title: string; description: string; depends_on?: string[] };
@@ -39,13 +41,23 @@ export interface RealAgentSuite {
   readonly sim: AgentSim;
   readonly clis: AgentClis;
   /** API + one runner driving the real `kind` CLI, and a fresh git repository registered as the project. */
-  stack(kind: 'claude' | 'codex'): Promise<Stack>;
+  stack(kind: 'claude' | 'codex', name?: string): Promise<Stack>;
   /** Create a role and a template of `steps` in the project, start a run, wait (bounded) until it ends. */
   runWorkflow(
     s: Stack,
     role: Record<string, unknown>,
     steps: Step[],
+    template?: Record<string, unknown>,
   ): Promise<{ run: Record<string, any>; tasks: Array<Record<string, any>> }>;
+  /** The same, without waiting: the run's id. */
+  startWorkflow(
+    s: Stack,
+    role: Record<string, unknown>,
+    steps: Step[],
+    template?: Record<string, unknown>,
+  ): Promise<number>;
+  /** Wait (bounded) until run `id` ends; the run and its tasks. */
+  waitRun(s: Stack, id: number): Promise<{ run: Record<string, any>; tasks: Array<Record<string, any>> }>;
 }
 
 export function realAgentSuite(tag: string): RealAgentSuite {
@@ -69,8 +81,8 @@ export function realAgentSuite(tag: string): RealAgentSuite {
     cleanCodexDaemonDir();
   });
 
-  async function stack(kind: 'claude' | 'codex'): Promise<Stack> {
-    const dir = path.join(root, kind);
+  async function stack(kind: 'claude' | 'codex', name: string = kind): Promise<Stack> {
+    const dir = path.join(root, name);
     const ws = simWorkspace(dir, 'ws', sim.url);
     const [apiPort, runnerPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${apiPort}`;
@@ -96,8 +108,8 @@ export function realAgentSuite(tag: string): RealAgentSuite {
       extra = ['--codex-bin', clis.codex, '--codex-args', JSON.stringify(['-m', CODEX_SIM_MODEL])];
     }
     const runnerDir = path.join(dir, 'runner');
-    procs.push(
-      await startRunnerProc(
+    const startRunner = async () => {
+      const p = await startRunnerProc(
         dir,
         base,
         runnerPort,
@@ -105,36 +117,67 @@ export function realAgentSuite(tag: string): RealAgentSuite {
         ['--executor', kind, '--kill-grace-ms', '500', ...extra],
         // Whatever key or vendor URL the caller has must not reach the CLI.
         { ...env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', ANTHROPIC_AUTH_TOKEN: '' },
-      ),
-    );
+      );
+      procs.push(p);
+      return p;
+    };
+    let runner = await startRunner();
     const project = await http('POST', `${base}/projects`, { name: `${kind}-repo`, root_path: ws.repo });
     expect(project.status).toBe(200);
-    return { base, repo: ws.repo, runnerDir, projectId: project.body.id as number };
+    return {
+      base,
+      repo: ws.repo,
+      runnerDir,
+      projectId: project.body.id as number,
+      async crashRunner() {
+        await runner.kill('SIGKILL');
+        runner = await startRunner();
+      },
+    };
   }
 
-  async function runWorkflow(s: Stack, role: Record<string, unknown>, steps: Step[]) {
+  async function startWorkflow(
+    s: Stack,
+    role: Record<string, unknown>,
+    steps: Step[],
+    template: Record<string, unknown> = {},
+  ): Promise<number> {
     const r = await http('POST', `${s.base}/roles`, { name: `role-${Math.random()}`, ...role });
     expect(r.status).toBe(200);
     const tpl = await http('POST', `${s.base}/workflow-templates`, {
       name: `wf-${Math.random()}`,
       project_id: s.projectId,
+      ...template,
       steps: steps.map((st) => ({ role_id: r.body.id, timeout_seconds: 60, ...st })),
     });
-    expect(tpl.status).toBe(200);
+    expect(tpl.status, JSON.stringify(tpl.body)).toBe(200);
     const started = await http('POST', `${s.base}/workflow-runs`, { workflow_template_id: tpl.body.id });
-    expect(started.status).toBe(200);
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    return started.body.id as number;
+  }
+
+  async function waitRun(s: Stack, id: number) {
     const run = await waitFor(
-      `run ${started.body.id} to end`,
+      `run ${id} to end`,
       async () => {
-        const v = (await http('GET', `${s.base}/workflow-runs/${started.body.id}`)).body;
+        const v = (await http('GET', `${s.base}/workflow-runs/${id}`)).body;
         return ['success', 'failed', 'canceled'].includes(v.status) ? v : null;
       },
       RUN_BOUND_MS,
       200,
     );
     const tasks: Array<Record<string, any>> = [];
-    for (const id of run.task_ids as number[]) tasks.push((await http('GET', `${s.base}/tasks/${id}`)).body);
+    for (const t of run.task_ids as number[]) tasks.push((await http('GET', `${s.base}/tasks/${t}`)).body);
     return { run, tasks };
+  }
+
+  async function runWorkflow(
+    s: Stack,
+    role: Record<string, unknown>,
+    steps: Step[],
+    template: Record<string, unknown> = {},
+  ) {
+    return waitRun(s, await startWorkflow(s, role, steps, template));
   }
 
   return {
@@ -146,5 +189,7 @@ export function realAgentSuite(tag: string): RealAgentSuite {
     },
     stack,
     runWorkflow,
+    startWorkflow,
+    waitRun,
   };
 }

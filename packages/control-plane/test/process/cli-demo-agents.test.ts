@@ -21,15 +21,20 @@ describe('multyagents demo agents', () => {
         expect(r.stdout.split('\n')[0]).toMatch(
           /^\[demo\] the model is SCRIPTED .* no vendor model, no API key/,
         );
-        expect(r.stdout).toContain('share the project directory (shared-workspace)');
+        expect(r.stdout).toContain('each step works in its own git worktree');
         for (const [step, file] of [
           ['plan', 'PLAN.md'],
           ['build', 'src/greet.js'],
           ['review', 'REVIEW.md'],
         ]) {
           expect(r.stdout).toContain(`[demo] ${step}: success; wrote ${file}\n`);
-          expect(r.stdout).toContain(`?? ${file}`);
+          // Committed on the branch by the merge: in the log's --stat, not untracked in the checkout.
+          expect(r.stdout).toMatch(new RegExp(`^ ${file.replace('.', '\\.')} +\\| +\\d+ \\+`, 'm'));
         }
+        expect(r.stdout).toMatch(/\[demo\] merge: success; \w+ is now [0-9a-f]{12}/);
+        expect(r.stdout).toContain('git status --short: clean');
+        // The trailers of the step commits.
+        expect(r.stdout.match(/Multyagents-Step: (plan|build|review)/g)).toHaveLength(3);
         expect(
           r.stdout.match(/session [0-9a-f-]{36}, \d+ turn\(s\), \d+ in \/ \d+ out tokens/g),
         ).toHaveLength(3);

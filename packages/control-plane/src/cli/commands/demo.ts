@@ -118,7 +118,7 @@ export async function demoAgents(opts: DemoOpts, env: Env): Promise<number> {
     out(`[demo] project: a fresh git repository at ${repo}`);
     out(`[demo] private API :${apiPort} + runner :${runnerPort} (--executor ${kind}), data in ${s.data_dir}`);
     out(
-      '[demo] no worktrees or merging yet: the three agents share the project directory (shared-workspace)',
+      '[demo] isolated-worktree: each step works in its own git worktree, its changes are committed, and the run merges them into the branch',
     );
     await launchApi(s, childEnv);
     const api = operatorClient(apiUrl(s), childEnv);
@@ -161,10 +161,19 @@ export async function demoAgents(opts: DemoOpts, env: Env): Promise<number> {
     if (t?.failure_category)
       out(`         failed: ${t.failure_category}: ${(t.failure_triage_hints ?? []).join('; ')}`);
   }
-  out('\n[demo] git log --stat');
-  out(git(repo, ['log', '--stat']).trimEnd());
-  out("\n[demo] git status --short (the agents' changes: committing and merging are not built yet)");
-  out(git(repo, ['status', '--short', '--untracked-files=all']).trimEnd());
+  const branch = git(repo, ['symbolic-ref', '--short', 'HEAD']).trim();
+  const merged = (run?.worktree as { merged_sha?: string | null } | null | undefined)?.merged_sha ?? null;
+  const merge = tasks.find((t) => (t as { kind?: string }).kind === 'merge');
+  out(
+    `[demo] merge: ${merge?.status ?? 'not run'}${merged ? `; ${branch} is now ${merged.slice(0, 12)}` : ''}`,
+  );
+  if (!merged || git(repo, ['rev-parse', branch]).trim() !== merged) ok = false;
+  out(`\n[demo] git log --stat ${branch}`);
+  out(git(repo, ['log', '--stat', branch]).trimEnd());
+  const status = git(repo, ['status', '--short', '--untracked-files=all']).trimEnd();
+  out(
+    `\n[demo] git status --short: ${status ? `\n${status}` : 'clean (the checkout came along with the merge)'}`,
+  );
   if (error) out(`\n[demo] error: ${error}`);
   const keep = Boolean(opts.keep) || !ok;
   if (keep) out(`[demo] kept ${dir} (logs in ${stackPaths(s.data_dir).logsDir})`);
