@@ -55,7 +55,7 @@ export const RunnerSubmit = z.object({
     .optional(),
   /** Ours: isolated-worktree tasks (and the run's merge task): the repository, branch and start point. */
   worktree: SubmitWorktree.optional(),
-  /** Ours: shared-workspace lock paths; the runner takes them host-wide again before it spawns. */
+  /** Ours: the task's lock paths; the runner takes them host-wide again before it spawns. */
   lock_paths: z.array(z.string().max(4096)).max(200).optional(),
   /** Ours: run the agent inside bubblewrap (the API sets it when the task asks for a sandbox). */
   sandbox_required: z.boolean().optional(),

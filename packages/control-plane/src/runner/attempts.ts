@@ -547,14 +547,14 @@ export class Attempts {
   }
 
   /**
-   * Shared-workspace lock paths, taken again host-wide before the agent spawns: the API enforces them at
+   * The task's lock paths (shared-workspace, usually), taken again host-wide before the agent spawns: the API enforces them at
    * dispatch; this catches a second runner on the host, or an API that lost track. A refusal is the
    * attempt's outcome (failed at spawn), and nothing ran.
    */
   private async lockPaths(live: Live): Promise<Outcome | null> {
     const s = live.submit;
     const paths = s.lock_paths ?? [];
-    if (s.execution_mode !== 'shared-workspace' || paths.length === 0 || !this.d.pathLocks) return null;
+    if (paths.length === 0 || !this.d.pathLocks) return null;
     const r = await this.d.pathLocks.acquire({ task_id: s.task_id, attempt: s.attempt, paths });
     if (r.ok) {
       live.releaseLock = r.release;

@@ -117,9 +117,9 @@ export async function buildPayload(
   };
 }
 
-/** Shared-workspace lock paths still held: the runner takes them again host-wide before it spawns. */
+/** Lock paths still held (enforced here for every mode): the runner takes them again host-wide before it spawns. */
 function lockPathsOf(t: TaskRow): Pick<RunnerSubmit, 'lock_paths'> {
-  if (t.execution_mode !== 'shared-workspace' || t.locks_released) return {};
+  if (t.locks_released) return {};
   const paths = parseJson<string[]>(t.lock_paths, []);
   return paths.length ? { lock_paths: paths } : {};
 }

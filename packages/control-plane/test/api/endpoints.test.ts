@@ -196,6 +196,10 @@ describe('remaining endpoints and auth switches', () => {
     expect((await call(t.app, 'POST', `/tasks/${a.id}/dispatch`)).body.runner_submission.submitted).toBe(
       true,
     );
+    // The runner gets the lock paths, to take them again host-wide before it spawns.
+    expect(t.runner.submits.at(-1)!.body.lock_paths).toEqual([path.join(root, 'src')]);
+    const held = (await call(t.app, 'GET', `/tasks/${a.id}`)).body;
+    expect(held.locks_held).toEqual([path.join(root, 'src')]);
     const waiting = await call(t.app, 'POST', `/tasks/${b.id}/dispatch`);
     expect(waiting.body).toMatchObject({ code: 'TASK_NOT_DISPATCHABLE', reason: 'lock conflict' });
     const rel = await call(t.app, 'POST', `/tasks/${a.id}/locks/release`);
