@@ -4,6 +4,7 @@ import {
   HandoffPayload,
   ReportedArtifact,
   type AgentSummary,
+  type ReportedWorktree,
   type RunnerSubmit,
 } from '@multyagents/contracts';
 import type { RunnerConfig } from '../config/runner.js';
@@ -42,6 +43,8 @@ interface Live {
   timer: NodeJS.Timeout | null;
   /** codex/claude: the agent's session as far as known (sent with the `running` report). */
   session?: AgentSession;
+  /** isolated-worktree: where the attempt works and from which commit (sent with `running`). */
+  worktree?: ReportedWorktree;
   /** The host-wide path lock this attempt holds (released when it ends, whatever the end). */
   releaseLock?: () => Promise<void>;
   done: Promise<void>;
@@ -158,6 +161,7 @@ export class Attempts {
       started_at: startedAt,
       message: `started by ${this.d.executor.name}`,
       ...this.sessionAgent(live),
+      ...(live.worktree ? { worktree: live.worktree } : {}),
     });
     if (this.d.journal.reportRunning(s.task_id, s.attempt, report, this.d.clock.now())) this.d.outbox.wake();
   }
@@ -388,6 +392,7 @@ export class Attempts {
     if (w && stage) {
       prepared = await prepareWorktree(stage, s, w);
       if (!prepared.ok) return this.finish(live, prepared.outcome, { worktree: prepared.report });
+      live.worktree = prepared.report;
       if (live.killReason) {
         const o = outcomeOf({ code: null, signal: null }, live.killReason, s.timeout_seconds);
         return this.finish(live, o, { worktree: prepared.report });

@@ -199,10 +199,9 @@ async function applyReportIn(
     );
     return { task: t };
   }
-  if (report.status !== 'running') {
-    await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
-    await storeWorktreeReport(sql, t, attemptNo, report, nowIso);
-  }
+  if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+  // A `running` report's worktree (path, base, start) is kept too: a crash loses the terminal one.
+  await storeWorktreeReport(sql, t, attemptNo, report, nowIso);
   // A resumed session is audited once: with the `running` report, or with the outcome when that
   // report never arrived (the attempt ended before it was sent).
   const a = report.agent;

@@ -1,7 +1,8 @@
 /**
- * The `worktree` of a terminal runner report (contracts ReportedWorktree), applied in the report's
+ * The `worktree` of a runner report (contracts ReportedWorktree), applied in the report's
  * transaction once the report itself was applied (a fenced or duplicate report stores nothing): on
- * the attempt, as the task's current result, as a `commit` artifact for a step that committed, and
+ * the attempt and as the task's current worktree (a `running` report: where the attempt works and
+ * from which commit; a terminal one: its result), as a `commit` artifact for a step that committed, and
  * for the merge task's success as the run's merged_sha with `workflow_run.merged`.
  */
 import type { ReportedWorktree, RunnerStatusReport } from '@multyagents/contracts';
@@ -51,7 +52,7 @@ export async function storeWorktreeReport(
   nowIso: string,
 ): Promise<void> {
   const w = report.worktree;
-  if (!w || report.status === 'running') return;
+  if (!w) return;
   const result = toTaskWorktree(w, attempt);
   await updateAttempt(sql, t.id, attempt, { worktree: json(w) });
   await updateTask(sql, t.id, { worktree: json(result) }, nowIso);

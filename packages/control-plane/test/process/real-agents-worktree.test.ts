@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESULT_FILE_IN_PROMPT } from '../../src/executors/resultSection.js';
 import { probeBwrap } from '../../src/executors/sandbox.js';
-import { http, waitFor } from '../helpers/procs.js';
+import { http, pidsMatching, waitFor } from '../helpers/procs.js';
 import { realAgentSuite, type Stack } from '../helpers/realAgents.js';
 
 /**
@@ -133,15 +133,19 @@ describe('claude, sandboxed and crashed', () => {
   it('kill -9 of the runner mid-step: the retry resumes the session in the same worktree', async () => {
     const RESUMED = 'Continue from where you left off';
     const marker = 'MARK-claude-wt-crash';
-    // The resumed request carries the history: the write's result and, depending on how claude records
-    // the Bash call the crash cut off, an "interrupted" result for it too. A turn is picked by the number
-    // of tool results, so the write of second.txt stands at both places (the same content twice).
+    // The resumed request carries the history: the write's result, an "interrupted" result for the
+    // command the crash cut off, and whatever claude adds to close the cut turn. A turn is picked by
+    // the number of replies in the history, so the write of second.txt stands at every place it can
+    // land (a repeat of it changes nothing), then the final answer.
     const second = { write: { path: 'second.txt', content: 'after the crash\n' } };
-    suite.sim.script(RESUMED, { turns: [{ say: 'unused' }, second, second], final: 'finished after resume' });
+    suite.sim.script(RESUMED, {
+      turns: [{ say: 'unused' }, second, second, second, second],
+      final: 'finished after resume',
+    });
     suite.sim.script(marker, {
       turns: [
         { write: { path: 'first.txt', content: 'before the crash\n' } },
-        { run: 'sleep 60' },
+        { run: `node -e "setTimeout(() => console.log('woke'), 60000)"` },
         { say: 'never' },
       ],
     });
@@ -156,10 +160,11 @@ describe('claude, sandboxed and crashed', () => {
       [{ step_id: 'work', title: 'Work', description: marker, timeout_seconds: 120 } as never],
       { ...WORKTREE, merge: { enabled: true } },
     );
-    // The agent wrote first.txt and sits in `sleep 60`: the model server got the write's result.
+    // The agent wrote first.txt and waits in a 60 s command (claude refuses a bare `sleep`): the model
+    // server got the write's result and the command is running.
     await waitFor(
-      'the agent to be in its sleep',
-      async () => suite.sim.requests(marker).length >= 2,
+      'the agent to be in its 60 s command',
+      async () => suite.sim.requests(marker).length >= 2 && pidsMatching("console.log('woke')").length > 0,
       60_000,
       100,
     );
@@ -177,7 +182,11 @@ describe('claude, sandboxed and crashed', () => {
       resumed_from: 1,
       final_message: 'finished after resume',
     });
-    // Same worktree: the file written before the crash is in the commit made after it.
+    // Same worktree (attempt 1's came with its `running` report; the crash lost its terminal one):
+    // the file written before the crash is in the commit made after it.
+    expect(a1!.worktree?.path, whyA).toBeTruthy();
+    expect(a2!.worktree.path).toBe(a1!.worktree.path);
+    expect(a2!.worktree.start_sha).toBe(a1!.worktree.start_sha);
     const files = git(s.repo, 'show', '--name-only', '--format=', task.worktree.head_sha).split('\n').sort();
     expect(files).toEqual(['first.txt', 'second.txt']);
     expect(fs.readFileSync(path.join(s.repo, 'first.txt'), 'utf8')).toBe('before the crash\n');
