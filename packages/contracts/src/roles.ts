@@ -32,6 +32,13 @@ export const ExecutionConstraints = z
     agent_args: z.array(z.string().min(1).max(1000)).max(100).optional(),
     /** codex/claude: a retry continues the failed attempt's agent session (default true). */
     resume: z.boolean().optional(),
+    /**
+     * Inside the runner's sandbox: may the agent use the network (default true: coding agents need
+     * their model API). false: `--unshare-net`, loopback only inside the sandbox.
+     */
+    network: z.boolean().optional(),
+    // `sandbox: 'required'` (kept as free-form, like every other key a first-version role may carry): run
+    // only on a runner that can sandbox the agent (bubblewrap), else SANDBOX_UNAVAILABLE at dispatch.
   })
   .catchall(z.unknown());
 export type ExecutionConstraints = z.infer<typeof ExecutionConstraints>;

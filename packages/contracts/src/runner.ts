@@ -37,6 +37,8 @@ export const RunnerSubmit = z.object({
         .object({
           read_only: z.boolean().optional(),
           agent_args: z.array(z.string()).optional(),
+          /** false: no network inside the runner's sandbox. */
+          network: z.boolean().optional(),
         })
         .optional(),
     })

@@ -606,8 +606,10 @@ export class Attempts {
         gitCommonDir,
         readonlyPaths: [resolveAgentCliCacheRoot(this.d.config.childEnv)],
         writablePaths: fs.existsSync(ledger) ? [ledger] : [],
-        // Agents need their model API; a task's sandbox may turn the network off.
-        network: (s.sandbox as { network?: unknown } | null | undefined)?.network !== false,
+        // Agents need their model API; the role or the task's sandbox may turn the network off.
+        network:
+          s.role?.execution_constraints?.network !== false &&
+          (s.sandbox as { network?: unknown } | null | undefined)?.network !== false,
         executorBinPaths: [],
       }),
     };

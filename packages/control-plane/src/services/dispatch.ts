@@ -161,7 +161,11 @@ function submitRole(role: Role): NonNullable<RunnerSubmit['role']> {
     id: role.id,
     name: role.name,
     allowed_tools: role.allowed_tools,
-    execution_constraints: { read_only: c.read_only === true, agent_args: args },
+    execution_constraints: {
+      read_only: c.read_only === true,
+      agent_args: args,
+      ...(c.network === false ? { network: false } : {}),
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeBwrap } from '../../src/executors/sandbox.js';
 import { freePort, http, startApiProc, startRunnerProc, waitFor, type Proc } from '../helpers/procs.js';
 
 /**
@@ -23,10 +24,18 @@ for (const m of prompt.matchAll(/^@@WRITE (\\S+) (.*)$/gm)) {
 }
 const sleep = /^@@SLEEP (\\d+)$/m.exec(prompt);
 if (sleep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(sleep[1]));
-fs.writeFileSync(process.env.MULTYAGENTS_RESULT_FILE, JSON.stringify({
+const done = () => fs.writeFileSync(process.env.MULTYAGENTS_RESULT_FILE, JSON.stringify({
   summary: 'wrote ' + (wrote.join(', ') || 'nothing') + ' in ' + path.basename(process.cwd()),
   next_actions: [], open_questions: [], artifacts: [],
 }));
+const connect = /^@@CONNECT (\\S+) (\\d+)$/m.exec(prompt);
+if (!connect) done();
+else {
+  const sock = require('net').connect(Number(connect[2]), '127.0.0.1');
+  const note = (what) => { fs.writeFileSync(connect[1], what + '\\n'); wrote.push(connect[1]); sock.destroy(); done(); };
+  sock.once('connect', () => note('connected'));
+  sock.once('error', (e) => note('refused ' + e.code));
+}
 `;
 
 const ENV = {
@@ -80,10 +89,18 @@ function makeRepo(name: string): string {
 
 type Step = { step_id: string; description: string; depends_on?: string[] };
 
-async function startRun(repo: string, steps: Step[], merge: Record<string, unknown> = {}) {
+async function startRun(
+  repo: string,
+  steps: Step[],
+  merge: Record<string, unknown> = {},
+  role_constraints: Record<string, unknown> = {},
+) {
   const project = await http('POST', `${base}/projects`, { name: path.basename(repo), root_path: repo });
   expect(project.status, JSON.stringify(project.body)).toBe(200);
-  const role = await http('POST', `${base}/roles`, { name: `r-${path.basename(repo)}` });
+  const role = await http('POST', `${base}/roles`, {
+    name: `r-${path.basename(repo)}`,
+    execution_constraints: role_constraints,
+  });
   const tpl = await http('POST', `${base}/workflow-templates`, {
     name: `wf-${path.basename(repo)}`,
     project_id: project.body.id,
@@ -111,6 +128,8 @@ async function waitRun(id: number, until = ['success', 'failed', 'canceled']) {
   for (const t of run.task_ids as number[]) tasks.push((await http('GET', `${base}/tasks/${t}`)).body);
   return { run, tasks, why: JSON.stringify(tasks, null, 1).slice(0, 8000) };
 }
+
+const bwrap = await probeBwrap();
 
 describe('isolated-worktree with real processes', () => {
   it('plan → build → review: each step commits in its own worktree; the run lands on main', async () => {
@@ -217,4 +236,26 @@ describe('isolated-worktree with real processes', () => {
     expect(fs.readdirSync(path.join(repo, '.git')).some((f) => f.startsWith('index.lock.stale-'))).toBe(true);
     expect(fs.readFileSync(path.join(repo, 'b.txt'), 'utf8')).toBe('b\n');
   });
+
+  it.skipIf(!bwrap.ok)(
+    `sandboxed: network on by default, off when the role says network: false (bwrap: ${bwrap.message})`,
+    async () => {
+      const port = Number(new URL(base).port);
+      for (const [name, constraints, expected] of [
+        ['net-on', {}, 'connected'],
+        ['net-off', { network: false }, 'refused ECONNREFUSED'],
+      ] as const) {
+        const repo = makeRepo(name);
+        const id = await startRun(
+          repo,
+          [{ step_id: 'dial', description: `@@CONNECT dial.txt ${port}` }],
+          {},
+          constraints,
+        );
+        const { run, why } = await waitRun(id);
+        expect(run.status, why).toBe('success');
+        expect(git(repo, 'show', 'main:dial.txt'), name).toBe(expected);
+      }
+    },
+  );
 });
