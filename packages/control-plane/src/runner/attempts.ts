@@ -619,6 +619,7 @@ export class Attempts {
   private stage(live: Live): StageDeps | null {
     if (!this.d.git) return null;
     const s = live.submit;
+    const superseded = () => (this.d.journal.newest(s.task_id)?.attempt ?? s.attempt) !== s.attempt;
     return {
       git: this.d.git,
       transport: this.d.transport,
@@ -626,8 +627,8 @@ export class Attempts {
       fenceWaitMs: FENCE_WAIT_MS,
       keepOnSuccess: this.d.config.keepWorktrees === 'always',
       // A newer attempt submitted here, or a kill (cancel, supersede, shutdown): never write to git.
-      locallyCurrent: () =>
-        live.killReason === null && (this.d.journal.newest(s.task_id)?.attempt ?? s.attempt) === s.attempt,
+      locallyCurrent: () => live.killReason === null && !superseded(),
+      superseded,
     };
   }
 

@@ -20,6 +20,8 @@ export interface StageDeps {
   logger: Logger;
   /** False once this runner knows a newer attempt of the task, or the attempt is being killed. */
   locallyCurrent: () => boolean;
+  /** True once this runner knows a newer attempt of the task. */
+  superseded: () => boolean;
   /** Bound of the fence retries while the API cannot be reached. */
   fenceWaitMs: number;
   /** Keep a succeeded attempt's worktree on disk (its commit is pinned either way). */
@@ -140,6 +142,7 @@ export async function finishWorktree(
 ): Promise<{ outcome: Outcome; report: ReportedWorktree }> {
   let report = p.report;
   if (outcome.status !== 'success') {
+    if (d.superseded()) return { outcome, report }; // a newer attempt owns the task: no git writes
     const pin = await d.git.pin({ path: p.cwd, taskId: s.task_id, attempt: s.attempt }).catch(() => null);
     return {
       outcome,
@@ -163,6 +166,9 @@ export async function finishWorktree(
     behaviour: { hooks: w.setup?.hooks === true, lfsSmudge: w.setup?.lfs_smudge === true },
   });
   if (!c.ok) {
+    // A stale attempt writes nothing to git, not even its own pin: its work stays in the worktree
+    // (the sweep pins it as an orphan); another git failure pins what the agent did, for the retry.
+    if (c.category === 'stale-attempt') return { outcome: gitOutcome(c), report };
     const pin = await d.git.pin({ path: p.cwd, taskId: s.task_id, attempt: s.attempt }).catch(() => null);
     return { outcome: gitOutcome(c), report: { ...report, pinned_ref: pin?.ok ? pin.ref : null } };
   }

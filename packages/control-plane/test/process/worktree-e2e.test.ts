@@ -22,6 +22,11 @@ for (const m of prompt.matchAll(/^@@WRITE (\\S+) (.*)$/gm)) {
   fs.writeFileSync(m[1], m[2] + '\\n');
   wrote.push(m[1]);
 }
+const mine = /^@@WRITEATTEMPT (\\S+)$/m.exec(prompt);
+if (mine) {
+  fs.writeFileSync(mine[1], 'attempt ' + process.env.MULTYAGENTS_ATTEMPT + '\\n');
+  wrote.push(mine[1]);
+}
 const sleep = /^@@SLEEP (\\d+)$/m.exec(prompt);
 if (sleep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(sleep[1]));
 const done = () => fs.writeFileSync(process.env.MULTYAGENTS_RESULT_FILE, JSON.stringify({
@@ -50,16 +55,23 @@ const git = (cwd: string, ...args: string[]) =>
 let root: string;
 let base: string;
 let runnerDir: string;
+let runner: Proc;
 const procs: Proc[] = [];
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-wt-e2e-'));
   const [apiPort, runnerPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${apiPort}`;
-  procs.push(await startApiProc(root, apiPort, { MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50' }));
+  procs.push(
+    await startApiProc(root, apiPort, {
+      MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
+      // The frozen-runner journey: a runner silent this long is unreachable, its attempts lost.
+      MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '1500',
+    }),
+  );
   runnerDir = path.join(root, 'runner');
   procs.push(
-    await startRunnerProc(root, base, runnerPort, runnerDir, [
+    (runner = await startRunnerProc(root, base, runnerPort, runnerDir, [
       '--executor',
       'command',
       '--command-argv',
@@ -68,7 +80,7 @@ beforeAll(async () => {
       'env',
       '--capacity',
       '4',
-    ]),
+    ])),
   );
 }, 60_000);
 
@@ -258,4 +270,47 @@ describe('isolated-worktree with real processes', () => {
       }
     },
   );
+
+  it('a runner frozen past its heartbeat timeout: its stale attempt writes nothing to git', async () => {
+    const repo = makeRepo('frozen');
+    const id = await startRun(
+      repo,
+      [{ step_id: 'work', description: '@@WRITEATTEMPT work.txt\n@@SLEEP 4000' }],
+      {},
+      { retry_policy: { max_retries: 1, retry_on: ['runner-lost'], backoff_initial_ms: 0, jitter: 0 } },
+    );
+    const taskId = (await http('GET', `${base}/workflow-runs/${id}`)).body.task_ids[0] as number;
+    await waitFor(
+      'attempt 1 running',
+      async () => (await http('GET', `${base}/tasks/${taskId}`)).body.status === 'running',
+      30_000,
+      50,
+    );
+    process.kill(runner.pid, 'SIGSTOP');
+    try {
+      await waitFor(
+        'attempt 1 lost',
+        async () =>
+          (
+            (await http('GET', `${base}/tasks/${taskId}/audit`)).body.attempts as Array<Record<string, any>>
+          )[0]!.status === 'lost',
+        30_000,
+        100,
+      );
+    } finally {
+      process.kill(runner.pid, 'SIGCONT');
+    }
+    const { run, tasks, why } = await waitRun(id);
+    expect(run.status, why).toBe('success');
+    const audit = (await http('GET', `${base}/tasks/${taskId}/audit`)).body;
+    const a1 = (audit.attempts as Array<Record<string, any>>).find((a) => a.attempt === 1)!;
+    expect(a1.status, JSON.stringify(audit.attempts)).toBe('lost');
+    // Only attempt 2 wrote to git: its commit is the step's and main's; attempt 1 left no pin, no commit.
+    expect(tasks[0]!.worktree.head_sha).toBe(git(repo, 'rev-parse', 'main'));
+    expect(git(repo, 'show', 'main:work.txt')).toBe('attempt 2');
+    expect(git(repo, 'for-each-ref', `refs/multyagents/attempts/${taskId}-1`)).toBe('');
+    expect(git(repo, 'log', '--all', '--format=%(trailers:key=Multyagents-Attempt,valueonly)')).not.toContain(
+      '1',
+    );
+  });
 });
