@@ -101,6 +101,30 @@ describe.each(['claude', 'codex'] as const)('%s in isolated-worktree mode', (kin
       expect(fs.existsSync(path.join(s.repo, f))).toBe(true);
     expect(git(s.repo, 'status', '--porcelain')).toBe('');
   });
+  it('two parallel builders edit the same file: the merge fails workspace-git naming it; main stays', async () => {
+    const before = git(s.repo, 'rev-parse', 'main');
+    const m = (step: string) => `MARK-${kind}-wt-clash-${step}`;
+    for (const side of ['left', 'right'])
+      suite.sim.script(m(side), {
+        turns: [{ write: { path: 'CLASH.md', content: `${side} wins\n` } }, { say: `${side} done` }],
+      });
+    const { run, tasks } = await suite.runWorkflow(
+      s,
+      {},
+      [
+        { step_id: 'left', title: 'Left', description: m('left') },
+        { step_id: 'right', title: 'Right', description: m('right') },
+      ],
+      WORKTREE,
+    );
+    expect(run.status, why(tasks)).toBe('failed');
+    const merge = tasks.find((t) => t.kind === 'merge')!;
+    expect(merge).toMatchObject({ status: 'failed', failure_category: 'workspace-git' });
+    expect(merge.worktree.conflicts).toEqual(['CLASH.md']);
+    expect(merge.failure_triage_hints.join('\n')).toContain('CLASH.md');
+    for (const t of tasks.filter((x) => x.kind === 'step')) expect(t.status).toBe('success');
+    expect(git(s.repo, 'rev-parse', 'main')).toBe(before);
+  });
 });
 
 describe('claude, sandboxed and crashed', () => {

@@ -22,6 +22,10 @@ for (const m of prompt.matchAll(/^@@WRITE (\\S+) (.*)$/gm)) {
   fs.writeFileSync(m[1], m[2] + '\\n');
   wrote.push(m[1]);
 }
+for (const m of prompt.matchAll(/^@@COPY (\\S+) (\\S+)$/gm)) {
+  fs.writeFileSync(m[2], fs.existsSync(m[1]) ? fs.readFileSync(m[1]) : 'missing\\n');
+  wrote.push(m[2]);
+}
 const mine = /^@@WRITEATTEMPT (\\S+)$/m.exec(prompt);
 if (mine) {
   fs.writeFileSync(mine[1], 'attempt ' + process.env.MULTYAGENTS_ATTEMPT + '\\n');
@@ -106,8 +110,13 @@ async function startRun(
   steps: Step[],
   merge: Record<string, unknown> = {},
   role_constraints: Record<string, unknown> = {},
+  project_extra: Record<string, unknown> = {},
 ) {
-  const project = await http('POST', `${base}/projects`, { name: path.basename(repo), root_path: repo });
+  const project = await http('POST', `${base}/projects`, {
+    name: path.basename(repo),
+    root_path: repo,
+    ...project_extra,
+  });
   expect(project.status, JSON.stringify(project.body)).toBe(200);
   const role = await http('POST', `${base}/roles`, {
     name: `r-${path.basename(repo)}`,
@@ -312,5 +321,53 @@ describe('isolated-worktree with real processes', () => {
     expect(git(repo, 'log', '--all', '--format=%(trailers:key=Multyagents-Attempt,valueonly)')).not.toContain(
       '1',
     );
+  });
+
+  it('merge-commit strategy: two parallel steps land as one merge commit on main', async () => {
+    const repo = makeRepo('merge-commit');
+    const before = git(repo, 'rev-parse', 'main');
+    const id = await startRun(
+      repo,
+      [
+        { step_id: 'one', description: '@@WRITE one.txt 1' },
+        { step_id: 'two', description: '@@WRITE two.txt 2' },
+      ],
+      { strategy: 'merge-commit' },
+    );
+    const { run, why } = await waitRun(id);
+    expect(run.status, why).toBe('success');
+    const parents = git(repo, 'show', '-s', '--format=%P', 'main').split(' ');
+    expect(parents[0]).toBe(before);
+    expect(parents).toHaveLength(2);
+    expect(git(repo, 'ls-tree', '--name-only', 'main').split('\n').sort()).toEqual([
+      'README.md',
+      'one.txt',
+      'two.txt',
+    ]);
+    expect(run.worktree).toMatchObject({
+      merge_strategy: 'merge-commit',
+      merged_sha: git(repo, 'rev-parse', 'main'),
+    });
+  });
+
+  it("the project's worktree setup copies an ignored .env and runs its command in each worktree", async () => {
+    const repo = makeRepo('setup');
+    fs.writeFileSync(path.join(repo, '.gitignore'), '.env\nsetup.log\n');
+    git(repo, 'add', '.gitignore');
+    git(repo, 'commit', '-qm', 'ignore');
+    fs.writeFileSync(path.join(repo, '.env'), 'TOKEN=from-the-project\n');
+    const id = await startRun(
+      repo,
+      [{ step_id: 'use', description: '@@COPY .env seen-env.txt\n@@COPY setup.log seen-setup.txt' }],
+      {},
+      {},
+      { worktree_setup: { copy_files: ['.env'], command: ['sh', '-c', 'echo prepared > setup.log'] } },
+    );
+    const { run, why } = await waitRun(id);
+    expect(run.status, why).toBe('success');
+    expect(git(repo, 'show', 'main:seen-env.txt')).toBe('TOKEN=from-the-project');
+    expect(git(repo, 'show', 'main:seen-setup.txt')).toBe('prepared');
+    // Ignored files stay out of the commit.
+    expect(git(repo, 'ls-tree', '--name-only', 'main')).not.toMatch(/^(\.env|setup\.log)$/m);
   });
 });
