@@ -370,4 +370,36 @@ describe('isolated-worktree with real processes', () => {
     // Ignored files stay out of the commit.
     expect(git(repo, 'ls-tree', '--name-only', 'main')).not.toMatch(/^(\.env|setup\.log)$/m);
   });
+
+  it('a standalone isolated-worktree task commits on multyagents/task-<id> and leaves main alone', async () => {
+    const repo = makeRepo('standalone');
+    const before = git(repo, 'rev-parse', 'main');
+    const project = await http('POST', `${base}/projects`, { name: 'standalone', root_path: repo });
+    const role = await http('POST', `${base}/roles`, { name: 'r-standalone' });
+    const created = await http('POST', `${base}/tasks`, {
+      role_id: role.body.id,
+      project_id: project.body.id,
+      title: 'alone',
+      description: '@@WRITE alone.txt by myself',
+      execution_mode: 'isolated-worktree',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const id = created.body.id as number;
+    const dispatched = await http('POST', `${base}/tasks/${id}/dispatch`);
+    expect(dispatched.status, JSON.stringify(dispatched.body)).toBe(200);
+    const t = await waitFor(
+      'the task to end',
+      async () => {
+        const v = (await http('GET', `${base}/tasks/${id}`)).body;
+        return ['success', 'failed', 'canceled'].includes(v.status) ? v : null;
+      },
+      30_000,
+      100,
+    );
+    expect(t.status, JSON.stringify(t)).toBe('success');
+    expect(t.base_sha).toBe(before);
+    expect(git(repo, 'rev-parse', `multyagents/task-${id}`)).toBe(t.worktree.head_sha);
+    expect(git(repo, 'show', `multyagents/task-${id}:alone.txt`)).toBe('by myself');
+    expect(git(repo, 'rev-parse', 'main')).toBe(before);
+  });
 });
