@@ -30,6 +30,19 @@ export interface StageDeps {
 
 const run = promisify(execFile);
 
+/** Paths changed in a worktree (tracked or new, .gitignore honoured), without touching its index. */
+async function changedFiles(worktree: string): Promise<string[]> {
+  const r = await run(
+    'git',
+    ['-C', worktree, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames'],
+    { timeout: 30_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } },
+  );
+  return r.stdout
+    .split('\0')
+    .filter((e) => e.length > 3)
+    .map((e) => e.slice(3));
+}
+
 /** The repository's git common dir (a sandboxed agent needs it writable: index.lock, objects). */
 async function gitCommonDir(worktree: string): Promise<string> {
   const r = await run('git', ['-C', worktree, 'rev-parse', '--path-format=absolute', '--git-common-dir'], {
@@ -151,6 +164,23 @@ export async function finishWorktree(
         pinned_ref: pin?.ok ? pin.ref : null,
         cleanup: { attempted: false, removed: false, message: 'kept: the attempt did not succeed' },
       },
+    };
+  }
+  if (s.role?.execution_constraints?.read_only === true) {
+    // A read-only step commits nothing. Changes in its worktree mean the agent wrote anyway (a tool
+    // the CLI's own sandbox did not cover): the step fails, and what it wrote is pinned as evidence.
+    const changed = await changedFiles(p.cwd).catch(() => []);
+    if (changed.length === 0) return { outcome, report };
+    const pin = await d.git.pin({ path: p.cwd, taskId: s.task_id, attempt: s.attempt }).catch(() => null);
+    const shown = changed.slice(0, 20).join(', ') + (changed.length > 20 ? `, … (${changed.length})` : '');
+    return {
+      outcome: {
+        status: 'failed',
+        exit_code: outcome.exit_code,
+        failure_step: 'run',
+        message: `read-only role, yet the agent changed files (permission denied to a read-only step): ${shown}; nothing was committed`,
+      },
+      report: { ...report, pinned_ref: pin?.ok ? pin.ref : null, files: changed.slice(0, 1000) },
     };
   }
   const c = await d.git.commitResult({

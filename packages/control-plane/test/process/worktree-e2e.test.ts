@@ -402,4 +402,29 @@ describe('isolated-worktree with real processes', () => {
     expect(git(repo, 'show', `multyagents/task-${id}:alone.txt`)).toBe('by myself');
     expect(git(repo, 'rev-parse', 'main')).toBe(before);
   });
+
+  it('a read-only role whose agent writes anyway: failed as a permission matter, nothing committed', async () => {
+    const repo = makeRepo('read-only');
+    const before = git(repo, 'rev-parse', 'main');
+    const id = await startRun(
+      repo,
+      [{ step_id: 'look', description: '@@WRITE sneaky.txt oops' }],
+      {},
+      {
+        read_only: true,
+      },
+    );
+    const { run, tasks, why } = await waitRun(id);
+    expect(run.status, why).toBe('failed');
+    const t = tasks[0]!;
+    expect(t).toMatchObject({ status: 'failed', failure_category: 'permission' });
+    expect(t.message).toContain('sneaky.txt');
+    expect(t.worktree.committed).toBe(false);
+    expect(git(repo, 'rev-parse', 'main')).toBe(before);
+    // The evidence is pinned, not committed to any branch.
+    expect(git(repo, 'show', `${t.worktree.pinned_ref}:sneaky.txt`)).toBe('oops');
+    expect(
+      git(repo, 'branch', '--list', `multyagents/run-${id}/*`, '--contains', t.worktree.pinned_ref),
+    ).toBe('');
+  });
 });
