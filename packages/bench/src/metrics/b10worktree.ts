@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createGitWorkspaces } from '@multyagents/control-plane/internal/runner/git/index.js';
+import {
+  createGitWorkspaces,
+  type GitWorkspaces,
+} from '@multyagents/control-plane/internal/runner/git/index.js';
 import { silentLogger } from '@multyagents/control-plane/internal/lib/logger.js';
 import { git, makeBigRepo, type BigRepo } from '../bigRepo.js';
 import { pct, type MetricResult, type Row } from '../report.js';
 import { BenchStack } from '../stack.js';
-import { summarize, type Summary } from '../stats.js';
+import { summarize } from '../stats.js';
 import { ratioText, wallNowMs, nsTextToMs } from '../wtFigures.js';
 import {
   addCommandRunner,
@@ -21,6 +24,8 @@ import {
 export interface B10Params {
   files: number;
   dirs: number;
+  /** The same comparison on a tiny repository: the fixed cost that the 10k-file checkout hides. */
+  smallFiles: number;
   samples: number;
   warmup: number;
   /** Rounds stop after this long even when `samples` is not reached (each round = one of each). */
@@ -44,13 +49,14 @@ interface Variant {
 interface Product {
   stack: BenchStack;
   runner: CommandRunner;
-  templateId: number;
+  /** One-step isolated-worktree template per repository. */
+  templates: Map<string, number>;
   sandbox: string;
 }
 
 async function startProduct(
   durability: 'full' | 'relaxed',
-  repo: string,
+  repos: BigRepo[],
   sandbox: 'auto' | 'off',
 ): Promise<Product> {
   const stack = new BenchStack({ durability, label: `bench-b10-${sandbox}` });
@@ -62,19 +68,22 @@ async function startProduct(
     capacity: 1,
     tag: `sandbox-${sandbox}`,
   });
-  const templateId = await worktreeTemplate(stack.client, repo, `b10-${sandbox}`);
+  const templates = new Map<string, number>();
+  for (const r of repos)
+    templates.set(r.repo, await worktreeTemplate(stack.client, r.repo, `b10-${sandbox}-${r.files}`));
   const views = await stack.client.get<Array<{ name: string; capabilities?: string[] }>>('/runners');
   const caps = views.find((v) => v.name === runner.name)?.capabilities ?? [];
   if (!caps.includes('git-worktree'))
     throw new Error(`${runner.name} did not register git-worktree (capabilities: ${caps.join(', ')})`);
-  return { stack, runner, templateId, sandbox: caps.includes('bwrap') ? 'bwrap' : 'none' };
+  return { stack, runner, templates, sandbox: caps.includes('bwrap') ? 'bwrap' : 'none' };
 }
 
 /** POST /workflow-runs answered → the agent's timestamp; waits for the run and its cleanup (untimed). */
-async function productSample(p: Product, fromSend: number[]): Promise<number> {
+async function productSample(p: Product, repo: string, fromSend: number[]): Promise<number> {
   const api = p.stack.client;
+  const templateId = p.templates.get(repo)!;
   const sent = wallNowMs();
-  const created = await api.post<{ id: number }>('/workflow-runs', { workflow_template_id: p.templateId });
+  const created = await api.post<{ id: number }>('/workflow-runs', { workflow_template_id: templateId });
   const ready = wallNowMs();
   const run = await waitRunDone(api, created.id, 60_000);
   const task = await stepTask(api, run);
@@ -88,6 +97,72 @@ async function productSample(p: Product, fromSend: number[]): Promise<number> {
   return started - ready;
 }
 
+/** The variants compared on one repository; keys are prefixed with its file count. */
+function variantsFor(
+  big: BigRepo,
+  root: string,
+  ws: GitWorkspaces,
+  products: Product[],
+  fromSend: Map<string, number[]>,
+): Variant[] {
+  const addInto = (dir: string, config: string[]) => async () => {
+    const t0 = performance.now();
+    await git(big.repo, big.env, ...config, 'worktree', 'add', '-q', '--detach', dir, 'HEAD');
+    const ms = performance.now() - t0;
+    await git(big.repo, big.env, 'worktree', 'remove', '--force', dir);
+    return ms;
+  };
+  const cores = os.cpus().length;
+  const parallel = ['-c', `checkout.workers=${cores}`, '-c', 'checkout.thresholdForParallelism=1'];
+  const variants: Variant[] = [
+    {
+      key: 'git_worktree_add_ms',
+      label: '`git worktree add --detach` alone',
+      values: [],
+      sample: (i) => addInto(path.join(root, 'baseline', `wt-${i}`), [])(),
+    },
+    {
+      key: 'git_worktree_add_parallel_ms',
+      label: `the same with \`-c checkout.workers=${cores}\` (reference)`,
+      values: [],
+      sample: (i) => addInto(path.join(root, 'baseline', `wtp-${i}`), parallel)(),
+    },
+    {
+      key: 'library_prepare_ms',
+      label: "runner's git library prepare() alone",
+      values: [],
+      sample: async (i) => {
+        const t0 = performance.now();
+        const r = await ws.prepare({
+          repoRoot: big.repo,
+          runId: 1_000_000 + i,
+          taskId: 1_000_000 + i,
+          stepKey: 'agent',
+          attempt: 1,
+          baseSha: big.baseSha,
+          upstream: [],
+          reuse: false,
+        });
+        const ms = performance.now() - t0;
+        if (!r.ok) throw new Error(`prepare failed: ${r.reason}: ${r.message}`);
+        await git(big.repo, big.env, 'worktree', 'remove', '--force', r.path);
+        return ms;
+      },
+    },
+    ...products.map((x): Variant => {
+      const key = `product_sandbox_${x.runner.spec.sandbox}_ms`;
+      fromSend.set(`${big.files}_${key}`, []);
+      return {
+        key,
+        label: `product: run created → agent started (--sandbox ${x.runner.spec.sandbox}: ${x.sandbox})`,
+        values: [],
+        sample: () => productSample(x, big.repo, fromSend.get(`${big.files}_${key}`)!),
+      };
+    }),
+  ];
+  return variants.map((v) => ({ ...v, key: `${big.files}_files_${v.key}` }));
+}
+
 export async function b10(
   durability: 'full' | 'relaxed',
   keep: boolean,
@@ -96,85 +171,29 @@ export async function b10(
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'multyagents-bench-b10-'));
   const products: Product[] = [];
   try {
-    const big: BigRepo = await makeBigRepo(root, p.files, p.dirs);
+    const big = await makeBigRepo(path.join(root, 'big'), p.files, p.dirs);
+    const small = await makeBigRepo(path.join(root, 'small'), p.smallFiles, 1);
     const ws = createGitWorkspaces({ worktreesDir: path.join(root, 'lib-worktrees'), logger: silentLogger });
-    products.push(await startProduct(durability, big.repo, 'auto'));
-    if (p.sandboxOff) products.push(await startProduct(durability, big.repo, 'off'));
-    const fromSend = new Map<Product, number[]>(products.map((x) => [x, []]));
-    const variants: Variant[] = [
-      {
-        key: 'git_worktree_add_ms',
-        label: '`git worktree add --detach` alone',
-        values: [],
-        sample: async (i) => {
-          const dir = path.join(root, 'baseline', `wt-${i}`);
-          const t0 = performance.now();
-          await git(big.repo, big.env, 'worktree', 'add', '-q', '--detach', dir, 'HEAD');
-          const ms = performance.now() - t0;
-          await git(big.repo, big.env, 'worktree', 'remove', '--force', dir);
-          return ms;
-        },
-      },
-      {
-        key: 'git_worktree_add_parallel_ms',
-        label: `the same with \`-c checkout.workers=${os.cpus().length}\` (reference)`,
-        values: [],
-        sample: async (i) => {
-          const dir = path.join(root, 'baseline', `wtp-${i}`);
-          const workers = [
-            '-c',
-            `checkout.workers=${os.cpus().length}`,
-            '-c',
-            'checkout.thresholdForParallelism=1',
-          ];
-          const t0 = performance.now();
-          await git(big.repo, big.env, ...workers, 'worktree', 'add', '-q', '--detach', dir, 'HEAD');
-          const ms = performance.now() - t0;
-          await git(big.repo, big.env, 'worktree', 'remove', '--force', dir);
-          return ms;
-        },
-      },
-      {
-        key: 'library_prepare_ms',
-        label: "runner's git library prepare() alone",
-        values: [],
-        sample: async (i) => {
-          const t0 = performance.now();
-          const r = await ws.prepare({
-            repoRoot: big.repo,
-            runId: 1_000_000 + i,
-            taskId: 1_000_000 + i,
-            stepKey: 'agent',
-            attempt: 1,
-            baseSha: big.baseSha,
-            upstream: [],
-            reuse: false,
-          });
-          const ms = performance.now() - t0;
-          if (!r.ok) throw new Error(`prepare failed: ${r.reason}: ${r.message}`);
-          await git(big.repo, big.env, 'worktree', 'remove', '--force', r.path);
-          return ms;
-        },
-      },
-      ...products.map((x): Variant => ({
-        key: `product_sandbox_${x.runner.spec.sandbox}_ms`,
-        label: `product: run created → agent started (--sandbox ${x.runner.spec.sandbox}: ${x.sandbox})`,
-        values: [],
-        sample: () => productSample(x, fromSend.get(x)!),
-      })),
-    ];
+    products.push(await startProduct(durability, [big, small], 'auto'));
+    if (p.sandboxOff) products.push(await startProduct(durability, [big, small], 'off'));
+    const fromSend = new Map<string, number[]>();
+    const groups = [big, small].map((r) => ({
+      repo: r,
+      variants: variantsFor(r, root, ws, products, fromSend),
+    }));
+    const all = groups.flatMap((g) => g.variants);
     // Warm-up (page cache, fresh processes), then rounds of one sample of each, alternating, so that
     // a slow stretch of the shared machine hits every variant alike.
     let i = 0;
-    for (let w = 0; w < p.warmup; w++) for (const v of variants) await v.sample(i++);
+    for (let w = 0; w < p.warmup; w++) for (const v of all) await v.sample(i++);
     for (const x of fromSend.values()) x.length = 0;
     const deadline = Date.now() + p.maxMs;
     let rounds = 0;
     while (rounds < p.samples && Date.now() < deadline) {
-      for (const v of variants) v.values.push(await v.sample(i++));
+      for (const v of all) v.values.push(await v.sample(i++));
       rounds++;
     }
-    return b10Result(big, variants, products, fromSend, rounds);
+    return b10Result(groups, products, fromSend, rounds);
   } finally {
     for (const x of products) await x.stack.dispose(keep);
     if (!keep) fs.rmSync(root, { recursive: true, force: true });
@@ -182,37 +201,42 @@ export async function b10(
 }
 
 function b10Result(
-  big: BigRepo,
-  variants: Variant[],
+  groups: Array<{ repo: BigRepo; variants: Variant[] }>,
   products: Product[],
-  fromSend: Map<Product, number[]>,
+  fromSend: Map<string, number[]>,
   rounds: number,
 ): MetricResult {
-  const s = new Map<string, Summary>(variants.map((v) => [v.key, summarize(v.values)]));
-  const base = s.get('git_worktree_add_ms')!;
-  const rows: Row[] = variants.map((v, k) => {
-    const x = s.get(v.key)!;
-    return {
-      id: 'B10',
-      metric: `${big.files} files: ${v.label}`,
-      value: pct(x),
-      ratio: k === 0 ? 'baseline' : ratioText(x, base),
-      goal:
-        k === 0
-          ? `${rounds} samples each, alternating`
-          : v.key.startsWith('product')
-            ? '≤ 1.2× of git worktree add alone (stretch: below it)'
-            : '',
-    };
-  });
+  const rows: Row[] = [];
   const data: Record<string, unknown> = {
-    repo: { files: big.files, dirs: big.dirs, generate_ms: Math.round(big.generate_ms) },
+    repos: groups.map((g) => ({
+      files: g.repo.files,
+      dirs: g.repo.dirs,
+      generate_ms: Math.round(g.repo.generate_ms),
+    })),
     rounds,
     clock: 'wall clock: POST /workflow-runs answered (bench) vs `date +%s%N` written by the agent',
+    sandbox: Object.fromEntries(products.map((x) => [x.runner.spec.sandbox, x.sandbox])),
   };
-  for (const [k, v] of s) data[k] = v;
-  for (const x of products)
-    data[`product_sandbox_${x.runner.spec.sandbox}_from_send_ms`] = summarize(fromSend.get(x)!);
-  data.sandbox = Object.fromEntries(products.map((x) => [x.runner.spec.sandbox, x.sandbox]));
+  for (const g of groups) {
+    const base = summarize(g.variants[0]!.values);
+    g.variants.forEach((v, k) => {
+      const x = summarize(v.values);
+      data[v.key] = x;
+      const product = v.key.includes('_product_');
+      rows.push({
+        id: 'B10',
+        metric: `${g.repo.files} files: ${v.label}`,
+        value: pct(x),
+        ratio: k === 0 ? 'baseline' : ratioText(x, base),
+        goal:
+          k === 0
+            ? `${rounds} samples each, alternating`
+            : product && g === groups[0]
+              ? '≤ 1.2× of git worktree add alone (stretch: below it)'
+              : '',
+      });
+    });
+  }
+  for (const [k, xs] of fromSend) data[`${k.replace(/_ms$/, '')}_from_send_ms`] = summarize(xs);
   return { id: 'B10', title: 'ready → agent started in a fresh worktree', status: 'ok', rows, data };
 }
