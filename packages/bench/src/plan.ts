@@ -37,6 +37,18 @@ export interface BenchPlan {
   /** Each of B1, B2, B3 per level stops after phaseMs. */
   b7: { levels: number[]; b1Count: number; b2Samples: number; phaseMs: number } | null;
   peer: { latencySamples: number; throughputJobs: number; concurrency: number[] };
+  /** B10–B12 (isolated worktrees, agent CLIs): every phase is bounded by maxMs as well as count. */
+  b10: {
+    files: number;
+    dirs: number;
+    smallFiles: number;
+    samples: number;
+    warmup: number;
+    maxMs: number;
+    sandboxOff: boolean;
+  };
+  b11: { samples: number; warmup: number; runTimeoutMs: number; maxMs: number };
+  b12: { files: number; dirs: number; runs: number; window: number; maxMs: number };
 }
 
 export function makePlan(quick: boolean): BenchPlan {
@@ -70,6 +82,17 @@ export function makePlan(quick: boolean): BenchPlan {
       b6: null,
       b7: null,
       peer: { latencySamples: 300, throughputJobs: 3_000, concurrency: [1] },
+      b10: {
+        files: 10_000,
+        dirs: 100,
+        smallFiles: 10,
+        samples: 5,
+        warmup: 1,
+        maxMs: 150_000,
+        sandboxOff: true,
+      },
+      b11: { samples: 5, warmup: 1, runTimeoutMs: 60_000, maxMs: 180_000 },
+      b12: { files: 10_000, dirs: 100, runs: 20, window: 4, maxMs: 300_000 },
     };
   }
   return {
@@ -101,5 +124,16 @@ export function makePlan(quick: boolean): BenchPlan {
     b6: { levels: [10_000, 100_000], workMs: 8_000 },
     b7: { levels: [100_000, 1_000_000], b1Count: 300, b2Samples: 200, phaseMs: 10_000 },
     peer: { latencySamples: 1_000, throughputJobs: 10_000, concurrency: [1, 24] },
+    b10: {
+      files: 10_000,
+      dirs: 100,
+      smallFiles: 10,
+      samples: 20,
+      warmup: 2,
+      maxMs: 600_000,
+      sandboxOff: true,
+    },
+    b11: { samples: 20, warmup: 1, runTimeoutMs: 60_000, maxMs: 600_000 },
+    b12: { files: 10_000, dirs: 100, runs: 100, window: 4, maxMs: 900_000 },
   };
 }

@@ -8,6 +8,9 @@ import { b4 } from './metrics/b4.js';
 import { b5 } from './metrics/b5.js';
 import { b6 } from './metrics/b6.js';
 import { b7 } from './metrics/b7.js';
+import { b10 } from './metrics/b10worktree.js';
+import { b11 } from './metrics/b11agentCli.js';
+import { b12 } from './metrics/b12worktreeDisk.js';
 import { peerPhase, peerResult } from './metrics/peer.js';
 import { floorsPhase } from './phases/floors.js';
 import { makeBaseStore, removeStore, type BaseStore } from './phases/baseStore.js';
@@ -25,6 +28,8 @@ export interface BenchOptions {
   peer?: string;
   only?: string[];
   keep?: boolean;
+  /** B11: install the pinned agent CLIs (≈ 800 MB, minutes) when the cache does not have them. */
+  installAgentClis?: boolean;
 }
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -249,6 +254,17 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     c.metrics.push(
       skipped('PEER', 'graphile-worker 0.17.3 (peer)', 'not requested (--peer graphile-worker)'),
     );
+  }
+
+  // B10–B12 generate a 10k-file repository and start their own stacks: under --quick only when named.
+  for (const [id, title, fn] of [
+    ['B10', 'ready → agent started in a fresh worktree', () => b10(durability, c.keep, plan.b10)],
+    ['B11', 'per-task overhead of the real agent CLIs', () => b11(plan.b11, Boolean(opts.installAgentClis))],
+    ['B12', 'disk per worktree and what cleanup gets back', () => b12(durability, c.keep, plan.b12)],
+  ] as const) {
+    if (!want(id)) continue;
+    if (opts.quick && !opts.only) c.metrics.push(skipped(id, title, `--quick: name it in --only (${id})`));
+    else await phase(c, [id], title, async () => [await fn()]);
   }
 
   const wall = (Date.now() - t0) / 1000;
