@@ -22,6 +22,7 @@ export interface BenchEntry {
     peer?: string;
     only?: string[];
     keep?: boolean;
+    installAgentClis?: boolean;
   }>;
   raceStress: Suite<{ rounds: number; clients: number; seed: number; keep?: boolean }>;
   stressSmoke: Suite<{

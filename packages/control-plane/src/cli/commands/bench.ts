@@ -9,12 +9,13 @@ interface BenchFlags {
   peer?: string;
   only?: string;
   keep?: boolean;
+  installAgentClis?: boolean;
 }
 
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('measure latency, throughput and recovery on private loopback processes (B1–B8)')
+    .description('measure latency, throughput and recovery on private loopback processes (B1–B8, B10–B12)')
     .option('--quick', 'short version (under 2 minutes); the full run takes under 15')
     .option('--json <file>', 'write the full results (machine, floors, every figure) as JSON')
     .option(
@@ -24,6 +25,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--peer <name>', 'also measure a peer in the same run: graphile-worker (needs local PostgreSQL)')
     .option('--only <ids>', 'comma-separated metric ids to run, e.g. B1,B3 (default all)')
     .option('--keep', 'keep the temporary data dirs (logs, stores) for inspection')
+    .option(
+      '--install-agent-clis',
+      'B11: install the pinned claude and codex CLIs into the cache when missing (≈ 800 MB)',
+    )
     .addHelpText(
       'after',
       '\nStarts its own API and runner processes (and a load generator process) on free loopback ports\n' +
@@ -41,8 +46,8 @@ export function registerBenchCommand(program: Command): void {
           ?.split(',')
           .map((s) => s.trim().toUpperCase())
           .filter(Boolean);
-        const bad = only?.filter((id) => !/^B[1-8]$/.test(id));
-        if (bad?.length) throw usageError(`--only takes metric ids B1..B8, got ${bad.join(', ')}`);
+        const bad = only?.filter((id) => !/^B([1-8]|1[0-2])$/.test(id));
+        if (bad?.length) throw usageError(`--only takes metric ids B1..B8, B10..B12, got ${bad.join(', ')}`);
         // Loaded on use (here and in the stress commands): every `multyagents` process, the API's
         // too, imports main.ts and would otherwise pay for the benchmark's modules at start.
         const { runBench } = await loadTooling('bench', 'bench');
@@ -53,6 +58,7 @@ export function registerBenchCommand(program: Command): void {
           peer: flags.peer,
           only,
           keep: flags.keep,
+          installAgentClis: flags.installAgentClis,
         });
       }),
     );

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { WorktreeSetup } from '@multyagents/contracts';
 import { gitOk } from './exec.js';
@@ -132,7 +133,15 @@ async function prepareIn(ctx: GitCtx, input: PrepareInput, trace: OpTrace): Prom
   });
   if (mode !== 'reuse') {
     // The worktree's index and HEAD are its own: no other writer touches them, no lease needed.
-    await gitWriteOk(ctx, ['reset', '-q', '--hard', startSha], { cwd: wt, commonDir: cwd, trace, behaviour });
+    // Parallel checkout: on a big repository the checkout is most of the time to a ready worktree
+    // (B10: 10,000 files, 0.38x of a plain `git worktree add` with two workers on two cores).
+    const workers = `checkout.workers=${Math.max(1, os.availableParallelism())}`;
+    await gitWriteOk(ctx, ['-c', workers, 'reset', '-q', '--hard', startSha], {
+      cwd: wt,
+      commonDir: cwd,
+      trace,
+      behaviour,
+    });
     if (mode === 'reset')
       await gitWriteOk(ctx, ['clean', '-ffdxq'], { cwd: wt, commonDir: cwd, trace, behaviour });
   }
