@@ -29,6 +29,8 @@ export function metaRoutes(route: Router, ctx: ServiceContext): void {
     auth: 'none',
     handler: async () => ({
       contract_version: CONTRACT_VERSION,
+      // The first version named the schema file its contract lives in; ours is the OpenAPI document.
+      schema_file: '/openapi.json',
       task_statuses: TASK_STATUSES,
       run_statuses: RUN_STATUSES,
       event_types: EVENT_TYPES,
