@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   // 400/422 — input
   VALIDATION_FAILED: { status: 422, message: 'The request body or query is invalid' },
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  JSON_TOO_DEEP: { status: 422, message: 'The request body nests objects or arrays too deeply' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the configured limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body is not application/json' },
   PATH_NOT_ABSOLUTE: { status: 422, message: 'A path must be absolute' },

@@ -75,6 +75,16 @@ describe.each(SERVERS)('$name error answers (one shared handler)', (server) => {
     return { status: res.statusCode, body: JSON.parse(res.body) as { code: string; detail: unknown } };
   }
 
+  it('a body nested deeper than 128 levels is 422 JSON_TOO_DEEP, refused before parsing', async () => {
+    const deep = '['.repeat(200) + ']'.repeat(200);
+    const res = await post(deep, 'application/json');
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'JSON_TOO_DEEP', max_depth: 128 });
+    // Brackets inside strings are text, not nesting: not refused for depth.
+    const flat = await post(JSON.stringify({ name: '['.repeat(300) }), 'application/json');
+    expect(flat.body.code).not.toBe('JSON_TOO_DEEP');
+  });
+
   it('a body that is not application/json is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const res = await post('name=x', 'application/x-www-form-urlencoded');
     expect(res.status).toBe(415);
