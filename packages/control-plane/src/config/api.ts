@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AppError } from '../lib/errors.js';
 import { pickEnum, pickInt, pickString, type Env } from './env.js';
 
 export type DispatchMode = 'auto' | 'manual';
@@ -14,6 +15,8 @@ export interface ApiConfig {
   publicUrl: string;
   dispatchMode: DispatchMode;
   runnerAuth: boolean;
+  /** The operator chose to serve a non-loopback address without auth (`--insecure-no-auth`). */
+  insecureNoAuth: boolean;
   /** When set, every operator endpoint requires `Authorization: Bearer <token>` or `X-Api-Token`. */
   operatorToken: string | null;
   durability: Durability;
@@ -41,9 +44,48 @@ export interface ApiFlags {
   publicUrl?: string;
   dispatch?: string;
   runnerAuth?: string;
+  /** Serve a non-loopback address without an operator token / runner auth (logged loudly). */
+  insecureNoAuth?: boolean;
   durability?: string;
   logLevel?: string;
   logFile?: string;
+}
+
+/** Operator tokens shorter than this are refused: a guessable token is no protection. */
+export const MIN_OPERATOR_TOKEN = 16;
+
+/** Unset: no operator auth. Set: at least MIN_OPERATOR_TOKEN characters (an empty one is not "off"). */
+function resolveOperatorToken(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  if (raw.length < MIN_OPERATOR_TOKEN) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `MULTYAGENTS_OPERATOR_TOKEN is ${raw.length === 0 ? 'empty' : `${raw.length} characters`}: ` +
+        `use at least ${MIN_OPERATOR_TOKEN} (e.g. \`openssl rand -hex 24\`), or unset it for no operator auth on loopback`,
+    );
+  }
+  return raw;
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/**
+ * Serving a non-loopback address without an operator token (or with runner auth off) exposes every
+ * operator route to the network: refused unless the operator says `--insecure-no-auth`.
+ */
+function refuseOpenBind(host: string, token: string | null, runnerAuth: boolean, insecure: boolean): void {
+  if (LOOPBACK_HOST.test(host) || insecure) return;
+  const missing = [
+    ...(token === null ? ['no operator token (MULTYAGENTS_OPERATOR_TOKEN)'] : []),
+    ...(runnerAuth ? [] : ['--runner-auth off']),
+  ];
+  if (missing.length === 0) return;
+  throw new AppError(
+    'CONFIG_INVALID',
+    `--host ${host} is reachable from the network, with ${missing.join(' and ')}: ` +
+      'set MULTYAGENTS_OPERATOR_TOKEN (and keep runner auth on), bind 127.0.0.1, ' +
+      'or pass --insecure-no-auth to serve it anyway',
+  );
 }
 
 export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd()): ApiConfig {
@@ -51,6 +93,12 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
   const port = pickInt('port', flags.port, env.MULTYAGENTS_API_PORT, 48000, 0, 65535);
   const dataDir = path.resolve(cwd, pickString(flags.dataDir, env.MULTYAGENTS_DATA_DIR, '.multyagents'));
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const operatorToken = resolveOperatorToken(env.MULTYAGENTS_OPERATOR_TOKEN);
+  const runnerAuth =
+    pickEnum('runner-auth', flags.runnerAuth, env.MULTYAGENTS_RUNNER_AUTH, ['on', 'off'] as const, 'on') ===
+    'on';
+  const insecureNoAuth = flags.insecureNoAuth === true || env.MULTYAGENTS_INSECURE_NO_AUTH === '1';
+  refuseOpenBind(host, operatorToken, runnerAuth, insecureNoAuth);
   return {
     host,
     port,
@@ -64,10 +112,9 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
       ['auto', 'manual'] as const,
       'auto',
     ),
-    runnerAuth:
-      pickEnum('runner-auth', flags.runnerAuth, env.MULTYAGENTS_RUNNER_AUTH, ['on', 'off'] as const, 'on') ===
-      'on',
-    operatorToken: env.MULTYAGENTS_OPERATOR_TOKEN ? env.MULTYAGENTS_OPERATOR_TOKEN : null,
+    runnerAuth,
+    insecureNoAuth,
+    operatorToken,
     durability: pickEnum(
       'durability',
       flags.durability,
@@ -110,6 +157,7 @@ export function testApiConfig(dataDir: string, overrides: Partial<ApiConfig> = {
   return {
     ...resolveApiConfig({ dataDir, port: 0 }, {}),
     runnerAuth: true,
+    insecureNoAuth: false,
     logLevel: 'silent',
     ...overrides,
   };

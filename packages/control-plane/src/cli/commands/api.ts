@@ -14,6 +14,10 @@ export function registerApiCommand(program: Command): void {
     .option('--public-url <url>', 'URL runners use to reach this API (env MULTYAGENTS_PUBLIC_URL)')
     .option('--dispatch <mode>', 'auto | manual (env MULTYAGENTS_DISPATCH_MODE, default auto)')
     .option('--runner-auth <on|off>', 'require the runner token on runner endpoints (default on)')
+    .option(
+      '--insecure-no-auth',
+      'serve a non-loopback --host without an operator token or with --runner-auth off (env MULTYAGENTS_INSECURE_NO_AUTH=1)',
+    )
     .option('--durability <mode>', 'full | relaxed (env MULTYAGENTS_DURABILITY, default full)')
     .option('--log-level <level>', 'log level (env MULTYAGENTS_LOG_LEVEL, default info)')
     .option('--log-file <file>', 'write logs to this file instead of stdout')
@@ -25,6 +29,11 @@ export function registerApiCommand(program: Command): void {
         // Loaded here, not at the top: every other launcher command imports this module too.
         const { startApi } = await import('../../api/server.js');
         const api = await startApi(config);
+        if (config.insecureNoAuth) {
+          process.stderr.write(
+            `[api] WARNING: --insecure-no-auth: ${config.host} may serve operator and runner routes to anyone who can reach it.\n`,
+          );
+        }
         if (!config.runnerAuth) {
           process.stderr.write(
             '[api] WARNING: --runner-auth off: runner endpoints accept reports without X-Runner-Token. Use only on a trusted loopback setup.\n',
