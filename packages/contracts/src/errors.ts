@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body is not application/json' },
   PATH_NOT_ABSOLUTE: { status: 422, message: 'A path must be absolute' },
   PATH_OUTSIDE_ROOT: { status: 422, message: 'A path resolves outside the project root' },
+  PATH_NOT_ALLOWED: { status: 422, message: 'A project path may not be on a pseudo-filesystem' },
   DAG_DUPLICATE_STEP: { status: 422, message: 'Two steps share one step_id' },
   DAG_UNKNOWN_DEPENDENCY: { status: 422, message: 'A step depends on a step that does not exist' },
   DAG_SELF_DEPENDENCY: { status: 422, message: 'A step depends on itself' },

@@ -1,14 +1,15 @@
-import fs from 'node:fs';
 import { WorktreeSetup, type Project, type ProjectCreate } from '@multyagents/contracts';
 import { AppError } from '../lib/errors.js';
 import * as ops from '../store/ops/projects.js';
 import { insertEvent } from '../store/ops/events.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { assertAbsolute, assertInsideRoot } from './paths.js';
+import { assertRealFilesystem, makeDirBounded } from './projectDirs.js';
 
 /** `stored`: on an update, the worktree fields a first-version client leaves out keep their values. */
 function normalize(body: ProjectCreate, stored?: Project): Omit<Project, 'id'> {
   const root = assertAbsolute(body.root_path, 'root_path');
+  assertRealFilesystem(root, 'root_path');
   const allowed = body.allowed_paths.map((p, i) => assertInsideRoot(p, root, `allowed_paths[${i}]`));
   return {
     name: body.name,
@@ -21,19 +22,20 @@ function normalize(body: ProjectCreate, stored?: Project): Omit<Project, 'id'> {
 }
 
 function makeDirs(p: Omit<Project, 'id'>): void {
-  for (const dir of [p.root_path, ...p.allowed_paths]) {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw new AppError('VALIDATION_FAILED', `cannot create '${dir}': ${(err as Error).message}`, {
-        field: 'root_path',
-      });
-    }
-  }
+  makeDirBounded(p.root_path, 'root_path');
+  p.allowed_paths.forEach((dir, i) => makeDirBounded(dir, `allowed_paths[${i}]`));
+}
+
+/** Validated before any directory is made: a refused create or update leaves nothing on disk. */
+async function assertNameFree(ctx: ServiceContext, name: string, self: number | null): Promise<void> {
+  const other = await ctx.store.read((sql) => ops.getProjectByName(sql, name));
+  if (other && other.id !== self)
+    throw new AppError('NAME_CONFLICT', `project '${name}' exists`, { field: 'name' });
 }
 
 export async function createProject(ctx: ServiceContext, body: ProjectCreate): Promise<Project> {
   const p = normalize(body);
+  await assertNameFree(ctx, p.name, null);
   makeDirs(p);
   return ctx.store.tx(async (sql) => {
     if (await ops.getProjectByName(sql, p.name))
@@ -59,7 +61,10 @@ export function listProjects(ctx: ServiceContext): Promise<Project[]> {
 }
 
 export async function updateProject(ctx: ServiceContext, id: number, body: ProjectCreate): Promise<Project> {
-  makeDirs(normalize(body));
+  const checked = normalize(body);
+  await getProject(ctx, id);
+  await assertNameFree(ctx, checked.name, id);
+  makeDirs(checked);
   return ctx.store.tx(async (sql) => {
     const stored = await ops.getProject(sql, id);
     if (!stored) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
