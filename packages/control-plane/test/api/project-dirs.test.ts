@@ -63,3 +63,32 @@ describe('project directories', () => {
     expect(r.body.detail).toMatch(/exists and is not a directory/);
   });
 });
+
+describe('loose input', () => {
+  let t: TestApi;
+  beforeEach(async () => {
+    t = await makeTestApi();
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('a path id has one spelling: /projects/+1 and /projects/01 are refused, /projects/1 is found', async () => {
+    const root = tempDir('ma-ids-');
+    const p = await call(t.app, 'POST', '/projects', { name: 'one', root_path: root });
+    expect(p.body.id).toBe(1);
+    expect((await call(t.app, 'GET', '/projects/1')).status).toBe(200);
+    for (const spelled of ['+1', '01', '1.0', '1e0', ' 1'])
+      expect((await call(t.app, 'GET', `/projects/${encodeURIComponent(spelled)}`)).status, spelled).toBe(
+        422,
+      );
+  });
+
+  it('a name with a NUL byte or a newline is refused', async () => {
+    for (const name of ['a\u0000b', 'a\nb']) {
+      const r = await call(t.app, 'POST', '/roles', { name });
+      expect(r.status).toBe(422);
+      expect(r.body.code).toBe('VALIDATION_FAILED');
+    }
+  });
+});
