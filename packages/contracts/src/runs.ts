@@ -47,9 +47,9 @@ export const RunListQuery = z.object({
 });
 
 export const ControlLoopBody = z
-  .object({ max_dispatch: z.number().int().min(0).max(100).default(1) })
+  .object({ max_dispatch: z.number().int().min(1).max(100).default(10) })
   .default({
-    max_dispatch: 1,
+    max_dispatch: 10,
   });
 
 export const PartialRerunBody = z.object({

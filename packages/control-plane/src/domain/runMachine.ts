@@ -2,13 +2,16 @@
  * Run state machine (pure).
  *
  *   created ──first dispatch──▶ running ──all tasks success──▶ success
- *      │  ▲                       │  ▲
- *      │  └──────resume───────────┤  │        any task failed / submit-failed / canceled ──▶ failed
+ *      │                          │  ▲
+ *      │                          │  │        any task failed / submit-failed / canceled ──▶ failed
  *      └──pause──▶ paused ◀─pause─┘  │
+ *                    └────resume─────┘
  *   any non-terminal ──abort──▶ aborted
  *
  * Terminal: success, failed, aborted — absorbing. The status is derived from the tasks plus the
- * operator's pause flag; only pause, resume and abort are operator events.
+ * operator's pause flag; only pause, resume and abort are operator events. A resume is the operator
+ * setting the run going: it is `running` from then on (its `started_at` is the resume), even before
+ * its first task is dispatched, as the first version answered.
  */
 import { DISPATCHING_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
 
@@ -23,7 +26,7 @@ export interface RunCounts {
   succeeded: number;
   /** failed, submit-failed or canceled */
   unsuccessful: number;
-  /** True once any task of the run was dispatched. */
+  /** True once any task of the run was dispatched, or the operator resumed it. */
   started: boolean;
 }
 
@@ -42,7 +45,7 @@ export type RunTransition =
   | { ok: true; next: RunStatus; noop: boolean }
   | { ok: false; code: 'RUN_STATE_CONFLICT'; from: RunStatus; event: RunOperatorEvent };
 
-export function transitionRun(from: RunStatus, event: RunOperatorEvent, started: boolean): RunTransition {
+export function transitionRun(from: RunStatus, event: RunOperatorEvent): RunTransition {
   if (isTerminalRun(from)) {
     return from === 'aborted' && event === 'abort'
       ? { ok: true, next: from, noop: true }
@@ -53,7 +56,7 @@ export function transitionRun(from: RunStatus, event: RunOperatorEvent, started:
       return { ok: true, next: 'paused', noop: from === 'paused' };
     case 'resume':
       if (from !== 'paused') return { ok: true, next: from, noop: true };
-      return { ok: true, next: started ? 'running' : 'created', noop: false };
+      return { ok: true, next: 'running', noop: false };
     case 'abort':
       return { ok: true, next: 'aborted', noop: false };
   }

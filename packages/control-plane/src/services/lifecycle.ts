@@ -28,7 +28,7 @@ import { classifyFailure, type TriageInput, type TriageResult } from '../domain/
 import { getAttempt, insertAttempt, updateAttempt, type AttemptRow } from '../store/ops/attempts.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
-import { getRunRow, runStarted, updateRun, type RunRow } from '../store/ops/runs.js';
+import { getRunRow, updateRun, type RunRow } from '../store/ops/runs.js';
 import {
   listTaskRowsByRun,
   releaseDependents,
@@ -239,7 +239,13 @@ export async function recomputeRun(
   const run = await getRunRow(sql, runId);
   if (!run || isTerminalRun(run.status)) return;
   if (scope === 'start-only' && run.status !== 'created') return;
-  const next = deriveRunStatus({ current: run.status, ...(await runTaskCounts(sql, runId)) });
+  const counts = await runTaskCounts(sql, runId);
+  // A run the operator resumed has started (started_at), even before its first dispatch.
+  const next = deriveRunStatus({
+    current: run.status,
+    ...counts,
+    started: counts.started || run.started_at !== null,
+  });
   if (next === run.status) return;
   const tasks = next === 'failed' ? await listTaskRowsByRun(sql, runId) : [];
   const failedTask = tasks.find((t) => isUnsuccessfulTask(t.status));
@@ -306,7 +312,7 @@ export async function applyRunEvent(
   event: RunOperatorEvent,
   opts: { actor?: string; reason?: string } = {},
 ): Promise<void> {
-  const tr = transitionRun(run.status, event, await runStarted(sql, run.id));
+  const tr = transitionRun(run.status, event);
   if (!tr.ok)
     throw new AppError(tr.code, `cannot ${event} run ${run.id}: it is ${run.status}`, {
       current_status: run.status,

@@ -4,7 +4,7 @@ import { runAttemptAgents } from '../store/ops/attempts.js';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
-import { runAcceptsDispatch, type RunOperatorEvent } from '../domain/runMachine.js';
+import type { RunOperatorEvent } from '../domain/runMachine.js';
 import { isActiveTask, isTerminalTask, isUnsuccessfulTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
 import { getTemplateRow } from '../store/ops/templates.js';
@@ -22,8 +22,6 @@ import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyRunEvent } from './lifecycle.js';
 import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
-import { dispatchTask } from './tasks.js';
-import { taskReadiness } from './readiness.js';
 import { durationMs, qualityGateSummary, runBaseView } from './views.js';
 import { addMergeTask, ISOLATED, planRunWorktree, stepMode, type RunWorktreePlan } from './worktrees.js';
 
@@ -344,58 +342,6 @@ export async function operate(
   });
   ctx.kick();
   return out;
-}
-
-async function planRun(ctx: ServiceContext, sql: Sql, runId: number) {
-  const ready: number[] = [];
-  const blocked: { task_id: number; reason: string }[] = [];
-  for (const t of await listTaskRowsByRun(sql, runId)) {
-    if (t.status !== 'created') continue;
-    const r = await taskReadiness(ctx, sql, t);
-    if (r.ready) ready.push(t.id);
-    else blocked.push({ task_id: t.id, reason: r.reason });
-  }
-  return { ready, blocked };
-}
-
-export async function dispatchReady(ctx: ServiceContext, id: number) {
-  const plan = await ctx.store.read(async (sql) => {
-    const r = await requireRun(sql, id);
-    if (!runAcceptsDispatch(r.status)) {
-      throw new AppError('RUN_STATE_CONFLICT', `run ${id} is ${r.status}; nothing can be dispatched`, {
-        current_status: r.status,
-      });
-    }
-    return planRun(ctx, sql, id);
-  });
-  if (plan.ready.length === 0) {
-    const reasons = plan.blocked.map((b) => b.reason);
-    const reason = reasons.includes('required handoff artifacts missing')
-      ? 'required handoff artifacts missing'
-      : reasons.some((x) => x === 'dependencies not satisfied')
-        ? 'dependencies not satisfied'
-        : 'no ready tasks';
-    return { run_id: id, dispatched: false, task_id: null, reason, blocked: plan.blocked };
-  }
-  const taskId = plan.ready[0]!;
-  const dispatch = await dispatchTask(ctx, taskId);
-  return {
-    run_id: id,
-    dispatched: dispatch.runner_submission.submitted,
-    task_id: taskId,
-    reason: dispatch.runner_submission.submitted ? null : dispatch.runner_submission.message,
-    dispatch,
-  };
-}
-
-export async function controlLoop(ctx: ServiceContext, id: number, maxDispatch: number) {
-  const plan = await ctx.store.read(async (sql) => {
-    await requireRun(sql, id);
-    return planRun(ctx, sql, id);
-  });
-  const spawn = [];
-  for (const taskId of plan.ready.slice(0, maxDispatch)) spawn.push(await dispatchTask(ctx, taskId));
-  return { run_id: id, plan, spawn, aggregate: await getRun(ctx, id) };
 }
 
 export async function executionSummary(ctx: ServiceContext, id: number) {

@@ -25,6 +25,7 @@ import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
 import { assertInsideRoot } from './paths.js';
 import { approvalView, attemptView, taskView } from './views.js';
+import { approvalRefusal } from './v1Approval.js';
 
 export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
   const t = await getTaskRow(sql, id);
@@ -144,6 +145,10 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
   const claimed = await ctx.store.tx(async (sql) => {
     const t = await requireTask(sql, id);
     const r = await taskReadiness(ctx, sql, t);
+    // A gated task refused for its approval (pending, or rejected: then it was canceled) is named as
+    // the first version did, and the refusal recorded (committed).
+    const gate = !r.ready && t.requires_approval ? await approvalRefusal(ctx, sql, t) : null;
+    if (gate) return { refused: gate };
     if (!r.ready)
       throw new AppError('TASK_NOT_DISPATCHABLE', `task ${id} is not dispatchable: ${r.reason}`, {
         reason: r.reason,
@@ -187,6 +192,7 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
     );
     return { task: c.task, built, message: '' };
   });
+  if ('refused' in claimed) throw claimed.refused;
   if (!claimed.task || !claimed.built) {
     return {
       task_id: id,

@@ -69,12 +69,21 @@ describe('remaining endpoints and auth switches', () => {
     const run = await startRun(t, templateId);
     const res = await call(t.app, 'POST', `/workflow-runs/${run.id}/control-loop`, { max_dispatch: 5 });
     expect(res.status).toBe(200);
-    expect(res.body.plan.ready).toEqual([run.task_ids[0]]);
+    expect(res.body.plan.ready).toEqual([{ task_id: run.task_ids[0], consumed_artifact_ids: [] }]);
     expect(res.body.plan.blocked).toEqual([
-      { task_id: run.task_ids[1], reason: 'dependencies not satisfied' },
+      {
+        task_id: run.task_ids[1],
+        reason: 'dependencies-not-satisfied',
+        details: { dependencies: [{ task_id: run.task_ids[0], status: 'created' }] },
+      },
     ]);
     expect(res.body.spawn).toHaveLength(1);
-    expect(res.body.spawn[0].runner_submission.submitted).toBe(true);
+    expect(res.body.spawn[0]).toMatchObject({
+      task_id: run.task_ids[0],
+      submitted: true,
+      task_status: 'queued',
+    });
+    expect(res.body.spawn[0].dispatch.runner_submission.submitted).toBe(true);
     expect(res.body.aggregate.status).toBe('running');
     const again = await call(t.app, 'POST', `/workflow-runs/${run.id}/dispatch-ready`);
     expect(again.body).toMatchObject({ dispatched: false, reason: 'dependencies not satisfied' });

@@ -57,9 +57,10 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     await report(t, build, { status: 'success', attempt: 1, exit_code: 0 });
     const final = await call(t.app, 'GET', `/workflow-runs/${run.id}`);
     expect(final.body).toMatchObject({ status: 'success', success_rate: 1 });
+    // v1: a finished run has nothing left to dispatch (only paused/aborted are 409).
     const none = await call(t.app, 'POST', `/workflow-runs/${run.id}/dispatch-ready`);
-    expect(none.status).toBe(409);
-    expect(none.body.code).toBe('RUN_STATE_CONFLICT');
+    expect(none.status).toBe(200);
+    expect(none.body).toMatchObject({ dispatched: false, reason: 'no ready tasks' });
 
     const handoffs = await call(t.app, 'GET', `/tasks/${plan}/handoff`);
     expect(handoffs.body.handoff.summary).toBe('plan ready');
@@ -234,7 +235,8 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     expect((await call(t.app, 'POST', `/workflow-runs/${run.id}/dispatch-ready`)).body.code).toBe(
       'RUN_STATE_CONFLICT',
     );
-    expect((await call(t.app, 'POST', `/workflow-runs/${run.id}/resume`, {})).body.status).toBe('created');
+    // A resumed run is running, even before its first dispatch (v1's answer; docs/compatibility.md).
+    expect((await call(t.app, 'POST', `/workflow-runs/${run.id}/resume`, {})).body.status).toBe('running');
     await call(t.app, 'POST', `/workflow-runs/${run.id}/dispatch-ready`);
     t.runner.unreachable = true;
     const aborted = await call(t.app, 'POST', `/workflow-runs/${run.id}/abort`, { reason: 'stop' });

@@ -27,7 +27,8 @@ describe('liveness and deadlines', () => {
     await call(t.app, 'POST', `/workflow-runs/${run.id}/pause`, {});
     t.clock.advance(60_000); // ...then the operator pauses the run for a minute
     await registerRunner(t);
-    expect((await call(t.app, 'POST', `/workflow-runs/${run.id}/resume`, {})).body.status).toBe('created');
+    // a resumed run is running even before its first dispatch (docs/compatibility.md)
+    expect((await call(t.app, 'POST', `/workflow-runs/${run.id}/resume`, {})).body.status).toBe('running');
     expect((await sweep(t.ctx)).startTimedOut).toBe(0);
     expect((await claimReady(t.ctx)).claimed.map((c) => c.taskId)).toEqual([run.task_ids[0]]);
   });

@@ -31,20 +31,20 @@ describe('run state machine', () => {
       expect(deriveRunStatus({ current, total: 1, succeeded: 0, unsuccessful: 0, started: false })).toBe(
         current,
       );
-      expect(transitionRun(current, 'pause', true).ok).toBe(false);
-      expect(transitionRun(current, 'resume', true).ok).toBe(false);
+      expect(transitionRun(current, 'pause').ok).toBe(false);
+      expect(transitionRun(current, 'resume').ok).toBe(false);
     }
-    expect(transitionRun('aborted', 'abort', true)).toEqual({ ok: true, next: 'aborted', noop: true });
-    expect(transitionRun('success', 'abort', true)).toMatchObject({ ok: false, code: 'RUN_STATE_CONFLICT' });
+    expect(transitionRun('aborted', 'abort')).toEqual({ ok: true, next: 'aborted', noop: true });
+    expect(transitionRun('success', 'abort')).toMatchObject({ ok: false, code: 'RUN_STATE_CONFLICT' });
   });
 
   it('pause and resume', () => {
-    expect(transitionRun('running', 'pause', true)).toEqual({ ok: true, next: 'paused', noop: false });
-    expect(transitionRun('paused', 'pause', true)).toEqual({ ok: true, next: 'paused', noop: true });
-    expect(transitionRun('paused', 'resume', true)).toEqual({ ok: true, next: 'running', noop: false });
-    expect(transitionRun('paused', 'resume', false)).toEqual({ ok: true, next: 'created', noop: false });
-    expect(transitionRun('running', 'resume', true)).toEqual({ ok: true, next: 'running', noop: true });
-    expect(transitionRun('created', 'abort', false)).toEqual({ ok: true, next: 'aborted', noop: false });
+    expect(transitionRun('running', 'pause')).toEqual({ ok: true, next: 'paused', noop: false });
+    expect(transitionRun('paused', 'pause')).toEqual({ ok: true, next: 'paused', noop: true });
+    // A resume sets the run going, started or not (v1 answered `running`; docs/compatibility.md).
+    expect(transitionRun('paused', 'resume')).toEqual({ ok: true, next: 'running', noop: false });
+    expect(transitionRun('running', 'resume')).toEqual({ ok: true, next: 'running', noop: true });
+    expect(transitionRun('created', 'abort')).toEqual({ ok: true, next: 'aborted', noop: false });
     expect(runAcceptsDispatch('paused')).toBe(false);
     expect(runAcceptsDispatch('running')).toBe(true);
   });

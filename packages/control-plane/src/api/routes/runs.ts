@@ -2,6 +2,7 @@ import { ControlLoopBody, OperatorActionBody, RunListQuery, WorkflowRunCreate } 
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/runs.js';
+import * as v1 from '../../services/v1Dispatch.js';
 
 export function runRoutes(route: Router, ctx: ServiceContext): void {
   route({
@@ -37,14 +38,14 @@ export function runRoutes(route: Router, ctx: ServiceContext): void {
     method: 'POST',
     path: '/workflow-runs/:id/dispatch-ready',
     summary: 'Dispatch the first ready task',
-    handler: ({ id }) => svc.dispatchReady(ctx, id),
+    handler: ({ id }) => v1.dispatchReady(ctx, id),
   });
   route({
     method: 'POST',
     path: '/workflow-runs/:id/control-loop',
     summary: 'Plan and dispatch up to max_dispatch ready tasks',
     body: ControlLoopBody,
-    handler: ({ id, body }) => svc.controlLoop(ctx, id, body.max_dispatch),
+    handler: ({ id, body }) => v1.controlLoop(ctx, id, body.max_dispatch),
   });
   route({
     method: 'GET',
