@@ -15,7 +15,6 @@ export const NonEmptyName = z
   .trim()
   .min(1)
   .max(200)
-  // eslint-disable-next-line no-control-regex
   .refine(
     (s) => !/[\u0000-\u001f\u007f]/.test(s),
     'a name may not contain control characters (NUL, newline, …)',
