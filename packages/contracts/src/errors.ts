@@ -63,7 +63,8 @@ export const ERROR_CODES = {
   RUNNER_DRAINING: { status: 503, message: 'The runner is shutting down and accepts no new work' },
   EXECUTOR_UNAVAILABLE: { status: 422, message: 'The executor cannot run on this host' },
   // 5xx and start-up
-  STORE_UNAVAILABLE: { status: 503, message: 'The store is not open' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The store is not open or cannot make the change durable' },
+  STORE_CORRUPT: { status: 503, message: 'The store reports that its file is damaged' },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
   DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },
   PORT_IN_USE: { status: 500, message: 'The port is already taken' },

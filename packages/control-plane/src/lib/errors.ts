@@ -1,3 +1,4 @@
+import { storeErrorOf } from './sqliteErrors.js';
 import { ERROR_CODES, type ErrorCode } from '@multyagents/contracts';
 
 /**
@@ -30,6 +31,8 @@ export function isAppError(err: unknown): err is AppError {
 
 export function coerceError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  const store = storeErrorOf(err, 'the store');
+  if (store) return store;
   const message = err instanceof Error ? err.message : String(err);
   return new AppError('INTERNAL_ERROR', message);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
+import { storeErrorOf } from '../../lib/sqliteErrors.js';
 import type { BatchHook, Param, RunResult, Sql, Store } from '../sql.js';
 import { Checkpointer } from './checkpointer.js';
 import { runMigrations } from './migrate.js';
@@ -210,7 +211,13 @@ export class SqliteStore implements Store {
   static open(opts: SqliteStoreOptions): SqliteStore {
     fs.mkdirSync(path.dirname(opts.file), { recursive: true });
     const lock = opts.exclusive ? takeLock(opts.file) : null;
-    const db = new Database(opts.file, { timeout: 0 });
+    let db: Database.Database;
+    try {
+      db = new Database(opts.file, { timeout: 0 });
+    } catch (err) {
+      lock?.close();
+      throw storeErrorOf(err, opts.file) ?? err;
+    }
     try {
       db.pragma('journal_mode = WAL');
       // Durability `full` = the WAL is fsynced after every commit before anyone is answered — but we
@@ -233,7 +240,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       db.close();
       lock?.close();
-      throw err;
+      throw storeErrorOf(err, opts.file) ?? err;
     }
     const store = new SqliteStore(db, opts.durability, opts.file, lock, opts.onFatal);
     if (!opts.deferCheckpointer) store.startCheckpointer();
