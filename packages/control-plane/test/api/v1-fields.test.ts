@@ -163,6 +163,51 @@ describe('v1 fields', () => {
     expect(h.body.updated_at).toBe(h.body.created_at);
   });
 
+  it('run and task views carry the v1 fields ours lacked (step maps by task id, retries, per-role keys, runner_message)', async () => {
+    await registerRunner(t);
+    const roleId = await role(false);
+    const tpl = await call(t.app, 'POST', '/workflow-templates', {
+      name: 'rv',
+      steps: [
+        { step_id: 'plan', role_id: roleId, title: 'Plan' },
+        {
+          step_id: 'build',
+          role_id: roleId,
+          title: 'Build',
+          depends_on: ['plan'],
+          required_artifacts: [{ from_step_id: 'plan', artifact_type: 'diff' }],
+        },
+      ],
+    });
+    const run = await startRun(t, tpl.body.id);
+    const [plan, build] = run.task_ids as [number, number];
+    await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
+    await report(t, plan, { status: 'failed', attempt: 1, exit_code: 1, message: 'broke' });
+    const v = (await call(t.app, 'GET', `/workflow-runs/${run.id}`)).body;
+    expect(v.step_dependencies).toEqual({ [plan]: [], [build]: [plan] });
+    expect(v.step_artifact_requirements).toEqual({
+      [plan]: [],
+      [build]: [{ from_task_ids: [plan], artifact_type: 'diff', label: null }],
+    });
+    expect(v.retries_total).toBe(0);
+    expect(v.retry_summary).toMatchObject({ retried_task_ids: [], exhausted_task_ids: [] });
+    expect(v.per_role).toEqual([
+      expect.objectContaining({
+        role_id: roleId,
+        task_count: 2,
+        successful_tasks: 0,
+        failed_tasks: 2, // the run failed, so its other task ended canceled
+        throughput_tasks: 0,
+        success_rate: 0,
+        retries_total: 0,
+        duration_ms: null,
+      }),
+    ]);
+    const task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
+    expect(task.runner_message).toBe('broke');
+    expect(task.runner_message).toBe(task.message);
+  });
+
   it('GET /tasks/{id}/handoff is 404 while the task has none', async () => {
     const id = await task({ role_id: await role(false) });
     const h = await call(t.app, 'GET', `/tasks/${id}/handoff`);
