@@ -176,6 +176,7 @@ describe('handoffs API', () => {
       open_questions: ['why slow?'],
       artifacts: [{ artifact_id: 3, is_required: true }],
       created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
     });
     expect(all[0].details).toBeNull();
     expect(all[3]).toMatchObject({ run_id: null, open_questions: [] });
