@@ -95,6 +95,9 @@ export const ERROR_CODES = {
     message: 'The command needs a tooling package (drills, bench) that is not installed',
     surface: 'cli',
   },
+  // First-version surface (docs/compatibility.md)
+  HANDOFF_NOT_FOUND: { status: 404, message: 'The task has no handoff yet' },
+  CORS_ORIGIN_REFUSED: { status: 400, message: 'The Origin of this cross-origin request is not allowed' },
 } as const satisfies Record<string, { status: number; message: string; surface?: 'cli' }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { Id, JsonObject, Timestamp } from './common.js';
 import { ArtifactType } from './statuses.js';
 
+/** The first version's envelope: only `v1` exists; anything else is 422 (as v1 answered). */
+export const ContractVersionField = z.literal('v1').default('v1');
+
 export const EventCreate = z.object({
+  contract_version: ContractVersionField,
   event_type: z
     .string()
     .min(1)
@@ -10,7 +14,7 @@ export const EventCreate = z.object({
     .regex(/^[a-z0-9_]+\.[a-z0-9_.]+$/, 'event_type: entity.verb'),
   run_id: Id.nullable().optional(),
   task_id: Id.nullable().optional(),
-  producer_role: z.string().max(200).default('external'),
+  producer_role: z.string().min(1).max(200).default('system'),
   payload: JsonObject.default({}),
 });
 export const EventListQuery = z.object({
@@ -22,11 +26,14 @@ export const EventListQuery = z.object({
 });
 
 export const ArtifactCreate = z.object({
+  contract_version: ContractVersionField,
   artifact_type: ArtifactType,
   location: z.string().min(1).max(4096),
   summary: z.string().max(10_000).default(''),
   producer_task_id: Id,
   run_id: Id.nullable().optional(),
+  /** The first version's task link (default: the producer); ours records artifacts by producer. */
+  task_id: Id.nullable().optional(),
   metadata: JsonObject.default({}),
 });
 export const ArtifactListQuery = z.object({
@@ -58,6 +65,7 @@ export const AssistantIntentBody = z
 
 export const EventRecord = z.object({
   id: Id,
+  contract_version: z.literal('v1'),
   event_type: z.string(),
   run_id: Id.nullable(),
   task_id: Id.nullable(),
@@ -69,11 +77,14 @@ export type EventRecord = z.infer<typeof EventRecord>;
 
 export const Artifact = z.object({
   id: Id,
+  contract_version: z.literal('v1'),
   artifact_type: ArtifactType,
   location: z.string(),
   summary: z.string(),
   producer_task_id: Id,
   run_id: Id.nullable(),
+  /** The first version's task link: always the producer here. */
+  task_id: Id,
   metadata: JsonObject,
   created_at: Timestamp,
 });
@@ -90,7 +101,11 @@ export const Handoff = z.object({
   details: z.string().nullable(),
   next_actions: z.array(z.string()),
   open_questions: z.array(z.string()),
-  artifacts: z.array(z.object({ artifact_id: Id, is_required: z.boolean() })),
+  artifacts: z.array(
+    z.object({ artifact_id: Id, is_required: z.boolean(), note: z.string().nullable().optional() }),
+  ),
   created_at: Timestamp,
+  /** The first version's field: a handoff row is never changed, so it equals created_at. */
+  updated_at: Timestamp,
 });
 export type Handoff = z.infer<typeof Handoff>;

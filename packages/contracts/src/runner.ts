@@ -61,6 +61,14 @@ export const RunnerSubmit = z.object({
   lock_paths: z.array(z.string().max(4096)).max(200).optional(),
   /** Ours: run the agent inside bubblewrap (the API sets it when the task asks for a sandbox). */
   sandbox_required: z.boolean().optional(),
+  /** First version: the task's role and the names of its skill packs. */
+  role_id: Id.optional(),
+  role_skill_packs: z.array(z.string()).optional(),
+  /** First version: the resolved Context7 setting (`context7_enabled` is the same flag, ours). */
+  context: z.object({ provider: z.literal('context7'), enabled: z.boolean() }).optional(),
+  context7_enabled: z.boolean().optional(),
+  /** First version: the upstream artifacts this step consumes (its `required_artifacts` matched). */
+  consumed_artifact_ids: z.array(Id).optional(),
 });
 export type RunnerSubmit = z.infer<typeof RunnerSubmit>;
 

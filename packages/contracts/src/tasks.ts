@@ -27,7 +27,11 @@ export const TaskCreate = z.object({
 });
 export type TaskCreate = z.infer<typeof TaskCreate>;
 
-export const HandoffArtifactRef = z.object({ artifact_id: Id, is_required: z.boolean().default(false) });
+export const HandoffArtifactRef = z.object({
+  artifact_id: Id,
+  is_required: z.boolean().default(false),
+  note: z.string().max(10_000).nullable().optional(),
+});
 export const HandoffPayload = z.object({
   summary: z.string().max(100_000),
   details: z.string().max(1_000_000).nullable().optional(),

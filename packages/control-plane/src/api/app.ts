@@ -4,6 +4,7 @@ import { lazySchemaCompilers } from '../lib/fastifyCompilers.js';
 import { emptyJsonIsNoBody } from '../lib/fastifyJson.js';
 import { installErrorHandlers } from '../lib/httpErrors.js';
 import type { ServiceContext } from '../services/context.js';
+import { installCors } from './cors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { makeRouter } from './route.js';
 import { registerRoutes } from './routes/index.js';
@@ -25,6 +26,7 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   emptyJsonIsNoBody(app);
 
   installErrorHandlers(app, ctx.logger, 'request failed');
+  installCors(app, ctx.config.corsOrigins);
 
   const registry = new OpenApiRegistry();
   registerRoutes(app, ctx, (tag) => makeRouter(app, ctx, registry, tag));

@@ -1,8 +1,15 @@
+import { AppError } from '../lib/errors.js';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
 import { pickEnum, pickInt, pickString, type Env } from './env.js';
 
 export type DispatchMode = 'auto' | 'manual';
+
+/** Browser origins allowed by CORS: v1's localhost pattern (any port) and exact origins. */
+export interface CorsOrigins {
+  localhost: boolean;
+  exact: string[];
+}
 export type Durability = 'full' | 'relaxed';
 
 /** Everything the API process needs, resolved once at the edge. */
@@ -35,6 +42,8 @@ export interface ApiConfig {
   runnerCallTimeoutMs: number;
   /** Scheduler wakes at least this often (it is also woken by every state change). */
   schedulerIntervalMs: number;
+  /** Origins a browser page may call us from (MULTYAGENTS_CORS_ORIGINS). */
+  corsOrigins: CorsOrigins;
 }
 
 export interface ApiFlags {
@@ -149,7 +158,29 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
       200,
       5,
     ),
+    corsOrigins: parseCorsOrigins(env.MULTYAGENTS_CORS_ORIGINS),
   };
+}
+
+/**
+ * `MULTYAGENTS_CORS_ORIGINS`: unset → localhost and 127.0.0.1 on any port (the first version's
+ * default); otherwise a comma-separated list of exact origins (`https://ops.example:8443`) where the
+ * word `localhost` keeps that default pattern, and `none` (or an empty value) allows no origin.
+ */
+export function parseCorsOrigins(raw: string | undefined): CorsOrigins {
+  if (raw === undefined) return { localhost: true, exact: [] };
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'none');
+  const exact = items.filter((s) => s !== 'localhost').map((s) => s.replace(/\/$/, ''));
+  for (const o of exact)
+    if (!/^https?:\/\/[^/\s]+$/.test(o))
+      throw new AppError(
+        'CONFIG_INVALID',
+        `MULTYAGENTS_CORS_ORIGINS: '${o}' is not an origin (scheme://host[:port])`,
+      );
+  return { localhost: items.includes('localhost'), exact };
 }
 
 /** A config for in-process tests: temp data dir, manual knobs, nothing read from env. */

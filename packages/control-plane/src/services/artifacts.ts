@@ -7,6 +7,12 @@ import { resolveRunAndTask } from './events.js';
 
 /** The artifact and its `artifact.created` event commit together. */
 export async function createArtifact(ctx: ServiceContext, body: ArtifactCreate): Promise<Artifact> {
+  // The first version could link an artifact to a task other than its producer; ours records it by
+  // its producer only (docs/compatibility.md), so a different task_id is refused, not dropped.
+  if (body.task_id != null && body.task_id !== body.producer_task_id)
+    throw new AppError('VALIDATION_FAILED', 'task_id must equal producer_task_id (or be left out)', {
+      field: 'task_id',
+    });
   return ctx.store.tx(async (sql) => {
     const { run_id } = await resolveRunAndTask(sql, body.run_id, body.producer_task_id, 'producer_task_id');
     const now = nowIso(ctx);

@@ -30,6 +30,7 @@ import type { TriageStep } from '../domain/triage.js';
 import { applyTaskEvent } from './lifecycle.js';
 import { requireTask, viewTask } from './tasks.js';
 import { cleanupPatch, storeWorktreeReport } from './worktreeReports.js';
+import { checkReportHandoff, withoutIgnored } from './v1Handoff.js';
 
 const TAIL_BYTES = 16 * 1024;
 const FAILURE_STEPS: TriageStep[] = ['spawn', 'run', 'report', 'timeout', 'runner-restarted', 'workspace'];
@@ -146,6 +147,8 @@ async function applyReportIn(
       `attempt ${attemptNo} of task ${t.id} belongs to runner ${attempt.runner_id}, not runner ${report.runner_id}`,
     );
   }
+  const handoffCheck = await checkReportHandoff(sql, t, report, report.attempt == null);
+  if (handoffCheck.error) return { error: handoffCheck.error };
   const patch = reportPatch(ctx, report);
   if (report.status === 'running' && t.deadline_at === null) {
     // The report beat the submit outcome's commit: start the run-time limit here.
@@ -199,7 +202,8 @@ async function applyReportIn(
     );
     return { task: t };
   }
-  if (report.status !== 'running') await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso);
+  if (report.status !== 'running')
+    await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso, handoffCheck.ignored);
   // A `running` report's worktree (path, base, start) is kept too: a crash loses the terminal one.
   await storeWorktreeReport(sql, t, attemptNo, report, nowIso);
   // A resumed session is audited once: with the `running` report, or with the outcome when that
@@ -266,6 +270,7 @@ async function storeOutputs(
   attempt: number,
   r: RunnerStatusReport,
   nowIso: string,
+  ignoredRefs: readonly number[] = [],
 ) {
   const artifactIds: number[] = [];
   for (const a of r.artifacts ?? []) {
@@ -295,7 +300,7 @@ async function storeOutputs(
     );
   }
   if (r.handoff) {
-    const h = r.handoff;
+    const h = withoutIgnored(r.handoff, ignoredRefs);
     const extra = artifactIds
       .filter((id) => !h.artifacts.some((x) => x.artifact_id === id))
       .map((id) => ({ artifact_id: id, is_required: false }));
@@ -320,7 +325,7 @@ async function storeOutputs(
         run_id: runId,
         task_id: taskId,
         producer_role: 'runner',
-        payload: { handoff_id: id },
+        payload: { handoff_id: id, ...(ignoredRefs.length ? { ignored_artifact_ids: ignoredRefs } : {}) },
       },
       nowIso,
     );

@@ -27,6 +27,7 @@ import { applyTaskEvent } from './lifecycle.js';
 import { assemblePrompt, resolveContext7 } from './prompt.js';
 import { describeCapabilities, neededCapabilities, place, runnerSlots } from './placement.js';
 import { worktreePayload } from './worktreePayload.js';
+import { v1PayloadFields } from './v1Payload.js';
 
 /** Create the next attempt on `runner` and move the task to dispatched (inside the caller's tx). */
 export async function claimAttempt(
@@ -79,10 +80,11 @@ export async function buildPayload(
   const project = t.project_id === null ? undefined : await look.project(t.project_id);
   const context7 = resolveContext7(t.context7_mode, role?.context7_enabled === true);
   const upstream = await look.upstream(parseJson<number[]>(t.depends_on, []));
+  const skills = await look.skills(role?.skill_packs ?? []);
   const prompt = assemblePrompt({
     systemPrompt: role?.system_prompt ?? '',
     roleName: role?.name ?? `role ${t.role_id}`,
-    skills: await look.skills(role?.skill_packs ?? []),
+    skills,
     allowedTools: role?.allowed_tools ?? [],
     title: t.title,
     description: t.description,
@@ -108,6 +110,12 @@ export async function buildPayload(
       status_callback_token: ctx.runnerToken,
       workspace: { project_id: t.project_id, root_path: project?.root_path ?? null },
       sandbox: parseJson(t.sandbox, null),
+      ...(await v1PayloadFields(sql, t, {
+        role,
+        project,
+        skillPackNames: skills.map((k) => k.pack),
+        context7,
+      })),
       ...lockPathsOf(t),
       handoff_context: upstream.length ? { upstream } : undefined,
       executor_params: parseJson<Record<string, unknown> | undefined>(t.executor_params, undefined),

@@ -38,7 +38,7 @@ export async function createEvent(ctx: ServiceContext, body: EventCreate): Promi
       payload: body.payload,
     };
     const id = await insertEvent(sql, event, now);
-    return { id, ...event, created_at: now };
+    return { id, contract_version: 'v1', ...event, created_at: now };
   });
 }
 

@@ -23,6 +23,7 @@ import type { ServiceContext } from './context.js';
 import { applyRunEvent } from './lifecycle.js';
 import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
 import { durationMs, qualityGateSummary, runBaseView } from './views.js';
+import { withV1RunFields } from './v1RunFields.js';
 import { addMergeTask, ISOLATED, planRunWorktree, stepMode, type RunWorktreePlan } from './worktrees.js';
 
 export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
@@ -80,7 +81,7 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
   const gateViews = gated.map((t) =>
     qualityGateSummary(t.status, parseJson(t.quality_gate_policy, null), t.exit_code),
   );
-  return {
+  const view = {
     ...runBaseView(r),
     task_ids: tasks.map((t) => t.id),
     failure_categories: uniq(failed.map((t) => t.failure_category!)),
@@ -108,6 +109,7 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
       pending: gateViews.filter((g) => g.status === 'pending').length,
     },
   };
+  return withV1RunFields(sql, view, ctx.clock.now());
 }
 
 type Override = WorkflowRunCreate['step_task_overrides'][string];

@@ -26,6 +26,7 @@ import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
 import { assertInsideRoot } from './paths.js';
 import { approvalView, attemptView, taskView } from './views.js';
 import { approvalRefusal } from './v1Approval.js';
+import { v1AuditFields } from './v1Audit.js';
 
 export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
   const t = await getTaskRow(sql, id);
@@ -221,10 +222,12 @@ export async function taskAudit(ctx: ServiceContext, id: number) {
     const t = await requireTask(sql, id);
     const events = await listEvents(sql, { task_id: id, limit: 10_000 });
     const prompts = events.filter((e) => e.event_type === 'task.prompt_assembled');
+    const attempts = await listAttempts(sql, id);
     return {
       task_id: id,
+      ...(await v1AuditFields(sql, t, attempts, events)),
       task: await viewTask(sql, t),
-      attempts: (await listAttempts(sql, id)).map(attemptView),
+      attempts: attempts.map(attemptView),
       events,
       prompt: prompts.length ? prompts[prompts.length - 1]!.payload.prompt : null,
     };
@@ -261,6 +264,9 @@ export async function releaseLocks(ctx: ServiceContext, id: number) {
 export async function taskHandoff(ctx: ServiceContext, id: number) {
   return ctx.store.read(async (sql) => {
     await requireTask(sql, id);
-    return { task_id: id, handoff: (await latestHandoff(sql, id)) ?? null };
+    const h = await latestHandoff(sql, id);
+    if (!h) throw new AppError('HANDOFF_NOT_FOUND', `task ${id} has no handoff`);
+    // The first version answered the handoff itself; `handoff` keeps the wrapped form ours had.
+    return { ...h, handoff: h };
   });
 }

@@ -51,6 +51,8 @@ export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: strin
     runner_unreachable_since: t.runner_unreachable_since,
     exit_code: t.exit_code,
     message: t.message,
+    /** The first version's name for `message`. */
+    runner_message: t.message,
     output_tail: t.output_tail,
     container_id: t.container_id,
     failure_category: (t.failure_category as FailureCategory | null) ?? null,

@@ -37,11 +37,13 @@ describe('artifacts API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       id: 1,
+      contract_version: 'v1',
       artifact_type: 'diff',
       location: '/tmp/x.diff',
       summary: '',
       producer_task_id: 3,
       run_id: 2,
+      task_id: 3,
       metadata: {},
       created_at: '2026-01-01T00:00:00.000Z',
     });
@@ -174,6 +176,7 @@ describe('handoffs API', () => {
       open_questions: ['why slow?'],
       artifacts: [{ artifact_id: 3, is_required: true }],
       created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
     });
     expect(all[0].details).toBeNull();
     expect(all[3]).toMatchObject({ run_id: null, open_questions: [] });

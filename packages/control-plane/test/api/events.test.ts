@@ -30,10 +30,11 @@ describe('events API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       id: before.length + 1,
+      contract_version: 'v1',
       event_type: 'bridge.message_sent',
       run_id: null,
       task_id: null,
-      producer_role: 'external',
+      producer_role: 'system',
       payload: {},
       created_at: '2026-01-01T00:00:00.000Z',
     });

@@ -13,11 +13,17 @@ interface ArtifactRow {
   created_at: string;
 }
 
+/** Wire shape: the first version's `contract_version` and `task_id` (the producer) included. */
 export function toArtifact(r: ArtifactRow): Artifact {
-  return { ...r, metadata: parseJson<Record<string, unknown>>(r.metadata, {}) };
+  return withV1Fields({ ...r, metadata: parseJson<Record<string, unknown>>(r.metadata, {}) });
 }
 
-export type NewArtifact = Omit<Artifact, 'id' | 'created_at'>;
+function withV1Fields(a: Omit<Artifact, 'contract_version' | 'task_id'>): Artifact {
+  const { id, ...rest } = a;
+  return { id, contract_version: 'v1', ...rest, task_id: a.producer_task_id };
+}
+
+export type NewArtifact = Omit<Artifact, 'id' | 'created_at' | 'contract_version' | 'task_id'>;
 
 export async function insertArtifact(sql: Sql, a: NewArtifact, nowIso: string): Promise<Artifact> {
   const r = await sql.run(
@@ -25,7 +31,7 @@ export async function insertArtifact(sql: Sql, a: NewArtifact, nowIso: string): 
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
     [a.artifact_type, a.location, a.summary, a.producer_task_id, a.run_id, json(a.metadata), nowIso],
   );
-  return { id: r.lastId, ...a, created_at: nowIso };
+  return withV1Fields({ id: r.lastId, ...a, created_at: nowIso });
 }
 
 export async function getArtifact(sql: Sql, id: number): Promise<Artifact | undefined> {

@@ -3,6 +3,8 @@ import { json, parseJson } from '../sql.js';
 
 export interface EventRow {
   id: number;
+  /** The first version's envelope field; every event we write speaks contract v1. */
+  contract_version: 'v1';
   event_type: string;
   run_id: number | null;
   task_id: number | null;
@@ -56,9 +58,14 @@ export async function listEvents(sql: Sql, f: EventFilter): Promise<EventRow[]> 
   add('event_type = ?', f.event_type);
   add('id > ?', f.after_id);
   const limit = f.limit ?? 1000;
-  const rows = await sql.all<Omit<EventRow, 'payload'> & { payload: string }>(
+  const rows = await sql.all<Omit<EventRow, 'payload' | 'contract_version'> & { payload: string }>(
     `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT +?`,
     [...params, limit],
   );
-  return rows.map((r) => ({ ...r, payload: parseJson(r.payload, {}) }));
+  return rows.map(({ id, ...r }) => ({
+    id,
+    contract_version: 'v1',
+    ...r,
+    payload: parseJson(r.payload, {}),
+  }));
 }

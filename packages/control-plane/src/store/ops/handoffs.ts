@@ -29,6 +29,7 @@ export function toHandoff(r: HandoffRow): Handoff {
     open_questions: parseJson<string[]>(r.open_questions, []),
     artifacts: parseJson<Handoff['artifacts']>(r.artifacts, []),
     created_at: r.created_at,
+    updated_at: r.created_at,
   };
 }
 
@@ -63,7 +64,7 @@ export async function latestHandoff(sql: Sql, taskId: number): Promise<Handoff |
   return r && toHandoff(r);
 }
 
-export type NewHandoff = Omit<Handoff, 'id' | 'created_at'>;
+export type NewHandoff = Omit<Handoff, 'id' | 'created_at' | 'updated_at'>;
 
 export async function insertHandoff(sql: Sql, h: NewHandoff, nowIso: string): Promise<number> {
   const r = await sql.run(
