@@ -1,4 +1,3 @@
-import { AppError } from '../lib/errors.js';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
 import { pickEnum, pickInt, pickString, type Env } from './env.js';
