@@ -7,6 +7,7 @@ import { getProject } from '../store/ops/projects.js';
 import { getAttemptAgent, listAttempts } from '../store/ops/attempts.js';
 import { isActiveTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
+import { getRunRow } from '../store/ops/runs.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import {
   getTaskRow,
@@ -24,6 +25,7 @@ import { buildPayload, claimForManualDispatch, describeRunner, submitAttempt } f
 import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
 import { assertInsideRoot } from './paths.js';
+import { checkMode, checkModeAtDispatch, checkModeShape } from './executionModes.js';
 import { approvalView, attemptView, taskView } from './views.js';
 
 export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
@@ -83,11 +85,13 @@ export async function insertTaskWithEvents(ctx: ServiceContext, sql: Sql, t: New
 
 export async function createTask(ctx: ServiceContext, body: TaskCreate) {
   return ctx.store.tx(async (sql) => {
-    const role = await getRole(sql, body.role_id);
-    if (!role)
-      throw new AppError('UNKNOWN_REFERENCE', `role ${body.role_id} does not exist`, { field: 'role_id' });
     const projectId = body.project_id ?? null;
-    const locks = await checkLockPaths(sql, projectId, body.lock_paths);
+    const mode = { ...body, project_id: projectId };
+    // v1's order: the request's own rules (422), then its references (404), then paths (422).
+    checkModeShape(mode, '', true);
+    const role = await getRole(sql, body.role_id);
+    if (!role) throw new AppError('ROLE_NOT_FOUND', `role ${body.role_id} not found`, { field: 'role_id' });
+    const checked = await checkMode(sql, mode, '', true);
     const constraints = role.execution_constraints;
     const id = await insertTaskWithEvents(ctx, sql, {
       run_id: null,
@@ -99,8 +103,8 @@ export async function createTask(ctx: ServiceContext, body: TaskCreate) {
       context7_mode: body.context7_mode,
       execution_mode: body.execution_mode,
       requires_approval: body.requires_approval ? 1 : 0,
-      lock_paths: json(locks),
-      sandbox: body.sandbox ? json(body.sandbox) : null,
+      lock_paths: json(checked.lock_paths),
+      sandbox: checked.sandbox ? json(checked.sandbox) : null,
       quality_gate_policy: body.quality_gate_policy ? json(body.quality_gate_policy) : null,
       executor_params: body.executor_params ? json(body.executor_params) : null,
       depends_on: '[]',
@@ -122,6 +126,9 @@ export async function listTasks(
   q: { run_id?: number; status?: string; limit?: number },
 ) {
   return ctx.store.read(async (sql) => {
+    // v1: 404 for a run that does not exist (not an empty list).
+    if (q.run_id !== undefined && !(await getRunRow(sql, q.run_id)))
+      throw new AppError('WORKFLOW_RUN_NOT_FOUND', `workflow run ${q.run_id} not found`, { field: 'run_id' });
     const rows = q.run_id !== undefined ? await listTaskRowsByRun(sql, q.run_id) : await listTaskRows(sql, q);
     const filtered = q.run_id !== undefined && q.status ? rows.filter((r) => r.status === q.status) : rows;
     return Promise.all(filtered.map((r) => viewTask(sql, r)));
@@ -144,6 +151,9 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
   const claimed = await ctx.store.tx(async (sql) => {
     const t = await requireTask(sql, id);
     const r = await taskReadiness(ctx, sql, t);
+    // v1 answered 422 at dispatch for a workspace that no longer validates (a ready task only: a
+    // task that cannot be dispatched anyway keeps its 409).
+    if (r.ready) await checkModeAtDispatch(sql, t);
     if (!r.ready)
       throw new AppError('TASK_NOT_DISPATCHABLE', `task ${id} is not dispatchable: ${r.reason}`, {
         reason: r.reason,
