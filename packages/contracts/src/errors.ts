@@ -26,6 +26,11 @@ export const ERROR_CODES = {
     message: 'isolated-worktree needs a project whose root is a git repository with the named branch',
   },
   RESERVED_STEP_ID: { status: 422, message: 'Step ids starting with multyagents. are reserved' },
+  PATH_OUTSIDE_ALLOWED: {
+    status: 422,
+    message: "A path resolves outside the project's allowed paths",
+  },
+  UNKNOWN_SKILL: { status: 422, message: 'A skill pack lists a skill that is not in the skills catalogue' },
   // 401
   RUNNER_TOKEN_INVALID: { status: 401, message: 'Missing or wrong X-Runner-Token' },
   OPERATOR_TOKEN_INVALID: { status: 401, message: 'Missing or wrong operator token' },

@@ -11,5 +11,6 @@ export * from './runner.js';
 export * from './agent.js';
 export * from './worktree.js';
 export * from './misc.js';
+export * from './skills.js';
 
 export const CONTRACT_VERSION = 'v1';

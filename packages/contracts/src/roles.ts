@@ -43,16 +43,25 @@ export const ExecutionConstraints = z
   .catchall(z.unknown());
 export type ExecutionConstraints = z.infer<typeof ExecutionConstraints>;
 
+/**
+ * Role list fields as the first version took them: strings, trimmed, empty ones dropped, duplicates
+ * dropped (first one kept). The API normalizes (services/roles.ts), so the stored and returned lists
+ * are the normalized ones. `skill_packs` are skill pack NAMES (as in v1), not ids.
+ */
+const RoleNameList = z.array(z.string().max(200)).max(500).default([]);
+
 export const RoleCreate = z.object({
   name: NonEmptyName,
   context7_enabled: z.boolean().default(false),
   system_prompt: z.string().max(200_000).default(''),
-  allowed_tools: z.array(z.string().min(1).max(200)).max(500).default([]),
-  skill_packs: z.array(Id).max(200).default([]),
+  allowed_tools: RoleNameList,
+  skill_packs: RoleNameList,
   execution_constraints: ExecutionConstraints.default({}),
 });
 export type RoleCreate = z.infer<typeof RoleCreate>;
-export const RoleUpdate = RoleCreate;
+/** A full replace; `context7_enabled` is required here, as in v1. */
+export const RoleUpdate = RoleCreate.extend({ context7_enabled: z.boolean() });
+export type RoleUpdate = z.infer<typeof RoleUpdate>;
 
 export const Role = z.object({
   id: Id,
@@ -60,14 +69,15 @@ export const Role = z.object({
   context7_enabled: z.boolean(),
   system_prompt: z.string(),
   allowed_tools: z.array(z.string()),
-  skill_packs: z.array(Id),
+  skill_packs: z.array(z.string()),
   execution_constraints: ExecutionConstraints,
 });
 export type Role = z.infer<typeof Role>;
 
 export const SkillPackCreate = z.object({
   name: NonEmptyName,
-  skills: z.array(z.string().trim().min(1).max(10_000)).min(1).max(500),
+  /** Skill ids from the catalogue (contracts/src/skills.ts, docs/skills-catalog.md). */
+  skills: z.array(z.string().trim().min(1).max(200)).min(1).max(500),
 });
 export type SkillPackCreate = z.infer<typeof SkillPackCreate>;
 export const SkillPackUpdate = SkillPackCreate;

@@ -3,6 +3,7 @@ import { Id, JsonObject } from './common.js';
 import { RunStatus } from './statuses.js';
 import { StepId } from './templates.js';
 import { BranchName } from './worktree.js';
+import { SandboxConfig } from './tasks.js';
 
 export const StepTaskOverride = z.object({
   title: z.string().trim().min(1).max(500).optional(),
@@ -13,6 +14,10 @@ export const StepTaskOverride = z.object({
     .optional(),
   requires_approval: z.boolean().optional(),
   lock_paths: z.array(z.string()).max(200).optional(),
+  /** v1: the step's project (default: the template's; a template with a project admits only that one). */
+  project_id: Id.nullable().optional(),
+  /** v1: docker-sandbox settings of the step (any other mode with a sandbox is 422). */
+  sandbox: SandboxConfig.nullable().optional(),
   timeout_seconds: z
     .number()
     .int()

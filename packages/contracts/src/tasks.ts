@@ -5,6 +5,27 @@ import { Context7Mode, ExecutionMode, FailureCategory, RunnerReportStatus, TaskS
 import { QualityGatePolicy } from './templates.js';
 import { ReportedWorktree } from './worktree.js';
 
+/**
+ * docker-sandbox settings, the first version's shape. Paths are checked by the API (absolute; mount
+ * sources inside the project root and its allowed paths, symlinks resolved), not here, so that the
+ * refusal carries its stable code (PATH_NOT_ABSOLUTE, PATH_OUTSIDE_ROOT, PATH_OUTSIDE_ALLOWED).
+ */
+export const SandboxMount = z.object({
+  source: z.string().min(1).max(4096),
+  target: z.string().min(1).max(4096),
+  read_only: z.boolean().default(false),
+});
+export const SandboxConfig = z
+  .object({
+    image: z.string().min(1).max(1000),
+    command: z.array(z.string().max(100_000)).min(1).max(1000),
+    workdir: z.string().min(1).max(4096).default('/workspace/project'),
+    env: z.record(z.string(), z.string()).default({}),
+    mounts: z.array(SandboxMount).max(200).default([]),
+  })
+  .catchall(z.unknown());
+export type SandboxConfig = z.infer<typeof SandboxConfig>;
+
 export const TaskCreate = z.object({
   role_id: Id,
   title: z.string().trim().min(1).max(500),
@@ -14,7 +35,8 @@ export const TaskCreate = z.object({
   requires_approval: z.boolean().default(false),
   project_id: Id.nullable().optional(),
   lock_paths: z.array(AbsolutePath).max(200).default([]),
-  sandbox: JsonObject.nullable().optional(),
+  /** docker-sandbox only (any other mode with a sandbox is 422, as in v1). */
+  sandbox: SandboxConfig.nullable().optional(),
   quality_gate_policy: QualityGatePolicy.nullable().optional(),
   timeout_seconds: z
     .number()

@@ -68,7 +68,10 @@ function sameSettings(sent: WorkflowTemplateCreate, stored: Record<string, unkno
  */
 export async function applyWorkflow(api: JsonClient, wf: WorkflowFile): Promise<AppliedWorkflow> {
   const existing = await api.get<Named[]>('/roles');
-  const byName = new Map(existing.map((r) => [r.name, r.id]));
+  // Role names are not unique (as in v1): a name means its lowest id (the list is in id order).
+  const byName = new Map<string, number>();
+  for (const r of [...existing].sort((a, b) => a.id - b.id))
+    if (!byName.has(r.name)) byName.set(r.name, r.id);
   const roles: AppliedWorkflow['roles'] = [];
   for (const role of wf.roles) {
     const id = byName.get(role.name);

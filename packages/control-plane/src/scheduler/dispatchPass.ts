@@ -10,6 +10,7 @@ import { DispatchLookups } from '../services/lookups.js';
 import type { Sql } from '../store/sql.js';
 import { buildPayload, claimAttempt, submitAttempts, type BuiltPayload } from '../services/dispatch.js';
 import { taskReadiness } from '../services/readiness.js';
+import { blockedByWorkspace } from '../services/executionModes.js';
 import { placeTask, runnerSlots } from '../services/placement.js';
 
 export interface PassResult {
@@ -49,7 +50,7 @@ export async function claimReadyIn(ctx: ServiceContext, sql: Sql, limit = 500): 
       scanned++;
       if (free === 0) break;
       const r = await taskReadiness(ctx, sql, t);
-      if (!r.ready) continue;
+      if (!r.ready || (await blockedByWorkspace(ctx, sql, t))) continue;
       // No runner for this task (capable ones busy, or its capability missing): the next may fit.
       const runner = await placeTask(ctx, sql, slots, t, look);
       if (!runner) continue;

@@ -3,7 +3,7 @@
  * projects, skill packs and upstream handoffs. A claim pass of a 100-child fan-out reads each once
  * instead of 100 times. Valid for one transaction only (nothing here is invalidated).
  */
-import type { Role } from '@multyagents/contracts';
+import { skillEntry, type Role } from '@multyagents/contracts';
 import { skillsOf, upstreamHandoffs } from '../store/ops/dispatchContext.js';
 import { getProject } from '../store/ops/projects.js';
 import { getRole } from '../store/ops/roles.js';
@@ -31,8 +31,17 @@ export class DispatchLookups {
     return this.once(`project:${id}`, () => getProject(this.sql, id));
   }
 
-  skills(packIds: number[]): Promise<Skills> {
-    return this.once(`skills:${packIds.join(',')}`, () => skillsOf(this.sql, packIds));
+  /** The role's packs with each skill id followed by its catalogue instructions (what the agent reads). */
+  skills(packNames: string[]): Promise<Skills> {
+    return this.once(`skills:${JSON.stringify(packNames)}`, async () =>
+      (await skillsOf(this.sql, packNames)).map((p) => ({
+        pack: p.pack,
+        skills: p.skills.map((id) => {
+          const entry = skillEntry(id);
+          return entry ? `${id}: ${entry.instructions}` : id;
+        }),
+      })),
+    );
   }
 
   upstream(taskIds: number[]): Promise<Upstream> {

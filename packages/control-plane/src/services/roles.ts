@@ -2,7 +2,7 @@ import type { Role, RoleCreate } from '@multyagents/contracts';
 import { AppError } from '../lib/errors.js';
 import { insertEvent } from '../store/ops/events.js';
 import * as ops from '../store/ops/roles.js';
-import { getSkillPacksByIds } from '../store/ops/skillPacks.js';
+import { existingPackNames } from '../store/ops/skillPacks.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
 
@@ -10,18 +10,29 @@ function notFound(id: number): AppError {
   return new AppError('ROLE_NOT_FOUND', `role ${id} not found`);
 }
 
-/** Name unique, every skill pack known; returns the body with duplicate pack ids dropped. */
-async function checkRole(sql: Sql, body: RoleCreate, selfId?: number): Promise<RoleCreate> {
-  const other = await ops.getRoleIdByName(sql, body.name);
-  if (other !== undefined && other !== selfId)
-    throw new AppError('NAME_CONFLICT', `role '${body.name}' exists`, { field: 'name' });
-  const known = new Set((await getSkillPacksByIds(sql, body.skill_packs)).map((p) => p.id));
-  const missing = body.skill_packs.findIndex((id) => !known.has(id));
-  if (missing >= 0)
-    throw new AppError('UNKNOWN_REFERENCE', `skill pack ${body.skill_packs[missing]} does not exist`, {
-      field: `skill_packs[${missing}]`,
+/** v1's list normalization: trimmed, empty entries dropped, duplicates dropped (the first kept). */
+export function normalizeList(values: readonly string[]): string[] {
+  return [...new Set(values.map((v) => v.trim()).filter((v) => v.length > 0))];
+}
+
+/**
+ * The body as stored: list fields normalized, every skill pack named by an existing pack (422, v1's
+ * detail). Role names are not unique (as in v1): two roles may both be called "planner".
+ */
+async function checkRole(sql: Sql, body: RoleCreate): Promise<RoleCreate> {
+  const role = {
+    ...body,
+    allowed_tools: normalizeList(body.allowed_tools),
+    skill_packs: normalizeList(body.skill_packs),
+  };
+  const known = await existingPackNames(sql, role.skill_packs);
+  const unknown = role.skill_packs.filter((n) => !known.has(n));
+  if (unknown.length > 0)
+    throw new AppError('UNKNOWN_REFERENCE', `unknown skill packs: ${unknown.join(', ')}`, {
+      field: `skill_packs[${body.skill_packs.findIndex((v) => v.trim() === unknown[0])}]`,
+      unknown_skill_packs: unknown,
     });
-  return { ...body, skill_packs: [...new Set(body.skill_packs)] };
+  return role;
 }
 
 export async function createRole(ctx: ServiceContext, body: RoleCreate): Promise<Role> {
@@ -51,7 +62,7 @@ export function listRoles(ctx: ServiceContext): Promise<Role[]> {
 export async function updateRole(ctx: ServiceContext, id: number, body: RoleCreate): Promise<Role> {
   return ctx.store.tx(async (sql) => {
     if (!(await ops.getRole(sql, id))) throw notFound(id);
-    const role = await checkRole(sql, body, id);
+    const role = await checkRole(sql, body);
     const now = nowIso(ctx);
     await ops.updateRole(sql, id, role, now);
     await insertEvent(sql, { event_type: 'role.updated', payload: { role_id: id, name: role.name } }, now);

@@ -21,7 +21,8 @@ import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyRunEvent } from './lifecycle.js';
-import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
+import { checkStepMode } from './executionModes.js';
+import { insertTaskWithEvents, viewTask } from './tasks.js';
 import { durationMs, qualityGateSummary, runBaseView } from './views.js';
 import { withV1RunFields } from './v1RunFields.js';
 import { addMergeTask, ISOLATED, planRunWorktree, stepMode, type RunWorktreePlan } from './worktrees.js';
@@ -206,25 +207,20 @@ async function createFromTemplate(
       });
     const constraints = role.execution_constraints;
     const o: Override = body.step_task_overrides[s.step_id] ?? {};
-    const locks = await checkLockPaths(
-      sql,
-      tpl.project_id,
-      o.lock_paths ?? [],
-      `step_task_overrides.${s.step_id}.lock_paths`,
-    );
+    const ws = await checkStepMode(sql, tpl, s.step_id, o, modes.get(s.step_id)!);
     const policy = s.retry_policy ?? constraints.retry_policy ?? null;
     const id = await insertTaskWithEvents(ctx, sql, {
       run_id: runId,
       step_id: s.step_id,
       role_id: s.role_id,
-      project_id: tpl.project_id,
+      project_id: ws.project_id,
       title: o.title ?? s.title,
       description: o.description ?? s.description ?? null,
       context7_mode: o.context7_mode ?? 'inherit',
       execution_mode: modes.get(s.step_id)!,
       requires_approval: (o.requires_approval ?? s.requires_approval ?? false) ? 1 : 0,
-      lock_paths: json(locks),
-      sandbox: null,
+      lock_paths: json(ws.lock_paths),
+      sandbox: ws.sandbox ? json(ws.sandbox) : null,
       quality_gate_policy: s.quality_gate_policy ? json(s.quality_gate_policy) : null,
       executor_params:
         o.executor_params || s.executor_params ? json({ ...s.executor_params, ...o.executor_params }) : null,

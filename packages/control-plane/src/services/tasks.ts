@@ -3,10 +3,10 @@ import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { getApprovalByTask, insertApproval } from '../store/ops/approvals.js';
 import { latestHandoff } from '../store/ops/handoffs.js';
-import { getProject } from '../store/ops/projects.js';
 import { getAttemptAgent, listAttempts } from '../store/ops/attempts.js';
 import { isActiveTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
+import { getRunRow } from '../store/ops/runs.js';
 import { insertEvent, listEvents } from '../store/ops/events.js';
 import {
   getTaskRow,
@@ -23,7 +23,7 @@ import type { ServiceContext } from './context.js';
 import { buildPayload, claimForManualDispatch, describeRunner, submitAttempt } from './dispatch.js';
 import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
-import { assertInsideRoot } from './paths.js';
+import { checkMode, checkModeAtDispatch, checkModeShape } from './executionModes.js';
 import { approvalView, attemptView, taskView } from './views.js';
 import { approvalRefusal } from './v1Approval.js';
 import { v1AuditFields } from './v1Audit.js';
@@ -39,23 +39,6 @@ export async function viewTask(sql: Sql, t: TaskRow) {
   // tasks under way, which are most of the views a busy scheduler asks for.
   const agent = t.attempt > 0 && !isActiveTask(t.status) ? await getAttemptAgent(sql, t.id, t.attempt) : null;
   return taskView(t, t.requires_approval ? await getApprovalByTask(sql, t.id) : null, agent);
-}
-
-/** Validate lock paths against the project root (or require absolute paths without a project). */
-export async function checkLockPaths(
-  sql: Sql,
-  projectId: number | null,
-  paths: string[],
-  field = 'lock_paths',
-): Promise<string[]> {
-  const project = projectId === null ? undefined : await getProject(sql, projectId);
-  if (projectId !== null && !project)
-    throw new AppError('UNKNOWN_REFERENCE', `project ${projectId} does not exist`, { field: 'project_id' });
-  return paths.map((p, i) =>
-    project
-      ? assertInsideRoot(p, project.root_path, `${field}[${i}]`)
-      : assertInsideRoot(p, '/', `${field}[${i}]`),
-  );
 }
 
 /** Insert a task with its created event and, when gated, its pending approval (caller's tx). */
@@ -85,11 +68,13 @@ export async function insertTaskWithEvents(ctx: ServiceContext, sql: Sql, t: New
 
 export async function createTask(ctx: ServiceContext, body: TaskCreate) {
   return ctx.store.tx(async (sql) => {
-    const role = await getRole(sql, body.role_id);
-    if (!role)
-      throw new AppError('UNKNOWN_REFERENCE', `role ${body.role_id} does not exist`, { field: 'role_id' });
     const projectId = body.project_id ?? null;
-    const locks = await checkLockPaths(sql, projectId, body.lock_paths);
+    const mode = { ...body, project_id: projectId };
+    // v1's order: the request's own rules (422), then its references (404), then paths (422).
+    checkModeShape(mode, '', true);
+    const role = await getRole(sql, body.role_id);
+    if (!role) throw new AppError('ROLE_NOT_FOUND', `role ${body.role_id} not found`, { field: 'role_id' });
+    const checked = await checkMode(sql, mode, '', true);
     const constraints = role.execution_constraints;
     const id = await insertTaskWithEvents(ctx, sql, {
       run_id: null,
@@ -101,8 +86,8 @@ export async function createTask(ctx: ServiceContext, body: TaskCreate) {
       context7_mode: body.context7_mode,
       execution_mode: body.execution_mode,
       requires_approval: body.requires_approval ? 1 : 0,
-      lock_paths: json(locks),
-      sandbox: body.sandbox ? json(body.sandbox) : null,
+      lock_paths: json(checked.lock_paths),
+      sandbox: checked.sandbox ? json(checked.sandbox) : null,
       quality_gate_policy: body.quality_gate_policy ? json(body.quality_gate_policy) : null,
       executor_params: body.executor_params ? json(body.executor_params) : null,
       depends_on: '[]',
@@ -124,6 +109,9 @@ export async function listTasks(
   q: { run_id?: number; status?: string; limit?: number },
 ) {
   return ctx.store.read(async (sql) => {
+    // v1: 404 for a run that does not exist (not an empty list).
+    if (q.run_id !== undefined && !(await getRunRow(sql, q.run_id)))
+      throw new AppError('WORKFLOW_RUN_NOT_FOUND', `workflow run ${q.run_id} not found`, { field: 'run_id' });
     const rows = q.run_id !== undefined ? await listTaskRowsByRun(sql, q.run_id) : await listTaskRows(sql, q);
     const filtered = q.run_id !== undefined && q.status ? rows.filter((r) => r.status === q.status) : rows;
     return Promise.all(filtered.map((r) => viewTask(sql, r)));
@@ -150,6 +138,9 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
     // the first version did, and the refusal recorded (committed).
     const gate = !r.ready && t.requires_approval ? await approvalRefusal(ctx, sql, t) : null;
     if (gate) return { refused: gate };
+    // v1 answered 422 at dispatch for a workspace that no longer validates (a ready task only: a
+    // task that cannot be dispatched anyway keeps its 409).
+    if (r.ready) await checkModeAtDispatch(sql, t);
     if (!r.ready)
       throw new AppError('TASK_NOT_DISPATCHABLE', `task ${id} is not dispatchable: ${r.reason}`, {
         reason: r.reason,

@@ -30,8 +30,9 @@ async function checkTemplate(sql: Sql, body: WorkflowTemplateCreate): Promise<vo
     );
   const problem = validateDag(body.steps);
   if (problem) throw new AppError(problem.code, problem.detail, { field: problem.field });
+  // An unknown project or role is 404, as in v1 (NotFoundError), with the field named.
   if (body.project_id != null && !(await getProject(sql, body.project_id)))
-    throw new AppError('UNKNOWN_REFERENCE', `project ${body.project_id} does not exist`, {
+    throw new AppError('PROJECT_NOT_FOUND', `project ${body.project_id} not found`, {
       field: 'project_id',
     });
   const roles = await getRolesByIds(
@@ -40,7 +41,7 @@ async function checkTemplate(sql: Sql, body: WorkflowTemplateCreate): Promise<vo
   );
   const missing = body.steps.findIndex((s) => !roles.has(s.role_id));
   if (missing >= 0)
-    throw new AppError('UNKNOWN_REFERENCE', `role ${body.steps[missing]!.role_id} does not exist`, {
+    throw new AppError('ROLE_NOT_FOUND', `role ${body.steps[missing]!.role_id} not found`, {
       field: `steps[${missing}].role_id`,
     });
 }

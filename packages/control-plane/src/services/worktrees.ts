@@ -196,7 +196,7 @@ export async function createTask(ctx: ServiceContext, body: TaskCreate) {
   const project =
     body.project_id == null ? undefined : await ctx.store.read((sql) => getProject(sql, body.project_id!));
   if (body.project_id != null && !project)
-    throw new AppError('UNKNOWN_REFERENCE', `project ${body.project_id} does not exist`, {
+    throw new AppError('PROJECT_NOT_FOUND', `project ${body.project_id} not found`, {
       field: 'project_id',
     });
   const base = await resolveBase(project, null);

@@ -8,7 +8,8 @@ describe('roles API', () => {
   });
   afterEach(() => t.close());
 
-  const pack = (name: string) => call(t.app, 'POST', '/skill-packs', { name, skills: [`${name} skill`] });
+  const pack = (name: string) =>
+    call(t.app, 'POST', '/skill-packs', { name, skills: ['skills/testing-observability'] });
 
   async function seedTask(roleId: number): Promise<number> {
     return t.store.tx(async (sql) => {
@@ -42,8 +43,8 @@ describe('roles API', () => {
       name: 'reviewer',
       context7_enabled: true,
       system_prompt: 'Review carefully.',
-      allowed_tools: ['git', 'rg'],
-      skill_packs: [2, 1, 2],
+      allowed_tools: [' git', 'rg', '', 'git '],
+      skill_packs: ['review', ' tdd ', 'review'],
       execution_constraints: {
         retry_policy: { max_retries: 3, retry_on: ['network', 'flaky-test'] },
         timeout_seconds: 600,
@@ -52,7 +53,8 @@ describe('roles API', () => {
     };
     const res = await call(t.app, 'POST', '/roles', body);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ ...body, skill_packs: [2, 1] });
+    // v1: list fields trimmed, empty entries and duplicates dropped; packs by name.
+    expect(res.body).toMatchObject({ ...body, allowed_tools: ['git', 'rg'], skill_packs: ['review', 'tdd'] });
     expect(res.body.execution_constraints.retry_policy).toEqual({
       max_retries: 3,
       retry_on: ['network', 'flaky-test'],
@@ -88,43 +90,63 @@ describe('roles API', () => {
 
   it('refuses unknown skill packs with UNKNOWN_REFERENCE naming skill_packs[i]', async () => {
     await pack('tdd');
-    const res = await call(t.app, 'POST', '/roles', { name: 'coder', skill_packs: [1, 42] });
+    const res = await call(t.app, 'POST', '/roles', { name: 'coder', skill_packs: ['tdd', 'nope', 'gone'] });
     expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ code: 'UNKNOWN_REFERENCE', field: 'skill_packs[1]' });
+    expect(res.body).toMatchObject({
+      code: 'UNKNOWN_REFERENCE',
+      field: 'skill_packs[1]',
+      detail: 'unknown skill packs: nope, gone',
+    });
+    // Pack ids (our earlier shape) are refused: v1 roles name their packs.
+    const ids = await call(t.app, 'POST', '/roles', { name: 'coder', skill_packs: [1] });
+    expect(ids.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'skill_packs.0' });
     expect((await call(t.app, 'GET', '/roles')).body).toEqual([]);
   });
 
   it('replaces with PUT and refuses bad updates without changing the stored role', async () => {
     await pack('tdd');
-    await call(t.app, 'POST', '/roles', { name: 'coder', system_prompt: 'v1', skill_packs: [1] });
+    await call(t.app, 'POST', '/roles', { name: 'coder', system_prompt: 'v1', skill_packs: ['tdd'] });
     await call(t.app, 'POST', '/roles', { name: 'tester' });
-    const put = await call(t.app, 'PUT', '/roles/1', { name: 'coder', system_prompt: 'v2' });
+    const put = await call(t.app, 'PUT', '/roles/1', {
+      name: 'coder',
+      system_prompt: 'v2',
+      context7_enabled: false,
+    });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ id: 1, system_prompt: 'v2', skill_packs: [] });
 
     const unknown = await call(t.app, 'PUT', '/roles/1', {
       name: 'coder',
       system_prompt: 'v3',
-      skill_packs: [9],
+      context7_enabled: false,
+      skill_packs: ['nine'],
     });
     expect(unknown.body).toMatchObject({ code: 'UNKNOWN_REFERENCE', field: 'skill_packs[0]' });
-    const dup = await call(t.app, 'PUT', '/roles/1', { name: 'tester', system_prompt: 'v3' });
-    expect(dup.status).toBe(409);
-    expect(dup.body).toMatchObject({ code: 'NAME_CONFLICT', field: 'name' });
+    // v1: a PUT is a full replace and must say context7_enabled.
+    const partial = await call(t.app, 'PUT', '/roles/1', { name: 'coder', system_prompt: 'v3' });
+    expect(partial.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'context7_enabled' });
     const stored = (await call(t.app, 'GET', '/roles/1')).body;
     expect(stored).toMatchObject({ name: 'coder', system_prompt: 'v2', skill_packs: [] });
   });
 
-  it('409s a duplicate name on create', async () => {
+  it('accepts two roles with one name (v1: names are not unique), on create and on rename', async () => {
     await call(t.app, 'POST', '/roles', { name: 'coder' });
     const dup = await call(t.app, 'POST', '/roles', { name: 'coder', system_prompt: 'other' });
-    expect(dup.status).toBe(409);
-    expect(dup.body.code).toBe('NAME_CONFLICT');
-    expect((await call(t.app, 'GET', '/roles')).body).toHaveLength(1);
+    expect(dup.status).toBe(200);
+    expect(dup.body).toMatchObject({ id: 2, name: 'coder', system_prompt: 'other' });
+    await call(t.app, 'POST', '/roles', { name: 'tester' });
+    const renamed = await call(t.app, 'PUT', '/roles/3', { name: 'coder', context7_enabled: true });
+    expect(renamed.status).toBe(200);
+    const names = (await call(t.app, 'GET', '/roles')).body.map((r: { name: string }) => r.name);
+    expect(names).toEqual(['coder', 'coder', 'coder']);
   });
 
   it('404s unknown ids on get, put and delete', async () => {
-    for (const [method, body] of [['GET'], ['PUT', { name: 'n' }], ['DELETE']] as const) {
+    for (const [method, body] of [
+      ['GET'],
+      ['PUT', { name: 'n', context7_enabled: false }],
+      ['DELETE'],
+    ] as const) {
       const res = await call(t.app, method, '/roles/5', body);
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('ROLE_NOT_FOUND');
@@ -167,8 +189,8 @@ describe('roles API', () => {
 
   it('writes role.created, .updated and .deleted audit events only for accepted changes', async () => {
     await call(t.app, 'POST', '/roles', { name: 'coder' });
-    await call(t.app, 'POST', '/roles', { name: 'coder' });
-    await call(t.app, 'PUT', '/roles/1', { name: 'dev' });
+    await call(t.app, 'POST', '/roles', { name: 'coder', skill_packs: ['missing'] });
+    await call(t.app, 'PUT', '/roles/1', { name: 'dev', context7_enabled: false });
     await call(t.app, 'DELETE', '/roles/1');
     const events = (await call(t.app, 'GET', '/events')).body.filter((e: { event_type: string }) =>
       e.event_type.startsWith('role.'),

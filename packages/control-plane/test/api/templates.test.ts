@@ -92,12 +92,17 @@ describe('workflow templates API', () => {
     });
   });
 
-  it('refuses unknown roles and projects with UNKNOWN_REFERENCE naming the field', async () => {
+  it('refuses unknown roles and projects with 404 (as v1) naming the field', async () => {
     const role = await create({ name: 'x', steps: [s('a'), s('b', { role_id: 3 })] });
-    expect(role.status).toBe(422);
-    expect(role.body).toMatchObject({ code: 'UNKNOWN_REFERENCE', field: 'steps[1].role_id' });
+    expect(role.status).toBe(404);
+    expect(role.body).toMatchObject({
+      code: 'ROLE_NOT_FOUND',
+      field: 'steps[1].role_id',
+      detail: 'role 3 not found',
+    });
     const project = await create({ name: 'x', project_id: 4, steps: [s('a')] });
-    expect(project.body).toMatchObject({ code: 'UNKNOWN_REFERENCE', field: 'project_id' });
+    expect(project.status).toBe(404);
+    expect(project.body).toMatchObject({ code: 'PROJECT_NOT_FOUND', field: 'project_id' });
     expect(await list()).toEqual([]);
   });
 
@@ -131,7 +136,7 @@ describe('workflow templates API', () => {
       name: 'flow3',
       steps: [s('a', { role_id: 99 })],
     });
-    expect(ref.body).toMatchObject({ code: 'UNKNOWN_REFERENCE', field: 'steps[0].role_id' });
+    expect(ref.body).toMatchObject({ code: 'ROLE_NOT_FOUND', field: 'steps[0].role_id' });
     expect((await call(t.app, 'GET', '/workflow-templates/1')).body).toEqual(put.body);
   });
 

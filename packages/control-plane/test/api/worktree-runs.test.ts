@@ -113,7 +113,11 @@ describe('isolated-worktree run creation', () => {
     const run = await ok(
       startWorktreeRun(t, templateId, {
         step_task_overrides: Object.fromEntries(
-          ['plan', 'build', 'docs'].map((s) => [s, { execution_mode: 'shared-workspace' }]),
+          // v1: a step the client puts in shared-workspace names its lock paths.
+          ['plan', 'build', 'docs'].map((s) => [
+            s,
+            { execution_mode: 'shared-workspace', lock_paths: [plain] },
+          ]),
         ),
       }),
     );

@@ -1,4 +1,4 @@
-import { SkillPackCreate, SkillPackUpdate } from '@multyagents/contracts';
+import { SKILLS_CATALOG, SkillPackCreate, SkillPackUpdate } from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/skillPacks.js';
@@ -36,5 +36,11 @@ export function skillPackRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Delete a skill pack (409 while a role uses it)',
     status: 204,
     handler: ({ id }) => svc.deleteSkillPack(ctx, id),
+  });
+  route({
+    method: 'GET',
+    path: '/skills',
+    summary: 'The skills catalogue: the skill ids a skill pack may list (docs/skills-catalog.md)',
+    handler: () => Promise.resolve(SKILLS_CATALOG),
   });
 }

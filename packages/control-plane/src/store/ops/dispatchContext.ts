@@ -2,16 +2,21 @@ import type { Sql } from '../sql.js';
 import { parseJson } from '../sql.js';
 
 /** Look-ups dispatch needs beyond the task row that no entity module offers: skills, upstream handoffs, artifacts. */
+/** The skill ids of the named packs, in the order the role lists the packs (unknown names skipped). */
 export async function skillsOf(
   sql: Sql,
-  packIds: number[],
+  packNames: string[],
 ): Promise<Array<{ pack: string; skills: string[] }>> {
-  if (packIds.length === 0) return [];
-  const rows = await sql.all<{ id: number; name: string; skills: string }>(
-    `SELECT id, name, skills FROM skill_packs WHERE id IN (${packIds.map(() => '?').join(',')}) ORDER BY id`,
-    packIds,
+  if (packNames.length === 0) return [];
+  const rows = await sql.all<{ name: string; skills: string }>(
+    `SELECT name, skills FROM skill_packs WHERE name IN (${packNames.map(() => '?').join(',')})`,
+    packNames,
   );
-  return rows.map((r) => ({ pack: r.name, skills: parseJson<string[]>(r.skills, []) }));
+  const byName = new Map(rows.map((r) => [r.name, parseJson<string[]>(r.skills, [])]));
+  return packNames.flatMap((pack) => {
+    const skills = byName.get(pack);
+    return skills ? [{ pack, skills }] : [];
+  });
 }
 
 /** The latest handoff of each upstream task. */

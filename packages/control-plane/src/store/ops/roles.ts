@@ -19,7 +19,7 @@ export function toRole(r: RoleRow): Role {
     context7_enabled: r.context7_enabled === 1,
     system_prompt: r.system_prompt,
     allowed_tools: parseJson<string[]>(r.allowed_tools, []),
-    skill_packs: parseJson<number[]>(r.skill_packs, []),
+    skill_packs: parseJson<string[]>(r.skill_packs, []),
     execution_constraints: parseJson<ExecutionConstraints>(r.execution_constraints, {}),
   };
 }
@@ -46,11 +46,6 @@ export async function insertRole(sql: Sql, r: RoleCreate, nowIso: string): Promi
 export async function getRole(sql: Sql, id: number): Promise<Role | undefined> {
   const r = await sql.get<RoleRow>('SELECT * FROM roles WHERE id = ?', [id]);
   return r && toRole(r);
-}
-
-export async function getRoleIdByName(sql: Sql, name: string): Promise<number | undefined> {
-  const r = await sql.get<{ id: number }>('SELECT id FROM roles WHERE name = ?', [name]);
-  return r?.id;
 }
 
 export async function listRoles(sql: Sql): Promise<Role[]> {

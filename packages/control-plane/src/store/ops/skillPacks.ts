@@ -9,30 +9,31 @@ interface SkillPackRow {
 }
 
 /**
- * Which roles name each pack. Roles keep their pack ids as a JSON array; reading the (small) roles table
- * and filtering here keeps this operation portable between SQLite and PostgreSQL JSON dialects.
+ * Which roles name each pack (by pack NAME, as v1 roles do). Roles keep their pack names as a JSON
+ * array; reading the (small) roles table and filtering here keeps this operation portable between
+ * SQLite and PostgreSQL JSON dialects.
  */
-async function usersByPack(sql: Sql): Promise<Map<number, number[]>> {
+async function usersByPack(sql: Sql): Promise<Map<string, number[]>> {
   const rows = await sql.all<{ id: number; skill_packs: string }>(
     'SELECT id, skill_packs FROM roles ORDER BY id',
   );
-  const users = new Map<number, number[]>();
+  const users = new Map<string, number[]>();
   for (const r of rows) {
-    for (const packId of new Set(parseJson<number[]>(r.skill_packs, []))) {
-      const list = users.get(packId) ?? [];
+    for (const name of new Set(parseJson<string[]>(r.skill_packs, []))) {
+      const list = users.get(name) ?? [];
       list.push(r.id);
-      users.set(packId, list);
+      users.set(name, list);
     }
   }
   return users;
 }
 
-function toSkillPack(r: SkillPackRow, users: Map<number, number[]>): SkillPack {
+function toSkillPack(r: SkillPackRow, users: Map<string, number[]>): SkillPack {
   return {
     id: r.id,
     name: r.name,
     skills: parseJson<string[]>(r.skills, []),
-    used_by_role_ids: users.get(r.id) ?? [],
+    used_by_role_ids: users.get(r.name) ?? [],
   };
 }
 
@@ -41,7 +42,7 @@ export async function insertSkillPack(sql: Sql, p: SkillPackCreate, nowIso: stri
     'INSERT INTO skill_packs (name, skills, created_at, updated_at) VALUES (?, ?, ?, ?)',
     [p.name, json(p.skills), nowIso, nowIso],
   );
-  return { id: r.lastId, name: p.name, skills: p.skills, used_by_role_ids: [] };
+  return toSkillPack({ id: r.lastId, name: p.name, skills: json(p.skills) }, await usersByPack(sql));
 }
 
 export async function getSkillPack(sql: Sql, id: number): Promise<SkillPack | undefined> {
@@ -60,19 +61,14 @@ export async function listSkillPacks(sql: Sql): Promise<SkillPack[]> {
   return rows.map((r) => toSkillPack(r, users));
 }
 
-/** Packs by id, in the order asked; unknown ids are absent from the result. */
-export async function getSkillPacksByIds(sql: Sql, ids: readonly number[]): Promise<SkillPack[]> {
-  if (ids.length === 0) return [];
-  const rows = await sql.all<SkillPackRow>(
-    `SELECT id, name, skills FROM skill_packs WHERE id IN (${ids.map(() => '?').join(', ')})`,
-    [...ids],
+/** Which of `names` name an existing pack. */
+export async function existingPackNames(sql: Sql, names: readonly string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows = await sql.all<{ name: string }>(
+    `SELECT name FROM skill_packs WHERE name IN (${names.map(() => '?').join(', ')})`,
+    [...names],
   );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const users = await usersByPack(sql);
-  return ids.flatMap((id) => {
-    const r = byId.get(id);
-    return r ? [toSkillPack(r, users)] : [];
-  });
+  return new Set(rows.map((r) => r.name));
 }
 
 export async function updateSkillPack(

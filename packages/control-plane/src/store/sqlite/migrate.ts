@@ -7,18 +7,25 @@ import { migration005 } from './migrations/005_drop_tasks_live.js';
 import { migration006 } from './migrations/006_runner_draining.js';
 import { migration007 } from './migrations/007_attempt_agent.js';
 import { migration008 } from './migrations/008_worktrees.js';
+import { migration009 } from './migrations/009_roles_v1.js';
 
-/** Numbered, append-only. Each runs in its own transaction with its version row. */
-export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }> = [
-  { id: 1, name: 'initial', sql: migration001 },
-  { id: 2, name: 'ready_index', sql: migration002 },
-  { id: 3, name: 'active_indexes', sql: migration003 },
-  { id: 4, name: 'task_deps_by_task', sql: migration004 },
-  { id: 5, name: 'drop_tasks_live', sql: migration005 },
-  { id: 6, name: 'runner_draining', sql: migration006 },
-  { id: 7, name: 'attempt_agent', sql: migration007 },
-  { id: 8, name: 'worktrees', sql: migration008 },
-];
+/**
+ * Numbered, append-only. Each runs in its own transaction with its version row. `foreignKeysOff`: a
+ * table rebuild (SQLite's way to drop a constraint) runs with foreign keys off, and the keys are
+ * checked before its commit.
+ */
+export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string; foreignKeysOff?: boolean }> =
+  [
+    { id: 1, name: 'initial', sql: migration001 },
+    { id: 2, name: 'ready_index', sql: migration002 },
+    { id: 3, name: 'active_indexes', sql: migration003 },
+    { id: 4, name: 'task_deps_by_task', sql: migration004 },
+    { id: 5, name: 'drop_tasks_live', sql: migration005 },
+    { id: 6, name: 'runner_draining', sql: migration006 },
+    { id: 7, name: 'attempt_agent', sql: migration007 },
+    { id: 8, name: 'worktrees', sql: migration008 },
+    { id: 9, name: 'roles_v1', sql: migration009, foreignKeysOff: true },
+  ];
 
 export function runMigrations(db: Database.Database): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -29,15 +36,30 @@ export function runMigrations(db: Database.Database): number[] {
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.id)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(
-        m.id,
-        m.name,
-        new Date().toISOString(),
-      );
-    }).immediate();
+    // The pragma is a no-op inside a transaction: it is switched around it.
+    const fkWasOn = m.foreignKeysOff === true && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (fkWasOn) db.pragma('foreign_keys = OFF');
+    try {
+      runOne(db, m);
+    } finally {
+      if (fkWasOn) db.pragma('foreign_keys = ON');
+    }
     applied.push(m.id);
   }
   return applied;
+}
+
+function runOne(db: Database.Database, m: (typeof MIGRATIONS)[number]): void {
+  db.transaction(() => {
+    db.exec(m.sql);
+    if (m.foreignKeysOff) {
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length) throw new Error(`migration ${m.id}: ${broken.length} foreign key violation(s)`);
+    }
+    db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(
+      m.id,
+      m.name,
+      new Date().toISOString(),
+    );
+  }).immediate();
 }
