@@ -14,7 +14,7 @@ describe('store errors an operator can act on', () => {
     fs.writeFileSync(file, 'this is not a database, it is a text file of some length '.repeat(100));
     let err: unknown;
     try {
-      SqliteStore.open({ file, durability: 'full', exclusive: true }).close();
+      void SqliteStore.open({ file, durability: 'full', exclusive: true }).close();
     } catch (e) {
       err = e;
     }
