@@ -92,6 +92,10 @@ export const ERROR_CODES = {
     message: 'The command needs a tooling package (drills, bench) that is not installed',
     surface: 'cli',
   },
+  RERUN_SELECTION_INVALID: {
+    status: 422,
+    message: 'The partial-rerun selection names tasks that cannot be rerun as asked',
+  },
 } as const satisfies Record<string, { status: number; message: string; surface?: 'cli' }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,5 +11,7 @@ export * from './runner.js';
 export * from './agent.js';
 export * from './worktree.js';
 export * from './misc.js';
+export * from './qualityGates.js';
+export * from './assistant.js';
 
 export const CONTRACT_VERSION = 'v1';

@@ -7,8 +7,10 @@
  *      └──pause──▶ paused ◀─pause─┘  │
  *   any non-terminal ──abort──▶ aborted
  *
- * Terminal: success, failed, aborted — absorbing. The status is derived from the tasks plus the
- * operator's pause flag; only pause, resume and abort are operator events.
+ * Terminal: success, failed, aborted — absorbing, except that an operator's partial rerun takes a
+ * `failed` run back to `running` (`rerun`; its failed tasks start over, domain/taskMachine.ts). The
+ * status is derived from the tasks plus the operator's pause flag; pause, resume, abort and rerun are
+ * the operator events.
  */
 import { DISPATCHING_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
 
@@ -36,13 +38,17 @@ export function deriveRunStatus(c: RunCounts): RunStatus {
   return c.started ? 'running' : 'created';
 }
 
-export type RunOperatorEvent = 'pause' | 'resume' | 'abort';
+export type RunOperatorEvent = 'pause' | 'resume' | 'abort' | 'rerun';
 
 export type RunTransition =
   | { ok: true; next: RunStatus; noop: boolean }
   | { ok: false; code: 'RUN_STATE_CONFLICT'; from: RunStatus; event: RunOperatorEvent };
 
 export function transitionRun(from: RunStatus, event: RunOperatorEvent, started: boolean): RunTransition {
+  if (event === 'rerun')
+    return from === 'failed'
+      ? { ok: true, next: 'running', noop: false }
+      : { ok: false, code: 'RUN_STATE_CONFLICT', from, event };
   if (isTerminalRun(from)) {
     return from === 'aborted' && event === 'abort'
       ? { ok: true, next: from, noop: true }

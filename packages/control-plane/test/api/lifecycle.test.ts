@@ -56,7 +56,8 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     expect(t.runner.submits[1]!.body.prompt).toContain('plan ready');
     await report(t, build, { status: 'success', attempt: 1, exit_code: 0 });
     const final = await call(t.app, 'GET', `/workflow-runs/${run.id}`);
-    expect(final.body).toMatchObject({ status: 'success', success_rate: 1 });
+    // First-version shape: a percentage.
+    expect(final.body).toMatchObject({ status: 'success', success_rate: 100 });
     const none = await call(t.app, 'POST', `/workflow-runs/${run.id}/dispatch-ready`);
     expect(none.status).toBe(409);
     expect(none.body.code).toBe('RUN_STATE_CONFLICT');
