@@ -5,10 +5,9 @@ import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
 import { runAcceptsDispatch, type RunOperatorEvent } from '../domain/runMachine.js';
-import { isActiveTask, isTerminalTask, isUnsuccessfulTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
 import { getTemplateRow } from '../store/ops/templates.js';
-import { insertEvent, listEvents } from '../store/ops/events.js';
+import { insertEvent } from '../store/ops/events.js';
 import { getRunRow, insertRun, listRunRows, type RunRow } from '../store/ops/runs.js';
 import {
   getTaskRow,
@@ -21,7 +20,7 @@ import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyRunEvent } from './lifecycle.js';
-import { checkLockPaths, insertTaskWithEvents, viewTask } from './tasks.js';
+import { checkLockPaths, insertTaskWithEvents } from './tasks.js';
 import { dispatchTask } from './tasks.js';
 import { taskReadiness } from './readiness.js';
 import { durationMs, runBaseView } from './views.js';
@@ -369,38 +368,4 @@ export async function controlLoop(ctx: ServiceContext, id: number, maxDispatch: 
   const spawn = [];
   for (const taskId of plan.ready.slice(0, maxDispatch)) spawn.push(await dispatchTask(ctx, taskId));
   return { run_id: id, plan, spawn, aggregate: await getRun(ctx, id) };
-}
-
-export async function executionSummary(ctx: ServiceContext, id: number) {
-  return ctx.store.read(async (sql) => {
-    const r = await requireRun(sql, id);
-    const tasks = await listTaskRowsByRun(sql, id);
-    const counts: Record<string, number> = {};
-    for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
-    const terminal = tasks.filter((t) => isTerminalTask(t.status)).length;
-    const events = await listEvents(sql, { run_id: id, limit: 10_000 });
-    return {
-      run_id: id,
-      status: r.status,
-      counts,
-      progress: {
-        total: tasks.length,
-        terminal,
-        succeeded: counts.success ?? 0,
-        percent: tasks.length ? Math.round((100 * terminal) / tasks.length) : 0,
-      },
-      active_task_ids: tasks.filter((t) => isActiveTask(t.status)).map((t) => t.id),
-      pending_task_ids: tasks.filter((t) => t.status === 'created').map((t) => t.id),
-      failed_task_ids: tasks.filter((t) => isUnsuccessfulTask(t.status)).map((t) => t.id),
-      tasks: await Promise.all(tasks.map((t) => viewTask(sql, t))),
-      timeline: events.map((e) => ({
-        id: e.id,
-        event_type: e.event_type,
-        task_id: e.task_id,
-        created_at: e.created_at,
-        payload: e.payload,
-      })),
-      duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
-    };
-  });
 }

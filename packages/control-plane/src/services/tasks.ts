@@ -26,6 +26,7 @@ import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
 import { assertInsideRoot } from './paths.js';
 import { approvalView, attemptView, taskView } from './views.js';
 import { taskGateSummary } from './v1Gates.js';
+import { rerunAudit } from './v1Audit.js';
 
 export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
   const t = await getTaskRow(sql, id);
@@ -223,6 +224,7 @@ export async function taskAudit(ctx: ServiceContext, id: number) {
       attempts: (await listAttempts(sql, id)).map(attemptView),
       events,
       prompt: prompts.length ? prompts[prompts.length - 1]!.payload.prompt : null,
+      ...rerunAudit(events),
     };
   });
 }

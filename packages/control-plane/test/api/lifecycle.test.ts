@@ -291,7 +291,11 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
       pending_task_ids: [a.body.id],
       progress: { total: 1 },
     });
-    expect(sum.body.timeline[0].event_type).toBe('workflow_run.created');
+    expect(sum.body.events[0].event_type).toBe('workflow_run.created');
+    // The first version's timeline: one entry per task.
+    expect(sum.body.timeline).toEqual([
+      expect.objectContaining({ task_id: a.body.id, stage_state: 'blocked', progress_percent: 0 }),
+    ]);
   });
   it('an unconfirmed submit (timeout after sending) re-sends the same attempt, and fails with a cancel owed only after time-to-start', async () => {
     const { templateId } = await seedTwoStep(t);
