@@ -171,6 +171,7 @@ export async function assistantStart(ctx: ServiceContext, body: AssistantStartBo
   });
   const dispatches: Awaited<ReturnType<typeof dispatchTask>>[] = [];
   const scheduled: number[] = [];
+  const errors: Array<{ task_id: number; code: string; detail: string }> = [];
   let blocked: number[] = [];
   if (body.dispatch_ready) {
     const c = await ctx.store.tx(async (sql) => {
@@ -197,8 +198,17 @@ export async function assistantStart(ctx: ServiceContext, body: AssistantStartBo
       } catch (err) {
         // Under the scheduler (auto mode) it may have started the task first: it is under way.
         const t = await ctx.store.read((sql) => getTaskRow(sql, id));
-        if (ctx.config.dispatchMode === 'auto' && t && t.status !== 'created') scheduled.push(id);
-        else throw coerceError(err);
+        if (ctx.config.dispatchMode === 'auto' && t && t.status !== 'created') {
+          scheduled.push(id);
+          continue;
+        }
+        // Refused (e.g. every runner is full): the task stays ready, the run stands.
+        const e = coerceError(err);
+        errors.push({
+          task_id: id,
+          code: e.code,
+          detail: typeof e.detail === 'string' ? e.detail : e.message,
+        });
       }
     }
   }
@@ -211,6 +221,8 @@ export async function assistantStart(ctx: ServiceContext, body: AssistantStartBo
       blocked_by_approval_task_ids: blocked,
       /** Ours: ready tasks the scheduler started before this call could (auto dispatch mode). */
       scheduled_task_ids: scheduled,
+      /** Ours: ready tasks whose dispatch was refused (they stay ready). */
+      dispatch_errors: errors,
       machine_summary: await machineSummary(ctx, sql, run, 'start'),
     };
   });

@@ -177,4 +177,31 @@ describe('assistant intents (v1 surface, in-process)', () => {
       (await call(t.app, 'POST', '/assistant/intents/report', { run_id: runId, event_limit: 0 })).status,
     ).toBe(422);
   });
+
+  it('start: a ready task whose dispatch is refused (runners full) stays ready; the run stands', async () => {
+    const small = await makeTestApi();
+    try {
+      await registerRunner(small, 'tiny', 1);
+      const role = (await call(small.app, 'POST', '/roles', { name: 'w' })).body.id;
+      const tpl = (
+        await call(small.app, 'POST', '/workflow-templates', {
+          name: 'two roots',
+          steps: [
+            { step_id: 'a', role_id: role, title: 'A' },
+            { step_id: 'b', role_id: role, title: 'B' },
+          ],
+        })
+      ).body.id;
+      const r = await call(small.app, 'POST', '/assistant/intents/start', { workflow_template_id: tpl });
+      expect(r.status).toBe(200);
+      const [a, b] = r.body.run.task_ids;
+      expect(r.body.dispatches.map((d: any) => d.task_id)).toEqual([a]);
+      expect(r.body.dispatch_errors).toEqual([
+        expect.objectContaining({ task_id: b, code: 'NO_RUNNER_AVAILABLE' }),
+      ]);
+      expect(r.body.machine_summary.ready_task_ids).toEqual([b]);
+    } finally {
+      await small.close();
+    }
+  });
 });
