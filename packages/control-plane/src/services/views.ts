@@ -1,8 +1,4 @@
-import {
-  RetryPolicy,
-  type AgentSummary,
-  type FailureCategory,
-} from '@multyagents/contracts';
+import { RetryPolicy, type AgentSummary, type FailureCategory } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry.js';
 import { evaluateGates, policyOf, type TaskGateSummary } from '../domain/qualityGates.js';
