@@ -8,6 +8,7 @@
 import {
   DEFAULT_QUALITY_GATE_POLICY,
   QualityGatePolicy,
+  WorkflowStep,
   type QualityGateCheckPolicy,
   type QualityGateCheckStatus,
   type QualityGateSummaryStatus,
@@ -206,4 +207,16 @@ export function rollUpGates(summaries: readonly TaskGateSummary[]) {
   if (t.warning_failures > 0)
     return out('pass', `Run passed blocker gates with ${t.warning_failures} warning check failure(s).`);
   return out('pass', 'Run quality gates passed.');
+}
+
+/**
+ * A stored template step. A step stored before policies had their first-version shape may carry one
+ * that no longer parses: it is read as having no policy (the default), as a task's would be.
+ */
+export function storedStep(raw: unknown): WorkflowStep {
+  const parsed = WorkflowStep.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  if (typeof raw === 'object' && raw !== null && 'quality_gate_policy' in raw)
+    return WorkflowStep.parse({ ...raw, quality_gate_policy: undefined });
+  throw parsed.error;
 }

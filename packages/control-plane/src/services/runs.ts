@@ -1,4 +1,5 @@
-import { WorkflowStep, type AgentSummary, type WorkflowRunCreate } from '@multyagents/contracts';
+import type { AgentSummary, WorkflowRunCreate, WorkflowStep } from '@multyagents/contracts';
+import { storedStep } from '../domain/qualityGates.js';
 import { emptyTotals, sumUsage } from '../domain/pricing.js';
 import { runAttemptAgents } from '../store/ops/attempts.js';
 import { iso } from '../lib/clock.js';
@@ -88,7 +89,7 @@ const PARSED_STEPS_MAX = 256;
 function stepsOf(text: string): WorkflowStep[] {
   let steps = parsedSteps.get(text);
   if (!steps) {
-    steps = parseJson<unknown[]>(text, []).map((s) => WorkflowStep.parse(s));
+    steps = parseJson<unknown[]>(text, []).map(storedStep);
     if (parsedSteps.size >= PARSED_STEPS_MAX) parsedSteps.delete(parsedSteps.keys().next().value!);
     parsedSteps.set(text, steps);
   }

@@ -6,7 +6,6 @@
  */
 import {
   DEFAULT_QUALITY_GATE_POLICY,
-  WorkflowStep,
   type AssistantPhase,
   type AssistantPlanBody,
   type AssistantReportBody,
@@ -15,6 +14,7 @@ import {
 } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError, coerceError } from '../lib/errors.js';
+import { storedStep } from '../domain/qualityGates.js';
 import { isTerminalTask, isUnsuccessfulTask } from '../domain/taskMachine.js';
 import { getApprovalByTask } from '../store/ops/approvals.js';
 import { listArtifacts } from '../store/ops/artifacts.js';
@@ -44,7 +44,7 @@ async function planSteps(sql: Sql, body: AssistantPlanBody) {
         field: 'workflow_template_id',
       },
     );
-  const steps = parseJson<unknown[]>(tpl.steps, []).map((s) => WorkflowStep.parse(s));
+  const steps = parseJson<unknown[]>(tpl.steps, []).map(storedStep);
   const unknown = Object.keys(body.step_task_overrides).filter((k) => !steps.some((s) => s.step_id === k));
   if (unknown.length)
     throw new AppError('VALIDATION_FAILED', `unknown workflow step overrides: ${unknown.sort().join(', ')}`, {
