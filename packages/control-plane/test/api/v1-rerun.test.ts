@@ -329,4 +329,30 @@ describe('partial rerun (v1 surface, in-process)', () => {
     expect(after.status).toBe('success');
     expect(after.worktree.merged_sha).toBe(sha('e'));
   });
+
+  it('in auto dispatch mode the reset tasks are dispatched too (the scheduler would take them anyway)', async () => {
+    const auto = await makeTestApi({ dispatchMode: 'auto' });
+    try {
+      await registerRunner(auto);
+      const roleId = (await ok(call(auto.app, 'POST', '/roles', { name: 'r' }))).id;
+      const tpl = await ok(
+        call(auto.app, 'POST', '/workflow-templates', {
+          name: 'one',
+          steps: [{ step_id: 'only', role_id: roleId, title: 'only' }],
+        }),
+      );
+      const r = await ok(call(auto.app, 'POST', '/workflow-runs', { workflow_template_id: tpl.id }));
+      const [only] = r.task_ids as [number];
+      await ok(call(auto.app, 'POST', `/tasks/${only}/dispatch`));
+      await ok(report(auto, only, { status: 'failed', attempt: 1, exit_code: 1 }));
+      const res = await call(auto.app, 'POST', `/workflow-runs/${r.id}/partial-rerun`, { task_ids: [only] });
+      expect(res.status).toBe(200);
+      expect(res.body.spawn).toEqual([
+        expect.objectContaining({ task_id: only, submitted: true, task_status: 'queued' }),
+      ]);
+      expect(auto.runner.submits.map((s) => s.body.attempt)).toEqual([1, 2]);
+    } finally {
+      await auto.close();
+    }
+  });
 });
