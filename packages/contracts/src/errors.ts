@@ -103,6 +103,10 @@ export const ERROR_CODES = {
   // First-version surface (docs/compatibility.md)
   HANDOFF_NOT_FOUND: { status: 404, message: 'The task has no handoff yet' },
   CORS_ORIGIN_REFUSED: { status: 400, message: 'The Origin of this cross-origin request is not allowed' },
+  RERUN_SELECTION_INVALID: {
+    status: 422,
+    message: 'The partial-rerun selection names tasks that cannot be rerun as asked',
+  },
 } as const satisfies Record<string, { status: number; message: string; surface?: 'cli' }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -49,5 +49,9 @@ export const EVENT_TYPES = [
   'runner.reachable',
   'api.started',
   'api.reconciled',
+  'workflow_run.partial_rerun_requested',
+  'task.partial_rerun_reset',
+  'task.dispatch_blocked_by_approval',
+  'task.quality_gate_failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -12,5 +12,7 @@ export * from './agent.js';
 export * from './worktree.js';
 export * from './misc.js';
 export * from './skills.js';
+export * from './qualityGates.js';
+export * from './assistant.js';
 
 export const CONTRACT_VERSION = 'v1';

@@ -57,14 +57,16 @@ export const ControlLoopBody = z
     max_dispatch: 10,
   });
 
+/** `POST /workflow-runs/{id}/partial-rerun`, with the first version's defaults. */
 export const PartialRerunBody = z.object({
   task_ids: z.array(Id).max(500).default([]),
   step_ids: z.array(StepId).max(500).default([]),
-  requested_by: z.string().max(200).default('operator'),
+  requested_by: z.string().trim().min(1).max(200).default('operator'),
   reason: z.string().max(10_000).default(''),
-  auto_dispatch: z.boolean().default(false),
-  max_dispatch: z.number().int().min(0).max(100).default(1),
+  auto_dispatch: z.boolean().default(true),
+  max_dispatch: z.number().int().min(1).max(100).default(10),
 });
+export type PartialRerunBody = z.infer<typeof PartialRerunBody>;
 
 export const OperatorActionBody = z
   .object({ actor: z.string().max(200).optional(), reason: z.string().max(10_000).optional() })

@@ -93,6 +93,8 @@ export const FAILURE_CATEGORIES = [
   'agent-error',
   'agent-permission-denied',
   'unknown',
+  /** A blocker check of the task's quality_gate_policy failed on an otherwise successful outcome. */
+  'quality-gate',
 ] as const;
 export const FailureCategory = z.enum(FAILURE_CATEGORIES);
 export type FailureCategory = z.infer<typeof FailureCategory>;
@@ -108,6 +110,8 @@ export const FAILURE_STEPS = [
   'runner-restarted',
   'cancel',
   'workspace',
+  /** Canceled because another task of its run failed (the run's fail-fast), not by anyone's request. */
+  'run-failed',
 ] as const;
 export const FailureStep = z.enum(FAILURE_STEPS);
 export type FailureStep = z.infer<typeof FailureStep>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AgentSummary } from './agent.js';
 import { AbsolutePath, Id, JsonObject } from './common.js';
 import { Context7Mode, ExecutionMode, FailureCategory, RunnerReportStatus, TaskStatus } from './statuses.js';
-import { QualityGatePolicy } from './templates.js';
+import { QualityGatePolicy } from './qualityGates.js';
 import { ReportedWorktree } from './worktree.js';
 
 /**

@@ -3,6 +3,7 @@ import { Id, JsonObject, NonEmptyName } from './common.js';
 import { RetryPolicy } from './roles.js';
 import { ExecutionMode } from './statuses.js';
 import { MergePolicy } from './worktree.js';
+import { QualityGatePolicy } from './qualityGates.js';
 
 export const StepId = z
   .string()
@@ -16,8 +17,6 @@ export const RequiredArtifact = z.object({
   label: z.string().max(200).optional(),
 });
 export type RequiredArtifact = z.infer<typeof RequiredArtifact>;
-
-export const QualityGatePolicy = JsonObject;
 
 export const WorkflowStep = z.object({
   step_id: StepId,

@@ -134,12 +134,13 @@ export function admitRunnerEvent(
 
 /**
  * What a task event does to the task's live attempt; null when it closes none (`dispatch` opens a new
- * one, `start-timeout` ends a task that has no live attempt).
+ * one, `start-timeout` ends a task that has no live attempt, `rerun` restarts a task that has none).
  */
 export function attemptEventOf(event: TaskEvent): AttemptEvent | null {
   switch (event.type) {
     case 'dispatch':
     case 'start-timeout':
+    case 'rerun':
       return null;
     case 'submit-refused':
       return { type: 'refused' };

@@ -8,10 +8,12 @@
  *                    └────resume─────┘
  *   any non-terminal ──abort──▶ aborted
  *
- * Terminal: success, failed, aborted — absorbing. The status is derived from the tasks plus the
- * operator's pause flag; only pause, resume and abort are operator events. A resume is the operator
- * setting the run going: it is `running` from then on (its `started_at` is the resume), even before
- * its first task is dispatched, as the first version answered.
+ * Terminal: success, failed, aborted — absorbing, except that an operator's partial rerun takes a
+ * `failed` run back to `running` (`rerun`; its failed tasks start over, domain/taskMachine.ts). The
+ * status is derived from the tasks plus the operator's pause flag; pause, resume, abort and rerun are
+ * the operator events. A resume is the operator setting the run going: it is `running` from then on
+ * (its `started_at` is the resume), even before its first task is dispatched, as the first version
+ * answered.
  */
 import { DISPATCHING_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '@multyagents/contracts';
 
@@ -39,13 +41,17 @@ export function deriveRunStatus(c: RunCounts): RunStatus {
   return c.started ? 'running' : 'created';
 }
 
-export type RunOperatorEvent = 'pause' | 'resume' | 'abort';
+export type RunOperatorEvent = 'pause' | 'resume' | 'abort' | 'rerun';
 
 export type RunTransition =
   | { ok: true; next: RunStatus; noop: boolean }
   | { ok: false; code: 'RUN_STATE_CONFLICT'; from: RunStatus; event: RunOperatorEvent };
 
 export function transitionRun(from: RunStatus, event: RunOperatorEvent): RunTransition {
+  if (event === 'rerun')
+    return from === 'failed'
+      ? { ok: true, next: 'running', noop: false }
+      : { ok: false, code: 'RUN_STATE_CONFLICT', from, event };
   if (isTerminalRun(from)) {
     return from === 'aborted' && event === 'abort'
       ? { ok: true, next: from, noop: true }

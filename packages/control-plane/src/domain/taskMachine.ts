@@ -7,7 +7,9 @@
  *      ▼                      ▼ submit-refused                lost / timeout (API-side detection)
  *   submit-failed        submit-failed
  *
- * Terminal: success, failed, canceled, submit-failed — absorbing: nothing leaves them.
+ * Terminal: success, failed, canceled, submit-failed — absorbing for everything but an operator's
+ * partial rerun (`rerun`: failed, canceled or submit-failed → created; the next dispatch opens a new
+ * attempt, so attempt numbers and their fencing keep increasing). Nothing ever leaves `success`.
  * A failure that the retry policy retries goes back to `created` (the next attempt waits for its
  * backoff) instead of to its terminal state; so does a submit the runner refused because it was busy
  * or draining (`submit-refused`, no retry spent). Whether an event retries is decided outside
@@ -33,7 +35,8 @@ export type TaskEvent =
   | { type: 'report'; status: 'running' | 'success' | 'failed' | 'canceled'; retry?: boolean }
   | { type: 'lost'; retry: boolean }
   | { type: 'timeout'; retry: boolean }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | { type: 'rerun' };
 
 export type TransitionRefusal = 'ILLEGAL_TRANSITION' | 'TASK_NOT_DISPATCHABLE' | 'TASK_NOT_CANCELABLE';
 
@@ -53,7 +56,8 @@ type Key =
   | ReportKey
   | 'lost'
   | 'timeout'
-  | 'cancel';
+  | 'cancel'
+  | 'rerun';
 
 /** Legal transitions: key → from-states → next. `*retry` resolves by the event's retry flag. */
 const TABLE: Record<
@@ -72,6 +76,7 @@ const TABLE: Record<
   lost: { from: ACTIVE, to: 'retry-or-failed' },
   timeout: { from: ACTIVE, to: 'retry-or-failed' },
   cancel: { from: ['created', ...ACTIVE], to: 'canceled' },
+  rerun: { from: UNSUCCESSFUL_TASK_STATUSES, to: 'created' },
 };
 
 /** Repeats that answer 200 and change nothing (idempotent reports). */

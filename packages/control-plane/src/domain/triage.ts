@@ -21,6 +21,8 @@ export interface TriageInput {
   runners?: ReadonlyArray<{ name: string; url: string; liveness: string; lastSeen: string | null }>;
   timeoutSeconds?: number | null;
   unreachableSince?: string | null;
+  /** A success refused by the task's quality gate: its failed blocker checks (`check: message`). */
+  qualityGate?: readonly string[];
   /** What a coding agent said about its work (the runner's terminal report). */
   agent?: Pick<AgentSummary, 'agent' | 'verdict' | 'permission_denials' | 'error' | 'tool_errors'> | null;
   /** An isolated-worktree attempt's report: where its worktree was and what conflicted. */
@@ -111,7 +113,18 @@ export function classifyFailure(input: TriageInput): TriageResult {
   const actions: string[] = [];
   const step = input.step;
 
-  if (step === 'cancel') {
+  if (input.qualityGate) {
+    return {
+      category: 'quality-gate',
+      step,
+      hints: input.qualityGate.map((c) => `quality gate blocker failed: ${c}`),
+      actions: [
+        'give the step what its quality_gate_policy requires (a handoff, its required artifacts, an approval)',
+        'partial-rerun the step once fixed, or relax the check to severity warn',
+      ],
+    };
+  }
+  if (step === 'cancel' || step === 'run-failed') {
     return {
       category: 'canceled',
       step,

@@ -31,6 +31,7 @@ import { applyTaskEvent } from './lifecycle.js';
 import { requireTask, viewTask } from './tasks.js';
 import { cleanupPatch, storeWorktreeReport } from './worktreeReports.js';
 import { checkReportHandoff, withoutIgnored } from './v1Handoff.js';
+import { gateVerdict } from './v1Gates.js';
 
 const TAIL_BYTES = 16 * 1024;
 const FAILURE_STEPS: TriageStep[] = ['spawn', 'run', 'report', 'timeout', 'runner-restarted', 'workspace'];
@@ -154,8 +155,16 @@ async function applyReportIn(
     // The report beat the submit outcome's commit: start the run-time limit here.
     patch.deadline_at = ctx.clock.now() + (t.timeout_seconds ?? ctx.config.defaultTaskTimeoutS) * 1000;
   }
-  const failure =
-    report.status === 'failed'
+  // A success that a required blocker check of the task's quality gate refuses ends as a failure.
+  const gate = report.status === 'success' ? await gateVerdict(sql, t, report) : null;
+  if (gate) patch.message = `quality gate failed: ${gate.summary_text}`;
+  const failure = gate
+    ? {
+        step: 'run' as TriageStep,
+        message: patch.message ?? null,
+        qualityGate: gate.checks.filter((c) => c.blocker).map((c) => `${c.check}: ${c.message}`),
+      }
+    : report.status === 'failed'
       ? {
           step: (FAILURE_STEPS.includes(report.failure_step as TriageStep)
             ? report.failure_step
@@ -170,7 +179,7 @@ async function applyReportIn(
       : report.status === 'canceled'
         ? { step: 'cancel' as TriageStep, message: report.message ?? 'canceled on the runner' }
         : undefined;
-  const applied = await applyTaskEvent(ctx, sql, t, event, {
+  const applied = await applyTaskEvent(ctx, sql, t, gate ? { type: 'report', status: 'failed' } : event, {
     eventType: 'task.runner_status_updated',
     producer: 'runner',
     payload: {
@@ -202,6 +211,17 @@ async function applyReportIn(
     );
     return { task: t };
   }
+  if (gate)
+    await insertEvent(
+      sql,
+      {
+        event_type: 'task.quality_gate_failed',
+        run_id: t.run_id,
+        task_id: t.id,
+        payload: { attempt: attemptNo, quality_gate_summary: gate },
+      },
+      nowIso,
+    );
   if (report.status !== 'running')
     await storeOutputs(ctx, sql, t.id, t.run_id, attemptNo, report, nowIso, handoffCheck.ignored);
   // A `running` report's worktree (path, base, start) is kept too: a crash loses the terminal one.

@@ -229,6 +229,11 @@ const RUN_EVENT: Partial<Record<RunStatus, string>> = {
   aborted: 'workflow_run.aborted',
 };
 
+const RUN_OPERATOR_EVENT: Partial<Record<RunOperatorEvent, string>> = {
+  resume: 'workflow_run.resumed',
+  rerun: 'workflow_run.partial_rerun_requested',
+};
+
 /** Derive the run's status from its tasks; on failure, cancel what can no longer start. */
 export async function recomputeRun(
   ctx: ServiceContext,
@@ -265,6 +270,8 @@ export async function recomputeRun(
         sql,
         t,
         `run ${runId} failed: task ${failedTask?.id ?? '?'} (${failedTask?.step_id ?? ''}) did not succeed`,
+        // Marks the collateral of the fail-fast: a partial rerun starts these over with the run.
+        'run-failed',
       );
     }
   }
@@ -286,6 +293,8 @@ async function writeRunStatus(
       status: next,
       ...(next === 'running' && !run.started_at ? { started_at: nowIso } : {}),
       ...(isTerminalRun(next) ? { finished_at: nowIso } : {}),
+      // A partial rerun reopens an ended run.
+      ...(!isTerminalRun(next) && run.finished_at ? { finished_at: null } : {}),
     },
     nowIso,
   );
@@ -310,7 +319,7 @@ export async function applyRunEvent(
   sql: Sql,
   run: RunRow,
   event: RunOperatorEvent,
-  opts: { actor?: string; reason?: string } = {},
+  opts: { actor?: string; reason?: string; payload?: Record<string, unknown> } = {},
 ): Promise<void> {
   const tr = transitionRun(run.status, event);
   if (!tr.ok)
@@ -319,9 +328,9 @@ export async function applyRunEvent(
     });
   if (tr.noop) return;
   await writeRunStatus(ctx, sql, run, tr.next, {
-    payload: { reason: opts.reason ?? null },
+    payload: { reason: opts.reason ?? null, ...opts.payload },
     producer: opts.actor ?? 'operator',
-    eventType: event === 'resume' ? 'workflow_run.resumed' : undefined,
+    eventType: RUN_OPERATOR_EVENT[event],
   });
   if (event === 'abort') {
     for (const t of await listTaskRowsByRun(sql, run.id)) {

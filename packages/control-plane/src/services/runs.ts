@@ -1,14 +1,14 @@
-import { WorkflowStep, type AgentSummary, type WorkflowRunCreate } from '@multyagents/contracts';
+import type { AgentSummary, WorkflowRunCreate, WorkflowStep } from '@multyagents/contracts';
+import { storedStep } from '../domain/qualityGates.js';
 import { emptyTotals, sumUsage } from '../domain/pricing.js';
 import { runAttemptAgents } from '../store/ops/attempts.js';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { topoOrder } from '../domain/dag.js';
 import type { RunOperatorEvent } from '../domain/runMachine.js';
-import { isActiveTask, isTerminalTask, isUnsuccessfulTask } from '../domain/taskMachine.js';
 import { getRole } from '../store/ops/roles.js';
 import { getTemplateRow } from '../store/ops/templates.js';
-import { insertEvent, listEvents } from '../store/ops/events.js';
+import { insertEvent } from '../store/ops/events.js';
 import { getRunRow, insertRun, listRunRows, type RunRow } from '../store/ops/runs.js';
 import {
   getTaskRow,
@@ -22,9 +22,10 @@ import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyRunEvent } from './lifecycle.js';
 import { checkStepMode } from './executionModes.js';
-import { insertTaskWithEvents, viewTask } from './tasks.js';
-import { durationMs, qualityGateSummary, runBaseView } from './views.js';
+import { insertTaskWithEvents } from './tasks.js';
+import { durationMs, runBaseView } from './views.js';
 import { withV1RunFields } from './v1RunFields.js';
+import { runRollup, type RollupTask } from './v1Rollup.js';
 import { addMergeTask, ISOLATED, planRunWorktree, stepMode, type RunWorktreePlan } from './worktrees.js';
 
 export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
@@ -34,19 +35,8 @@ export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
 }
 
 /** What a run's view needs of each of its tasks. */
-type RunViewTask = Pick<
-  TaskRow,
-  | 'id'
-  | 'role_id'
-  | 'status'
-  | 'attempt'
-  | 'retries_used'
-  | 'exit_code'
-  | 'failure_category'
-  | 'failure_hints'
-  | 'suggested_actions'
-  | 'quality_gate_policy'
->;
+type RunViewTask = RollupTask &
+  Pick<TaskRow, 'exit_code' | 'failure_category' | 'failure_hints' | 'suggested_actions'>;
 
 /**
  * Run view with every computed field clients of the first version read. `known` are the run's tasks
@@ -56,18 +46,6 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
   const tasks: RunViewTask[] = known ?? (await listTaskRowsByRun(sql, r.id));
   const failed = tasks.filter((t) => t.failure_category && t.status !== 'success');
   const uniq = <T>(xs: T[]) => [...new Set(xs)];
-  const perRole = new Map<
-    number,
-    { role_id: number; total: number; success: number; failed: number; active: number }
-  >();
-  for (const t of tasks) {
-    const p = perRole.get(t.role_id) ?? { role_id: t.role_id, total: 0, success: 0, failed: 0, active: 0 };
-    p.total++;
-    if (t.status === 'success') p.success++;
-    else if (isUnsuccessfulTask(t.status)) p.failed++;
-    else if (t.status !== 'created') p.active++;
-    perRole.set(t.role_id, p);
-  }
   // A run just created has no attempt yet (`known`): nothing to read.
   const usage = sumUsage(
     known
@@ -77,40 +55,27 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
           return agent ? [{ role_id: a.role_id, agent }] : [];
         }),
   );
-  const done = tasks.filter((t) => t.status === 'success').length;
-  const gated = tasks.filter((t) => t.quality_gate_policy);
-  const gateViews = gated.map((t) =>
-    qualityGateSummary(t.status, parseJson(t.quality_gate_policy, null), t.exit_code),
-  );
+  const { task_gates: _gates, exhausted_hint, ...rollup } = await runRollup(sql, r, tasks, ctx.clock.now());
   const view = {
     ...runBaseView(r),
     task_ids: tasks.map((t) => t.id),
     failure_categories: uniq(failed.map((t) => t.failure_category!)),
-    failure_triage_hints: uniq(failed.flatMap((t) => parseJson<string[]>(t.failure_hints, []))),
+    failure_triage_hints: uniq([
+      ...failed.flatMap((t) => parseJson<string[]>(t.failure_hints, [])),
+      ...(exhausted_hint ? [exhausted_hint] : []),
+    ]),
     suggested_next_actions: uniq(failed.flatMap((t) => parseJson<string[]>(t.suggested_actions, []))),
-    retry_summary: {
-      total_retries: tasks.reduce((n, t) => n + t.retries_used, 0),
-      tasks_retried: tasks.filter((t) => t.retries_used > 0).length,
-      total_attempts: tasks.reduce((n, t) => n + t.attempt, 0),
-    },
     duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
-    success_rate: tasks.length ? done / tasks.length : 0,
-    per_role: [...perRole.values()],
+    ...rollup,
     usage: {
       ...usage.total,
-      per_role: [...perRole.keys()].map((role_id) => ({
+      per_role: rollup.per_role.map(({ role_id }) => ({
         role_id,
         ...(usage.byRole.get(role_id) ?? emptyTotals()),
       })),
     },
-    quality_gate_summary: {
-      configured: gated.length,
-      passed: gateViews.filter((g) => g.status === 'passed').length,
-      failed: gateViews.filter((g) => g.status === 'failed').length,
-      pending: gateViews.filter((g) => g.status === 'pending').length,
-    },
   };
-  return withV1RunFields(sql, view, ctx.clock.now());
+  return withV1RunFields(sql, view);
 }
 
 type Override = WorkflowRunCreate['step_task_overrides'][string];
@@ -125,7 +90,7 @@ const PARSED_STEPS_MAX = 256;
 function stepsOf(text: string): WorkflowStep[] {
   let steps = parsedSteps.get(text);
   if (!steps) {
-    steps = parseJson<unknown[]>(text, []).map((s) => WorkflowStep.parse(s));
+    steps = parseJson<unknown[]>(text, []).map(storedStep);
     if (parsedSteps.size >= PARSED_STEPS_MAX) parsedSteps.delete(parsedSteps.keys().next().value!);
     parsedSteps.set(text, steps);
   }
@@ -234,10 +199,14 @@ async function createFromTemplate(
     idByStep.set(s.step_id, id);
     fresh.push({
       id,
+      run_id: runId,
       role_id: s.role_id,
       status: 'created',
       attempt: 0,
       retries_used: 0,
+      requires_approval: (o.requires_approval ?? s.requires_approval ?? false) ? 1 : 0,
+      started_at: null,
+      finished_at: null,
       exit_code: null,
       failure_category: null,
       failure_hints: '[]',
@@ -261,10 +230,14 @@ async function createFromTemplate(
     ]);
     fresh.push({
       id,
+      run_id: runId,
       role_id: last.role_id,
       status: 'created',
       attempt: 0,
       retries_used: 0,
+      requires_approval: plan.merge.requires_approval ? 1 : 0,
+      started_at: null,
+      finished_at: null,
       exit_code: null,
       failure_category: null,
       failure_hints: '[]',
@@ -340,38 +313,4 @@ export async function operate(
   });
   ctx.kick();
   return out;
-}
-
-export async function executionSummary(ctx: ServiceContext, id: number) {
-  return ctx.store.read(async (sql) => {
-    const r = await requireRun(sql, id);
-    const tasks = await listTaskRowsByRun(sql, id);
-    const counts: Record<string, number> = {};
-    for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
-    const terminal = tasks.filter((t) => isTerminalTask(t.status)).length;
-    const events = await listEvents(sql, { run_id: id, limit: 10_000 });
-    return {
-      run_id: id,
-      status: r.status,
-      counts,
-      progress: {
-        total: tasks.length,
-        terminal,
-        succeeded: counts.success ?? 0,
-        percent: tasks.length ? Math.round((100 * terminal) / tasks.length) : 0,
-      },
-      active_task_ids: tasks.filter((t) => isActiveTask(t.status)).map((t) => t.id),
-      pending_task_ids: tasks.filter((t) => t.status === 'created').map((t) => t.id),
-      failed_task_ids: tasks.filter((t) => isUnsuccessfulTask(t.status)).map((t) => t.id),
-      tasks: await Promise.all(tasks.map((t) => viewTask(sql, t))),
-      timeline: events.map((e) => ({
-        id: e.id,
-        event_type: e.event_type,
-        task_id: e.task_id,
-        created_at: e.created_at,
-        payload: e.payload,
-      })),
-      duration_ms: durationMs(r.started_at, r.finished_at, ctx.clock.now()),
-    };
-  });
 }

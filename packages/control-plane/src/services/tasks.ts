@@ -27,6 +27,7 @@ import { checkMode, checkModeAtDispatch, checkModeShape } from './executionModes
 import { approvalView, attemptView, taskView } from './views.js';
 import { approvalRefusal } from './v1Approval.js';
 import { v1AuditFields } from './v1Audit.js';
+import { taskGateSummary } from './v1Gates.js';
 
 export async function requireTask(sql: Sql, id: number): Promise<TaskRow> {
   const t = await getTaskRow(sql, id);
@@ -38,7 +39,8 @@ export async function viewTask(sql: Sql, t: TaskRow) {
   // Only an ended attempt has an agent summary (it comes with the terminal report): no read for the
   // tasks under way, which are most of the views a busy scheduler asks for.
   const agent = t.attempt > 0 && !isActiveTask(t.status) ? await getAttemptAgent(sql, t.id, t.attempt) : null;
-  return taskView(t, t.requires_approval ? await getApprovalByTask(sql, t.id) : null, agent);
+  const approval = t.requires_approval ? await getApprovalByTask(sql, t.id) : null;
+  return taskView(t, approval, agent, await taskGateSummary(sql, t, approval?.status ?? null));
 }
 
 /** Insert a task with its created event and, when gated, its pending approval (caller's tx). */

@@ -20,7 +20,8 @@ import type { Sql } from '../store/sql.js';
 import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { taskReadiness } from './readiness.js';
-import { executionSummary, requireRun } from './runs.js';
+import { requireRun } from './runs.js';
+import { executionSummary } from './v1Summary.js';
 import { dispatchTask } from './tasks.js';
 
 /** The stable reason a stepping client sees when every online runner is at capacity. */

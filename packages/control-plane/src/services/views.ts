@@ -1,12 +1,8 @@
-import {
-  RetryPolicy,
-  type AgentSummary,
-  type FailureCategory,
-  type TaskStatus,
-} from '@multyagents/contracts';
+import { RetryPolicy, type AgentSummary, type FailureCategory } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { DEFAULT_RETRY_POLICY } from '../domain/retry.js';
-import { isActiveTask, isTerminalTask } from '../domain/taskMachine.js';
+import { evaluateGates, policyOf, type TaskGateSummary } from '../domain/qualityGates.js';
+import { isActiveTask } from '../domain/taskMachine.js';
 import type { ApprovalRow } from '../store/ops/approvals.js';
 import type { AttemptRow } from '../store/ops/attempts.js';
 import type { TaskRow } from '../store/ops/tasks.js';
@@ -14,9 +10,17 @@ import { taskWorktreeOf } from '../store/ops/worktrees.js';
 import type { RunRow } from '../store/ops/runs.js';
 import { parseJson } from '../store/sql.js';
 
-/** Row → wire object mappers. Computed fields are derived here, never stored twice. */
-export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: string | null = null) {
-  const policy = parseJson<Record<string, unknown> | null>(t.quality_gate_policy, null);
+/**
+ * Row → wire object mappers. Computed fields are derived here, never stored twice. `gate` is the task's
+ * quality-gate summary (services/v1Gates.ts reads what it needs); without it, judged from the status.
+ */
+export function taskView(
+  t: TaskRow,
+  approval?: ApprovalRow | null,
+  agent: string | null = null,
+  gate?: TaskGateSummary,
+) {
+  const policy = policyOf(t.quality_gate_policy);
   const lockPaths = parseJson<string[]>(t.lock_paths, []);
   return {
     id: t.id,
@@ -59,7 +63,14 @@ export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: strin
     failure_step: t.failure_step,
     failure_triage_hints: parseJson<string[]>(t.failure_hints, []),
     suggested_next_actions: parseJson<string[]>(t.suggested_actions, []),
-    quality_gate_summary: qualityGateSummary(t.status, policy, t.exit_code),
+    quality_gate_summary:
+      gate ??
+      evaluateGates(policy, {
+        taskId: t.id,
+        status: t.status,
+        requiresApproval: t.requires_approval === 1,
+        approval: approval?.status ?? null,
+      }),
     /** What the coding agent of the current attempt said about its work (codex, claude), or null. */
     agent: parseJson<AgentSummary | null>(agent, null),
     approval_id: approval?.id ?? null,
@@ -73,25 +84,6 @@ export function taskView(t: TaskRow, approval?: ApprovalRow | null, agent: strin
   };
 }
 export type TaskView = ReturnType<typeof taskView>;
-
-/** Gates are judged from the outcome we hold: the agent's exit status and the task's terminal state. */
-export function qualityGateSummary(
-  status: TaskStatus,
-  policy: Record<string, unknown> | null,
-  exitCode: number | null,
-) {
-  if (!policy || Object.keys(policy).length === 0)
-    return { configured: false, status: 'not-configured', checks: [] };
-  const checks = [
-    {
-      name: 'exit_code_zero',
-      passed:
-        status === 'success' ? exitCode === null || exitCode === 0 : status === 'created' ? null : false,
-    },
-  ];
-  const st = !isTerminalTask(status) ? 'pending' : checks.every((c) => c.passed) ? 'passed' : 'failed';
-  return { configured: true, status: st, checks, policy };
-}
 
 export function effectivePolicy(t: Pick<TaskRow, 'retry_policy'>): RetryPolicy {
   const raw = parseJson<unknown>(t.retry_policy, null);

@@ -56,7 +56,8 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
     expect(t.runner.submits[1]!.body.prompt).toContain('plan ready');
     await report(t, build, { status: 'success', attempt: 1, exit_code: 0 });
     const final = await call(t.app, 'GET', `/workflow-runs/${run.id}`);
-    expect(final.body).toMatchObject({ status: 'success', success_rate: 1 });
+    // First-version shape: a percentage.
+    expect(final.body).toMatchObject({ status: 'success', success_rate: 100 });
     // v1: a finished run has nothing left to dispatch (only paused/aborted are 409).
     const none = await call(t.app, 'POST', `/workflow-runs/${run.id}/dispatch-ready`);
     expect(none.status).toBe(200);
@@ -292,7 +293,11 @@ describe('run lifecycle (manual dispatch, fake runner client)', () => {
       pending_task_ids: [a.body.id],
       progress: { total: 1 },
     });
-    expect(sum.body.timeline[0].event_type).toBe('workflow_run.created');
+    expect(sum.body.events[0].event_type).toBe('workflow_run.created');
+    // The first version's timeline: one entry per task.
+    expect(sum.body.timeline).toEqual([
+      expect.objectContaining({ task_id: a.body.id, stage_state: 'blocked', progress_percent: 0 }),
+    ]);
   });
   it('an unconfirmed submit (timeout after sending) re-sends the same attempt, and fails with a cancel owed only after time-to-start', async () => {
     const { templateId } = await seedTwoStep(t);

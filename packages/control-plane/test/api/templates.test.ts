@@ -51,7 +51,8 @@ describe('workflow templates API', () => {
       required_artifacts: [],
     });
     expect(res.body.steps[1].required_artifacts).toEqual([{ from_step_id: 'plan', artifact_type: 'text' }]);
-    expect(res.body.steps[2].quality_gate_policy).toEqual({ min_score: 1 });
+    // The first version's policy model: unknown keys dropped, no checks configured.
+    expect(res.body.steps[2].quality_gate_policy).toEqual({ required_checks: [] });
     expect((await call(t.app, 'GET', '/workflow-templates/1')).body).toEqual(res.body);
     expect(await list()).toEqual([res.body]);
   });
@@ -181,7 +182,7 @@ describe('workflow templates API', () => {
     await create({
       name: 'gated',
       steps: [
-        s('a', { quality_gate_policy: { required_checks: ['tests'] } }),
+        s('a', { quality_gate_policy: { required_checks: [{ check: 'handoff-present' }] } }),
         s('b', { role_id: 2, depends_on: ['a'] }),
         s('c', { depends_on: ['a'] }),
       ],
@@ -190,12 +191,27 @@ describe('workflow templates API', () => {
     expect(created.status).toBe(200);
     const got = await call(t.app, 'GET', `/workflow-runs/${created.body.id}`);
     expect(created.body).toEqual(got.body);
-    expect(created.body.quality_gate_summary).toMatchObject({ configured: 1, pending: 1 });
-    // Our keys; v1's (task_count, successful_tasks, ...) come next to them.
-    expect(created.body.per_role).toMatchObject([
-      { role_id: 1, total: 2, success: 0, failed: 0, active: 0 },
-      { role_id: 2, total: 1, success: 0, failed: 0, active: 0 },
-    ]);
+    expect(created.body.quality_gate_summary).toMatchObject({
+      status: 'pending',
+      total_tasks: 3,
+      pending_tasks: 3,
+      total_checks: 3,
+    });
+    const role = (role_id: number, n: number) => ({
+      role_id,
+      task_count: n,
+      successful_tasks: 0,
+      failed_tasks: 0,
+      throughput_tasks: 0,
+      success_rate: 0,
+      retries_total: 0,
+      duration_ms: null,
+      total: n,
+      success: 0,
+      failed: 0,
+      active: 0,
+    });
+    expect(created.body.per_role).toEqual([role(1, 2), role(2, 1)]);
   });
 
   it('writes workflow_template.created, .updated and .deleted events', async () => {

@@ -48,4 +48,13 @@ describe('run state machine', () => {
     expect(runAcceptsDispatch('paused')).toBe(false);
     expect(runAcceptsDispatch('running')).toBe(true);
   });
+
+  it('a partial rerun takes only a failed run back to running', () => {
+    const want: Partial<Record<RunStatus, RunStatus>> = { failed: 'running' };
+    for (const from of RUN_STATUSES) {
+      const r = transitionRun(from, 'rerun');
+      if (want[from]) expect(r).toEqual({ ok: true, next: want[from], noop: false });
+      else expect(r).toMatchObject({ ok: false, code: 'RUN_STATE_CONFLICT', from, event: 'rerun' });
+    }
+  });
 });

@@ -45,6 +45,8 @@ const LEGAL: Record<string, Partial<Record<TaskStatus, TaskStatus>>> = {
     running: 'canceled',
     'cancel-requested': 'canceled',
   },
+  // An operator's partial rerun: only what ended without success starts over.
+  rerun: { failed: 'created', canceled: 'created', 'submit-failed': 'created' },
 };
 
 describe('task state machine', () => {
@@ -68,13 +70,18 @@ describe('task state machine', () => {
     expect(legal).toBeGreaterThan(30);
   });
 
-  it('terminal states are absorbing: no event moves them anywhere else', () => {
+  it('terminal states are absorbing: only a partial rerun moves them, and never out of success', () => {
     for (const from of TASK_STATUSES.filter(isTerminalTask)) {
       for (const key of TASK_EVENT_KEYS) {
         const r = transitionTask(from, eventFromKey(key, true));
-        if (r.ok) expect(r.next).toBe(from);
+        if (r.ok && key !== 'rerun') expect(r.next).toBe(from);
       }
     }
+    expect(transitionTask('success', { type: 'rerun' })).toMatchObject({
+      ok: false,
+      code: 'ILLEGAL_TRANSITION',
+    });
+    expect(transitionTask('running', { type: 'rerun' })).toMatchObject({ ok: false });
   });
 
   it('repeats are no-ops, real moves are not', () => {

@@ -13,6 +13,7 @@ import { runRoutes } from './runs.js';
 import { taskRoutes } from './tasks.js';
 import { runnerApiRoutes } from './runnerApi.js';
 import { approvalRoutes } from './approvals.js';
+import { assistantRoutes } from './assistant.js';
 
 /** One line per resource module. */
 export function registerRoutes(
@@ -32,4 +33,5 @@ export function registerRoutes(
   taskRoutes(router('tasks'), ctx);
   runnerApiRoutes(router('runners'), ctx);
   approvalRoutes(router('approvals'), ctx);
+  assistantRoutes(router('assistant'), ctx);
 }

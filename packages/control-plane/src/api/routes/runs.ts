@@ -1,8 +1,16 @@
-import { ControlLoopBody, OperatorActionBody, RunListQuery, WorkflowRunCreate } from '@multyagents/contracts';
+import {
+  ControlLoopBody,
+  OperatorActionBody,
+  PartialRerunBody,
+  RunListQuery,
+  WorkflowRunCreate,
+} from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/runs.js';
 import * as v1 from '../../services/v1Dispatch.js';
+import { executionSummary } from '../../services/v1Summary.js';
+import { partialRerun } from '../../services/v1Rerun.js';
 
 export function runRoutes(route: Router, ctx: ServiceContext): void {
   route({
@@ -51,6 +59,13 @@ export function runRoutes(route: Router, ctx: ServiceContext): void {
     method: 'GET',
     path: '/workflow-runs/:id/execution-summary',
     summary: 'Counts, progress, tasks and timeline',
-    handler: ({ id }) => svc.executionSummary(ctx, id),
+    handler: ({ id }) => executionSummary(ctx, id),
+  });
+  route({
+    method: 'POST',
+    path: '/workflow-runs/:id/partial-rerun',
+    summary: 'Start failed, canceled or submit-failed tasks of a run over (by step id or task id)',
+    body: PartialRerunBody,
+    handler: ({ id, body }) => partialRerun(ctx, id, body),
   });
 }

@@ -84,3 +84,9 @@ export async function insertHandoff(sql: Sql, h: NewHandoff, nowIso: string): Pr
   );
   return r.lastId;
 }
+
+/** A partial rerun starts a task over: the handoff its earlier attempts left no longer stands. */
+export async function deleteHandoffsOfTask(sql: Sql, taskId: number): Promise<number> {
+  const r = await sql.run('DELETE FROM handoffs WHERE task_id = ?', [taskId]);
+  return r.changes;
+}

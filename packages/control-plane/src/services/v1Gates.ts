@@ -1,0 +1,94 @@
+/**
+ * Quality gates against the store: the facts domain/qualityGates.ts judges, read for a task view, for
+ * a run's roll-up, and — before a runner's `success` is written — for the gate itself.
+ */
+import type { HandoffPayload, RunnerStatusReport } from '@multyagents/contracts';
+import {
+  evaluateGates,
+  needsHandoff,
+  policyOf,
+  rollUpGates,
+  type GateFacts,
+  type TaskGateSummary,
+} from '../domain/qualityGates.js';
+import { getApprovalByTask } from '../store/ops/approvals.js';
+import { getArtifact } from '../store/ops/artifacts.js';
+import { latestHandoff, listHandoffs } from '../store/ops/handoffs.js';
+import type { TaskRow } from '../store/ops/tasks.js';
+import type { Sql } from '../store/sql.js';
+
+type GateTask = Pick<TaskRow, 'id' | 'run_id' | 'status' | 'requires_approval' | 'quality_gate_policy'>;
+type Approval = 'pending' | 'approved' | 'rejected' | null;
+type HandoffFacts = NonNullable<GateFacts['handoff']>;
+
+function handoffFacts(
+  h: Pick<HandoffPayload, 'summary' | 'artifacts'> & { run_id: number | null },
+): HandoffFacts {
+  return {
+    summary: h.summary,
+    run_id: h.run_id,
+    required_artifact_ids: h.artifacts.filter((a) => a.is_required).map((a) => a.artifact_id),
+  };
+}
+
+async function artifactsOf(sql: Sql, ids: readonly number[]): Promise<GateFacts['artifacts']> {
+  const out = new Map<number, { producer_task_id: number; run_id: number | null }>();
+  for (const id of new Set(ids)) {
+    const a = await getArtifact(sql, id);
+    if (a) out.set(id, { producer_task_id: a.producer_task_id, run_id: a.run_id });
+  }
+  return out;
+}
+
+async function judge(sql: Sql, t: GateTask, approval: Approval, handoff: HandoffFacts | null | undefined) {
+  const policy = policyOf(t.quality_gate_policy);
+  const facts: GateFacts = {
+    taskId: t.id,
+    status: t.status,
+    requiresApproval: t.requires_approval === 1,
+    approval,
+  };
+  if (needsHandoff(policy)) {
+    facts.handoff = handoff ?? null;
+    facts.artifacts = await artifactsOf(sql, handoff?.required_artifact_ids ?? []);
+  }
+  return evaluateGates(policy, facts);
+}
+
+/** A task's summary as its view shows it (`approval`: the task's approval status, if gated). */
+export async function taskGateSummary(sql: Sql, t: GateTask, approval: Approval): Promise<TaskGateSummary> {
+  const policy = policyOf(t.quality_gate_policy);
+  const h = needsHandoff(policy) ? await latestHandoff(sql, t.id) : undefined;
+  return judge(sql, t, approval, h ? handoffFacts(h) : null);
+}
+
+/** Every task's summary and the run's roll-up, with one read of the run's handoffs. */
+export async function runGateSummaries(sql: Sql, runId: number, tasks: readonly GateTask[]) {
+  const latest = new Map<number, HandoffFacts>();
+  if (tasks.some((t) => needsHandoff(policyOf(t.quality_gate_policy))))
+    for (const h of await listHandoffs(sql, { run_id: runId })) latest.set(h.task_id, handoffFacts(h));
+  const byTask = new Map<number, TaskGateSummary>();
+  for (const t of tasks) {
+    const approval = t.requires_approval ? ((await getApprovalByTask(sql, t.id))?.status ?? null) : null;
+    byTask.set(t.id, await judge(sql, t, approval, latest.get(t.id) ?? null));
+  }
+  return { byTask, run: rollUpGates([...byTask.values()]) };
+}
+
+/**
+ * The gate on a runner's `success`: the policy judged as if the task had succeeded with the handoff
+ * this report brings. Null when nothing blocks (or nothing beyond the task's own status is checked);
+ * otherwise the summary, whose blocker checks fail the task.
+ */
+export async function gateVerdict(
+  sql: Sql,
+  t: TaskRow,
+  report: Pick<RunnerStatusReport, 'handoff'>,
+): Promise<TaskGateSummary | null> {
+  const policy = policyOf(t.quality_gate_policy);
+  if (policy.required_checks.every((c) => c.check === 'task-status')) return null;
+  const approval = t.requires_approval ? ((await getApprovalByTask(sql, t.id))?.status ?? null) : null;
+  const h = report.handoff ? handoffFacts({ ...report.handoff, run_id: t.run_id }) : null;
+  const summary = await judge(sql, { ...t, status: 'success' }, approval, h);
+  return summary.blocker_failures > 0 ? summary : null;
+}
