@@ -2,6 +2,7 @@
  * Quality gates against the store: the facts domain/qualityGates.ts judges, read for a task view, for
  * a run's roll-up, and — before a runner's `success` is written — for the gate itself.
  */
+import { listEvents } from '../store/ops/events.js';
 import type { HandoffPayload, RunnerStatusReport } from '@multyagents/contracts';
 import {
   evaluateGates,
@@ -17,7 +18,8 @@ import { latestHandoff, listHandoffs } from '../store/ops/handoffs.js';
 import type { TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 
-type GateTask = Pick<TaskRow, 'id' | 'run_id' | 'status' | 'requires_approval' | 'quality_gate_policy'>;
+type GateTask = Pick<TaskRow, 'id' | 'run_id' | 'status' | 'requires_approval' | 'quality_gate_policy'> &
+  Partial<Pick<TaskRow, 'failure_category'>>;
 type Approval = 'pending' | 'approved' | 'rejected' | null;
 type HandoffFacts = NonNullable<GateFacts['handoff']>;
 
@@ -57,6 +59,15 @@ async function judge(sql: Sql, t: GateTask, approval: Approval, handoff: Handoff
 
 /** A task's summary as its view shows it (`approval`: the task's approval status, if gated). */
 export async function taskGateSummary(sql: Sql, t: GateTask, approval: Approval): Promise<TaskGateSummary> {
+  // A task the gate failed shows the verdict it failed on (recorded with the report): the stored
+  // handoff may lack what the gate refused (our runner's bad artifact references are not stored).
+  if (t.failure_category === 'quality-gate') {
+    const failed = (
+      await listEvents(sql, { task_id: t.id, event_type: 'task.quality_gate_failed', limit: 1000 })
+    ).at(-1);
+    const recorded = failed?.payload.quality_gate_summary as TaskGateSummary | undefined;
+    if (recorded) return recorded;
+  }
   const policy = policyOf(t.quality_gate_policy);
   const h = needsHandoff(policy) ? await latestHandoff(sql, t.id) : undefined;
   return judge(sql, t, approval, h ? handoffFacts(h) : null);
@@ -70,7 +81,12 @@ export async function runGateSummaries(sql: Sql, runId: number, tasks: readonly 
   const byTask = new Map<number, TaskGateSummary>();
   for (const t of tasks) {
     const approval = t.requires_approval ? ((await getApprovalByTask(sql, t.id))?.status ?? null) : null;
-    byTask.set(t.id, await judge(sql, t, approval, latest.get(t.id) ?? null));
+    byTask.set(
+      t.id,
+      t.failure_category === 'quality-gate'
+        ? await taskGateSummary(sql, t, approval)
+        : await judge(sql, t, approval, latest.get(t.id) ?? null),
+    );
   }
   return { byTask, run: rollUpGates([...byTask.values()]) };
 }

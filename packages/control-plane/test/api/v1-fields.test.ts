@@ -190,14 +190,16 @@ describe('v1 fields', () => {
       [build]: [{ from_task_ids: [plan], artifact_type: 'diff', label: null }],
     });
     expect(v.retries_total).toBe(0);
-    expect(v.retry_summary).toMatchObject({ retried_task_ids: [], exhausted_task_ids: [] });
+    // v1: `exhausted_task_ids?` — only when some task ran out of retries.
+    expect(v.retry_summary).toMatchObject({ total_retries: 0, retried_task_ids: [] });
+    expect(v.retry_summary.exhausted_task_ids).toBeUndefined();
     expect(v.per_role).toEqual([
       expect.objectContaining({
         role_id: roleId,
         task_count: 2,
         successful_tasks: 0,
         failed_tasks: 2, // the run failed, so its other task ended canceled
-        throughput_tasks: 0,
+        throughput_tasks: 2, // finished tasks, successful or not (v1Rollup.ts)
         success_rate: 0,
         retries_total: 0,
         duration_ms: null,

@@ -333,7 +333,7 @@ describe('v1 workflow run view', () => {
         [b]: [{ from_task_ids: [a], artifact_type: null, label: null }],
       },
       retries_total: 0,
-      retry_summary: { total_retries: 0, retried_task_ids: [], exhausted_task_ids: [] },
+      retry_summary: { total_retries: 0, retried_task_ids: [] },
       failure_categories: [],
       failure_triage_hints: [],
       suggested_next_actions: [],
