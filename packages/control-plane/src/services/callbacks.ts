@@ -218,7 +218,12 @@ async function applyReportIn(
         event_type: 'task.quality_gate_failed',
         run_id: t.run_id,
         task_id: t.id,
-        payload: { attempt: attemptNo, quality_gate_summary: gate },
+        payload: {
+          attempt: attemptNo,
+          quality_gate_summary: { ...gate, handoff_facts: undefined },
+          // What the gate judged: the task's view judges the failed task on it again.
+          handoff_facts: gate.handoff_facts,
+        },
       },
       nowIso,
     );

@@ -59,14 +59,15 @@ async function judge(sql: Sql, t: GateTask, approval: Approval, handoff: Handoff
 
 /** A task's summary as its view shows it (`approval`: the task's approval status, if gated). */
 export async function taskGateSummary(sql: Sql, t: GateTask, approval: Approval): Promise<TaskGateSummary> {
-  // A task the gate failed shows the verdict it failed on (recorded with the report): the stored
-  // handoff may lack what the gate refused (our runner's bad artifact references are not stored).
+  // A task the gate failed is judged on the handoff its report brought (recorded with the
+  // `task.quality_gate_failed` event): the stored handoff may lack the artifact references the gate
+  // refused (our runner's bad references are not stored, services/v1Handoff.ts).
   if (t.failure_category === 'quality-gate') {
     const failed = (
       await listEvents(sql, { task_id: t.id, event_type: 'task.quality_gate_failed', limit: 1000 })
     ).at(-1);
-    const recorded = failed?.payload.quality_gate_summary as TaskGateSummary | undefined;
-    if (recorded) return recorded;
+    const judged = failed?.payload.handoff_facts as HandoffFacts | null | undefined;
+    if (judged !== undefined) return judge(sql, t, approval, judged);
   }
   const policy = policyOf(t.quality_gate_policy);
   const h = needsHandoff(policy) ? await latestHandoff(sql, t.id) : undefined;
@@ -100,11 +101,11 @@ export async function gateVerdict(
   sql: Sql,
   t: TaskRow,
   report: Pick<RunnerStatusReport, 'handoff'>,
-): Promise<TaskGateSummary | null> {
+): Promise<(TaskGateSummary & { handoff_facts: HandoffFacts | null }) | null> {
   const policy = policyOf(t.quality_gate_policy);
   if (policy.required_checks.every((c) => c.check === 'task-status')) return null;
   const approval = t.requires_approval ? ((await getApprovalByTask(sql, t.id))?.status ?? null) : null;
   const h = report.handoff ? handoffFacts({ ...report.handoff, run_id: t.run_id }) : null;
   const summary = await judge(sql, { ...t, status: 'success' }, approval, h);
-  return summary.blocker_failures > 0 ? summary : null;
+  return summary.blocker_failures > 0 ? { ...summary, handoff_facts: h } : null;
 }
