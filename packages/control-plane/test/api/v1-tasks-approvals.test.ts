@@ -65,4 +65,28 @@ describe('v1 task locks and approvals (in-process)', () => {
     const ev = await call(t.app, 'GET', `/events?task_id=${task}&event_type=task.locks_released`);
     expect(ev.body).toHaveLength(1);
   });
+
+  it('POST /workflow-runs: step_task_overrides only with a template and empty task_ids (422)', async () => {
+    const tpl = (
+      await call(t.app, 'POST', '/workflow-templates', {
+        name: 'one',
+        steps: [{ step_id: 'a', role_id: role, title: 'A' }],
+      })
+    ).body.id;
+    const task = (await call(t.app, 'POST', '/tasks', { role_id: role, title: 'loose' })).body.id;
+    const overrides = { a: { context7_mode: 'force_on' } };
+    for (const body of [
+      { task_ids: [task], step_task_overrides: overrides },
+      { workflow_template_id: tpl, task_ids: [task], step_task_overrides: overrides },
+    ]) {
+      const r = await call(t.app, 'POST', '/workflow-runs', body);
+      expect(r.status).toBe(422);
+      expect(r.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'step_task_overrides' });
+    }
+    const ok = await call(t.app, 'POST', '/workflow-runs', {
+      workflow_template_id: tpl,
+      step_task_overrides: overrides,
+    });
+    expect(ok.status).toBe(200);
+  });
 });
