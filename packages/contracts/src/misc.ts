@@ -51,6 +51,8 @@ export const ApprovalDecision = z
 export const HandoffListQuery = z.object({
   run_id: z.coerce.number().int().positive().optional(),
   task_id: z.coerce.number().int().positive().optional(),
+  /** v1: the last N handoffs. */
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
 });
 
 export const AssistantIntentBody = z

@@ -43,7 +43,17 @@ export const WorkflowRunCreate = z
   .refine((b) => b.workflow_template_id != null || b.task_ids.length > 0, {
     message: 'give workflow_template_id or a non-empty task_ids',
     path: ['workflow_template_id'],
-  });
+  })
+  // v1: overrides shape the tasks a template creates; with task_ids they would be silently dropped.
+  .refine(
+    (b) =>
+      Object.keys(b.step_task_overrides).length === 0 ||
+      (b.workflow_template_id != null && b.task_ids.length === 0),
+    {
+      message: 'step_task_overrides are allowed only with workflow_template_id and empty task_ids',
+      path: ['step_task_overrides'],
+    },
+  );
 export type WorkflowRunCreate = z.infer<typeof WorkflowRunCreate>;
 
 export const RunListQuery = z.object({

@@ -83,11 +83,21 @@ export const Recommendation = z.object({
   score: z.number(),
   reasons: z.array(z.string()),
   step_count: z.number().int(),
+  /** v1's fields: the template's project, the reasons in one sentence, the intents it matches and its history. */
+  project_id: Id.nullable(),
+  reason: z.string(),
+  intent_matches: z.array(z.string()),
+  historical_runs: z.number().int(),
+  /** Percentage 0..100 of its finished runs that succeeded (0 without history), as v1. */
+  historical_success_rate: z.number(),
 });
 export type Recommendation = z.infer<typeof Recommendation>;
 
 export const RecommendResponse = z.object({
   query: z.string(),
+  /** v1: the intents (feature, bugfix, …) the query names, and whether history was used. */
+  detected_intents: z.array(z.string()),
+  use_history: z.boolean(),
   recommendations: z.array(Recommendation),
 });
 export type RecommendResponse = z.infer<typeof RecommendResponse>;

@@ -11,10 +11,9 @@ import { isInside } from '../domain/paths.js';
 export function assertAbsolute(p: string, field: string): string {
   if (!path.isAbsolute(p))
     throw new AppError('PATH_NOT_ABSOLUTE', `${field}: '${p}' is not absolute`, { field });
-  if (p.split(/[\\/]/).includes('..')) {
-    throw new AppError('PATH_OUTSIDE_ROOT', `${field}: '${p}' contains '..'`, { field });
-  }
-  return path.normalize(p);
+  // Resolved as v1's `Path.resolve()` did (`..`, `.`, a trailing slash); containment is checked on the
+  // result by the callers, so a `..` cannot lead outside the root.
+  return path.resolve(p);
 }
 
 export function realpathLenient(p: string): string {

@@ -21,6 +21,7 @@ import { getProject } from '../store/ops/projects.js';
 import { getRolesByIds } from '../store/ops/roles.js';
 import { listTemplates, templateRunStats, type TemplateRunStats } from '../store/ops/templates.js';
 import type { ServiceContext } from './context.js';
+import { detectIntents } from './v1Intents.js';
 
 const STOP_WORDS = new Set(
   'a an and are as at be by for from in into is it of on or our please the this to with workflow'.split(' '),
@@ -55,6 +56,7 @@ function scoreTemplate(
   roleNames: Map<number, string>,
   req: RecommendRequest,
   stats: TemplateRunStats | undefined,
+  intents: string[],
 ): Scored {
   const fields = {
     name: new Set(tokenize(t.name)),
@@ -87,12 +89,21 @@ function scoreTemplate(
       reasons.push(`history: ${ok}/${finished} finished runs succeeded`);
     } else reasons.push('history: no finished runs yet');
   }
+  const ok = stats?.succeeded ?? 0;
+  const finished = ok + (stats?.unsuccessful ?? 0);
+  const blob = [t.name, ...t.steps.flatMap((s) => [s.step_id, s.title])].join(' ');
+  const templateIntents = new Set(detectIntents(blob));
   return {
     workflow_template_id: t.id,
     name: t.name,
     score: Math.round(Math.max(0, score) * 10_000) / 10_000,
     reasons,
     step_count: t.steps.length,
+    project_id: t.project_id,
+    reason: reasons.join('; '),
+    intent_matches: intents.filter((i) => templateIntents.has(i)),
+    historical_runs: req.use_history ? finished : 0,
+    historical_success_rate: req.use_history && finished ? Math.round((ok / finished) * 10_000) / 100 : 0,
     relevance,
   };
 }
@@ -117,13 +128,19 @@ export async function recommendTemplates(
     };
   });
   const query = tokenize(req.query);
+  const intents = detectIntents(req.query);
   const roleNames = new Map([...roles].map(([id, r]) => [id, r.name]));
   const ranked = templates
     .filter((t) => req.project_id == null || t.project_id == null || t.project_id === req.project_id)
-    .map((t) => scoreTemplate(t, query, roleNames, req, stats.get(t.id)))
+    .map((t) => scoreTemplate(t, query, roleNames, req, stats.get(t.id), intents))
     .filter((s) => query.length === 0 || s.relevance > 0)
     .sort((a, b) => b.score - a.score || a.workflow_template_id - b.workflow_template_id)
     .slice(0, req.limit)
     .map(({ relevance: _relevance, ...rec }) => rec);
-  return { query: req.query, recommendations: ranked };
+  return {
+    query: req.query,
+    detected_intents: intents,
+    use_history: req.use_history,
+    recommendations: ranked,
+  };
 }

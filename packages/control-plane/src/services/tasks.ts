@@ -239,7 +239,8 @@ export async function taskApproval(ctx: ServiceContext, id: number) {
 export async function releaseLocks(ctx: ServiceContext, id: number) {
   return ctx.store.tx(async (sql) => {
     const t = await requireTask(sql, id);
-    const paths = t.locks_released ? [] : parseJson<string[]>(t.lock_paths, []);
+    // Only the locks the task holds (an active task's), as v1 released only what it had taken.
+    const paths = isActiveTask(t.status) && !t.locks_released ? parseJson<string[]>(t.lock_paths, []) : [];
     if (paths.length) {
       const nowIso = iso(ctx.clock.now());
       await updateTask(sql, id, { locks_released: 1 }, nowIso);

@@ -107,6 +107,8 @@ export function approvalView(a: ApprovalRow) {
     task_id: a.task_id,
     status: a.status,
     actor: a.actor,
+    /** v1's name for who decided (the same as `actor`). */
+    decided_by: a.actor,
     comment: a.comment,
     decided_at: a.decided_at,
     created_at: a.created_at,

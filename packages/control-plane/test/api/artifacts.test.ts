@@ -122,7 +122,7 @@ describe('artifacts API', () => {
     expect(await list('?task_id=1&producer_task_id=1')).toEqual([1, 4]);
     expect(await list('?task_id=1&producer_task_id=2')).toEqual([]);
     expect(await list('?artifact_type=diff&run_id=1')).toEqual([1, 4]);
-    expect(await list('?limit=2')).toEqual([1, 2]);
+    expect(await list('?limit=2')).toEqual([3, 4]); // v1: the last N
     const bad = await call(t.app, 'GET', '/artifacts?artifact_type=video');
     expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'artifact_type' });
   });

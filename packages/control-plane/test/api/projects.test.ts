@@ -54,6 +54,16 @@ describe('projects API', () => {
     expect(outside.body).toMatchObject({ code: 'PATH_OUTSIDE_ROOT', field: 'allowed_paths[0]' });
   });
 
+  it('resolves paths as v1 did: a trailing slash, `.` and a `..` that stays inside the root', async () => {
+    const r = await call(t.app, 'POST', '/projects', {
+      name: 'resolved',
+      root_path: `${root}/./`,
+      allowed_paths: [`${root}/src/../docs/`],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ root_path: root, allowed_paths: [path.join(root, 'docs')] });
+  });
+
   it('refuses a symlink that escapes the root', async () => {
     fs.mkdirSync(root, { recursive: true });
     const outside = tempDir('ma-out-');

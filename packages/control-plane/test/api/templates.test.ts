@@ -279,6 +279,8 @@ describe('POST /workflow-templates/recommend', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       query: 'fix the bug',
+      detected_intents: ['bugfix'],
+      use_history: false,
       recommendations: [
         {
           workflow_template_id: 1,
@@ -286,6 +288,11 @@ describe('POST /workflow-templates/recommend', () => {
           score: 1,
           reasons: ['name matches: fix, bug'],
           step_count: 2,
+          project_id: null,
+          reason: 'name matches: fix, bug',
+          intent_matches: ['bugfix'],
+          historical_runs: 0,
+          historical_success_rate: 0,
         },
       ],
     });
@@ -298,6 +305,11 @@ describe('POST /workflow-templates/recommend', () => {
         score: 0.5,
         reasons: ['step titles match: test', 'roles match: review'],
         step_count: 1,
+        project_id: null,
+        reason: 'step titles match: test; roles match: review',
+        intent_matches: [],
+        historical_runs: 0,
+        historical_success_rate: 0,
       },
     ]);
     const mixed = await recommend({ query: 'notes writer fix', use_history: false });
@@ -332,6 +344,14 @@ describe('POST /workflow-templates/recommend', () => {
     expect(b.reasons).toContain('history: 3/3 finished runs succeeded');
     expect(a.reasons).toContain('history: 0/3 finished runs succeeded');
     expect(c.reasons).toContain('history: no finished runs yet');
+    // v1's history fields: finished runs and the percentage of them that succeeded
+    expect([b, c, a].map((r: any) => [r.historical_runs, r.historical_success_rate])).toEqual([
+      [3, 100],
+      [0, 0],
+      [3, 0],
+    ]);
+    expect(res.body).toMatchObject({ detected_intents: ['release'], use_history: true });
+    expect(b.intent_matches).toEqual(['release']);
     expect(ids(await recommend({ query: 'deploy', use_history: false }))).toEqual([1, 2, 3]);
   });
 

@@ -1,6 +1,7 @@
 import type { Artifact, ArtifactType } from '@multyagents/contracts';
 import type { Param, Sql } from '../sql.js';
 import { json, parseJson } from '../sql.js';
+import { lastOrPage } from './events.js';
 
 interface ArtifactRow {
   id: number;
@@ -57,10 +58,10 @@ export async function listArtifacts(sql: Sql, f: ArtifactFilter): Promise<Artifa
   add('run_id = ?', f.run_id);
   add('producer_task_id = ?', f.producer_task_id);
   add('artifact_type = ?', f.artifact_type);
-  const rows = await sql.all<ArtifactRow>(
-    `SELECT * FROM artifacts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT +?`,
-    [...params, f.limit ?? 1000],
-  );
+  const rows = await sql.all<ArtifactRow>(lastOrPage('artifacts', where, false), [
+    ...params,
+    f.limit ?? 1000,
+  ]);
   return rows.map(toArtifact);
 }
 

@@ -59,7 +59,7 @@ export async function listEvents(sql: Sql, f: EventFilter): Promise<EventRow[]> 
   add('id > ?', f.after_id);
   const limit = f.limit ?? 1000;
   const rows = await sql.all<Omit<EventRow, 'payload' | 'contract_version'> & { payload: string }>(
-    `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT +?`,
+    lastOrPage('events', where, f.after_id !== undefined),
     [...params, limit],
   );
   return rows.map(({ id, ...r }) => ({
@@ -68,4 +68,15 @@ export async function listEvents(sql: Sql, f: EventFilter): Promise<EventRow[]> 
     ...r,
     payload: parseJson(r.payload, {}),
   }));
+}
+
+/**
+ * v1's `limit`: the LAST N matches in insertion order. With `after_id` (our paging cursor) the first N
+ * after it, so that a reader walking the log page by page never skips any.
+ */
+export function lastOrPage(table: string, where: string[], paging: boolean): string {
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  return paging
+    ? `SELECT * FROM ${table} ${w} ORDER BY id ASC LIMIT +?`
+    : `SELECT * FROM (SELECT * FROM ${table} ${w} ORDER BY id DESC LIMIT +?) ORDER BY id ASC`;
 }

@@ -1,6 +1,7 @@
 import type { Handoff } from '@multyagents/contracts';
 import type { Param, Sql } from '../sql.js';
 import { parseJson } from '../sql.js';
+import { lastOrPage } from './events.js';
 
 /** A `handoffs` row as stored (JSON columns as text). */
 export interface HandoffRow {
@@ -36,6 +37,8 @@ export function toHandoff(r: HandoffRow): Handoff {
 export interface HandoffFilter {
   run_id?: number;
   task_id?: number;
+  /** v1: the last N (by `updated_at`, which is insertion order here: handoffs are never changed). */
+  limit?: number;
 }
 
 export async function listHandoffs(sql: Sql, f: HandoffFilter): Promise<Handoff[]> {
@@ -49,10 +52,10 @@ export async function listHandoffs(sql: Sql, f: HandoffFilter): Promise<Handoff[
     where.push('task_id = ?');
     params.push(f.task_id);
   }
-  const rows = await sql.all<HandoffRow>(
-    `SELECT * FROM handoffs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC`,
-    params,
-  );
+  const rows = await sql.all<HandoffRow>(lastOrPage('handoffs', where, false), [
+    ...params,
+    f.limit ?? 1_000_000,
+  ]);
   return rows.map(toHandoff);
 }
 
