@@ -1,4 +1,5 @@
 import type { AgentSummary, WorkflowRunCreate, WorkflowStep } from '@multyagents/contracts';
+import { MERGE_STEP_ID } from '@multyagents/contracts';
 import { storedStep } from '../domain/qualityGates.js';
 import { emptyTotals, sumUsage } from '../domain/pricing.js';
 import { runAttemptAgents } from '../store/ops/attempts.js';
@@ -36,7 +37,16 @@ export async function requireRun(sql: Sql, id: number): Promise<RunRow> {
 
 /** What a run's view needs of each of its tasks. */
 type RunViewTask = RollupTask &
-  Pick<TaskRow, 'exit_code' | 'failure_category' | 'failure_hints' | 'suggested_actions'>;
+  Pick<
+    TaskRow,
+    | 'exit_code'
+    | 'failure_category'
+    | 'failure_hints'
+    | 'suggested_actions'
+    | 'step_id'
+    | 'depends_on'
+    | 'required_artifacts'
+  >;
 
 /**
  * Run view with every computed field clients of the first version read. `known` are the run's tasks
@@ -75,7 +85,7 @@ export async function runView(ctx: ServiceContext, sql: Sql, r: RunRow, known?: 
       })),
     },
   };
-  return withV1RunFields(sql, view);
+  return withV1RunFields(view, tasks);
 }
 
 type Override = WorkflowRunCreate['step_task_overrides'][string];
@@ -212,7 +222,14 @@ async function createFromTemplate(
       failure_hints: '[]',
       suggested_actions: '[]',
       quality_gate_policy: s.quality_gate_policy ? json(s.quality_gate_policy) : null,
+      step_id: s.step_id,
+      depends_on: '[]', // set below, once every step has its task id
+      required_artifacts: json(s.required_artifacts),
     });
+  }
+  for (const s of steps) {
+    const task = fresh.find((f) => f.step_id === s.step_id)!;
+    task.depends_on = json(s.depends_on.map((d) => idByStep.get(d)!));
   }
   for (const s of topoOrder(steps)) {
     if (s.depends_on.length)
@@ -243,6 +260,9 @@ async function createFromTemplate(
       failure_hints: '[]',
       suggested_actions: '[]',
       quality_gate_policy: null,
+      step_id: MERGE_STEP_ID,
+      depends_on: json([...idByStep.values()]),
+      required_artifacts: '[]',
     });
   }
   // Nothing else has touched the new tasks yet: the view needs no second read of them.

@@ -2,14 +2,15 @@
  * The first version's `step_dependencies` and `step_artifact_requirements` (by task id) of
  * `WorkflowRunRead`, added to the run view. (Its retry and per-role rollups are v1Rollup.ts's.)
  */
-import { listTaskRowsByRun, type TaskRow } from '../store/ops/tasks.js';
-import type { Sql } from '../store/sql.js';
+import type { TaskRow } from '../store/ops/tasks.js';
 import { parseJson } from '../store/sql.js';
 
-export async function withV1RunFields<V extends { id: number }>(sql: Sql, view: V) {
-  const tasks = await listTaskRowsByRun(sql, view.id);
+export function withV1RunFields<V extends { id: number }>(
+  view: V,
+  tasks: ReadonlyArray<Pick<TaskRow, 'id' | 'step_id' | 'depends_on' | 'required_artifacts'>>,
+) {
   const stepTask = new Map(tasks.map((t) => [t.step_id, t.id]));
-  const deps = (t: TaskRow) => parseJson<number[]>(t.depends_on, []);
+  const deps = (t: Pick<TaskRow, 'depends_on'>) => parseJson<number[]>(t.depends_on, []);
   return {
     ...view,
     step_dependencies: Object.fromEntries(tasks.map((t) => [String(t.id), deps(t)])),
