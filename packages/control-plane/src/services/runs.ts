@@ -107,14 +107,36 @@ function stepsOf(text: string): WorkflowStep[] {
   return steps;
 }
 
+/** Thrown inside the create transaction: the run has isolated-worktree steps and no plan yet. */
+class NeedsWorktreePlan extends Error {}
+
 export async function createRun(ctx: ServiceContext, body: WorkflowRunCreate) {
-  // Asks git (outside the transaction) when the run has isolated-worktree steps.
-  const plan = await planRunWorktree(ctx, body, stepsOf);
-  const out = await ctx.store.tx(async (sql) => {
-    const nowIso = iso(ctx.clock.now());
-    if (body.workflow_template_id != null) return createFromTemplate(ctx, sql, body, nowIso, plan);
-    return createFromTasks(ctx, sql, body, nowIso);
-  });
+  // Most runs need no git: they are created in one transaction. A run with isolated-worktree steps
+  // finds that out there, and is created again with the plan made outside it (git is asked outside
+  // any transaction). Reading the template up front for every create cost a queued read per run.
+  let plan: RunWorktreePlan | null = null;
+  const attempt = () =>
+    ctx.store.tx(async (sql) => {
+      const nowIso = iso(ctx.clock.now());
+      if (body.workflow_template_id != null) return createFromTemplate(ctx, sql, body, nowIso, plan);
+      return createFromTasks(ctx, sql, body, nowIso);
+    });
+  let out: Awaited<ReturnType<typeof attempt>>;
+  try {
+    out = await attempt();
+  } catch (err) {
+    if (!(err instanceof NeedsWorktreePlan)) throw err;
+    plan = await planRunWorktree(ctx, body, stepsOf);
+    try {
+      out = await attempt();
+    } catch (again) {
+      if (!(again instanceof NeedsWorktreePlan)) throw again;
+      throw new AppError(
+        'RUN_STATE_CONFLICT',
+        'the workflow template changed while the run was being created; try again',
+      );
+    }
+  }
   ctx.kick();
   return out;
 }
@@ -144,8 +166,10 @@ async function createFromTemplate(
   const modes = new Map(
     steps.map((s) => [s.step_id, stepMode(tpl, body.step_task_overrides[s.step_id]?.execution_mode)]),
   );
+  const isolated = [...modes.values()].includes(ISOLATED);
+  if (isolated && plan === null) throw new NeedsWorktreePlan();
   // The plan was made from a read before this transaction: the template must still ask for the same.
-  if ([...modes.values()].includes(ISOLATED) !== (plan !== null))
+  if (isolated !== (plan !== null))
     throw new AppError(
       'RUN_STATE_CONFLICT',
       `workflow template ${tpl.id} changed while the run was being created; try again`,
