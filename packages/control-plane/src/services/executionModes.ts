@@ -10,14 +10,13 @@
  *   (PATH_OUTSIDE_ALLOWED). Lock paths nested in another are collapsed into it, as in v1.
  * isolated-worktree keeps its own rules (services/worktrees.ts: a project in git).
  */
+import { recordDispatchBlocked } from './dispatchBlocked.js';
 import path from 'node:path';
 import type { ExecutionMode, SandboxConfig } from '@multyagents/contracts';
 import { isInside } from '../domain/paths.js';
-import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { insertEvent } from '../store/ops/events.js';
 import { getProject } from '../store/ops/projects.js';
-import { updateTask, type TaskRow } from '../store/ops/tasks.js';
+import type { TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -207,19 +206,11 @@ export async function blockedByWorkspace(ctx: ServiceContext, sql: Sql, t: TaskR
     return false;
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    if (t.blocked_capability === WORKSPACE_INVALID) return true;
-    const nowIso = iso(ctx.clock.now());
-    await updateTask(sql, t.id, { blocked_capability: WORKSPACE_INVALID }, nowIso);
-    await insertEvent(
-      sql,
-      {
-        event_type: 'task.dispatch_blocked',
-        run_id: t.run_id,
-        task_id: t.id,
-        payload: { reason: WORKSPACE_INVALID, code: err.code, detail: String(err.detail ?? err.message) },
-      },
-      nowIso,
-    );
+    await recordDispatchBlocked(ctx, sql, t, WORKSPACE_INVALID, {
+      reason: WORKSPACE_INVALID,
+      code: err.code,
+      detail: String(err.detail ?? err.message),
+    });
     return true;
   }
 }

@@ -1,9 +1,8 @@
+import { recordDispatchBlocked } from './dispatchBlocked.js';
 import type { Role, RunnerCapability } from '@multyagents/contracts';
-import { iso } from '../lib/clock.js';
 import { liveAttemptCounts } from '../store/ops/attempts.js';
-import { insertEvent } from '../store/ops/events.js';
 import { listRunners, type RunnerRow } from '../store/ops/runners.js';
-import { updateTask, type TaskRow } from '../store/ops/tasks.js';
+import type { TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
@@ -97,23 +96,12 @@ export async function placeTask(
 ): Promise<RunnerRow | null> {
   const needs = neededCapabilities(t, await look.role(t.role_id));
   const p = place(slots, needs);
-  if (p.runner || !p.missing || t.blocked_capability === p.missing) return p.runner;
-  const nowIso = iso(ctx.clock.now());
-  await updateTask(sql, t.id, { blocked_capability: p.missing }, nowIso);
-  await insertEvent(
-    sql,
-    {
-      event_type: 'task.dispatch_blocked',
-      run_id: t.run_id,
-      task_id: t.id,
-      payload: {
-        reason: 'sandbox-unavailable',
-        capability: p.missing,
-        execution_mode: t.execution_mode,
-        runners: describeCapabilities(slots),
-      },
-    },
-    nowIso,
-  );
+  if (p.runner || !p.missing) return p.runner;
+  await recordDispatchBlocked(ctx, sql, t, p.missing, {
+    reason: 'sandbox-unavailable',
+    capability: p.missing,
+    execution_mode: t.execution_mode,
+    runners: describeCapabilities(slots),
+  });
   return null;
 }
