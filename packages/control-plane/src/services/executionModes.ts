@@ -201,6 +201,9 @@ const WORKSPACE_INVALID = 'workspace-invalid';
  * time-to-start limit fails it) with one `task.dispatch_blocked` event. True when blocked.
  */
 export async function blockedByWorkspace(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<boolean> {
+  // Nothing to check again without a project, lock paths or a sandbox (the shape was checked at
+  // creation): the scheduler asks this for every task it places.
+  if (t.project_id === null && (t.lock_paths === '[]' || !t.lock_paths) && (!t.sandbox || t.sandbox === 'null')) return false;
   try {
     await checkModeAtDispatch(sql, t);
     return false;

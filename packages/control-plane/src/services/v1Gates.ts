@@ -12,6 +12,7 @@ import {
   type GateFacts,
   type TaskGateSummary,
 } from '../domain/qualityGates.js';
+import type { QualityGatePolicy } from '@multyagents/contracts';
 import { getApprovalByTask } from '../store/ops/approvals.js';
 import { getArtifact } from '../store/ops/artifacts.js';
 import { latestHandoff, listHandoffs } from '../store/ops/handoffs.js';
@@ -42,19 +43,43 @@ async function artifactsOf(sql: Sql, ids: readonly number[]): Promise<GateFacts[
   return out;
 }
 
+function factsOf(t: GateTask, approval: Approval): GateFacts {
+  return { taskId: t.id, status: t.status, requiresApproval: t.requires_approval === 1, approval };
+}
+
 async function judge(sql: Sql, t: GateTask, approval: Approval, handoff: HandoffFacts | null | undefined) {
   const policy = policyOf(t.quality_gate_policy);
-  const facts: GateFacts = {
-    taskId: t.id,
-    status: t.status,
-    requiresApproval: t.requires_approval === 1,
-    approval,
-  };
+  const facts = factsOf(t, approval);
   if (needsHandoff(policy)) {
     facts.handoff = handoff ?? null;
     facts.artifacts = await artifactsOf(sql, handoff?.required_artifact_ids ?? []);
   }
   return evaluateGates(policy, facts);
+}
+
+/**
+ * Summaries of tasks judged on their status alone (no approval, no handoff check), by policy and
+ * status: they do not depend on the task. Shared and frozen; policies are cached by policyOf.
+ */
+const plainSummaries = new WeakMap<QualityGatePolicy, Map<string, TaskGateSummary>>();
+
+function plainSummary(policy: QualityGatePolicy, t: GateTask): TaskGateSummary {
+  let byStatus = plainSummaries.get(policy);
+  if (!byStatus) plainSummaries.set(policy, (byStatus = new Map()));
+  let summary = byStatus.get(t.status);
+  if (!summary) {
+    summary = deepFreeze(evaluateGates(policy, factsOf(t, null)));
+    byStatus.set(t.status, summary);
+  }
+  return summary;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }
 
 /** A task's summary as its view shows it (`approval`: the task's approval status, if gated). */
@@ -81,6 +106,13 @@ export async function runGateSummaries(sql: Sql, runId: number, tasks: readonly 
     for (const h of await listHandoffs(sql, { run_id: runId })) latest.set(h.task_id, handoffFacts(h));
   const byTask = new Map<number, TaskGateSummary>();
   for (const t of tasks) {
+    const policy = policyOf(t.quality_gate_policy);
+    // The common task (no approval, no handoff check, not gate-failed) is judged without the store:
+    // a run view judges every task of the run, and awaiting each one cost measurable CPU per view.
+    if (!t.requires_approval && t.failure_category !== 'quality-gate' && !needsHandoff(policy)) {
+      byTask.set(t.id, plainSummary(policy, t));
+      continue;
+    }
     const approval = t.requires_approval ? ((await getApprovalByTask(sql, t.id))?.status ?? null) : null;
     byTask.set(
       t.id,
