@@ -4,6 +4,7 @@ import type { ApiConfig } from '../config/api.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { AppError, isAppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { quickCheckInWorker } from '../store/sqlite/integrity.js';
 import { makeRedactor } from '../lib/redact.js';
 import { httpRunnerClient } from '../scheduler/runnerClient.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -40,6 +41,21 @@ export interface RunningApi {
  * Open the store, build the app and listen; resolves then. Reconciliation with the runners runs
  * meanwhile and the scheduler starts after it (`ready`).
  */
+/** The quick check in the background; its verdict goes to `/health` and, when bad, to the log. */
+async function checkStoreIntegrity(store: SqliteStore, file: string, logger: Logger): Promise<void> {
+  const r = await quickCheckInWorker(file);
+  const detail = r.problems.slice(0, 5).join('; ');
+  store.setIntegrity(r.ok ? { integrity: 'ok' } : { integrity: 'corrupt', integrity_detail: detail });
+  if (r.ok) logger.info({ ms: r.ms }, 'store integrity quick check: ok');
+  else {
+    logger.error({ ms: r.ms, problems: r.problems }, 'store integrity quick check FAILED');
+    process.stderr.write(
+      `[api] ERROR STORE_CORRUPT: ${file}: quick_check found damage (${detail}) — see docs/runbook.md "Damaged store"; ` +
+        'run `multyagents doctor` for the full check\n',
+    );
+  }
+}
+
 export async function startApi(
   config: ApiConfig,
   opts: { clock?: Clock; logger?: Logger } = {},
@@ -186,6 +202,8 @@ export async function startApi(
     scheduler.start(ctx);
     mark('start_ms', t0);
     logger.info({ ...phases }, 'api ready: reconciled with runners, scheduler started');
+    // After the restart window's work: a damaged page otherwise shows only when a request reads it.
+    void checkStoreIntegrity(store, config.dbFile, logger);
   })();
   // The caller awaits it (or stop() does); this only keeps a failure from counting as unhandled.
   ready.catch(() => undefined);

@@ -5,6 +5,7 @@ import { registerRaceStressCommand } from './commands/raceStress.js';
 import { registerRestartPersistenceCommand } from './commands/restartPersistence.js';
 import { registerStressSmokeCommand } from './commands/stressSmoke.js';
 import { registerChaosCommand } from './commands/chaos.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerDownCommand } from './commands/down.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerE2eCommand } from './commands/e2e.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerRestartCommand(program);
   registerLogsCommand(program);
+  registerDoctorCommand(program);
   registerRunCommand(program);
   registerInitProjectCommand(program);
   registerE2eCommand(program);

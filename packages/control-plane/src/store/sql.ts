@@ -52,11 +52,23 @@ export interface Store {
    * fsync); cheap and synchronous, queued behind nothing (for liveness probes).
    */
   assertUsable(): void;
+  /**
+   * What `/health` reports of the store: `write_failing` is set while the last attempt to commit
+   * failed for want of space or an I/O error (cleared by the next commit that succeeds);
+   * `integrity` is the result of the check run after start (`pending` until it ends).
+   */
+  health(): StoreHealth;
   /** A consistent read. */
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Install (or remove, with null) the end-of-group hook; at most one. */
   setBatchHook(hook: BatchHook | null): void;
   close(): Promise<void>;
+}
+
+export interface StoreHealth {
+  write_failing: { code: string; since: number; detail: string } | null;
+  integrity: 'pending' | 'ok' | 'corrupt' | 'skipped';
+  integrity_detail?: string;
 }
 
 export function json(value: unknown): string {

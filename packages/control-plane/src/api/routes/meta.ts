@@ -1,6 +1,9 @@
 import { CONTRACT_VERSION, EVENT_TYPES, RUN_STATUSES, TASK_STATUSES } from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
+import { AppError } from '../../lib/errors.js';
+import { loggingStatus } from '../../lib/logger.js';
+import { healthProblems } from '../../services/health.js';
 
 export function metaRoutes(route: Router, ctx: ServiceContext): void {
   route({
@@ -12,8 +15,17 @@ export function metaRoutes(route: Router, ctx: ServiceContext): void {
       // Not a read through the store's queue: liveness must not wait behind a backlog of writes
       // (right after a restart, every runner's held reports arrive at once).
       ctx.store.assertUsable();
+      const store = ctx.store.health();
+      if (store.integrity === 'corrupt')
+        throw new AppError(
+          'STORE_CORRUPT',
+          `the store's integrity check found damage: ${store.integrity_detail ?? 'see the API log'} (docs/runbook.md, "Damaged store")`,
+        );
+      const problems = healthProblems(store, loggingStatus());
       return {
-        status: 'ok',
+        status: problems.length ? 'degraded' : 'ok',
+        problems,
+        store_integrity: store.integrity,
         store: ctx.store.kind,
         durability: ctx.store.durability,
         dispatch_mode: ctx.config.dispatchMode,

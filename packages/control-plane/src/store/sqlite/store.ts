@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
 import { storeErrorOf } from '../../lib/sqliteErrors.js';
-import type { BatchHook, Param, RunResult, Sql, Store } from '../sql.js';
+import type { BatchHook, Param, RunResult, Sql, Store, StoreHealth } from '../sql.js';
 import { Checkpointer } from './checkpointer.js';
 import { runMigrations } from './migrate.js';
 
@@ -390,6 +390,7 @@ export class SqliteStore implements Store {
     } catch (err) {
       if (this.db.inTransaction) this.ctl.rollback.run();
       this.dirty = false;
+      this.noteWriteError(err);
       for (const d of done) d.job.reject(d.ok ? err : d.value);
       if (hooked?.ok) hook!.failed(err);
       return;
@@ -406,6 +407,7 @@ export class SqliteStore implements Store {
       }
     }
     this.dirty = false;
+    this.writeFailing = null;
     // After the commit is durable: whatever happens here must not fail the group's callers.
     this.walGuard();
     // The hook's follow-up (e.g. sending submits) starts before the callers hear back: both are
@@ -427,6 +429,7 @@ export class SqliteStore implements Store {
    */
   private groupLost(done: Array<{ job: Job; ok: boolean; value: unknown }>, cause: unknown): void {
     this.dirty = false;
+    this.noteWriteError(cause);
     for (const d of done) d.job.reject(d.ok ? cause : d.value);
   }
 
@@ -521,6 +524,30 @@ export class SqliteStore implements Store {
 
   assertUsable(): void {
     this.assertOpen();
+  }
+
+  private writeFailing: StoreHealth['write_failing'] = null;
+  private integrity: Pick<StoreHealth, 'integrity' | 'integrity_detail'> = { integrity: 'pending' };
+
+  health(): StoreHealth {
+    return { write_failing: this.writeFailing, ...this.integrity };
+  }
+
+  /** Set by the integrity check run after start (store/sqlite/integrity.ts). */
+  setIntegrity(result: Pick<StoreHealth, 'integrity' | 'integrity_detail'>): void {
+    this.integrity = result;
+  }
+
+  /** A commit that failed for want of space or an I/O error: `/health` says degraded until one succeeds. */
+  private noteWriteError(err: unknown): void {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string') return;
+    if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY'))
+      this.writeFailing ??= {
+        code,
+        since: Date.now(),
+        detail: err instanceof Error ? err.message : String(err),
+      };
   }
 
   private assertOpen(): void {
