@@ -4,6 +4,7 @@ import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
+import { fsyncFailStop } from './scenarios/fsyncFailStop.js';
 import { latencyAndResets } from './scenarios/latency.js';
 import { submitAnswerLost } from './scenarios/lostSubmitAnswer.js';
 import { partitionLong, partitionShort } from './scenarios/partition.js';
@@ -29,6 +30,7 @@ export const DRILLS: Drill[] = [
   seededMix,
   submitAnswerLost,
   runnerRestartUnderLoad,
+  fsyncFailStop,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -116,6 +116,9 @@ const PLANNERS: Record<string, Planner> = {
       proxy: intIn(rng, 0, 2),
     })),
   }),
+  fsync_error_fail_stop: (rng) => ({
+    commits_before_failure: intIn(rng, 5, 30),
+  }),
   runner_restart_under_load: (rng) => ({
     runs: intIn(rng, 24, 40),
     restart_after_ms: [intIn(rng, 150, 500), intIn(rng, 300, 900)],

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
+import { faultPoint } from '../../lib/faults.js';
 import { storeErrorOf } from '../../lib/sqliteErrors.js';
 import type { BatchHook, Param, RunResult, Sql, Store, StoreHealth } from '../sql.js';
 import { Checkpointer } from './checkpointer.js';
@@ -506,6 +507,8 @@ export class SqliteStore implements Store {
 
   /** fdatasync the WAL on the libuv thread pool: the event loop keeps taking requests meanwhile. */
   private async syncWal(): Promise<void> {
+    // Drills make an fsync fail here (MULTYAGENTS_FAULTS=wal-fsync=throw-after:<n>): the fail-stop path.
+    await faultPoint('wal-fsync');
     if (this.walFd === null) {
       // The WAL exists once anything was written; it is never unlinked while the database is open.
       if (!fs.existsSync(this.walFile)) return;
