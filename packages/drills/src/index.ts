@@ -3,6 +3,7 @@ import type { Drill } from './drill.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
+import { diskFullStore } from './scenarios/diskFull.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { fsyncFailStop } from './scenarios/fsyncFailStop.js';
 import { latencyAndResets } from './scenarios/latency.js';
@@ -31,6 +32,7 @@ export const DRILLS: Drill[] = [
   submitAnswerLost,
   runnerRestartUnderLoad,
   fsyncFailStop,
+  diskFullStore,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -116,6 +116,9 @@ const PLANNERS: Record<string, Planner> = {
       proxy: intIn(rng, 0, 2),
     })),
   }),
+  disk_full_store: (rng) => ({
+    hold_ms: intIn(rng, 1500, 3500),
+  }),
   fsync_error_fail_stop: (rng) => ({
     commits_before_failure: intIn(rng, 5, 30),
   }),

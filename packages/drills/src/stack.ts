@@ -290,6 +290,21 @@ export class DrillStack {
       }
     }
     await this.client.close();
+    // What drills set up outside processes (a tmpfs under the data dir), undone last, newest first.
+    for (const fn of this.teardowns.splice(0).reverse()) {
+      try {
+        fn();
+      } catch {
+        // Best effort: the next harness sweeps what is left.
+      }
+    }
     return out;
+  }
+
+  private readonly teardowns: Array<() => void> = [];
+
+  /** Run `fn` at teardown, after every process stopped. */
+  onTeardown(fn: () => void): void {
+    this.teardowns.push(fn);
   }
 }

@@ -16,17 +16,24 @@ import { endChecks, flowAndRun, restartApi, sleep, startStack, strikeApi } from 
 export const fsyncFailStop: Drill = {
   id: 'fsync_error_fail_stop',
   name: 'fsync of the WAL fails under load (fail-stop)',
-  summary: 'make the WAL fdatasync fail after n commits: the API exits with one FATAL line, nothing acknowledged is lost',
+  summary:
+    'make the WAL fdatasync fail after n commits: the API exits with one FATAL line, nothing acknowledged is lost',
   timeoutMs: 120_000,
   budgets: () => ({ detection_ms: null, recovery_ms: 15_000 }),
   async run(ctx) {
     const { stack } = ctx;
     await startStack(ctx, 1, 2);
     const step = (id: string, deps: string[] = []) => ({ id, depends_on: deps, mock: { duration_ms: 700 } });
-    const first = await flowAndRun(ctx, { name: 'fsync', steps: [step('a'), step('b', ['a']), step('c', ['b'])] });
+    const first = await flowAndRun(ctx, {
+      name: 'fsync',
+      steps: [step('a'), step('b', ['a']), step('c', ['b'])],
+    });
     const second = await startRun(stack.client, ctx.details.template_id as number);
     ctx.created.push(second);
-    steady(await waitRunning(stack.client, stack.ledgerFile, first.task_ids[0]!, 1, 15_000), 'step a running');
+    steady(
+      await waitRunning(stack.client, stack.ledgerFile, first.task_ids[0]!, 1, 15_000),
+      'step a running',
+    );
 
     // Restart gracefully with the fault armed: it fires after n further commits of the new process.
     await ctx.snapshot();
@@ -52,7 +59,9 @@ export const fsyncFailStop: Drill = {
     const fatalLines = log.split('\n').filter((l) => l.includes('FATAL STORE_UNAVAILABLE')).length;
     ctx.fault.fired = exit !== null && exit.code === 1 && fatalLines >= 1;
     const stoppedAfterMs = Date.now() - armedAt;
-    ctx.log(`faulty API exit ${JSON.stringify(exit)} after ${stoppedAfterMs} ms, ${fatalLines} FATAL line(s)`);
+    ctx.log(
+      `faulty API exit ${JSON.stringify(exit)} after ${stoppedAfterMs} ms, ${fatalLines} FATAL line(s)`,
+    );
 
     stack.apiExtraEnv = {};
     const upMs = await restartApi(ctx, Date.now());
@@ -73,7 +82,11 @@ export const fsyncFailStop: Drill = {
           exit !== null && exit.code === 1 && exit.signal === null,
           `the API ${exit ? `exited with code ${exit.code} (signal ${exit.signal})` : 'did not exit'} after the failed fsync`,
         ),
-        check('one_fatal_line', fatalLines >= 1, `${fatalLines} FATAL STORE_UNAVAILABLE line(s) in the API log`),
+        check(
+          'one_fatal_line',
+          fatalLines >= 1,
+          `${fatalLines} FATAL STORE_UNAVAILABLE line(s) in the API log`,
+        ),
       ],
       recovery_ms: upMs,
     };
