@@ -70,6 +70,11 @@ export const ERROR_CODES = {
   // 5xx and start-up
   STORE_UNAVAILABLE: { status: 503, message: 'The store is not open or cannot make the change durable' },
   STORE_CORRUPT: { status: 503, message: 'The store reports that its file is damaged' },
+  TOO_MANY_STREAMS: { status: 503, message: 'The API serves its maximum of event streams' },
+  STREAM_CLIENT_TOO_SLOW: {
+    status: 503,
+    message: 'The event stream was closed: the client read nothing for too long (reconnect with Last-Event-ID)',
+  },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
   DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },
   PORT_IN_USE: { status: 500, message: 'The port is already taken' },

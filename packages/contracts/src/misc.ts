@@ -25,6 +25,16 @@ export const EventListQuery = z.object({
   after_id: z.coerce.number().int().min(0).optional(),
 });
 
+/** `GET /events/stream`: filters and the resume point (the `Last-Event-ID` header wins over `after_id`). */
+export const EventStreamQuery = z.object({
+  run_id: z.coerce.number().int().positive().optional(),
+  task_id: z.coerce.number().int().positive().optional(),
+  /** Events whose type starts with this, e.g. `task.` or `workflow_run.`. */
+  event_type: z.string().min(1).max(100).optional(),
+  after_id: z.coerce.number().int().min(0).optional(),
+});
+export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
+
 export const ArtifactCreate = z.object({
   contract_version: ContractVersionField,
   artifact_type: ArtifactType,

@@ -43,6 +43,12 @@ export interface ApiConfig {
   schedulerIntervalMs: number;
   /** Origins a browser page may call us from (MULTYAGENTS_CORS_ORIGINS). */
   corsOrigins: CorsOrigins;
+  /** `GET /events/stream`: heartbeat comment interval, slow-client limit, most streams at once. */
+  streamHeartbeatMs: number;
+  streamSlowClientMs: number;
+  streamMaxClients: number;
+  /** Newest events the stream keeps in memory; a client further behind catches up from the store. */
+  streamWindowEvents: number;
 }
 
 export interface ApiFlags {
@@ -158,6 +164,10 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
       5,
     ),
     corsOrigins: parseCorsOrigins(env.MULTYAGENTS_CORS_ORIGINS),
+    streamHeartbeatMs: pickInt('stream heartbeat', undefined, env.MULTYAGENTS_STREAM_HEARTBEAT_MS, 15_000, 100),
+    streamSlowClientMs: pickInt('stream slow client', undefined, env.MULTYAGENTS_STREAM_SLOW_CLIENT_MS, 10_000, 100),
+    streamMaxClients: pickInt('stream max clients', undefined, env.MULTYAGENTS_STREAM_MAX_CLIENTS, 1000, 1),
+    streamWindowEvents: pickInt('stream window', undefined, env.MULTYAGENTS_STREAM_WINDOW_EVENTS, 5000, 1),
   };
 }
 

@@ -228,6 +228,7 @@ function extendTx<V>(store: Store, after: (sql: Sql, out: V) => Promise<void>): 
     txSoon: (fn, withinMs) => store.txSoon(fn, withinMs),
     assertUsable: () => store.assertUsable(),
     health: () => store.health(),
+    onCommit: (l) => store.onCommit(l),
     read: (fn) => store.read(fn),
     setBatchHook: (hook) => store.setBatchHook(hook),
     close: () => store.close(),

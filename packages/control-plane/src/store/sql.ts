@@ -58,6 +58,11 @@ export interface Store {
    * `integrity` is the result of the check run after start (`pending` until it ends).
    */
   health(): StoreHealth;
+  /**
+   * Call `listener` after every durable commit that wrote something (synchronously, before the
+   * callers hear back: it must only schedule work). Returns the unsubscribe function.
+   */
+  onCommit(listener: () => void): () => void;
   /** A consistent read. */
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Install (or remove, with null) the end-of-group hook; at most one. */

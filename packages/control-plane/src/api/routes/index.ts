@@ -17,7 +17,7 @@ import { assistantRoutes } from './assistant.js';
 
 /** One line per resource module. */
 export function registerRoutes(
-  _app: FastifyInstance,
+  app: FastifyInstance,
   ctx: ServiceContext,
   router: (tag: string) => Router,
 ): void {
@@ -26,7 +26,7 @@ export function registerRoutes(
   skillPackRoutes(router('skill-packs'), ctx);
   roleRoutes(router('roles'), ctx);
   templateRoutes(router('workflow-templates'), ctx);
-  eventRoutes(router('events'), ctx);
+  eventRoutes(router('events'), ctx, app);
   artifactRoutes(router('artifacts'), ctx);
   handoffRoutes(router('handoffs'), ctx);
   runRoutes(router('workflow-runs'), ctx);

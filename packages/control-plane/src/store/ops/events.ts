@@ -80,3 +80,36 @@ export function lastOrPage(table: string, where: string[], paging: boolean): str
     ? `SELECT * FROM ${table} ${w} ORDER BY id ASC LIMIT +?`
     : `SELECT * FROM (SELECT * FROM ${table} ${w} ORDER BY id DESC LIMIT +?) ORDER BY id ASC`;
 }
+
+export interface StreamFilter {
+  run_id?: number;
+  task_id?: number;
+  /** Events whose type starts with this (e.g. `task.` or `workflow_run.merged`). */
+  type_prefix?: string;
+}
+
+/** Escape LIKE's wildcards so a prefix matches literally. */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Events with id > `afterId` matching `f`, oldest first, at most `limit` (the stream's catch-up). */
+export async function eventsAfter(sql: Sql, afterId: number, limit: number, f: StreamFilter = {}) {
+  const where = ['id > ?'];
+  const params: (string | number)[] = [afterId];
+  if (f.run_id !== undefined) (where.push('run_id = ?'), params.push(f.run_id));
+  if (f.task_id !== undefined) (where.push('task_id = ?'), params.push(f.task_id));
+  if (f.type_prefix) (where.push("event_type LIKE ? ESCAPE '\\'"), params.push(likePrefix(f.type_prefix)));
+  const rows = await sql.all<Omit<EventRow, 'payload' | 'contract_version'> & { payload: string }>(
+    `SELECT id, event_type, run_id, task_id, producer_role, payload, created_at FROM events
+      WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
+    [...params, limit],
+  );
+  return rows;
+}
+
+/** The newest event id (0 when there is none). */
+export async function maxEventId(sql: Sql): Promise<number> {
+  const r = await sql.get<{ id: number | null }>('SELECT MAX(id) AS id FROM events');
+  return r?.id ?? 0;
+}

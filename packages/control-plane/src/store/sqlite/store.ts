@@ -397,6 +397,7 @@ export class SqliteStore implements Store {
       return;
     }
     // Nobody is answered, and nothing is read, before the commit is on disk.
+    const wrote = this.dirty;
     if (this.durability === 'full' && this.dirty) {
       try {
         await this.syncWal();
@@ -409,6 +410,7 @@ export class SqliteStore implements Store {
     }
     this.dirty = false;
     this.writeFailing = null;
+    if (wrote) this.notifyCommitted();
     // After the commit is durable: whatever happens here must not fail the group's callers.
     this.walGuard();
     // The hook's follow-up (e.g. sending submits) starts before the callers hear back: both are
@@ -527,6 +529,24 @@ export class SqliteStore implements Store {
 
   assertUsable(): void {
     this.assertOpen();
+  }
+
+  private readonly commitListeners = new Set<() => void>();
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /** After a durable commit that wrote something; listeners only schedule work (the event stream). */
+  private notifyCommitted(): void {
+    for (const l of this.commitListeners) {
+      try {
+        l();
+      } catch {
+        // A listener's failure is its own; the commit stands.
+      }
+    }
   }
 
   private writeFailing: StoreHealth['write_failing'] = null;
