@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   STALE_ATTEMPT: { status: 409, message: 'The report belongs to an attempt that is no longer current' },
   RUNNER_NAME_TAKEN: {
     status: 409,
-    message: "A runner with this name is registered; only its own credential may register it again",
+    message: 'A runner with this name is registered; only its own credential may register it again',
   },
   RUN_STATE_CONFLICT: { status: 409, message: 'The run is not in a state that allows this operation' },
   APPROVAL_ALREADY_DECIDED: { status: 409, message: 'The approval was already decided' },

@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.js';
-import { CREDENTIAL_HEADER, parseCredential, secretMatches } from '../domain/runnerIdentity.js';
+import { CREDENTIAL_HEADER, parseCredential, secretMatches } from '../lib/runnerIdentity.js';
 import { getRunner } from '../store/ops/runners.js';
 import type { ServiceContext } from '../services/context.js';
 import { checkRunnerToken } from './auth.js';
@@ -34,7 +34,10 @@ export async function authenticateRunner(
     // A runner whose credential the API no longer knows (a fresh store, an operator reset) registers
     // again with the bootstrap token, which our runner always sends along.
     if (mode !== 'bootstrap')
-      throw new AppError('RUNNER_CREDENTIAL_INVALID', 'the runner credential is not valid (reset, or unknown)');
+      throw new AppError(
+        'RUNNER_CREDENTIAL_INVALID',
+        'the runner credential is not valid (reset, or unknown)',
+      );
   }
   checkRunnerToken(req, ctx.runnerToken, true);
   if (mode === 'own')

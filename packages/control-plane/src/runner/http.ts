@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { withDeadline } from '../lib/deadline.js';
-import { CREDENTIAL_HEADER } from '../domain/runnerIdentity.js';
+import { CREDENTIAL_HEADER } from '../lib/runnerIdentity.js';
 
 /** Runner → API calls. Each is bounded by a timeout; a network failure throws. */
 export interface HttpAnswer {
@@ -24,7 +24,10 @@ export function httpTransport(timeoutMs: number, credential: () => string | null
     post(url, token, body) {
       return withDeadline(timeoutMs, async (signal) => {
         const own = credential();
-        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-runner-token': token };
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          'x-runner-token': token,
+        };
         if (own) headers[CREDENTIAL_HEADER] = own;
         const res = await request(url, {
           method: 'POST',

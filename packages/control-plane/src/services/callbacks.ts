@@ -385,7 +385,10 @@ export async function appendLogChunk(
     // Output of an attempt another runner holds is not this runner's to write.
     const a = caller === null ? undefined : await getAttempt(sql, taskId, c.attempt);
     if (a && a.runner_id !== null && a.runner_id !== caller)
-      throw new AppError('STALE_ATTEMPT', `attempt ${c.attempt} of task ${taskId} belongs to runner ${a.runner_id}`);
+      throw new AppError(
+        'STALE_ATTEMPT',
+        `attempt ${c.attempt} of task ${taskId} belongs to runner ${a.runner_id}`,
+      );
     const stored = await insertLogChunk(
       sql,
       { task_id: taskId, attempt: c.attempt, seq: c.seq, stream: c.stream, data: ctx.redact(c.data) },

@@ -16,7 +16,7 @@ import {
   upsertRunner,
   type RunnerRow,
 } from '../store/ops/runners.js';
-import { formatCredential, newSecret, runnerUrlProblem } from '../domain/runnerIdentity.js';
+import { formatCredential, newSecret, runnerUrlProblem } from '../lib/runnerIdentity.js';
 import { getTaskRow, updateTask } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
@@ -55,7 +55,11 @@ export function runnerView(r: RunnerRow, active = 0) {
  * operator), who then gets a fresh one. Anyone else is refused 409 RUNNER_NAME_TAKEN, audited, and
  * nothing of the runner (URL, attempts) changes. With runner auth off nobody is refused.
  */
-export async function registerRunner(ctx: ServiceContext, body: RunnerRegister, caller: number | null = null) {
+export async function registerRunner(
+  ctx: ServiceContext,
+  body: RunnerRegister,
+  caller: number | null = null,
+) {
   const urlProblem = runnerUrlProblem(body.url);
   if (urlProblem) throw new AppError('RUNNER_URL_INVALID', `url: ${urlProblem}`, { field: 'url' });
   const out = await ctx.store.tx(async (sql) => {

@@ -239,7 +239,12 @@ function extendTx<V>(store: Store, after: (sql: Sql, out: V) => Promise<void>): 
  * means another attempt (or a cancel) took over and the step must not happen.
  */
 /** `caller`: the runner asking (its own credential); an attempt another runner holds is not current for it. */
-export async function fence(ctx: ServiceContext, taskId: number, attemptNo: number, caller: number | null = null) {
+export async function fence(
+  ctx: ServiceContext,
+  taskId: number,
+  attemptNo: number,
+  caller: number | null = null,
+) {
   return ctx.store.read(async (sql) => {
     const t = await getTaskRow(sql, taskId);
     if (!t) throw new AppError('TASK_NOT_FOUND', `task ${taskId} not found`);

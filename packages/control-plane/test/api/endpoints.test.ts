@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, makeTestApi, removeTempDirs, tempDir, type TestApi } from '../helpers/context.js';
-import { H, registerRunner, report, runnerHeaders, seedTwoStep, startRun } from '../helpers/fixtures.js';
+import { registerRunner, report, runnerHeaders, seedTwoStep, startRun } from '../helpers/fixtures.js';
 
 describe('remaining endpoints and auth switches', () => {
   let t: TestApi;

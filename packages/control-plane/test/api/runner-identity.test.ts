@@ -64,10 +64,15 @@ describe('runner identity', () => {
     // The shared token alone no longer makes a heartbeat; a made-up credential neither.
     const shared = await raw(t, `/runners/${first.body.id}/heartbeat`, {}, H);
     expect([shared.status, shared.body.code]).toEqual([401, 'RUNNER_CREDENTIAL_INVALID']);
-    const forged = await raw(t, `/runners/${first.body.id}/heartbeat`, {}, {
-      ...H,
-      'x-runner-credential': `${first.body.id}.${'A'.repeat(43)}`,
-    });
+    const forged = await raw(
+      t,
+      `/runners/${first.body.id}/heartbeat`,
+      {},
+      {
+        ...H,
+        'x-runner-credential': `${first.body.id}.${'A'.repeat(43)}`,
+      },
+    );
     expect([forged.status, forged.body.code]).toEqual([401, 'RUNNER_CREDENTIAL_INVALID']);
     // Nor can a runner beat for another.
     const r2 = await registerRunner(t, 'r2');
@@ -123,23 +128,41 @@ describe('runner identity', () => {
       R2,
     );
     expect([lying.status, lying.body.code]).toEqual([409, 'STALE_ATTEMPT']);
-    const batch = await raw(t, '/runner/reports', { reports: [{ task_id: task, attempt: 1, status: 'failed' }] }, R2);
+    const batch = await raw(
+      t,
+      '/runner/reports',
+      { reports: [{ task_id: task, attempt: 1, status: 'failed' }] },
+      R2,
+    );
     expect(batch.status).toBe(200);
     expect(batch.body.results[0]).toMatchObject({ status_code: 409, code: 'STALE_ATTEMPT' });
     const fence = await raw(t, `/runner/tasks/${task}/fence`, { attempt: 1 }, R2);
     expect([fence.status, fence.body.code]).toEqual([409, 'STALE_ATTEMPT']);
-    const log = await raw(t, `/runner/tasks/${task}/logs`, { attempt: 1, seq: 0, stream: 'stdout', data: 'x' }, R2);
+    const log = await raw(
+      t,
+      `/runner/tasks/${task}/logs`,
+      { attempt: 1, seq: 0, stream: 'stdout', data: 'x' },
+      R2,
+    );
     expect([log.status, log.body.code]).toEqual([409, 'STALE_ATTEMPT']);
     expect((await call(t.app, 'GET', `/tasks/${task}`)).body).toMatchObject({ status: 'queued', attempt: 1 });
-    const refused = (await call(t.app, 'GET', `/events?task_id=${task}&event_type=task.report_refused`)).body as Array<{
+    const refused = (await call(t.app, 'GET', `/events?task_id=${task}&event_type=task.report_refused`))
+      .body as Array<{
       payload: Record<string, unknown>;
     }>;
     expect(refused).toHaveLength(3);
     for (const e of refused)
       expect(e.payload).toMatchObject({ code: 'STALE_ATTEMPT', from_runner_id: r2, authenticated: true });
     // The holder's own fence and report still pass.
-    expect((await raw(t, `/runner/tasks/${task}/fence`, { attempt: 1 }, runnerHeaders(t, r1))).status).toBe(200);
-    const mine = await raw(t, '/runner/reports', { reports: [{ task_id: task, attempt: 1, status: 'running' }] }, runnerHeaders(t, r1));
+    expect((await raw(t, `/runner/tasks/${task}/fence`, { attempt: 1 }, runnerHeaders(t, r1))).status).toBe(
+      200,
+    );
+    const mine = await raw(
+      t,
+      '/runner/reports',
+      { reports: [{ task_id: task, attempt: 1, status: 'running' }] },
+      runnerHeaders(t, r1),
+    );
     expect(mine.body.results[0]).toMatchObject({ status_code: 200, task_status: 'running' });
   });
 
@@ -158,10 +181,13 @@ describe('runner identity', () => {
     // A first-version body (no runner_id) speaks for the attempt's runner.
     const v1 = await report(t, task, { attempt: 1, status: 'success', exit_code: 0 });
     expect([v1.status, v1.body.status]).toEqual([200, 'success']);
-    const updated = (await call(t.app, 'GET', `/events?task_id=${task}&event_type=task.runner_status_updated`))
-      .body as Array<{ payload: { runner_id: number } }>;
+    const updated = (
+      await call(t.app, 'GET', `/events?task_id=${task}&event_type=task.runner_status_updated`)
+    ).body as Array<{ payload: { runner_id: number } }>;
     expect(updated.map((e) => e.payload.runner_id)).toEqual([r1, r1]);
-    expect((await raw(t, `/runner/tasks/${task}/status`, { attempt: 1, status: 'success' }, {})).status).toBe(401);
+    expect((await raw(t, `/runner/tasks/${task}/status`, { attempt: 1, status: 'success' }, {})).status).toBe(
+      401,
+    );
   });
 
   it('an operator reset lets a runner that lost its data dir register under its name again', async () => {

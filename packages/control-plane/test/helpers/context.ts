@@ -116,7 +116,10 @@ export async function makeTestApi(overrides: Partial<ApiConfig> = {}): Promise<T
  * adds it by itself to a registration under a name it saw registered and to that runner's heartbeats
  * when the headers carry the shared token and no credential. Tests of refusals use `app.inject`.
  */
-const credentials = new WeakMap<FastifyInstance, { byId: Map<number, string>; byName: Map<string, number> }>();
+const credentials = new WeakMap<
+  FastifyInstance,
+  { byId: Map<number, string>; byName: Map<string, number> }
+>();
 
 export function credentialOf(app: FastifyInstance, runnerId: number): string | undefined {
   return credentials.get(app)?.byId.get(runnerId);
@@ -133,7 +136,11 @@ function withOwnCredential(
   if (!known) return headers;
   const hb = /^\/runners\/(\d+)\/heartbeat$/.exec(url);
   const name = (body as { name?: unknown } | undefined)?.name;
-  const id = hb ? Number(hb[1]) : url === '/runners/register' && typeof name === 'string' ? known.byName.get(name) : undefined;
+  const id = hb
+    ? Number(hb[1])
+    : url === '/runners/register' && typeof name === 'string'
+      ? known.byName.get(name)
+      : undefined;
   const c = id === undefined ? undefined : known.byId.get(id);
   return c ? { ...headers, 'x-runner-credential': c } : headers;
 }

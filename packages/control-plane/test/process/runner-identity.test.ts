@@ -75,8 +75,7 @@ describe('runner identity (real API and runner processes)', () => {
     const db = new Database(path.join(dataDir, 'runner.db'), { fileMustExist: true });
     try {
       const r = db.prepare("SELECT value FROM meta WHERE key = 'runner_credential'").get() as
-        | { value: string }
-        | undefined;
+        { value: string } | undefined;
       return r?.value ?? null;
     } finally {
       db.close();
@@ -125,7 +124,10 @@ describe('runner identity (real API and runner processes)', () => {
     ]);
 
     // A is gone for good (lost its data dir); the operator resets the name, B is let in.
-    await heartbeatAfter(base, (await runners(base)).find((r) => r.id === first.id)!);
+    await heartbeatAfter(
+      base,
+      (await runners(base)).find((r) => r.id === first.id)!,
+    );
     await a2.kill('SIGKILL');
     expect(storedCredential(dirA)).toBe(credential);
     const reset = await http('POST', `${base}/runners/${first.id}/reset-credential`, {});

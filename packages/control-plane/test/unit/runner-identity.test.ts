@@ -6,7 +6,7 @@ import {
   parseCredential,
   runnerUrlProblem,
   secretMatches,
-} from '../../src/domain/runnerIdentity.js';
+} from '../../src/lib/runnerIdentity.js';
 
 describe('runner identity (pure)', () => {
   it('a credential is <id>.<secret>; only the hash of the secret matches it', () => {
@@ -18,7 +18,15 @@ describe('runner identity (pure)', () => {
     expect(secretMatches(hash, secret)).toBe(true);
     expect(secretMatches(hash, newSecret().secret)).toBe(false);
     expect(secretMatches(null, secret)).toBe(false);
-    for (const bad of [undefined, '', '7', '0.abcdefghijklmnopq', '7.short', `7.${'a'.repeat(300)}`, '7.a b c d e f g h i'])
+    for (const bad of [
+      undefined,
+      '',
+      '7',
+      '0.abcdefghijklmnopq',
+      '7.short',
+      `7.${'a'.repeat(300)}`,
+      '7.a b c d e f g h i',
+    ])
       expect(parseCredential(bad)).toBeNull();
   });
 

@@ -55,7 +55,7 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     method: 'POST',
     path: '/runners/register',
     summary:
-      "Register a runner (shared bootstrap token; the answer carries its own credential once) or register it again (its own credential)",
+      'Register a runner (shared bootstrap token; the answer carries its own credential once) or register it again (its own credential)',
     auth: 'runner-bootstrap',
     body: RunnerRegister,
     handler: ({ body, runner }) => runners.registerRunner(ctx, body, runner),
