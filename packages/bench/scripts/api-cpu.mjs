@@ -140,6 +140,8 @@ async function measure(root) {
       attempts: [],
     });
     const runnerId = reg.id;
+    // Heartbeats and batched reports need the stub's own credential (the shared token registers it).
+    if (reg.credential) runner.setHeader('x-runner-credential', reg.credential);
     const beat = setInterval(
       () =>
         void runner

@@ -36,6 +36,11 @@ export class BenchClient {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
 
+  /** Sent with every later call (a stub runner's own credential, once registration issued it). */
+  setHeader(name: string, value: string): void {
+    this.headers[name] = value;
+  }
+
   /** Any status; throws only when the request cannot be made (connection refused, timeout). */
   async call<T = unknown>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',

@@ -40,7 +40,11 @@ export class ProbeRunner {
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const port = (this.server.address() as AddressInfo).port;
-    const reg = await this.api.post<{ id: number; heartbeat_interval_ms?: number }>('/runners/register', {
+    const reg = await this.api.post<{
+      id: number;
+      heartbeat_interval_ms?: number;
+      credential?: string | null;
+    }>('/runners/register', {
       name: this.name,
       url: `http://127.0.0.1:${port}`,
       capacity: this.capacity,
@@ -48,6 +52,8 @@ export class ProbeRunner {
       attempts: [],
     });
     this.id = reg.id;
+    // Heartbeats and batched reports need the runner's own credential (the shared token registers).
+    if (reg.credential) this.api.setHeader('x-runner-credential', reg.credential);
     const every = Math.max(50, reg.heartbeat_interval_ms ?? 1000);
     const beat = () => {
       void this.api

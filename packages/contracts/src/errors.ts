@@ -31,9 +31,17 @@ export const ERROR_CODES = {
     message: "A path resolves outside the project's allowed paths",
   },
   UNKNOWN_SKILL: { status: 422, message: 'A skill pack lists a skill that is not in the skills catalogue' },
+  RUNNER_URL_INVALID: {
+    status: 422,
+    message: 'A runner URL must be http(s) and not link-local (169.254.0.0/16, fe80::/10)',
+  },
   // 401
   RUNNER_TOKEN_INVALID: { status: 401, message: 'Missing or wrong X-Runner-Token' },
   OPERATOR_TOKEN_INVALID: { status: 401, message: 'Missing or wrong operator token' },
+  RUNNER_CREDENTIAL_INVALID: {
+    status: 401,
+    message: "Missing or wrong X-Runner-Credential: this call needs the runner's own credential",
+  },
   // 404
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
   PROJECT_NOT_FOUND: { status: 404, message: 'Project not found' },
@@ -53,6 +61,10 @@ export const ERROR_CODES = {
   TASK_NOT_CANCELABLE: { status: 409, message: 'The task is already terminal' },
   ILLEGAL_TRANSITION: { status: 409, message: 'The reported status is not a legal transition' },
   STALE_ATTEMPT: { status: 409, message: 'The report belongs to an attempt that is no longer current' },
+  RUNNER_NAME_TAKEN: {
+    status: 409,
+    message: 'A runner with this name is registered; only its own credential may register it again',
+  },
   RUN_STATE_CONFLICT: { status: 409, message: 'The run is not in a state that allows this operation' },
   APPROVAL_ALREADY_DECIDED: { status: 409, message: 'The approval was already decided' },
   APPROVAL_LOCKED: { status: 409, message: 'The task was dispatched; its approval is final' },

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { IdParam } from '@multyagents/contracts';
 import type { ServiceContext } from '../services/context.js';
-import { checkOperatorToken, checkRunnerToken } from './auth.js';
+import { checkOperatorToken } from './auth.js';
+import { authenticateRunner, type RunnerAuthMode, type RunnerIdentity } from './runnerAuth.js';
 import type { OpenApiRegistry } from './openapi.js';
 import { parse } from './validate.js';
 
@@ -10,6 +11,8 @@ export interface RouteInput<B, Q> {
   body: B;
   query: Q;
   id: number;
+  /** The runner whose own credential authenticated the call (runner routes); null otherwise. */
+  runner: RunnerIdentity;
   req: FastifyRequest;
   reply: FastifyReply;
 }
@@ -20,8 +23,12 @@ export interface RouteSpec<BS extends z.ZodType | undefined, QS extends z.ZodTyp
   summary: string;
   body?: BS;
   query?: QS;
-  /** `operator` (default): the optional operator token; `runner`: X-Runner-Token; `none`: open. */
-  auth?: 'operator' | 'runner' | 'none';
+  /**
+   * `operator` (default): the optional operator token; `runner`: the runner's own credential
+   * (`runner-or-shared`: or the shared X-Runner-Token alone, v1 callbacks; `runner-bootstrap`: the
+   * shared token or a credential, registration); `none`: open.
+   */
+  auth?: 'operator' | 'runner' | 'runner-or-shared' | 'runner-bootstrap' | 'none';
   /** 204 for deletes. */
   status?: number;
   handler: (
@@ -31,6 +38,12 @@ export interface RouteSpec<BS extends z.ZodType | undefined, QS extends z.ZodTyp
     >,
   ) => Promise<unknown>;
 }
+
+const RUNNER_MODES: Record<string, RunnerAuthMode> = {
+  runner: 'own',
+  'runner-or-shared': 'own-or-shared',
+  'runner-bootstrap': 'bootstrap',
+};
 
 /** Thin routes: authenticate → parse with the contract schema → call the service → reply. */
 export function makeRouter(
@@ -56,13 +69,14 @@ export function makeRouter(
       url: spec.path,
       handler: async (req, reply) => {
         const auth = spec.auth ?? 'operator';
-        if (auth === 'runner') checkRunnerToken(req, ctx.runnerToken, ctx.config.runnerAuth);
+        let runner: RunnerIdentity = null;
+        if (auth.startsWith('runner')) runner = await authenticateRunner(req, ctx, RUNNER_MODES[auth]!);
         else if (auth === 'operator') checkOperatorToken(req, ctx.config.operatorToken);
         const params = req.params as Record<string, string>;
         const id = params.id !== undefined ? parse(IdParam, params, 'path').id : 0;
         const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
         const query = spec.query ? parse(spec.query, req.query, 'query') : undefined;
-        const out = await spec.handler({ body, query, id, req, reply } as never);
+        const out = await spec.handler({ body, query, id, runner, req, reply } as never);
         if (reply.sent) return reply;
         if (spec.status === 204) return reply.code(204).send();
         return reply.code(spec.status ?? 200).send(out);

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { withDeadline } from '../lib/deadline.js';
+import { CREDENTIAL_HEADER } from '../lib/runnerIdentity.js';
 
 /** Runner → API calls. Each is bounded by a timeout; a network failure throws. */
 export interface HttpAnswer {
@@ -13,14 +14,24 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-export function httpTransport(timeoutMs: number): Transport {
+/**
+ * `credential`: this runner's own (issued at registration), sent with every call as
+ * X-Runner-Credential; the shared token still goes along (registration's bootstrap, v1 callbacks).
+ */
+export function httpTransport(timeoutMs: number, credential: () => string | null = () => null): Transport {
   const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000, connectTimeout: timeoutMs });
   return {
     post(url, token, body) {
       return withDeadline(timeoutMs, async (signal) => {
+        const own = credential();
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          'x-runner-token': token,
+        };
+        if (own) headers[CREDENTIAL_HEADER] = own;
         const res = await request(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-runner-token': token },
+          headers,
           body: JSON.stringify(body),
           dispatcher: agent,
           headersTimeout: timeoutMs,

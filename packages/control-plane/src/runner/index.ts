@@ -17,7 +17,7 @@ import { toAttemptState, Journal } from './journal.js';
 import { Outbox } from './outbox.js';
 import { claimRunnerDir } from './ownership.js';
 import { housekeeping } from './housekeeping.js';
-import { Presence } from './presence.js';
+import { CREDENTIAL_META, Presence } from './presence.js';
 import { healthProbe } from './probe.js';
 import { Reaper } from './reaper.js';
 import { recoverJournal } from './recovery.js';
@@ -131,7 +131,9 @@ export async function startRunner(
     hourly.unref();
     cleanups.push(() => clearInterval(hourly));
 
-    const transport = httpTransport(config.apiTimeoutMs);
+    // Our own credential (issued at the first registration, kept in the journal across restarts).
+    let credential = journal.getMeta(CREDENTIAL_META);
+    const transport = httpTransport(config.apiTimeoutMs, () => credential);
     cleanups.push(() => transport.close());
     const probe = healthProbe(config.apiUrl, Math.min(config.apiTimeoutMs, 1000));
     cleanups.push(() => probe.close());
@@ -218,6 +220,11 @@ export async function startRunner(
       },
       onReachable: (how) => {
         if (apiOrigin) outbox.reachable(apiOrigin, how === 'register');
+      },
+      saveCredential: (c) => {
+        // Durable before use: a restart must present it, or the name is refused as taken.
+        journal.setMeta(CREDENTIAL_META, c);
+        credential = c;
       },
     });
     presence.start();

@@ -22,7 +22,12 @@ export interface PresenceDeps {
   onCancel: (list: Array<{ task_id: number; attempt: number }>) => void;
   /** The API answered a registration or a heartbeat with success (the outbox need not wait any more). */
   onReachable?: (how: 'register' | 'heartbeat') => void;
+  /** The API issued this runner its own credential: keep it (durably) and send it from now on. */
+  saveCredential?: (credential: string) => void;
 }
+
+/** Journal meta key of the runner's own credential (`<id>.<secret>`, issued at registration). */
+export const CREDENTIAL_META = 'runner_credential';
 
 /**
  * Registration and heartbeats. Registration retries with backoff until the API answers; a heartbeat
@@ -92,6 +97,8 @@ export class Presence {
       const r = await this.d.transport.post(`${config.apiUrl}/runners/register`, this.d.token, body);
       const id = Number(r.json?.id);
       if (r.status >= 200 && r.status < 300 && Number.isInteger(id) && id > 0) {
+        const credential = r.json?.credential;
+        if (typeof credential === 'string' && credential) this.d.saveCredential?.(credential);
         this.id = id;
         this.d.journal.setMeta('runner_id', String(id));
         const hb = Number(r.json?.heartbeat_interval_ms);
@@ -104,6 +111,12 @@ export class Presence {
         return;
       }
       if (r.status === 401) this.d.logger.error('registration refused: wrong runner token (401)');
+      if (r.status === 409 && r.json?.code === 'RUNNER_NAME_TAKEN')
+        this.d.logger.error(
+          { name: config.name, runnerId: r.json?.runner_id ?? null },
+          'registration refused: another runner holds this name and this data dir has not its credential; ' +
+            'use another name, or have an operator reset the runner (POST /runners/<id>/reset-credential)',
+        );
       this.complain('registration failed: will retry', `HTTP ${r.status}: ${r.text.slice(0, 300)}`);
     } catch (err) {
       this.complain('API unreachable for registration: will retry', describeError(err));
@@ -159,6 +172,11 @@ export class Presence {
       });
       if (r.status === 404) {
         this.d.logger.warn({ runnerId: id }, 'the API does not know this runner any more: registering again');
+        return this.register();
+      }
+      if (r.status === 401 && r.json?.code === 'RUNNER_CREDENTIAL_INVALID') {
+        // An operator reset our credential (or the API lost it): register again to get a new one.
+        this.d.logger.warn({ runnerId: id }, 'the API refused our credential: registering again');
         return this.register();
       }
       if (r.status >= 200 && r.status < 300) {

@@ -41,10 +41,16 @@ function tail(text: string | null | undefined): string | null {
   return text.length > TAIL_BYTES ? text.slice(-TAIL_BYTES) : text;
 }
 
-export async function applyRunnerReport(ctx: ServiceContext, taskId: number, report: RunnerStatusReport) {
+/** `caller`: the runner whose own credential came with the report; null for the shared token (v1). */
+export async function applyRunnerReport(
+  ctx: ServiceContext,
+  taskId: number,
+  report: RunnerStatusReport,
+  caller: number | null = null,
+) {
   await faultPoint('before-report-commit');
   const outcome = await ctx.store.tx(async (sql) => {
-    const r = await applyReportIn(ctx, sql, taskId, report);
+    const r = await applyReportIn(ctx, sql, taskId, report, caller);
     return 'error' in r ? r : { task: await viewTask(sql, r.task) };
   });
   if ('error' in outcome) throw outcome.error;
@@ -60,13 +66,14 @@ export async function applyRunnerReport(ctx: ServiceContext, taskId: number, rep
 export async function applyRunnerReports(
   ctx: ServiceContext,
   batch: RunnerReportBatch,
+  caller: number | null = null,
 ): Promise<{ results: RunnerReportResult[] }> {
   await faultPoint('before-report-commit');
   const results = await Promise.all(
     batch.reports.map(async ({ task_id, ...report }): Promise<RunnerReportResult> => {
       const base = { task_id, attempt: report.attempt ?? null };
       try {
-        const r = await ctx.store.tx((sql) => applyReportIn(ctx, sql, task_id, report));
+        const r = await ctx.store.tx((sql) => applyReportIn(ctx, sql, task_id, report, caller));
         if ('error' in r) throw r.error;
         return { ...base, status_code: 200, code: null, detail: null, task_status: r.task.status };
       } catch (err) {
@@ -93,6 +100,7 @@ async function applyReportIn(
   sql: Sql,
   taskId: number,
   report: RunnerStatusReport,
+  caller: number | null,
 ): Promise<{ error: AppError } | { task: TaskRow }> {
   const t = await requireTask(sql, taskId);
   const nowIso = iso(ctx.clock.now());
@@ -105,6 +113,8 @@ async function applyReportIn(
       }),
     };
   const attemptNo = report.attempt ?? t.attempt;
+  // Who speaks: the authenticated runner; with the shared token alone (v1), the runner the body names.
+  const from = caller ?? report.runner_id ?? null;
   const refuse = async (code: 'STALE_ATTEMPT' | 'ILLEGAL_TRANSITION', reason: string) => {
     await insertEvent(
       sql,
@@ -120,6 +130,8 @@ async function applyReportIn(
           reported_attempt: attemptNo,
           current_attempt: t.attempt,
           current_status: t.status,
+          from_runner_id: from,
+          authenticated: caller !== null,
         },
       },
       nowIso,
@@ -132,6 +144,17 @@ async function applyReportIn(
       attemptNo === 0 ? 'ILLEGAL_TRANSITION' : 'STALE_ATTEMPT',
       `task ${t.id} has no attempt ${attemptNo}`,
     );
+  if (caller !== null && report.runner_id != null && report.runner_id !== caller)
+    return refuse(
+      'STALE_ATTEMPT',
+      `the report names runner ${report.runner_id} but comes with runner ${caller}'s credential`,
+    );
+  // A report is about the attempt of the runner holding it: another runner's is refused and recorded.
+  if (from !== null && attempt.runner_id !== null && from !== attempt.runner_id)
+    return refuse(
+      'STALE_ATTEMPT',
+      `attempt ${attemptNo} of task ${t.id} belongs to runner ${attempt.runner_id}, not runner ${from}`,
+    );
   const event = { type: 'report', status: report.status } as const;
   const admitted = admitRunnerEvent(t, attempt, event);
   if (!admitted.ok) {
@@ -141,12 +164,6 @@ async function applyReportIn(
           `attempt ${attemptNo} of task ${t.id} is no longer current (current attempt ${t.attempt}, ${t.status}; attempt ${attemptNo} is ${attempt.status})`,
         )
       : refuse('ILLEGAL_TRANSITION', `cannot go from ${t.status} to ${report.status}`);
-  }
-  if (report.runner_id != null && attempt.runner_id !== null && report.runner_id !== attempt.runner_id) {
-    return refuse(
-      'STALE_ATTEMPT',
-      `attempt ${attemptNo} of task ${t.id} belongs to runner ${attempt.runner_id}, not runner ${report.runner_id}`,
-    );
   }
   const handoffCheck = await checkReportHandoff(sql, t, report, report.attempt == null);
   if (handoffCheck.error) return { error: handoffCheck.error };
@@ -185,7 +202,7 @@ async function applyReportIn(
     payload: {
       status: report.status,
       exit_code: report.exit_code ?? null,
-      runner_id: report.runner_id ?? attempt.runner_id,
+      runner_id: from ?? attempt.runner_id,
     },
     patch,
     failure,
@@ -361,9 +378,17 @@ export async function appendLogChunk(
   ctx: ServiceContext,
   taskId: number,
   c: { attempt: number; seq: number; stream: string; data: string },
+  caller: number | null = null,
 ) {
   return ctx.store.tx(async (sql) => {
     await requireTask(sql, taskId);
+    // Output of an attempt another runner holds is not this runner's to write.
+    const a = caller === null ? undefined : await getAttempt(sql, taskId, c.attempt);
+    if (a && a.runner_id !== null && a.runner_id !== caller)
+      throw new AppError(
+        'STALE_ATTEMPT',
+        `attempt ${c.attempt} of task ${taskId} belongs to runner ${a.runner_id}`,
+      );
     const stored = await insertLogChunk(
       sql,
       { task_id: taskId, attempt: c.attempt, seq: c.seq, stream: c.stream, data: ctx.redact(c.data) },

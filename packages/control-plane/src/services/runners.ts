@@ -8,7 +8,15 @@ import { AppError } from '../lib/errors.js';
 import { getAttempt, liveAttemptsOfRunner, liveAttemptCounts } from '../store/ops/attempts.js';
 import { addPendingCancel, pendingCancelsFor, removePendingCancel } from '../store/ops/cancels.js';
 import { insertEvent } from '../store/ops/events.js';
-import { getRunner, listRunners, upsertRunner, type RunnerRow } from '../store/ops/runners.js';
+import {
+  clearRunnerCredential,
+  getRunner,
+  getRunnerByName,
+  listRunners,
+  upsertRunner,
+  type RunnerRow,
+} from '../store/ops/runners.js';
+import { formatCredential, newSecret, runnerUrlProblem } from '../lib/runnerIdentity.js';
 import { getTaskRow, updateTask } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
@@ -35,15 +43,59 @@ export function runnerView(r: RunnerRow, active = 0) {
     /** Ours: what the runner can honour (git-worktree, bwrap, docker); none for an older runner. */
     capabilities: parseJson<string[]>(r.capabilities, []),
     active_attempts: active,
+    /** Ours: when its own credential was issued; null: none (the next registration claims the name). */
+    credential_issued_at: r.credential_issued_at,
   };
 }
 
-export async function registerRunner(ctx: ServiceContext, body: RunnerRegister) {
+/**
+ * Register a runner. A new name gets a row and its own credential (returned once, only its hash
+ * kept). An existing name is registered again only by the runner holding its credential — or by
+ * anyone once the name has no credential (registered before credentials existed, or reset by an
+ * operator), who then gets a fresh one. Anyone else is refused 409 RUNNER_NAME_TAKEN, audited, and
+ * nothing of the runner (URL, attempts) changes. With runner auth off nobody is refused.
+ */
+export async function registerRunner(
+  ctx: ServiceContext,
+  body: RunnerRegister,
+  caller: number | null = null,
+) {
+  const urlProblem = runnerUrlProblem(body.url);
+  if (urlProblem) throw new AppError('RUNNER_URL_INVALID', `url: ${urlProblem}`, { field: 'url' });
   const out = await ctx.store.tx(async (sql) => {
     const now = ctx.clock.now();
     const nowIso = iso(now);
+    const existing = await getRunnerByName(sql, body.name);
+    const owner = existing !== undefined && existing.credential_hash !== null;
+    if (owner && ctx.config.runnerAuth && caller !== existing.id) {
+      await insertEvent(
+        sql,
+        {
+          event_type: 'runner.takeover_refused',
+          producer_role: 'runner',
+          payload: {
+            runner_id: existing.id,
+            name: body.name,
+            url: body.url,
+            current_url: existing.url,
+            presented: caller === null ? 'bootstrap-token' : `credential of runner ${caller}`,
+          },
+        },
+        nowIso,
+      );
+      return {
+        error: new AppError(
+          'RUNNER_NAME_TAKEN',
+          `runner ${existing.id} is registered as ${JSON.stringify(body.name)}; register it again with its own credential, or have an operator reset it (POST /runners/${existing.id}/reset-credential)`,
+          { runner_id: existing.id },
+        ),
+      };
+    }
+    // The credential is issued when the name is claimed; a re-registration keeps the one it presented.
+    const issued = owner ? null : newSecret();
     const { id, isNew } = await upsertRunner(
       sql,
+      existing,
       {
         name: body.name,
         url: body.url,
@@ -53,6 +105,7 @@ export async function registerRunner(ctx: ServiceContext, body: RunnerRegister) 
         version: body.version ?? null,
         capabilities: json([...new Set(body.capabilities)]),
       },
+      issued ? { hash: issued.hash, issuedAt: nowIso } : undefined,
       now,
       nowIso,
     );
@@ -61,7 +114,7 @@ export async function registerRunner(ctx: ServiceContext, body: RunnerRegister) 
       {
         event_type: 'runner.registered',
         producer_role: 'runner',
-        payload: { runner_id: id, name: body.name, url: body.url, new: isNew },
+        payload: { runner_id: id, name: body.name, url: body.url, new: isNew, credential_issued: !!issued },
       },
       nowIso,
     );
@@ -71,10 +124,36 @@ export async function registerRunner(ctx: ServiceContext, body: RunnerRegister) 
       ...runnerView(runner),
       heartbeat_interval_ms: Math.max(100, Math.floor(ctx.config.heartbeatTimeoutMs / 5)),
       heartbeat_timeout_ms: ctx.config.heartbeatTimeoutMs,
+      // Told once: the runner keeps it (its data dir) and sends it as X-Runner-Credential from now on.
+      credential: issued ? formatCredential(id, issued.secret) : null,
     };
   });
+  if ('error' in out) throw out.error;
   ctx.kick();
   return out;
+}
+
+/**
+ * Operator: the runner's credential stops working at once, and the next registration under its name
+ * (with the bootstrap token) claims it and gets a fresh one — how a runner that lost its data dir is
+ * let back in. Its attempts are not touched: the runner that registers tells what it holds.
+ */
+export async function resetRunnerCredential(ctx: ServiceContext, id: number) {
+  return ctx.store.tx(async (sql) => {
+    const r = await getRunner(sql, id);
+    if (!r) throw new AppError('RUNNER_NOT_FOUND', `runner ${id} is not registered`);
+    await clearRunnerCredential(sql, id);
+    await insertEvent(
+      sql,
+      {
+        event_type: 'runner.credential_reset',
+        producer_role: 'operator',
+        payload: { runner_id: id, name: r.name, had_credential: r.credential_hash !== null },
+      },
+      iso(ctx.clock.now()),
+    );
+    return runnerView((await getRunner(sql, id))!, (await liveAttemptsOfRunner(sql, id)).length);
+  });
 }
 
 /**
@@ -135,7 +214,15 @@ export async function adoptRunnerView(
   }
 }
 
-export async function heartbeat(ctx: ServiceContext, runnerId: number, body: RunnerHeartbeat) {
+export async function heartbeat(
+  ctx: ServiceContext,
+  runnerId: number,
+  body: RunnerHeartbeat,
+  caller: number | null = null,
+) {
+  // A runner speaks only for itself (runner auth on: `caller` is the credential's runner).
+  if (ctx.config.runnerAuth && caller !== runnerId)
+    throw new AppError('RUNNER_CREDENTIAL_INVALID', `the credential is not runner ${runnerId}'s`);
   return ctx.store.tx(async (sql) => {
     const runner = await getRunner(sql, runnerId);
     if (!runner) throw new AppError('RUNNER_NOT_FOUND', `runner ${runnerId} is not registered`);

@@ -240,16 +240,25 @@ function extendTx<V>(store: Store, after: (sql: Sql, out: V) => Promise<void>): 
  * runner asks right before an irreversible git step (commit, ref move, merge); a 409 STALE_ATTEMPT
  * means another attempt (or a cancel) took over and the step must not happen.
  */
-export async function fence(ctx: ServiceContext, taskId: number, attemptNo: number) {
+/** `caller`: the runner asking (its own credential); an attempt another runner holds is not current for it. */
+export async function fence(
+  ctx: ServiceContext,
+  taskId: number,
+  attemptNo: number,
+  caller: number | null = null,
+) {
   return ctx.store.read(async (sql) => {
     const t = await getTaskRow(sql, taskId);
     if (!t) throw new AppError('TASK_NOT_FOUND', `task ${taskId} not found`);
     const a = await getAttempt(sql, taskId, attemptNo);
-    if (a && isLiveCurrent(t, a) && t.status !== 'cancel-requested')
+    const mine = caller === null || !a || a.runner_id === null || a.runner_id === caller;
+    if (a && mine && isLiveCurrent(t, a) && t.status !== 'cancel-requested')
       return { current: true, task_id: taskId, attempt: attemptNo };
     throw new AppError(
       'STALE_ATTEMPT',
-      `attempt ${attemptNo} of task ${taskId} is no longer current (current attempt ${t.attempt}, ${t.status}${a ? `; attempt ${attemptNo} is ${a.status}` : ''})`,
+      mine
+        ? `attempt ${attemptNo} of task ${taskId} is no longer current (current attempt ${t.attempt}, ${t.status}${a ? `; attempt ${attemptNo} is ${a.status}` : ''})`
+        : `attempt ${attemptNo} of task ${taskId} belongs to runner ${a!.runner_id}, not runner ${caller}`,
       { current_attempt: t.attempt, current_status: t.status },
     );
   });

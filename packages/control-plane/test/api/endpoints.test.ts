@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, makeTestApi, removeTempDirs, tempDir, type TestApi } from '../helpers/context.js';
-import { H, registerRunner, report, seedTwoStep, startRun } from '../helpers/fixtures.js';
+import { registerRunner, report, runnerHeaders, seedTwoStep, startRun } from '../helpers/fixtures.js';
 
 describe('remaining endpoints and auth switches', () => {
   let t: TestApi;
@@ -142,7 +142,8 @@ describe('remaining endpoints and auth switches', () => {
   it('log chunks: stored once per seq (redelivery ignored), served by tail and after_seq', async () => {
     t = await makeTestApi();
     const { templateId } = await seedTwoStep(t);
-    await registerRunner(t);
+    const runnerId = await registerRunner(t);
+    const RH = runnerHeaders(t, runnerId);
     const run = await startRun(t, templateId);
     const id = run.task_ids[0]!;
     await call(t.app, 'POST', `/tasks/${id}/dispatch`);
@@ -152,7 +153,7 @@ describe('remaining endpoints and auth switches', () => {
         'POST',
         `/runner/tasks/${id}/logs`,
         { attempt: 1, seq, stream: 'stdout', data: `line ${seq}\n` },
-        H,
+        RH,
       );
       expect(r.status).toBe(200);
     }
@@ -167,7 +168,7 @@ describe('remaining endpoints and auth switches', () => {
           'POST',
           `/runner/tasks/${id}/logs`,
           { attempt: 1, seq: 3, stream: 'x', data: '' },
-          H,
+          RH,
         )
       ).body.code,
     ).toBe('VALIDATION_FAILED');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, makeTestApi, type TestApi } from '../helpers/context.js';
-import { H, registerRunner, report, seedTwoStep, startRun } from '../helpers/fixtures.js';
+import { H, registerRunner, report, runnerHeaders, seedTwoStep, startRun } from '../helpers/fixtures.js';
 
 /** `POST /runner/reports`: several reports in one request, each judged as if it came alone. */
 describe('batched runner reports', () => {
@@ -12,14 +12,16 @@ describe('batched runner reports', () => {
 
   async function queuedPlan() {
     const { templateId } = await seedTwoStep(t);
-    await registerRunner(t);
+    runnerId = await registerRunner(t);
     const run = await startRun(t, templateId);
     const plan = run.task_ids[0]!;
     await call(t.app, 'POST', `/tasks/${plan}/dispatch`);
     return { plan, build: run.task_ids[1]!, runId: run.id };
   }
-  const batch = (reports: unknown[], headers: Record<string, string> = H) =>
-    call(t.app, 'POST', '/runner/reports', { reports }, headers);
+  let runnerId = 0;
+  // Ours only: the runner's own credential, not the shared token alone.
+  const batch = (reports: unknown[], headers?: Record<string, string>) =>
+    call(t.app, 'POST', '/runner/reports', { reports }, headers ?? runnerHeaders(t, runnerId));
 
   it('applies each report in order and answers each outcome as a lone report would have', async () => {
     const { plan, build } = await queuedPlan();
@@ -60,6 +62,8 @@ describe('batched runner reports', () => {
   it('needs the runner token and a valid body; a bad body changes nothing', async () => {
     const { plan } = await queuedPlan();
     expect((await batch([{ task_id: plan, attempt: 1, status: 'running' }], {})).status).toBe(401);
+    const shared = await batch([{ task_id: plan, attempt: 1, status: 'running' }], H);
+    expect([shared.status, shared.body.code]).toEqual([401, 'RUNNER_CREDENTIAL_INVALID']);
     const bad = await batch([
       { task_id: plan, attempt: 1, status: 'running' },
       { task_id: plan, status: 'exploded' },

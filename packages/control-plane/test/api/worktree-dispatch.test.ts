@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, makeTestApi, removeTempDirs, type TestApi } from '../helpers/context.js';
-import { H, report } from '../helpers/fixtures.js';
+import { H, report, runnerHeaders } from '../helpers/fixtures.js';
 import { makeRepo, ok, seedWorktree, startWorktreeRun } from './worktree-fixtures.js';
 
 const sha = (c: string) => c.repeat(40);
@@ -149,14 +149,15 @@ describe('isolated-worktree dispatch and reports', () => {
     const { templateId } = await seedWorktree(t, repo.root, {
       constraints: { retry_policy: { max_retries: 1, retry_on: ['unknown'], backoff_initial_ms: 0 } },
     });
-    await capableRunner(t);
+    const runner = await capableRunner(t);
     const run = await ok(startWorktreeRun(t, templateId));
     const plan = run.task_ids[0] as number;
     await dispatch(t, plan);
-    const fence = (id: number, attempt: number, headers: Record<string, string> = H) =>
-      call(t.app, 'POST', `/runner/tasks/${id}/fence`, { attempt }, headers);
+    const fence = (id: number, attempt: number, headers?: Record<string, string>) =>
+      call(t.app, 'POST', `/runner/tasks/${id}/fence`, { attempt }, headers ?? runnerHeaders(t, runner.id));
     expect((await fence(plan, 1)).body).toEqual({ current: true, task_id: plan, attempt: 1 });
     expect((await fence(plan, 1, {})).status).toBe(401);
+    expect((await fence(plan, 1, H)).body.code).toBe('RUNNER_CREDENTIAL_INVALID');
     const other = await fence(run.task_ids[1], 1);
     expect([other.status, other.body.code]).toEqual([409, 'STALE_ATTEMPT']);
     expect((await fence(9999, 1)).status).toBe(404);

@@ -110,6 +110,41 @@ export async function makeTestApi(overrides: Partial<ApiConfig> = {}): Promise<T
   };
 }
 
+/**
+ * Runner credentials issued by each app's registrations (`call` notes them), so tests can speak as a
+ * runner: `runnerHeaders(t, id)`. Like our runner, which keeps its credential and presents it, `call`
+ * adds it by itself to a registration under a name it saw registered and to that runner's heartbeats
+ * when the headers carry the shared token and no credential. Tests of refusals use `app.inject`.
+ */
+const credentials = new WeakMap<
+  FastifyInstance,
+  { byId: Map<number, string>; byName: Map<string, number> }
+>();
+
+export function credentialOf(app: FastifyInstance, runnerId: number): string | undefined {
+  return credentials.get(app)?.byId.get(runnerId);
+}
+
+function withOwnCredential(
+  app: FastifyInstance,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Record<string, string> {
+  if (!('x-runner-token' in headers) || 'x-runner-credential' in headers) return headers;
+  const known = credentials.get(app);
+  if (!known) return headers;
+  const hb = /^\/runners\/(\d+)\/heartbeat$/.exec(url);
+  const name = (body as { name?: unknown } | undefined)?.name;
+  const id = hb
+    ? Number(hb[1])
+    : url === '/runners/register' && typeof name === 'string'
+      ? known.byName.get(name)
+      : undefined;
+  const c = id === undefined ? undefined : known.byId.get(id);
+  return c ? { ...headers, 'x-runner-credential': c } : headers;
+}
+
 /** `app.inject` with JSON in and out. */
 export async function call(
   app: FastifyInstance,
@@ -122,13 +157,19 @@ export async function call(
     method: method as 'GET',
     url,
     payload: body === undefined ? undefined : (body as object),
-    headers,
+    headers: withOwnCredential(app, url, body, headers),
   });
   let json: any = null;
   try {
     json = res.body ? JSON.parse(res.body) : null;
   } catch {
     json = res.body;
+  }
+  if (url === '/runners/register' && res.statusCode === 200 && typeof json?.credential === 'string') {
+    const m = credentials.get(app) ?? { byId: new Map<number, string>(), byName: new Map<string, number>() };
+    m.byId.set(json.id as number, json.credential as string);
+    m.byName.set(json.name as string, json.id as number);
+    credentials.set(app, m);
   }
   return { status: res.statusCode, body: json };
 }

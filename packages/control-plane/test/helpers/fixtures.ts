@@ -1,6 +1,14 @@
-import { call, RUNNER_TOKEN, type TestApi } from './context.js';
+import { call, credentialOf, RUNNER_TOKEN, type TestApi } from './context.js';
 
+/** The shared runner token alone: registration's bootstrap, and v1's status callback. */
 export const H = { 'x-runner-token': RUNNER_TOKEN };
+
+/** Speak as runner `id`: its own credential (issued when it registered through `call`) and the token. */
+export function runnerHeaders(t: TestApi, id: number): Record<string, string> {
+  const c = credentialOf(t.app, id);
+  if (!c) throw new Error(`no credential known for runner ${id}`);
+  return { ...H, 'x-runner-credential': c };
+}
 
 /** A role, a two-step template (plan → build) and a registered runner. */
 export async function seedTwoStep(

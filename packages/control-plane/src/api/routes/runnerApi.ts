@@ -15,15 +15,16 @@ import { fence } from '../../services/worktrees.js';
 /** `POST /runner/tasks/{id}/fence`. */
 const RunnerFence = z.object({ attempt: z.number().int().positive() });
 
-/** Endpoints runners call (X-Runner-Token) and the runner listing. */
+/** Endpoints runners call (their own credential; see api/runnerAuth.ts) and the runner listing. */
 export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/runner/tasks/:id/status',
-    summary: 'Runner status report (fenced by attempt)',
-    auth: 'runner',
+    summary: 'Runner status report (fenced by attempt; tied to the runner holding it)',
+    // v1 runners know only the shared token: accepted here, the report speaks for the attempt's runner.
+    auth: 'runner-or-shared',
     body: RunnerStatusReport,
-    handler: ({ id, body }) => applyRunnerReport(ctx, id, body),
+    handler: ({ id, body, runner }) => applyRunnerReport(ctx, id, body, runner),
   });
   route({
     method: 'POST',
@@ -32,7 +33,7 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
       'Is this attempt still current? Asked right before a commit, ref move or merge (409 STALE_ATTEMPT if not)',
     auth: 'runner',
     body: RunnerFence,
-    handler: ({ id, body }) => fence(ctx, id, body.attempt),
+    handler: ({ id, body, runner }) => fence(ctx, id, body.attempt, runner),
   });
   route({
     method: 'POST',
@@ -40,7 +41,7 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Several runner status reports at once; per-report outcomes in request order',
     auth: 'runner',
     body: RunnerReportBatch,
-    handler: ({ body }) => applyRunnerReports(ctx, body),
+    handler: ({ body, runner }) => applyRunnerReports(ctx, body, runner),
   });
   route({
     method: 'POST',
@@ -48,15 +49,16 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Runner output chunk',
     auth: 'runner',
     body: RunnerLogChunk,
-    handler: ({ id, body }) => appendLogChunk(ctx, id, body),
+    handler: ({ id, body, runner }) => appendLogChunk(ctx, id, body, runner),
   });
   route({
     method: 'POST',
     path: '/runners/register',
-    summary: 'Register (or re-register) a runner',
-    auth: 'runner',
+    summary:
+      'Register a runner (shared bootstrap token; the answer carries its own credential once) or register it again (its own credential)',
+    auth: 'runner-bootstrap',
     body: RunnerRegister,
-    handler: ({ body }) => runners.registerRunner(ctx, body),
+    handler: ({ body, runner }) => runners.registerRunner(ctx, body, runner),
   });
   route({
     method: 'POST',
@@ -64,7 +66,14 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Runner heartbeat; the answer carries cancels owed to it',
     auth: 'runner',
     body: RunnerHeartbeat,
-    handler: ({ id, body }) => runners.heartbeat(ctx, id, body),
+    handler: ({ id, body, runner }) => runners.heartbeat(ctx, id, body, runner),
+  });
+  route({
+    method: 'POST',
+    path: '/runners/:id/reset-credential',
+    summary:
+      "Operator: revoke a runner's credential; its next registration under that name gets a new one (a runner that lost its data dir)",
+    handler: ({ id }) => runners.resetRunnerCredential(ctx, id),
   });
   route({
     method: 'GET',
