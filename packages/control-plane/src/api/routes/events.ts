@@ -14,6 +14,7 @@ export function eventRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/events',
+    idempotent: true,
     summary: 'Record an event from an external producer',
     body: EventCreate,
     handler: ({ body }) => svc.createEvent(ctx, body),

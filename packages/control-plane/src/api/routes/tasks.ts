@@ -9,6 +9,7 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/tasks',
+    idempotent: true,
     summary: 'Create a standalone task (isolated-worktree: its base is resolved from the project repository)',
     body: TaskCreate,
     handler: ({ body }) => createTask(ctx, body),

@@ -8,6 +8,7 @@ import { migration006 } from './migrations/006_runner_draining.js';
 import { migration007 } from './migrations/007_attempt_agent.js';
 import { migration008 } from './migrations/008_worktrees.js';
 import { migration009 } from './migrations/009_roles_v1.js';
+import { migration010 } from './migrations/010_idempotency_keys.js';
 
 /**
  * Numbered, append-only. Each runs in its own transaction with its version row. `foreignKeysOff`: a
@@ -25,6 +26,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string; 
     { id: 7, name: 'attempt_agent', sql: migration007 },
     { id: 8, name: 'worktrees', sql: migration008 },
     { id: 9, name: 'roles_v1', sql: migration009, foreignKeysOff: true },
+    { id: 10, name: 'idempotency_keys', sql: migration010 },
   ];
 
 export function runMigrations(db: Database.Database): number[] {
