@@ -17,6 +17,10 @@ export const ERROR_CODES = {
     status: 422,
     message: 'This Idempotency-Key was used with a different route or body within 24 h',
   },
+  UNKNOWN_FIELD: {
+    status: 422,
+    message: 'The request body has a field this route does not take (or a read-only one, like id)',
+  },
   PATH_NOT_ABSOLUTE: { status: 422, message: 'A path must be absolute' },
   PATH_OUTSIDE_ROOT: { status: 422, message: 'A path resolves outside the project root' },
   PATH_NOT_ALLOWED: { status: 422, message: 'A project path may not be on a pseudo-filesystem' },

@@ -1,4 +1,10 @@
-import { OperatorActionBody, TaskCreate, TaskListQuery, TaskLogsQuery } from '@multyagents/contracts';
+import {
+  LocksReleaseBody,
+  OperatorActionBody,
+  TaskCreate,
+  TaskListQuery,
+  TaskLogsQuery,
+} from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/tasks.js';
@@ -44,8 +50,9 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/tasks/:id/locks/release',
-    summary: 'Release the lock paths of a task',
-    handler: ({ id }) => svc.releaseLocks(ctx, id),
+    summary: 'Release the lock paths of a task (all of them; `paths`, if given, must name exactly those)',
+    body: LocksReleaseBody,
+    handler: ({ id, body }) => svc.releaseLocks(ctx, id, body.paths),
   });
   route({
     method: 'GET',
