@@ -21,7 +21,12 @@ export const NonEmptyName = z
   .refine(noControlChars, `a name ${CONTROL_CHARS_MESSAGE}`);
 /** A stored single-line label (title, actor, initiated_by, …) of at most `max` characters. */
 export const lineText = (max: number) => z.string().max(max).refine(noControlChars, CONTROL_CHARS_MESSAGE);
-export const Title = z.string().trim().min(1).max(500).refine(noControlChars, `a title ${CONTROL_CHARS_MESSAGE}`);
+export const Title = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .refine(noControlChars, `a title ${CONTROL_CHARS_MESSAGE}`);
 export const AbsolutePath = z.string().min(1).max(4096);
 
 /**

@@ -26,7 +26,8 @@ export const ERROR_CODES = {
   PATH_NOT_ALLOWED: { status: 422, message: 'A project path may not be on a pseudo-filesystem' },
   PROJECT_ROOT_OUTSIDE_BASE: {
     status: 422,
-    message: 'A project path resolves outside every allowed base (--project-roots / MULTYAGENTS_PROJECT_ROOTS)',
+    message:
+      'A project path resolves outside every allowed base (--project-roots / MULTYAGENTS_PROJECT_ROOTS)',
   },
   DAG_DUPLICATE_STEP: { status: 422, message: 'Two steps share one step_id' },
   DAG_UNKNOWN_DEPENDENCY: { status: 422, message: 'A step depends on a step that does not exist' },

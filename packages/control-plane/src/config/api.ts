@@ -181,7 +181,10 @@ export function resolveProjectRoots(raw: string | undefined, dataDir: string, cw
     return [...new Set(defaults.filter((d) => d !== path.sep))];
   }
   const out: string[] = [];
-  for (const item of raw.split(':').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(':')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!path.isAbsolute(item))
       throw new AppError('CONFIG_INVALID', `--project-roots: '${item}' is not an absolute directory`);
     const dir = path.resolve(cwd, item);

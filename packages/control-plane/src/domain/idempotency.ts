@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 
 /** A key answers its retries for this long after its create; the sweeper prunes it afterwards. */
@@ -31,8 +30,4 @@ export function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
-}
-
-export function bodyHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { bodyHash, IDEMPOTENCY_TTL_MS } from '../domain/idempotency.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, IDEMPOTENCY_TTL_MS } from '../domain/idempotency.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import {
@@ -28,6 +29,8 @@ interface Scope {
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
+
+const bodyHash = (body: unknown): string => createHash('sha256').update(canonicalJson(body)).digest('hex');
 const WRAPPED = Symbol('idempotent-store');
 
 /** A store whose write transactions, inside a request's key scope, record the key with the change. */

@@ -7,11 +7,7 @@ import { assertAbsolute, assertInsideRoot } from './paths.js';
 import { assertInsideBase, assertRealFilesystem, makeDirBounded } from './projectDirs.js';
 
 /** `stored`: on an update, the worktree fields a first-version client leaves out keep their values. */
-function normalize(
-  body: ProjectCreate,
-  bases: readonly string[],
-  stored?: Project,
-): Omit<Project, 'id'> {
+function normalize(body: ProjectCreate, bases: readonly string[], stored?: Project): Omit<Project, 'id'> {
   const root = assertAbsolute(body.root_path, 'root_path');
   assertRealFilesystem(root, 'root_path');
   assertInsideBase(root, bases, 'root_path');

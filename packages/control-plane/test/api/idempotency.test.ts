@@ -24,7 +24,11 @@ describe('Idempotency-Key', () => {
       payload: body as object,
       headers: key === undefined ? {} : { 'idempotency-key': key },
     });
-    return { status: res.statusCode, body: JSON.parse(res.body), replayed: res.headers['idempotent-replayed'] };
+    return {
+      status: res.statusCode,
+      body: JSON.parse(res.body),
+      replayed: res.headers['idempotent-replayed'],
+    };
   }
 
   async function template(): Promise<number> {
@@ -63,7 +67,11 @@ describe('Idempotency-Key', () => {
     const b = await post('/projects', { allowed_paths: [], root_path: root, name: 'p' }, 'proj');
     expect(b.replayed).toBe('true');
     expect(b.body).toEqual(a.body);
-    const task1 = await post('/tasks', { title: 'x', role_id: (await post('/roles', { name: 'q' })).body.id }, 't');
+    const task1 = await post(
+      '/tasks',
+      { title: 'x', role_id: (await post('/roles', { name: 'q' })).body.id },
+      't',
+    );
     const task2 = await post('/tasks', { title: 'x', role_id: task1.body.role_id }, 't');
     expect(task2.body.id).toBe(task1.body.id);
     expect(task2.replayed).toBe('true');

@@ -81,10 +81,17 @@ describe('strict request bodies', () => {
     ).body.id;
     const bad: Array<[string, unknown, string]> = [
       ['/tasks', { role_id: role, title: 'a\u0000b' }, 'title'],
-      ['/workflow-templates', { name: 't', steps: [{ step_id: 'a', role_id: role, title: 'A\nB' }] }, 'steps.0.title'],
       [
         '/workflow-templates',
-        { name: 't', steps: [{ step_id: 'a', role_id: role, title: 'A', required_artifacts: [{ label: 'l\u0007' }] }] },
+        { name: 't', steps: [{ step_id: 'a', role_id: role, title: 'A\nB' }] },
+        'steps.0.title',
+      ],
+      [
+        '/workflow-templates',
+        {
+          name: 't',
+          steps: [{ step_id: 'a', role_id: role, title: 'A', required_artifacts: [{ label: 'l\u0007' }] }],
+        },
         'steps.0.required_artifacts.0.label',
       ],
       ['/workflow-runs', { workflow_template_id: tpl, initiated_by: 'eve\u0000' }, 'initiated_by'],

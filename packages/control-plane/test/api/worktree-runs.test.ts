@@ -98,9 +98,12 @@ describe('isolated-worktree run creation', () => {
     expect(merge.approval_status).toBe('pending');
 
     // The read view's read-only fields are not sent back: a body with `id` is 422 UNKNOWN_FIELD.
-    const { id: _id, created_at: _c, updated_at: _u, ...tpl } = (
-      await call(t.app, 'GET', `/workflow-templates/${gated.templateId}`)
-    ).body;
+    const {
+      id: _id,
+      created_at: _c,
+      updated_at: _u,
+      ...tpl
+    } = (await call(t.app, 'GET', `/workflow-templates/${gated.templateId}`)).body;
     await ok(
       call(t.app, 'PUT', `/workflow-templates/${gated.templateId}`, { ...tpl, merge: { enabled: false } }),
     );

@@ -39,7 +39,11 @@ export async function setIdempotencyResponse(
   status: number,
   response: string,
 ): Promise<void> {
-  await sql.run('UPDATE idempotency_keys SET status = ?, response = ? WHERE key = ?', [status, response, key]);
+  await sql.run('UPDATE idempotency_keys SET status = ?, response = ? WHERE key = ?', [
+    status,
+    response,
+    key,
+  ]);
 }
 
 /** Drop keys recorded before `before` (ms); returns how many. */
