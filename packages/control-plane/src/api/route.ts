@@ -64,7 +64,9 @@ export function makeRouter(
         else if (auth === 'operator') checkOperatorToken(req, ctx.config.operatorToken);
         const params = req.params as Record<string, string>;
         const id = params.id !== undefined ? parse(IdParam, params, 'path').id : 0;
-        const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
+        // Runner-protocol bodies tolerate unknown fields: a runner one version ahead of the API (or a
+        // first-version runner) must keep reporting. Operator bodies refuse them (422 UNKNOWN_FIELD).
+        const body = spec.body ? parse(spec.body, req.body, 'body', auth !== 'runner') : undefined;
         const query = spec.query ? parse(spec.query, req.query, 'query') : undefined;
         const call = () => spec.handler({ body, query, id, req, reply } as never);
         const key = spec.idempotent ? parseIdempotencyKey(req.headers['idempotency-key']) : null;

@@ -10,8 +10,9 @@ export function parse<S extends z.ZodType>(
   schema: S,
   input: unknown,
   where: 'body' | 'query' | 'path' = 'body',
+  strict = true,
 ): z.output<S> {
-  if (where === 'body') refuseUnknownFields(schema, input);
+  if (where === 'body' && strict) refuseUnknownFields(schema, input);
   const r = schema.safeParse(input ?? (where === 'body' ? undefined : {}));
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dropsUnknownKeys } from '@multyagents/contracts';
 import { firstUnknownField } from '../../src/api/unknownFields.js';
-import { call, makeTestApi, removeTempDirs, type TestApi } from '../helpers/context.js';
+import { call, makeTestApi, removeTempDirs, RUNNER_TOKEN, type TestApi } from '../helpers/context.js';
 
 /** Issue 18 item 10: unknown and read-only fields are refused, not dropped; no control characters in names. */
 describe('strict request bodies', () => {
@@ -70,6 +70,17 @@ describe('strict request bodies', () => {
     });
     unknown(await call(t.app, 'POST', `/workflow-runs/${run.body.id}/abort`, { reasn: 'x' }), 'reasn');
     expect((await call(t.app, 'GET', `/workflow-runs/${run.body.id}`)).body.status).not.toBe('aborted');
+  });
+
+  it('runner-protocol bodies tolerate unknown fields (a newer runner, or a v1 one, keeps reporting)', async () => {
+    const r = await call(
+      t.app,
+      'POST',
+      '/runners/register',
+      { name: 'r1', url: 'http://127.0.0.1:9/r1', capacity: 1, added_in_a_later_version: true },
+      { 'x-runner-token': RUNNER_TOKEN },
+    );
+    expect(r.status).toBe(200);
   });
 
   it('NUL, newline and other control characters are refused in every stored name, title and actor', async () => {
