@@ -86,7 +86,8 @@ export class BenchStack {
       args,
       path.join(this.dir, 'logs', `api-${this.apiStarts}.out`),
       {
-        ...hermeticEnv(this.opts.apiEnv),
+        // Bench projects live in the temp directory: the API is told so (not a default).
+        ...hermeticEnv({ MULTYAGENTS_PROJECT_ROOTS: os.tmpdir(), ...this.opts.apiEnv }),
       },
       this.opts.nodeArgs,
     );

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { Id } from './common.js';
+import { Id, lineText } from './common.js';
 import { StepTaskOverride } from './runs.js';
 import { StepId } from './templates.js';
 
 /** The assistant façade (`POST /assistant/intents/plan|start|status|report`), first-version bodies. */
 export const AssistantPlanBody = z.object({
   workflow_template_id: Id,
-  initiated_by: z.string().max(200).nullable().default('assistant'),
+  initiated_by: lineText(200).nullable().default('assistant'),
   step_task_overrides: z.record(StepId, StepTaskOverride).default({}),
 });
 export type AssistantPlanBody = z.infer<typeof AssistantPlanBody>;

@@ -9,9 +9,26 @@ export const ERROR_CODES = {
   JSON_TOO_DEEP: { status: 422, message: 'The request body nests objects or arrays too deeply' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the configured limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body is not application/json' },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 422,
+    message: 'The Idempotency-Key header must be 1-200 printable ASCII characters',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was used with a different route or body within 24 h',
+  },
+  UNKNOWN_FIELD: {
+    status: 422,
+    message: 'The request body has a field this route does not take (or a read-only one, like id)',
+  },
   PATH_NOT_ABSOLUTE: { status: 422, message: 'A path must be absolute' },
   PATH_OUTSIDE_ROOT: { status: 422, message: 'A path resolves outside the project root' },
   PATH_NOT_ALLOWED: { status: 422, message: 'A project path may not be on a pseudo-filesystem' },
+  PROJECT_ROOT_OUTSIDE_BASE: {
+    status: 422,
+    message:
+      'A project path resolves outside every allowed base (--project-roots / MULTYAGENTS_PROJECT_ROOTS)',
+  },
   DAG_DUPLICATE_STEP: { status: 422, message: 'Two steps share one step_id' },
   DAG_UNKNOWN_DEPENDENCY: { status: 422, message: 'A step depends on a step that does not exist' },
   DAG_SELF_DEPENDENCY: { status: 422, message: 'A step depends on itself' },
@@ -56,6 +73,10 @@ export const ERROR_CODES = {
   ATTEMPT_NOT_FOUND: { status: 404, message: 'The runner holds no such attempt' },
   // 409 — state conflicts
   NAME_CONFLICT: { status: 409, message: 'An entity with this name already exists' },
+  IDEMPOTENCY_KEY_IN_PROGRESS: {
+    status: 409,
+    message: 'Another request with this Idempotency-Key is being processed; retry to get its answer',
+  },
   RESOURCE_IN_USE: { status: 409, message: 'The entity is still referenced and cannot be deleted' },
   TASK_NOT_DISPATCHABLE: { status: 409, message: 'The task cannot be dispatched in its current state' },
   TASK_NOT_CANCELABLE: { status: 409, message: 'The task is already terminal' },

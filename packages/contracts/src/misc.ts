@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, JsonObject, Timestamp } from './common.js';
+import { Id, JsonObject, lineText, Timestamp } from './common.js';
 import { ArtifactType } from './statuses.js';
 
 /** The first version's envelope: only `v1` exists; anything else is 422 (as v1 answered). */
@@ -14,7 +14,7 @@ export const EventCreate = z.object({
     .regex(/^[a-z0-9_]+\.[a-z0-9_.]+$/, 'event_type: entity.verb'),
   run_id: Id.nullable().optional(),
   task_id: Id.nullable().optional(),
-  producer_role: z.string().min(1).max(200).default('system'),
+  producer_role: lineText(200).min(1).default('system'),
   payload: JsonObject.default({}),
 });
 export const EventListQuery = z.object({
@@ -38,7 +38,7 @@ export type EventStreamQuery = z.infer<typeof EventStreamQuery>;
 export const ArtifactCreate = z.object({
   contract_version: ContractVersionField,
   artifact_type: ArtifactType,
-  location: z.string().min(1).max(4096),
+  location: lineText(4096).min(1),
   summary: z.string().max(10_000).default(''),
   producer_task_id: Id,
   run_id: Id.nullable().optional(),
@@ -55,7 +55,7 @@ export const ArtifactListQuery = z.object({
 });
 
 export const ApprovalDecision = z
-  .object({ actor: z.string().max(200).optional(), comment: z.string().max(10_000).optional() })
+  .object({ actor: lineText(200).optional(), comment: z.string().max(10_000).optional() })
   .default({});
 
 export const HandoffListQuery = z.object({
@@ -71,7 +71,7 @@ export const AssistantIntentBody = z
     workflow_template_id: Id.optional(),
     run_id: Id.optional(),
     project_id: Id.optional(),
-    initiated_by: z.string().max(200).optional(),
+    initiated_by: lineText(200).optional(),
   })
   .default({});
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JsonObject } from './common.js';
+import { dropsUnknownKeys, JsonObject } from './common.js';
 
 /**
  * Quality gates, shaped as the first version shaped them (`quality_gate_policy.required_checks[]`,
@@ -40,10 +40,12 @@ export const QualityGateCheckPolicy = z.object({
 });
 export type QualityGateCheckPolicy = z.infer<typeof QualityGateCheckPolicy>;
 
-/** Unknown keys are dropped, as the first version's model dropped them. */
-export const QualityGatePolicy = z.object({
-  required_checks: z.array(QualityGateCheckPolicy).max(50).default([]),
-});
+/** Unknown keys are dropped, as the first version's model dropped them (docs/compatibility.md). */
+export const QualityGatePolicy = dropsUnknownKeys(
+  z.object({
+    required_checks: z.array(QualityGateCheckPolicy).max(50).default([]),
+  }),
+);
 export type QualityGatePolicy = z.infer<typeof QualityGatePolicy>;
 
 /** What a task without a policy gets (first version: one required `task-status` blocker). */

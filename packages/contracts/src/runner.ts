@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, JsonObject } from './common.js';
+import { Id, JsonObject, lineText } from './common.js';
 import { ExecutionMode } from './statuses.js';
 import { RunnerCapability, SubmitWorktree } from './worktree.js';
 
@@ -88,7 +88,7 @@ export type RunnerAttemptState = z.infer<typeof RunnerAttemptState>;
 
 /** Runner → API: `POST /runners/register`. */
 export const RunnerRegister = z.object({
-  name: z.string().min(1).max(200),
+  name: lineText(200).min(1),
   url: z.string().url(),
   capacity: z.number().int().min(1).max(1000).default(4),
   labels: z.array(z.string().max(100)).max(50).default([]),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { Id, JsonObject } from './common.js';
+import { Id, JsonObject, lineText, Title } from './common.js';
 import { RunStatus } from './statuses.js';
 import { StepId } from './templates.js';
 import { BranchName } from './worktree.js';
 import { SandboxConfig } from './tasks.js';
 
 export const StepTaskOverride = z.object({
-  title: z.string().trim().min(1).max(500).optional(),
+  title: Title.optional(),
   description: z.string().max(100_000).optional(),
   context7_mode: z.enum(['inherit', 'force_on', 'force_off']).optional(),
   execution_mode: z
@@ -32,7 +32,7 @@ export const WorkflowRunCreate = z
   .object({
     workflow_template_id: Id.nullable().optional(),
     task_ids: z.array(Id).max(500).default([]),
-    initiated_by: z.string().max(200).nullable().optional(),
+    initiated_by: lineText(200).nullable().optional(),
     step_task_overrides: z.record(StepId, StepTaskOverride).default({}),
     /**
      * Ours: the branch an isolated-worktree run starts from (default: the project's default_branch,
@@ -71,7 +71,7 @@ export const ControlLoopBody = z
 export const PartialRerunBody = z.object({
   task_ids: z.array(Id).max(500).default([]),
   step_ids: z.array(StepId).max(500).default([]),
-  requested_by: z.string().trim().min(1).max(200).default('operator'),
+  requested_by: lineText(200).trim().min(1).default('operator'),
   reason: z.string().max(10_000).default(''),
   auto_dispatch: z.boolean().default(true),
   max_dispatch: z.number().int().min(1).max(100).default(10),
@@ -79,5 +79,5 @@ export const PartialRerunBody = z.object({
 export type PartialRerunBody = z.infer<typeof PartialRerunBody>;
 
 export const OperatorActionBody = z
-  .object({ actor: z.string().max(200).optional(), reason: z.string().max(10_000).optional() })
+  .object({ actor: lineText(200).optional(), reason: z.string().max(10_000).optional() })
   .default({});

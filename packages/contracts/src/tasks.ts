@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentSummary } from './agent.js';
-import { AbsolutePath, Id, JsonObject } from './common.js';
+import { AbsolutePath, Id, JsonObject, Title } from './common.js';
 import { Context7Mode, ExecutionMode, FailureCategory, RunnerReportStatus, TaskStatus } from './statuses.js';
 import { QualityGatePolicy } from './qualityGates.js';
 import { ReportedWorktree } from './worktree.js';
@@ -28,7 +28,7 @@ export type SandboxConfig = z.infer<typeof SandboxConfig>;
 
 export const TaskCreate = z.object({
   role_id: Id,
-  title: z.string().trim().min(1).max(500),
+  title: Title,
   description: z.string().max(100_000).optional(),
   context7_mode: Context7Mode.default('inherit'),
   execution_mode: ExecutionMode.default('no-workspace'),
@@ -135,7 +135,14 @@ export const TaskLogsQuery = z.object({
   attempt: z.coerce.number().int().positive().optional(),
 });
 
-export const LocksReleaseBody = z.object({ paths: z.array(z.string()).optional() }).default({});
+/**
+ * `POST /tasks/{id}/locks/release`: v1 took no body and released every lock the task holds. Locks are
+ * released together, so `paths`, if given, must name exactly the held paths (a check, not a selection).
+ */
+export const LocksReleaseBody = z
+  .object({ paths: z.array(z.string().max(4096)).max(1000).optional() })
+  .optional()
+  .default({});
 
 export const Triage = z.object({
   failure_category: FailureCategory.nullable(),

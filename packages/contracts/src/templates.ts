@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, JsonObject, NonEmptyName } from './common.js';
+import { Id, JsonObject, lineText, NonEmptyName, Title } from './common.js';
 import { RetryPolicy } from './roles.js';
 import { ExecutionMode } from './statuses.js';
 import { MergePolicy } from './worktree.js';
@@ -14,14 +14,14 @@ export const StepId = z
 export const RequiredArtifact = z.object({
   from_step_id: StepId.optional(),
   artifact_type: z.string().min(1).max(50).optional(),
-  label: z.string().max(200).optional(),
+  label: lineText(200).optional(),
 });
 export type RequiredArtifact = z.infer<typeof RequiredArtifact>;
 
 export const WorkflowStep = z.object({
   step_id: StepId,
   role_id: Id,
-  title: z.string().trim().min(1).max(500),
+  title: Title,
   description: z.string().max(100_000).optional(),
   depends_on: z.array(StepId).max(200).default([]),
   required_artifacts: z.array(RequiredArtifact).max(100).default([]),

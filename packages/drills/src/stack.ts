@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from './client.js';
 import { readLedgerFile } from './history.js';
@@ -103,6 +104,8 @@ export class DrillStack {
       MULTYAGENTS_SCHEDULER_INTERVAL_MS: String(t.schedulerIntervalMs),
       MULTYAGENTS_RUNNER_CALL_TIMEOUT_MS: String(t.runnerCallTimeoutMs),
       MULTYAGENTS_LOG_LEVEL: 'info',
+      // Drill projects live in the temp directory: the API is told so (not a default).
+      MULTYAGENTS_PROJECT_ROOTS: os.tmpdir(),
       ...this.apiExtraEnv,
     });
   }

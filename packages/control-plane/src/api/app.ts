@@ -4,6 +4,7 @@ import { lazySchemaCompilers } from '../lib/fastifyCompilers.js';
 import { emptyJsonIsNoBody } from '../lib/fastifyJson.js';
 import { installErrorHandlers } from '../lib/httpErrors.js';
 import type { ServiceContext } from '../services/context.js';
+import { withIdempotency } from '../services/idempotency.js';
 import { installCors } from './cors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { makeRouter } from './route.js';
@@ -28,6 +29,8 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   installErrorHandlers(app, ctx.logger, 'request failed');
   installCors(app, ctx.config.corsOrigins);
 
+  // Creates with an Idempotency-Key record it in their own transaction (services/idempotency.ts).
+  ctx.store = withIdempotency(ctx.store, ctx.clock);
   const registry = new OpenApiRegistry();
   registerRoutes(app, ctx, (tag) => makeRouter(app, ctx, registry, tag));
   app.get('/openapi.json', async () => registry.document());

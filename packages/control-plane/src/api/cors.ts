@@ -10,7 +10,7 @@ import type { CorsOrigins } from '../config/api.js';
  * the rule set is this file and nothing more.
  */
 const METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
-const HEADERS = ['authorization', 'content-type', 'x-api-token'];
+const HEADERS = ['authorization', 'content-type', 'x-api-token', 'idempotency-key'];
 const MAX_AGE_S = '600';
 
 /** http(s)://localhost or 127.0.0.1 (or [::1]), any port: v1's default origin pattern. */

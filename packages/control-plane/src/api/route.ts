@@ -5,6 +5,8 @@ import type { ServiceContext } from '../services/context.js';
 import { checkOperatorToken } from './auth.js';
 import { authenticateRunner, type RunnerAuthMode, type RunnerIdentity } from './runnerAuth.js';
 import type { OpenApiRegistry } from './openapi.js';
+import { parseIdempotencyKey } from '../domain/idempotency.js';
+import { idempotent } from '../services/idempotency.js';
 import { parse } from './validate.js';
 
 export interface RouteInput<B, Q> {
@@ -31,6 +33,8 @@ export interface RouteSpec<BS extends z.ZodType | undefined, QS extends z.ZodTyp
   auth?: 'operator' | 'runner' | 'runner-or-shared' | 'runner-bootstrap' | 'none';
   /** 204 for deletes. */
   status?: number;
+  /** A create: an `Idempotency-Key` header makes its retries answer the first result (services/idempotency.ts). */
+  idempotent?: boolean;
   handler: (
     input: RouteInput<
       BS extends z.ZodType ? z.output<BS> : undefined,
@@ -74,9 +78,25 @@ export function makeRouter(
         else if (auth === 'operator') checkOperatorToken(req, ctx.config.operatorToken);
         const params = req.params as Record<string, string>;
         const id = params.id !== undefined ? parse(IdParam, params, 'path').id : 0;
-        const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
+        // Runner-protocol bodies tolerate unknown fields: a runner one version ahead of the API (or a
+        // first-version runner) must keep reporting. Operator bodies refuse them (422 UNKNOWN_FIELD).
+        const body = spec.body ? parse(spec.body, req.body, 'body', !auth.startsWith('runner')) : undefined;
         const query = spec.query ? parse(spec.query, req.query, 'query') : undefined;
-        const out = await spec.handler({ body, query, id, runner, req, reply } as never);
+        const call = () => spec.handler({ body, query, id, runner, req, reply } as never);
+        const key = spec.idempotent ? parseIdempotencyKey(req.headers['idempotency-key']) : null;
+        let out: unknown;
+        if (key === null) out = await call();
+        else {
+          const route = `${spec.method} ${spec.path}`;
+          const r = await idempotent(ctx, key, route, req.body ?? null, spec.status ?? 200, call);
+          if ('replay' in r)
+            return reply
+              .code(r.replay.status)
+              .header('content-type', 'application/json; charset=utf-8')
+              .header('idempotent-replayed', 'true')
+              .send(r.replay.body);
+          out = r.out;
+        }
         if (reply.sent) return reply;
         if (spec.status === 204) return reply.code(204).send();
         return reply.code(spec.status ?? 200).send(out);

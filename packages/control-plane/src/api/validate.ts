@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError } from '../lib/errors.js';
+import { firstUnknownField } from './unknownFields.js';
 
 /**
  * Parse input with a contract schema. A failure is a 422 VALIDATION_FAILED whose `detail` keeps the
@@ -9,7 +10,9 @@ export function parse<S extends z.ZodType>(
   schema: S,
   input: unknown,
   where: 'body' | 'query' | 'path' = 'body',
+  strict = true,
 ): z.output<S> {
+  if (where === 'body' && strict) refuseUnknownFields(schema, input);
   const r = schema.safeParse(input ?? (where === 'body' ? undefined : {}));
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({
@@ -23,4 +26,15 @@ export function parse<S extends z.ZodType>(
     field,
     message: first ? `${field}: ${first.msg}` : 'invalid input',
   });
+}
+
+/** 422 UNKNOWN_FIELD naming the first field the body's schema does not have (v1's pydantic shape). */
+function refuseUnknownFields(schema: z.ZodType, input: unknown): void {
+  const field = firstUnknownField(schema, input);
+  if (field === null) return;
+  throw new AppError(
+    'UNKNOWN_FIELD',
+    [{ loc: ['body', ...field.split('.')], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }],
+    { field, message: `${field}: unknown field (not taken by this route, or read-only)` },
+  );
 }

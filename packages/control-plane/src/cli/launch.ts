@@ -146,6 +146,7 @@ export async function launchApi(s: StackSettings, env: Env, timeoutMs = 30_000):
   const url = apiUrl(s);
   const args = ['api', '--port', String(s.api_port), '--host', s.host, '--data-dir', s.data_dir];
   args.push('--dispatch', s.dispatch, '--runner-auth', s.runner_auth);
+  if (s.project_roots) args.push('--project-roots', s.project_roots);
   const spawned = spawnDetached(args, p.apiLog, childEnv(env, s));
   writePidFile(p.apiPid, spawned.pid);
   try {

@@ -22,6 +22,8 @@ export interface StackSettings {
   dispatch: 'auto' | 'manual';
   runner_auth: 'on' | 'off';
   executor: Executor;
+  /** `--project-roots` passed to the API (absent: its env or its default). */
+  project_roots?: string;
   updated_at: string;
 }
 
@@ -33,6 +35,7 @@ export interface UpFlags {
   dispatch?: string;
   runnerAuth?: string;
   executor?: string;
+  projectRoots?: string;
 }
 
 export function resolveDataDir(flag: string | undefined, env: Env, cwd = process.cwd()): string {
@@ -49,6 +52,10 @@ function enumOption<T extends string>(
   if (!values.includes(raw as T))
     throw usageError(`${name} must be one of ${values.join('|')}, got "${raw}"`);
   return raw as T;
+}
+
+function projectRootsOf(raw: string | undefined): { project_roots?: string } {
+  return raw === undefined || raw === '' ? {} : { project_roots: raw };
 }
 
 /** Flags win over the stored stack, which wins over the defaults. Throws a usage error (exit 2). */
@@ -93,6 +100,7 @@ export function resolveStackSettings(
       stored?.runner_auth ?? 'on',
     ),
     executor: enumOption('--executor', flags.executor, EXECUTORS, stored?.executor ?? 'mock'),
+    ...projectRootsOf(flags.projectRoots ?? stored?.project_roots),
     updated_at: new Date().toISOString(),
   };
 }

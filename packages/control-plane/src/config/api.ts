@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
 import { pickEnum, pickInt, pickString, type Env } from './env.js';
@@ -49,6 +50,11 @@ export interface ApiConfig {
   streamMaxClients: number;
   /** Newest events the stream keeps in memory; a client further behind catches up from the store. */
   streamWindowEvents: number;
+  /**
+   * Directories a project's root_path (and allowed_paths) must resolve inside, symlinks followed
+   * (`--project-roots` / MULTYAGENTS_PROJECT_ROOTS; default: the home directory and the data dir's parent).
+   */
+  projectRoots: string[];
 }
 
 export interface ApiFlags {
@@ -63,6 +69,8 @@ export interface ApiFlags {
   durability?: string;
   logLevel?: string;
   logFile?: string;
+  /** Colon-separated allowed bases for project roots. */
+  projectRoots?: string;
 }
 
 /** Operator tokens shorter than this are refused: a guessable token is no protection. */
@@ -168,7 +176,36 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
     streamSlowClientMs: pickInt('stream slow client', undefined, env.MULTYAGENTS_STREAM_SLOW_CLIENT_MS, 10_000, 100),
     streamMaxClients: pickInt('stream max clients', undefined, env.MULTYAGENTS_STREAM_MAX_CLIENTS, 1000, 1),
     streamWindowEvents: pickInt('stream window', undefined, env.MULTYAGENTS_STREAM_WINDOW_EVENTS, 5000, 1),
+    projectRoots: resolveProjectRoots(flags.projectRoots ?? env.MULTYAGENTS_PROJECT_ROOTS, dataDir, cwd),
   };
+}
+
+/**
+ * `--project-roots` / `MULTYAGENTS_PROJECT_ROOTS`: colon-separated absolute directories. Unset: the
+ * user's home directory and the data dir's parent. `/` is never a base: it would allow everything
+ * (a default that resolves to `/`, e.g. a data dir at `/data`, is dropped).
+ */
+export function resolveProjectRoots(raw: string | undefined, dataDir: string, cwd: string): string[] {
+  if (raw === undefined || raw.trim() === '') {
+    const defaults = [os.homedir(), path.dirname(dataDir)].map((d) => path.resolve(d));
+    return [...new Set(defaults.filter((d) => d !== path.sep))];
+  }
+  const out: string[] = [];
+  for (const item of raw
+    .split(':')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!path.isAbsolute(item))
+      throw new AppError('CONFIG_INVALID', `--project-roots: '${item}' is not an absolute directory`);
+    const dir = path.resolve(cwd, item);
+    if (dir === path.sep)
+      throw new AppError(
+        'CONFIG_INVALID',
+        "--project-roots: '/' would allow a project anywhere; name the directories projects live in",
+      );
+    if (!out.includes(dir)) out.push(dir);
+  }
+  return out;
 }
 
 /**
@@ -192,10 +229,13 @@ export function parseCorsOrigins(raw: string | undefined): CorsOrigins {
   return { localhost: items.includes('localhost'), exact };
 }
 
-/** A config for in-process tests: temp data dir, manual knobs, nothing read from env. */
+/**
+ * A config for in-process tests: temp data dir, manual knobs, nothing read from env. Tests make their
+ * projects in the temp directory, so it is given as the project base explicitly (not a default).
+ */
 export function testApiConfig(dataDir: string, overrides: Partial<ApiConfig> = {}): ApiConfig {
   return {
-    ...resolveApiConfig({ dataDir, port: 0 }, {}),
+    ...resolveApiConfig({ dataDir, port: 0, projectRoots: os.tmpdir() }, {}),
     runnerAuth: true,
     insecureNoAuth: false,
     logLevel: 'silent',

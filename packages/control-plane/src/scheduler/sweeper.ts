@@ -11,7 +11,9 @@
  */
 import { iso } from '../lib/clock.js';
 import { isLiveCurrent } from '../domain/attemptMachine.js';
+import { IDEMPOTENCY_TTL_MS } from '../domain/idempotency.js';
 import { addPendingCancel } from '../store/ops/cancels.js';
+import { pruneIdempotencyKeys } from '../store/ops/idempotency.js';
 import { liveAttemptsOfRunner } from '../store/ops/attempts.js';
 import { listRunners } from '../store/ops/runners.js';
 import {
@@ -34,6 +36,8 @@ export interface SweepReport {
   timedOut: number;
   startTimedOut: number;
   resubmits: number;
+  /** Idempotency keys older than 24 h deleted by this sweep. */
+  idempotencyKeysPruned: number;
   /**
    * Wall ms at which a runner's liveness changes next if it stays silent (its heartbeat timeout, or its
    * lost grace, runs out); null when no runner is waiting on one. The scheduler wakes then, so that
@@ -52,6 +56,7 @@ export async function sweep(
     timedOut: 0,
     startTimedOut: 0,
     resubmits: 0,
+    idempotencyKeysPruned: 0,
     nextLivenessAt: null,
   };
   const due = (at: number) => {
@@ -60,6 +65,8 @@ export async function sweep(
   await ctx.store.tx(async (sql) => {
     const now = ctx.clock.now();
     const nowIso = iso(now);
+    // Idempotency keys answer retries for 24 h (services/idempotency.ts); an indexed range delete.
+    rep.idempotencyKeysPruned = await pruneIdempotencyKeys(sql, now - IDEMPOTENCY_TTL_MS);
     for (const r of await listRunners(sql)) {
       if (r.liveness === 'online' && now - r.last_seen_at > ctx.config.heartbeatTimeoutMs) {
         rep.unreachable++;

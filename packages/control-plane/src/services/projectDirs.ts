@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
+import { isInside } from '../domain/paths.js';
 import { realpathLenient } from './paths.js';
 
 /**
@@ -68,6 +69,23 @@ export function assertRealFilesystem(p: string, field: string): void {
       { field },
     );
   }
+}
+
+/**
+ * A project path must resolve (symlinks followed, through its nearest existing parent) inside one of the
+ * operator's allowed bases, and never be `/` itself. Judged on create and update only: a project stored
+ * before its base was narrowed keeps working.
+ */
+export function assertInsideBase(p: string, bases: readonly string[], field: string): void {
+  const real = realpathLenient(p);
+  const inside = real !== path.sep && bases.some((b) => isInside(real, realpathLenient(b)));
+  if (inside) return;
+  throw new AppError(
+    'PROJECT_ROOT_OUTSIDE_BASE',
+    `${field}: '${p}'${real === p ? '' : ` resolves to '${real}', which is`} outside the allowed project bases ` +
+      `(${bases.join(', ') || 'none'}); allow a base with --project-roots or MULTYAGENTS_PROJECT_ROOTS`,
+    { field },
+  );
 }
 
 /** mkdir -p, one level at a time: at most as many steps as the path has components. */

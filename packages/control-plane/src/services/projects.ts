@@ -4,13 +4,19 @@ import * as ops from '../store/ops/projects.js';
 import { insertEvent } from '../store/ops/events.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { assertAbsolute, assertInsideRoot } from './paths.js';
-import { assertRealFilesystem, makeDirBounded } from './projectDirs.js';
+import { assertInsideBase, assertRealFilesystem, makeDirBounded } from './projectDirs.js';
 
 /** `stored`: on an update, the worktree fields a first-version client leaves out keep their values. */
-function normalize(body: ProjectCreate, stored?: Project): Omit<Project, 'id'> {
+function normalize(body: ProjectCreate, bases: readonly string[], stored?: Project): Omit<Project, 'id'> {
   const root = assertAbsolute(body.root_path, 'root_path');
   assertRealFilesystem(root, 'root_path');
-  const allowed = body.allowed_paths.map((p, i) => assertInsideRoot(p, root, `allowed_paths[${i}]`));
+  assertInsideBase(root, bases, 'root_path');
+  const allowed = body.allowed_paths.map((p, i) => {
+    const field = `allowed_paths[${i}]`;
+    const abs = assertInsideRoot(p, root, field);
+    assertInsideBase(abs, bases, field);
+    return abs;
+  });
   return {
     name: body.name,
     root_path: root,
@@ -34,7 +40,7 @@ async function assertNameFree(ctx: ServiceContext, name: string, self: number | 
 }
 
 export async function createProject(ctx: ServiceContext, body: ProjectCreate): Promise<Project> {
-  const p = normalize(body);
+  const p = normalize(body, ctx.config.projectRoots);
   await assertNameFree(ctx, p.name, null);
   makeDirs(p);
   return ctx.store.tx(async (sql) => {
@@ -61,14 +67,14 @@ export function listProjects(ctx: ServiceContext): Promise<Project[]> {
 }
 
 export async function updateProject(ctx: ServiceContext, id: number, body: ProjectCreate): Promise<Project> {
-  const checked = normalize(body);
+  const checked = normalize(body, ctx.config.projectRoots);
   await getProject(ctx, id);
   await assertNameFree(ctx, checked.name, id);
   makeDirs(checked);
   return ctx.store.tx(async (sql) => {
     const stored = await ops.getProject(sql, id);
     if (!stored) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
-    const p = normalize(body, stored);
+    const p = normalize(body, ctx.config.projectRoots, stored);
     const other = await ops.getProjectByName(sql, p.name);
     if (other && other.id !== id)
       throw new AppError('NAME_CONFLICT', `project '${p.name}' exists`, { field: 'name' });

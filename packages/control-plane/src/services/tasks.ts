@@ -236,11 +236,27 @@ export async function taskApproval(ctx: ServiceContext, id: number) {
   });
 }
 
-export async function releaseLocks(ctx: ServiceContext, id: number) {
+/**
+ * A task's locks are released together (one flag), so a `paths` list cannot pick some of them: it must
+ * name exactly the held ones, or the request is refused rather than half-honoured.
+ */
+function assertSamePaths(expected: string[], held: string[]): void {
+  const want = new Set(expected.map((p) => p.replace(/\/+$/, '') || '/'));
+  if (want.size === held.length && held.every((p) => want.has(p))) return;
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `paths: a task's locks are released all together; it holds ${held.length ? held.join(', ') : 'none'}` +
+      ' — send exactly those, or no body',
+    { field: 'paths' },
+  );
+}
+
+export async function releaseLocks(ctx: ServiceContext, id: number, expected?: string[]) {
   return ctx.store.tx(async (sql) => {
     const t = await requireTask(sql, id);
     // Only the locks the task holds (an active task's), as v1 released only what it had taken.
     const paths = isActiveTask(t.status) && !t.locks_released ? parseJson<string[]>(t.lock_paths, []) : [];
+    if (expected !== undefined) assertSamePaths(expected, paths);
     if (paths.length) {
       const nowIso = iso(ctx.clock.now());
       await updateTask(sql, id, { locks_released: 1 }, nowIso);

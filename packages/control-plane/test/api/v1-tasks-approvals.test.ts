@@ -66,6 +66,35 @@ describe('v1 task locks and approvals (in-process)', () => {
     expect(ev.body).toHaveLength(1);
   });
 
+  it('POST /tasks/{id}/locks/release honours its body: `paths` must name exactly the held locks; other fields are 422', async () => {
+    const root = path.join(t.dir, 'proj');
+    const project = (await call(t.app, 'POST', '/projects', { name: 'p', root_path: root })).body.id;
+    const lock = path.join(root, 'src');
+    const task = (
+      await call(t.app, 'POST', '/tasks', {
+        role_id: role,
+        title: 'edit',
+        project_id: project,
+        execution_mode: 'shared-workspace',
+        lock_paths: [lock],
+      })
+    ).body.id;
+    expect((await call(t.app, 'POST', `/tasks/${task}/dispatch`)).status).toBe(200);
+    const release = (body: unknown) => call(t.app, 'POST', `/tasks/${task}/locks/release`, body);
+    const other = await release({ paths: [path.join(root, 'docs')] });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'paths' });
+    const none = await release({ paths: [] });
+    expect(none.status).toBe(422);
+    const unknown = await release({ path: lock });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ code: 'UNKNOWN_FIELD', field: 'path' });
+    expect((await call(t.app, 'GET', `/tasks/${task}`)).body.locks_held).toEqual([lock]);
+    const exact = await release({ paths: [`${lock}/`] });
+    expect(exact.body).toEqual({ task_id: task, released_paths: [lock] });
+    expect((await call(t.app, 'GET', `/tasks/${task}`)).body.locks_held).toEqual([]);
+  });
+
   it('POST /workflow-runs: step_task_overrides only with a template and empty task_ids (422)', async () => {
     const tpl = (
       await call(t.app, 'POST', '/workflow-templates', {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
@@ -30,7 +31,8 @@ export interface Proc {
 /** Run `multyagents <args>` as a real child process; output is captured for assertions. */
 export function startCli(args: string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
+    // Tests make their projects under the temp directory: the API is told so (not a default).
+    env: { ...process.env, MULTYAGENTS_PROJECT_ROOTS: os.tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -28,6 +28,8 @@ export function cli(
     // Only the test's own MULTYAGENTS_* settings: none of the caller's may leak into the CLI.
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     for (const k of Object.keys(env)) if (k.startsWith('MULTYAGENTS_')) delete env[k];
+    // Tests make their projects under the temp directory: the API is told so (not a default).
+    env.MULTYAGENTS_PROJECT_ROOTS = os.tmpdir();
     Object.assign(env, opts.env);
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,

@@ -7,6 +7,7 @@ export function artifactRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/artifacts',
+    idempotent: true,
     summary: 'Record an artifact of a task (writes artifact.created)',
     body: ArtifactCreate,
     handler: ({ body }) => svc.createArtifact(ctx, body),

@@ -20,6 +20,7 @@ export function assistantRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/assistant/intents/start',
+    idempotent: true,
     summary: 'Create a run and dispatch every task that is ready',
     body: AssistantStartBody,
     handler: ({ body }) => svc.assistantStart(ctx, body),

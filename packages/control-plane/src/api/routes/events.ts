@@ -58,6 +58,7 @@ export function eventRoutes(route: Router, ctx: ServiceContext, app: FastifyInst
   route({
     method: 'POST',
     path: '/events',
+    idempotent: true,
     summary: 'Record an event from an external producer',
     body: EventCreate,
     handler: ({ body }) => svc.createEvent(ctx, body),

@@ -7,6 +7,7 @@ export function projectRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/projects',
+    idempotent: true,
     summary: 'Create a project',
     body: ProjectCreate,
     handler: ({ body }) => svc.createProject(ctx, body),

@@ -7,6 +7,7 @@ export function roleRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/roles',
+    idempotent: true,
     summary: 'Create a role',
     body: RoleCreate,
     handler: ({ body }) => svc.createRole(ctx, body),

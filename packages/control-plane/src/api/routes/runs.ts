@@ -16,6 +16,7 @@ export function runRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/workflow-runs',
+    idempotent: true,
     summary: 'Start a run from a template or from task ids',
     body: WorkflowRunCreate,
     handler: ({ body }) => svc.createRun(ctx, body),

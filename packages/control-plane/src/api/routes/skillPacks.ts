@@ -7,6 +7,7 @@ export function skillPackRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/skill-packs',
+    idempotent: true,
     summary: 'Create a skill pack',
     body: SkillPackCreate,
     handler: ({ body }) => svc.createSkillPack(ctx, body),

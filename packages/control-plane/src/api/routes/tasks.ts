@@ -1,4 +1,10 @@
-import { OperatorActionBody, TaskCreate, TaskListQuery, TaskLogsQuery } from '@multyagents/contracts';
+import {
+  LocksReleaseBody,
+  OperatorActionBody,
+  TaskCreate,
+  TaskListQuery,
+  TaskLogsQuery,
+} from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/tasks.js';
@@ -9,6 +15,7 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/tasks',
+    idempotent: true,
     summary: 'Create a standalone task (isolated-worktree: its base is resolved from the project repository)',
     body: TaskCreate,
     handler: ({ body }) => createTask(ctx, body),
@@ -43,8 +50,9 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/tasks/:id/locks/release',
-    summary: 'Release the lock paths of a task',
-    handler: ({ id }) => svc.releaseLocks(ctx, id),
+    summary: 'Release the lock paths of a task (all of them; `paths`, if given, must name exactly those)',
+    body: LocksReleaseBody,
+    handler: ({ id, body }) => svc.releaseLocks(ctx, id, body.paths),
   });
   route({
     method: 'GET',

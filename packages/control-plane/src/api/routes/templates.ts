@@ -8,6 +8,7 @@ export function templateRoutes(route: Router, ctx: ServiceContext): void {
   route({
     method: 'POST',
     path: '/workflow-templates',
+    idempotent: true,
     summary: 'Create a workflow template (the steps must form a valid DAG)',
     body: WorkflowTemplateCreate,
     handler: ({ body }) => svc.createTemplate(ctx, body),

@@ -21,6 +21,10 @@ export function registerApiCommand(program: Command): void {
     .option('--durability <mode>', 'full | relaxed (env MULTYAGENTS_DURABILITY, default full)')
     .option('--log-level <level>', 'log level (env MULTYAGENTS_LOG_LEVEL, default info)')
     .option('--log-file <file>', 'write logs to this file instead of stdout')
+    .option(
+      '--project-roots <dirs>',
+      "colon-separated directories project roots must be inside (env MULTYAGENTS_PROJECT_ROOTS; default: home and the data dir's parent)",
+    )
     .action(async (opts) => {
       const env = processEnv();
       armFromSpec(env.MULTYAGENTS_FAULTS);

@@ -41,6 +41,7 @@ export function ignoredFlags(flags: UpFlags, running: StackSettings, wanted: Sta
     ['dispatch', '--dispatch', 'dispatch'],
     ['runnerAuth', '--runner-auth', 'runner_auth'],
     ['executor', '--executor', 'executor'],
+    ['projectRoots', '--project-roots', 'project_roots'],
   ];
   return pairs
     .filter(([flag, , key]) => flags[flag] !== undefined && wanted[key] !== running[key])
@@ -147,6 +148,10 @@ export function registerUpCommand(program: Command): void {
     .option('--runner-auth <on|off>', 'require the runner token on runner endpoints (default on)')
     .option('--executor <name>', 'mock | command | codex | claude (default mock)')
     .option('--timeout <seconds>', 'wait this long for each component to become healthy (default 30)')
+    .option(
+      '--project-roots <dirs>',
+      "colon-separated directories project roots must be inside, passed to the API (default: home and the data dir's parent)",
+    )
     .addHelpText(
       'after',
       `\nSettings not given are taken from <data-dir>/run/stack.json (the last \`up\`), else the defaults.\n${envHelp(
