@@ -42,7 +42,11 @@ describe('redact (one pass over the original text)', () => {
   it('redactDeep redacts every string of a JSON value, keys too, and keeps the rest', () => {
     const r = makeRedactor([OWN]);
     const v = { a: [1, OPENAI, { b: OWN, n: null }], [GITHUB]: true, ok: 'fine' };
-    expect(redactDeep(v, r)).toEqual({ a: [1, REDACTED, { b: REDACTED, n: null }], [REDACTED]: true, ok: 'fine' });
+    expect(redactDeep(v, r)).toEqual({
+      a: [1, REDACTED, { b: REDACTED, n: null }],
+      [REDACTED]: true,
+      ok: 'fine',
+    });
     const clean = { x: ['y'] };
     expect(redactDeep(clean, r)).toBe(clean);
   });
@@ -76,7 +80,10 @@ describe('StreamRedactor', () => {
       let t = '';
       const parts = 20 + Math.floor(next() * 200);
       for (let i = 0; i < parts; i++) {
-        t += next() < 0.15 ? pieces[Math.floor(next() * pieces.length)] : words[Math.floor(next() * words.length)];
+        t +=
+          next() < 0.15
+            ? pieces[Math.floor(next() * pieces.length)]
+            : words[Math.floor(next() * words.length)];
       }
       const chunks: string[] = [];
       for (let p = 0, guard = 0; p < t.length && guard < 10_000; guard++) {
