@@ -5,6 +5,7 @@ import type { ServiceContext } from '../services/context.js';
 import { checkOperatorToken, checkRunnerToken } from './auth.js';
 import type { OpenApiRegistry } from './openapi.js';
 import { parse } from './validate.js';
+import { redactDeep } from '../lib/redact.js';
 
 export interface RouteInput<B, Q> {
   body: B;
@@ -22,6 +23,13 @@ export interface RouteSpec<BS extends z.ZodType | undefined, QS extends z.ZodTyp
   query?: QS;
   /** `operator` (default): the optional operator token; `runner`: X-Runner-Token; `none`: open. */
   auth?: 'operator' | 'runner' | 'none';
+  /**
+   * The body is operator input that is stored and shown again (titles, descriptions, payloads, reasons):
+   * every string in it is redacted once here, before the service sees it, so no view, event or audit
+   * can return a secret pasted into it. Templates, roles and skill packs are left as written: they are
+   * configuration the agent's prompt is built from (docs/security.md).
+   */
+  redactBody?: boolean;
   /** 204 for deletes. */
   status?: number;
   handler: (
@@ -60,7 +68,8 @@ export function makeRouter(
         else if (auth === 'operator') checkOperatorToken(req, ctx.config.operatorToken);
         const params = req.params as Record<string, string>;
         const id = params.id !== undefined ? parse(IdParam, params, 'path').id : 0;
-        const body = spec.body ? parse(spec.body, req.body, 'body') : undefined;
+        const parsed = spec.body ? parse(spec.body, req.body, 'body') : undefined;
+        const body = spec.redactBody ? redactDeep(parsed, ctx.redact) : parsed;
         const query = spec.query ? parse(spec.query, req.query, 'query') : undefined;
         const out = await spec.handler({ body, query, id, req, reply } as never);
         if (reply.sent) return reply;

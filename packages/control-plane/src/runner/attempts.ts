@@ -371,7 +371,7 @@ export class Attempts {
   }
 
   private async run(live: Live): Promise<void> {
-    const { config, executor, journal, clock } = this.d;
+    const { config, executor } = this.d;
     const s = live.submit;
     // Made when something is logged: most attempts log nothing here (their one line is finish's).
     let child: Logger | null = null;

@@ -23,7 +23,7 @@ import { insertHandoff } from '../store/ops/handoffs.js';
 import type { TaskPatch, TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
-import { redactAgent } from '../lib/redact.js';
+import { redactAgent, redactDeep } from '../lib/redact.js';
 import type { ServiceContext } from './context.js';
 import { admitRunnerEvent } from '../domain/attemptMachine.js';
 import type { TriageStep } from '../domain/triage.js';
@@ -303,11 +303,11 @@ async function storeOutputs(
       sql,
       {
         artifact_type: a.artifact_type,
-        location: a.location,
+        location: ctx.redact(a.location),
         summary: ctx.redact(a.summary),
         producer_task_id: taskId,
         run_id: runId,
-        metadata: { ...a.metadata, attempt },
+        metadata: { ...redactDeep(a.metadata, ctx.redact), attempt },
       },
       nowIso,
     );
@@ -337,8 +337,8 @@ async function storeOutputs(
         attempt,
         summary: ctx.redact(h.summary),
         details: h.details ? ctx.redact(h.details) : null,
-        next_actions: h.next_actions,
-        open_questions: h.open_questions,
+        next_actions: redactDeep(h.next_actions, ctx.redact),
+        open_questions: redactDeep(h.open_questions, ctx.redact),
         artifacts: [...h.artifacts, ...extra],
       },
       nowIso,

@@ -9,6 +9,7 @@ export function artifactRoutes(route: Router, ctx: ServiceContext): void {
     path: '/artifacts',
     summary: 'Record an artifact of a task (writes artifact.created)',
     body: ArtifactCreate,
+    redactBody: true,
     handler: ({ body }) => svc.createArtifact(ctx, body),
   });
   route({

@@ -22,6 +22,7 @@ export function assistantRoutes(route: Router, ctx: ServiceContext): void {
     path: '/assistant/intents/start',
     summary: 'Create a run and dispatch every task that is ready',
     body: AssistantStartBody,
+    redactBody: true,
     handler: ({ body }) => svc.assistantStart(ctx, body),
   });
   route({

@@ -16,6 +16,7 @@ export function eventRoutes(route: Router, ctx: ServiceContext): void {
     path: '/events',
     summary: 'Record an event from an external producer',
     body: EventCreate,
+    redactBody: true,
     handler: ({ body }) => svc.createEvent(ctx, body),
   });
 }
