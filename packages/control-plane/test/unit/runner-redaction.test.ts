@@ -13,6 +13,8 @@ import { Journal } from '../../src/runner/journal.js';
 import { Outbox } from '../../src/runner/outbox.js';
 import { Reaper } from '../../src/runner/reaper.js';
 import { RAW_PROMPT_FILE } from '../../src/runner/attemptFiles.js';
+import { AttemptOutput } from '../../src/runner/output.js';
+import { makeRedactor } from '../../src/lib/redact.js';
 import { recoverJournal } from '../../src/runner/recovery.js';
 
 const OPENAI = 'sk-proj' + 'Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1';
@@ -158,7 +160,13 @@ describe('runner: nothing raw on disk or on the wire', () => {
       expect.objectContaining({ location: '/tmp/[REDACTED].txt', metadata: { key: '[REDACTED]' } }),
     ]);
     // The journal on disk keeps the report too (its callback token is the credential it is sent with).
-    expectNoSecret('journal outbox', journal.outbox().map((r) => r.body).join('\n'));
+    expectNoSecret(
+      'journal outbox',
+      journal
+        .outbox()
+        .map((r) => r.body)
+        .join('\n'),
+    );
   });
 
   it('a runner killed while its agent ran leaves no raw prompt after its next start', async () => {
@@ -183,5 +191,22 @@ describe('runner: nothing raw on disk or on the wire', () => {
     expect(fs.existsSync(raw)).toBe(false);
     release();
     await attempts.waitIdle(5000);
+  });
+
+  it('output held back for a straddling secret is written once the agent goes quiet', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const out = new AttemptOutput(path.join(dir, 'quiet.log'), null, makeRedactor([RUNNER_TOKEN]), 1000);
+      out.write('stdout', `thinking… token=${RUNNER_TOKEN.slice(0, 9)}`);
+      // Shorter than the tail: all of it is held, in case the secret continues in the next read.
+      expect(out.stdout.text()).toBe('');
+      vi.advanceTimersByTime(1000);
+      expect(out.stdout.text()).toBe('thinking… token=[REDACTED]');
+      out.write('stdout', ' done\n');
+      await out.close(0);
+      expect(out.stdout.text()).toBe('thinking… token=[REDACTED] done\n');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
