@@ -117,7 +117,44 @@ describe('redaction at the store boundary: no view returns a secret that was pos
     expect(rep.status, JSON.stringify(rep.body)).toBe(200);
     expectNoSecret('report answer', rep.body);
 
+    // A quality gate that fails keeps what it judged (the handoff summary) in its event.
+    const gated = await ok('POST', '/tasks', {
+      role_id: role.id,
+      title: 'gated',
+      quality_gate_policy: {
+        required_checks: [{ check: 'required-artifacts-present', severity: 'blocker' }],
+      },
+    });
+    const gatedAttempt = (await ok('POST', `/tasks/${gated.id}/dispatch`)).attempt as number;
+    const foreign = (await ok('GET', `/artifacts?producer_task_id=${task.id}`))[0].id as number;
+    const gateReport = await call(
+      t.app,
+      'POST',
+      '/runner/reports',
+      {
+        reports: [
+          {
+            task_id: gated.id,
+            status: 'success',
+            attempt: gatedAttempt,
+            handoff: {
+              summary: leak('gated summary'),
+              artifacts: [{ artifact_id: foreign, is_required: true }],
+            },
+          },
+        ],
+      },
+      H,
+    );
+    expect(gateReport.status, JSON.stringify(gateReport.body)).toBe(200);
+    expectNoSecret('batch answer', gateReport.body);
+    const gateEvents = await ok('GET', `/events?task_id=${gated.id}&event_type=task.quality_gate_failed`);
+    expect(gateEvents).toHaveLength(1);
+
     const views: Array<[string, string]> = [
+      ['GET', `/tasks/${gated.id}`],
+      ['GET', `/events?task_id=${gated.id}`],
+      ['GET', `/tasks/${gated.id}/audit`],
       ['GET', `/tasks/${task.id}`],
       ['GET', `/tasks/${other.id}`],
       ['GET', `/tasks?run_id=${run.id}`],

@@ -23,6 +23,8 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Runner status report (fenced by attempt)',
     auth: 'runner',
     body: RunnerStatusReport,
+    // What an agent wrote (output, handoff, artifacts, messages): redacted here, once, for every use.
+    redactBody: true,
     handler: ({ id, body }) => applyRunnerReport(ctx, id, body),
   });
   route({
@@ -40,6 +42,8 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Several runner status reports at once; per-report outcomes in request order',
     auth: 'runner',
     body: RunnerReportBatch,
+    // What an agent wrote (output, handoff, artifacts, messages): redacted here, once, for every use.
+    redactBody: true,
     handler: ({ body }) => applyRunnerReports(ctx, body),
   });
   route({
@@ -48,6 +52,8 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Runner output chunk',
     auth: 'runner',
     body: RunnerLogChunk,
+    // What an agent wrote (output, handoff, artifacts, messages): redacted here, once, for every use.
+    redactBody: true,
     handler: ({ id, body }) => appendLogChunk(ctx, id, body),
   });
   route({
