@@ -8,6 +8,7 @@ import type { OpenApiRegistry } from './openapi.js';
 import { parseIdempotencyKey } from '../domain/idempotency.js';
 import { idempotent } from '../services/idempotency.js';
 import { parse } from './validate.js';
+import { redactDeep } from '../lib/redact.js';
 
 export interface RouteInput<B, Q> {
   body: B;
@@ -31,6 +32,13 @@ export interface RouteSpec<BS extends z.ZodType | undefined, QS extends z.ZodTyp
    * shared token or a credential, registration); `none`: open.
    */
   auth?: 'operator' | 'runner' | 'runner-or-shared' | 'runner-bootstrap' | 'none';
+  /**
+   * The body is operator input that is stored and shown again (titles, descriptions, payloads, reasons):
+   * every string in it is redacted once here, before the service sees it, so no view, event or audit
+   * can return a secret pasted into it. Templates, roles and skill packs are left as written: they are
+   * configuration the agent's prompt is built from (docs/security.md).
+   */
+  redactBody?: boolean;
   /** 204 for deletes. */
   status?: number;
   /** A create: an `Idempotency-Key` header makes its retries answer the first result (services/idempotency.ts). */
@@ -80,7 +88,8 @@ export function makeRouter(
         const id = params.id !== undefined ? parse(IdParam, params, 'path').id : 0;
         // Runner-protocol bodies tolerate unknown fields: a runner one version ahead of the API (or a
         // first-version runner) must keep reporting. Operator bodies refuse them (422 UNKNOWN_FIELD).
-        const body = spec.body ? parse(spec.body, req.body, 'body', !auth.startsWith('runner')) : undefined;
+        const parsed = spec.body ? parse(spec.body, req.body, 'body', !auth.startsWith('runner')) : undefined;
+        const body = spec.redactBody ? redactDeep(parsed, ctx.redact) : parsed;
         const query = spec.query ? parse(spec.query, req.query, 'query') : undefined;
         const call = () => spec.handler({ body, query, id, runner, req, reply } as never);
         const key = spec.idempotent ? parseIdempotencyKey(req.headers['idempotency-key']) : null;

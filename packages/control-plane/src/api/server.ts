@@ -5,11 +5,10 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { AppError, isAppError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { quickCheckInWorker } from '../store/sqlite/integrity.js';
-import { makeRedactor } from '../lib/redact.js';
 import { httpRunnerClient } from '../scheduler/runnerClient.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { reconcileAtStart } from '../scheduler/reconciler.js';
-import type { ServiceContext } from '../services/context.js';
+import { apiRedactor, type ServiceContext } from '../services/context.js';
 import { ensureDataDir, loadOrCreateToken, readPid, releasePidFile, writePidFile } from '../store/dataDir.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { buildApp } from './app.js';
@@ -117,7 +116,7 @@ export async function startApi(
     runnerToken,
     runnerClient: httpRunnerClient(runnerToken, config.runnerCallTimeoutMs),
     kick: () => scheduler.kick(),
-    redact: makeRedactor([runnerToken, ...(config.operatorToken ? [config.operatorToken] : [])]),
+    redact: apiRedactor(config, runnerToken),
     random: Math.random,
   };
   // Reconcile before the scheduler moves anything: adopt what runners really did while we were down

@@ -19,7 +19,8 @@ import type { AgentSession } from '../executors/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, coerceError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { makeRedactor, redactAgent } from '../lib/redact.js';
+import { makeRedactor, redactAgent, redactDeep, type Redactor } from '../lib/redact.js';
+import { attemptDirOf, readResultFile, writePrompt, type PromptFiles } from './attemptFiles.js';
 import { agentKindOf, agentSummary, judgeAgent, sessionSummary } from './agentOutcome.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
 import type { Transport } from './http.js';
@@ -370,7 +371,7 @@ export class Attempts {
   }
 
   private async run(live: Live): Promise<void> {
-    const { config, executor, journal, clock } = this.d;
+    const { config, executor } = this.d;
     const s = live.submit;
     // Made when something is logged: most attempts log nothing here (their one line is finish's).
     let child: Logger | null = null;
@@ -412,16 +413,47 @@ export class Attempts {
         message: wd.message,
       });
 
-    const attemptDir = path.join(config.dataDir, 'attempts', `task-${s.task_id}-attempt-${s.attempt}`);
-    const promptFile = path.join(attemptDir, 'prompt.txt');
+    const attemptDir = attemptDirOf(config, s.task_id, s.attempt);
     const resultFile = path.join(attemptDir, 'result.json');
+    // What is written to disk or sent is redacted; only the agent gets the raw prompt (it needs it).
+    const redact = makeRedactor([this.d.runnerToken, s.status_callback_token]);
+    let prompt: PromptFiles | null = null;
     if (!inProcess) {
-      fs.mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(promptFile, s.prompt, { mode: 0o600 });
+      prompt = writePrompt(attemptDir, s.prompt, redact);
       fs.rmSync(resultFile, { force: true });
     }
+    try {
+      await this.spawnAndReport(
+        live,
+        { wd, prepared, stage, w, attemptDir, resultFile, redact, inProcess, log },
+        prompt,
+      );
+    } finally {
+      // Every path out (a refusal before the spawn, a spawn failure, a runner error) drops the raw copy.
+      prompt?.removeRaw();
+    }
+  }
 
-    const redact = makeRedactor([this.d.runnerToken, s.status_callback_token]);
+  /** Spawns the agent, waits for it, reads its result and reports the outcome (the second half of run). */
+  private async spawnAndReport(
+    live: Live,
+    a: {
+      wd: { ok: true; cwd: string; workspaceRoot: string | null };
+      prepared: Prepared | null;
+      stage: StageDeps | null;
+      w: RunnerSubmit['worktree'];
+      attemptDir: string;
+      resultFile: string;
+      redact: Redactor;
+      inProcess: boolean;
+      log: () => Logger;
+    },
+    prompt: PromptFiles | null,
+  ): Promise<void> {
+    const { config, executor, journal, clock } = this.d;
+    const s = live.submit;
+    const { wd, prepared, stage, w, attemptDir, resultFile, redact, inProcess, log } = a;
+    const promptFile = prompt?.agentFile ?? path.join(attemptDir, 'prompt.txt');
     const forwarder = s.log_callback_url
       ? new ChunkForwarder(this.d.transport, s.log_callback_url, s.status_callback_token, s.attempt, log)
       : null;
@@ -509,6 +541,9 @@ export class Attempts {
     else live.timer = setTimeout(() => this.kill(s.task_id, s.attempt, 'timeout'), s.timeout_seconds * 1000);
 
     const exit: ExitInfo = await proc.exited;
+    prompt?.removeRaw();
+    // What the redactors still hold goes to the log file and the tails before they are read.
+    output.end();
     if (live.timer) clearTimeout(live.timer);
     if (proc.pid !== null) this.d.reaper.unwatch(proc.pid);
     const agent: AgentSummary | undefined = exit.agent
@@ -517,17 +552,18 @@ export class Attempts {
     let outcome = judgeAgent(outcomeOf(exit, live.killReason, s.timeout_seconds), agent);
     let fileResult: unknown = exit.result;
     if (fileResult === undefined && inProcess) fileResult = null;
-    if (fileResult === undefined) {
-      try {
-        fileResult = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
-      } catch (err) {
-        fileResult = (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : 'unparsable';
-      }
-    }
-    const result = readResult(fileResult);
+    if (fileResult === undefined) fileResult = readResultFile(resultFile, redact);
+    // The report is journaled on disk before it is sent: its free texts are redacted first (the commit
+    // message of a worktree attempt, made from the summary, too).
+    const result = redactDeep(readResult(fileResult), redact);
     // No handoff written: the agent's final message is the summary the next step reads.
     if (!result.handoff && agent?.final_message && outcome.status === 'success')
-      result.handoff = { summary: agent.final_message, next_actions: [], open_questions: [], artifacts: [] };
+      result.handoff = {
+        summary: redact(agent.final_message),
+        next_actions: [],
+        open_questions: [],
+        artifacts: [],
+      };
     let worktree: Record<string, unknown> = {};
     if (w && stage && prepared?.ok) {
       const summary = (result.handoff as { summary?: string } | undefined)?.summary ?? null;
@@ -537,11 +573,12 @@ export class Attempts {
     }
     this.finish(
       live,
-      { ...outcome, message: result.note ? `${outcome.message} (${result.note})` : outcome.message },
+      { ...outcome, message: redact(result.note ? `${outcome.message} (${result.note})` : outcome.message) },
       {
         started_at: spawned ? startedAt : null,
-        stdout: redact(output.stdout.text()),
-        stderr: redact(output.stderr.text()),
+        // Already redacted as a stream (a tail may start inside a marker; it never holds a secret).
+        stdout: output.stdout.text(),
+        stderr: output.stderr.text(),
         ...(result.handoff ? { handoff: result.handoff } : {}),
         ...(result.artifacts ? { artifacts: result.artifacts } : {}),
         ...(agent ? { agent: redactAgent(agent, redact) } : {}),

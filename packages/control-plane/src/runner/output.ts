@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import type { OutputStream } from '../executors/types.js';
 import type { Transport } from './http.js';
+import type { Redactor } from '../lib/redact.js';
+import { StreamRedactor } from '../lib/streamRedact.js';
 
 export const TAIL_CHARS = 64 * 1024;
 
@@ -126,27 +128,59 @@ export class ChunkForwarder {
 }
 
 /**
- * Everything an attempt prints: into its log file, the tails of the terminal report, the forwarder.
- * The log file is created on the first output: an attempt that prints nothing costs no file.
+ * Everything an attempt prints, redacted as a stream (a secret split across two pipe reads is redacted
+ * whole), into its log file, the tails of the terminal report and the forwarder: nothing raw is written
+ * or sent. The log file is created on the first output: an attempt that prints nothing costs no file.
+ *
+ * The redactors hold back the last few KiB (STREAM_TAIL_CHARS); an agent that prints a line and then
+ * works silently would show nothing live, so after `idleFlushMs` without output what is held is flushed
+ * (a secret printed in two writes that far apart may then be cut; see docs/security.md).
  */
 export class AttemptOutput {
   readonly stdout = new Tail();
   readonly stderr = new Tail();
   private file: fs.WriteStream | null = null;
+  private readonly redactors: Record<OutputStream, StreamRedactor>;
+  private idle: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly filePath: string,
     private readonly forwarder: ChunkForwarder | null,
-    private readonly redact: (s: string) => string,
-  ) {}
+    redact: Redactor,
+    private readonly idleFlushMs = 1000,
+  ) {
+    this.redactors = {
+      stdout: new StreamRedactor(redact.literals),
+      stderr: new StreamRedactor(redact.literals),
+    };
+  }
 
   write(stream: OutputStream, data: string): void {
-    (this.file ??= this.open()).write(data);
-    (stream === 'stdout' ? this.stdout : this.stderr).push(data);
-    this.forwarder?.push(stream, this.redact(data));
+    this.emit(stream, this.redactors[stream].push(data));
+    if (this.idle) this.idle.refresh();
+    else if (this.idleFlushMs > 0) {
+      this.idle = setTimeout(() => this.end(), this.idleFlushMs);
+      this.idle.unref();
+    }
+  }
+
+  /** Writes out what the redactors hold (the attempt ended, or went quiet); later output starts afresh. */
+  end(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    this.emit('stdout', this.redactors.stdout.end());
+    this.emit('stderr', this.redactors.stderr.end());
+  }
+
+  private emit(stream: OutputStream, safe: string): void {
+    if (safe === '') return;
+    (this.file ??= this.open()).write(safe);
+    (stream === 'stdout' ? this.stdout : this.stderr).push(safe);
+    this.forwarder?.push(stream, safe);
   }
 
   async close(forwardMs: number): Promise<void> {
+    this.end();
     const file = this.file;
     await Promise.all([
       this.forwarder?.close(forwardMs),

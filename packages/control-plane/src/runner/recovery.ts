@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { makeRedactor } from '../lib/redact.js';
 import { logFileOf } from './attempts.js';
+import { attemptDirOf, removeRawPrompt } from './attemptFiles.js';
 import { agentKindOf, sessionSummary } from './agentOutcome.js';
 import { planRecovery } from './decisions.js';
 import type { Journal } from './journal.js';
@@ -34,6 +35,8 @@ export async function recoverJournal(
     if (a.killGroup !== null) await killGroup(a.killGroup, Math.min(config.killGraceMs, 1000));
     const s = JSON.parse(row.submit) as RunnerSubmit;
     const redact = makeRedactor([s.status_callback_token]);
+    // The agent is gone: its raw copy of the prompt goes too (the runner died before deleting it).
+    removeRawPrompt(attemptDirOf(config, a.task_id, a.attempt));
     const tail = fileTail(logFileOf(config, a.task_id, a.attempt));
     const finishedAt = new Date(clock.now()).toISOString();
     // The session the agent had when the runner died: a retry can resume it (same data dir).

@@ -5,6 +5,8 @@
  * and recorded.
  * A repeat of the current status is a 200 no-op; a regression is ILLEGAL_TRANSITION. Refusals commit
  * their audit event before the 409 leaves.
+ * Reports and log chunks arrive redacted as a whole (`redactBody` on their routes): every text stored
+ * from them, and every copy derived from it (events, gate facts, triage), is already free of secrets.
  */
 import type {
   RunnerReportBatch,
@@ -23,7 +25,6 @@ import { insertHandoff } from '../store/ops/handoffs.js';
 import type { TaskPatch, TaskRow } from '../store/ops/tasks.js';
 import type { Sql } from '../store/sql.js';
 import { json } from '../store/sql.js';
-import { redactAgent } from '../lib/redact.js';
 import type { ServiceContext } from './context.js';
 import { admitRunnerEvent } from '../domain/attemptMachine.js';
 import type { TriageStep } from '../domain/triage.js';
@@ -276,7 +277,7 @@ function agentPatch(ctx: ServiceContext, report: RunnerStatusReport, stored: str
   if (!a) return {};
   const session_id = a.session_id ?? stored;
   if (report.status === 'running') return session_id ? { attemptPatch: { session_id } } : {};
-  return { attemptPatch: { session_id, agent: json(redactAgent(a, ctx.redact)) } };
+  return { attemptPatch: { session_id, agent: json(a) } };
 }
 
 function reportPatch(ctx: ServiceContext, r: RunnerStatusReport): TaskPatch {
@@ -289,9 +290,9 @@ function reportPatch(ctx: ServiceContext, r: RunnerStatusReport): TaskPatch {
   if (r.started_at) patch.started_at = r.started_at;
   patch.finished_at = r.finished_at ?? iso(ctx.clock.now());
   patch.exit_code = r.exit_code ?? null;
-  patch.message = r.message ? ctx.redact(r.message) : null;
+  patch.message = r.message ?? null;
   const out = [r.stdout, r.stderr].filter(Boolean).join('\n');
-  patch.output_tail = out ? ctx.redact(tail(out)!) : null;
+  patch.output_tail = out ? tail(out)! : null;
   if (r.container_id) patch.container_id = r.container_id;
   if (r.worktree_cleanup_attempted != null) {
     patch.worktree_cleanup = json({
@@ -321,7 +322,7 @@ async function storeOutputs(
       {
         artifact_type: a.artifact_type,
         location: a.location,
-        summary: ctx.redact(a.summary),
+        summary: a.summary,
         producer_task_id: taskId,
         run_id: runId,
         metadata: { ...a.metadata, attempt },
@@ -352,8 +353,8 @@ async function storeOutputs(
         task_id: taskId,
         run_id: runId,
         attempt,
-        summary: ctx.redact(h.summary),
-        details: h.details ? ctx.redact(h.details) : null,
+        summary: h.summary,
+        details: h.details ?? null,
         next_actions: h.next_actions,
         open_questions: h.open_questions,
         artifacts: [...h.artifacts, ...extra],
@@ -391,7 +392,7 @@ export async function appendLogChunk(
       );
     const stored = await insertLogChunk(
       sql,
-      { task_id: taskId, attempt: c.attempt, seq: c.seq, stream: c.stream, data: ctx.redact(c.data) },
+      { task_id: taskId, attempt: c.attempt, seq: c.seq, stream: c.stream, data: c.data },
       iso(ctx.clock.now()),
     );
     return { task_id: taskId, attempt: c.attempt, seq: c.seq, stored };

@@ -2,6 +2,7 @@ import type { ApiConfig } from '../config/api.js';
 import type { Clock } from '../lib/clock.js';
 import { iso } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { makeRedactor } from '../lib/redact.js';
 import type { Store } from '../store/sql.js';
 import type { RunnerClient } from './ports.js';
 
@@ -23,4 +24,12 @@ export interface ServiceContext {
 
 export function nowIso(ctx: Pick<ServiceContext, 'clock'>): string {
   return iso(ctx.clock.now());
+}
+
+/** The API's redactor: the patterns plus its own tokens as literals (one pasted into a description too). */
+export function apiRedactor(
+  config: Pick<ApiConfig, 'operatorToken'>,
+  runnerToken: string,
+): (text: string) => string {
+  return makeRedactor([runnerToken, ...(config.operatorToken ? [config.operatorToken] : [])]);
 }

@@ -1,6 +1,7 @@
 import type { TaskCreate } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { REDACTED, redactDeep } from '../lib/redact.js';
 import { getApprovalByTask, insertApproval } from '../store/ops/approvals.js';
 import { latestHandoff } from '../store/ops/handoffs.js';
 import { getAttemptAgent, listAttempts } from '../store/ops/attempts.js';
@@ -205,7 +206,8 @@ export async function dispatchTask(ctx: ServiceContext, id: number) {
     task_id: id,
     attempt: claimed.task.attempt,
     resolved_context7_enabled: claimed.built.context7,
-    runner_payload: { ...claimed.built.payload, status_callback_token: '[REDACTED]' },
+    // What the operator sees, redacted; the runner got the payload as built (its agent needs the prompt).
+    runner_payload: redactDeep({ ...claimed.built.payload, status_callback_token: REDACTED }, ctx.redact),
     runner_submission: submission,
   };
 }

@@ -6,9 +6,8 @@ import { buildApp } from '../../src/api/app.js';
 import { testApiConfig, type ApiConfig } from '../../src/config/api.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { makeRedactor } from '../../src/lib/redact.js';
 import type { RunnerClient } from '../../src/scheduler/runnerClient.js';
-import type { ServiceContext } from '../../src/services/context.js';
+import { apiRedactor, type ServiceContext } from '../../src/services/context.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 
 export const RUNNER_TOKEN = 'test-runner-token-0123456789';
@@ -91,7 +90,7 @@ export async function makeTestApi(overrides: Partial<ApiConfig> = {}): Promise<T
     runnerToken: RUNNER_TOKEN,
     runnerClient: runner,
     kick: () => {},
-    redact: makeRedactor([RUNNER_TOKEN]),
+    redact: apiRedactor(config, RUNNER_TOKEN),
     random: () => 0.5,
   };
   const app = await buildApp(ctx);

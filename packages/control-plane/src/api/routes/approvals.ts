@@ -15,6 +15,7 @@ export function approvalRoutes(route: Router, ctx: ServiceContext): void {
     path: '/approvals/:id/approve',
     summary: 'Approve (final once dispatched)',
     body: ApprovalDecision,
+    redactBody: true,
     handler: ({ id, body }) => svc.decide(ctx, id, 'approved', body),
   });
   route({
@@ -22,6 +23,7 @@ export function approvalRoutes(route: Router, ctx: ServiceContext): void {
     path: '/approvals/:id/reject',
     summary: 'Reject (cancels the task)',
     body: ApprovalDecision,
+    redactBody: true,
     handler: ({ id, body }) => svc.decide(ctx, id, 'rejected', body),
   });
 }

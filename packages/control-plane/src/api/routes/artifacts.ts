@@ -10,6 +10,7 @@ export function artifactRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Record an artifact of a task (writes artifact.created)',
     body: ArtifactCreate,
+    redactBody: true,
     handler: ({ body }) => svc.createArtifact(ctx, body),
   });
   route({

@@ -23,6 +23,7 @@ export function assistantRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Create a run and dispatch every task that is ready',
     body: AssistantStartBody,
+    redactBody: true,
     handler: ({ body }) => svc.assistantStart(ctx, body),
   });
   route({

@@ -61,6 +61,7 @@ export function eventRoutes(route: Router, ctx: ServiceContext, app: FastifyInst
     idempotent: true,
     summary: 'Record an event from an external producer',
     body: EventCreate,
+    redactBody: true,
     handler: ({ body }) => svc.createEvent(ctx, body),
   });
 }

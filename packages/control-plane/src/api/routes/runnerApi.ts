@@ -24,6 +24,8 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     // v1 runners know only the shared token: accepted here, the report speaks for the attempt's runner.
     auth: 'runner-or-shared',
     body: RunnerStatusReport,
+    // What an agent wrote (output, handoff, artifacts, messages): redacted here, once, for every use.
+    redactBody: true,
     handler: ({ id, body, runner }) => applyRunnerReport(ctx, id, body, runner),
   });
   route({
@@ -41,6 +43,8 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Several runner status reports at once; per-report outcomes in request order',
     auth: 'runner',
     body: RunnerReportBatch,
+    // What an agent wrote (output, handoff, artifacts, messages): redacted here, once, for every use.
+    redactBody: true,
     handler: ({ body, runner }) => applyRunnerReports(ctx, body, runner),
   });
   route({
@@ -49,6 +53,8 @@ export function runnerApiRoutes(route: Router, ctx: ServiceContext): void {
     summary: 'Runner output chunk',
     auth: 'runner',
     body: RunnerLogChunk,
+    // What an agent wrote (output, handoff, artifacts, messages): redacted here, once, for every use.
+    redactBody: true,
     handler: ({ id, body, runner }) => appendLogChunk(ctx, id, body, runner),
   });
   route({

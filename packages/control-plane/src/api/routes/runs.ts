@@ -19,6 +19,7 @@ export function runRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Start a run from a template or from task ids',
     body: WorkflowRunCreate,
+    redactBody: true,
     handler: ({ body }) => svc.createRun(ctx, body),
   });
   route({
@@ -40,6 +41,7 @@ export function runRoutes(route: Router, ctx: ServiceContext): void {
       path: `/workflow-runs/:id/${op}`,
       summary: `${op} a run`,
       body: OperatorActionBody,
+      redactBody: true,
       handler: ({ id, body }) => svc.operate(ctx, id, op, body.actor, body.reason),
     });
   }

@@ -18,6 +18,7 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Create a standalone task (isolated-worktree: its base is resolved from the project repository)',
     body: TaskCreate,
+    redactBody: true,
     handler: ({ body }) => createTask(ctx, body),
   });
   route({
@@ -44,6 +45,7 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
     path: '/tasks/:id/cancel',
     summary: 'Cancel a task (at once; the runner is told when reachable)',
     body: OperatorActionBody,
+    redactBody: true,
     handler: ({ id, body }) =>
       svc.cancelTask(ctx, id, body.reason ? `canceled by operator: ${body.reason}` : undefined),
   });
