@@ -1,5 +1,8 @@
 /** The drill catalogue, in the order they run (the two the product requires first). */
 import type { Drill } from './drill.js';
+import { crashAfterClaimBeforeSubmit } from './scenarios/claimCrash.js';
+import { apiSigtermAtJoin } from './scenarios/sigtermAtJoin.js';
+import { apiPausedReportsDue } from './scenarios/apiPaused.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -29,6 +32,9 @@ export const DRILLS: Drill[] = [
   seededMix,
   submitAnswerLost,
   runnerRestartUnderLoad,
+  crashAfterClaimBeforeSubmit,
+  apiSigtermAtJoin,
+  apiPausedReportsDue,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
