@@ -3,6 +3,7 @@ import type { Drill } from './drill.js';
 import { crashAfterClaimBeforeSubmit } from './scenarios/claimCrash.js';
 import { apiSigtermAtJoin } from './scenarios/sigtermAtJoin.js';
 import { apiPausedReportsDue } from './scenarios/apiPaused.js';
+import { runnerBlackHoled } from './scenarios/blackHole.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -35,6 +36,7 @@ export const DRILLS: Drill[] = [
   crashAfterClaimBeforeSubmit,
   apiSigtermAtJoin,
   apiPausedReportsDue,
+  runnerBlackHoled,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -141,8 +141,9 @@ const PLANNERS: Record<string, Planner> = {
     step_ms: Array.from({ length: 3 }, () => intIn(rng, 1500, 7000)),
   }),
   runner_black_holed: (rng) => ({
-    start_after_running_ms: intIn(rng, 100, 400),
-    cancel_probe: pick(rng, ['cancel_held_task', 'health_only'] as const),
+    start_after_ms: intIn(rng, 0, 300),
+    // Several call timeouts long, far inside the default time-to-start (30 s).
+    hold_ms: intIn(rng, 2500, 5000),
   }),
   cancel_during_partition: (rng, t) => ({
     mode: pick(rng, ['blackhole', 'down'] as const),
