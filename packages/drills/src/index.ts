@@ -4,6 +4,7 @@ import { crashAfterClaimBeforeSubmit } from './scenarios/claimCrash.js';
 import { apiSigtermAtJoin } from './scenarios/sigtermAtJoin.js';
 import { apiPausedReportsDue } from './scenarios/apiPaused.js';
 import { runnerBlackHoled } from './scenarios/blackHole.js';
+import { cancelDuringPartition } from './scenarios/cancelPartitioned.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -37,6 +38,7 @@ export const DRILLS: Drill[] = [
   apiSigtermAtJoin,
   apiPausedReportsDue,
   runnerBlackHoled,
+  cancelDuringPartition,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
