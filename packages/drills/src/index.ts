@@ -5,6 +5,7 @@ import { apiSigtermAtJoin } from './scenarios/sigtermAtJoin.js';
 import { apiPausedReportsDue } from './scenarios/apiPaused.js';
 import { runnerBlackHoled } from './scenarios/blackHole.js';
 import { cancelDuringPartition } from './scenarios/cancelPartitioned.js';
+import { runnerOutOfFds } from './scenarios/runnerOutOfFds.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -39,6 +40,7 @@ export const DRILLS: Drill[] = [
   apiPausedReportsDue,
   runnerBlackHoled,
   cancelDuringPartition,
+  runnerOutOfFds,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -153,6 +153,11 @@ const PLANNERS: Record<string, Planner> = {
     cancel_after_cut_ms: intIn(rng, 100, 500),
     partition_ms: intIn(rng, t.heartbeatTimeoutMs + 500, pastLost(t)),
   }),
+  runner_out_of_fds: (rng) => ({
+    // Open files the runner may still open beyond what it holds: too few for an agent's pipes.
+    headroom: intIn(rng, 0, 2),
+    hold_ms: intIn(rng, 200, 800),
+  }),
   seeded_mix: (rng, t) => {
     const apiKinds: MixFaultKind[] = ['api_kill9', 'api_sigterm'];
     const otherKinds: MixFaultKind[] = ['runner_kill9', 'runner_pause', 'partition', 'latency'];
