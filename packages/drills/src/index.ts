@@ -6,6 +6,7 @@ import { apiPausedReportsDue } from './scenarios/apiPaused.js';
 import { runnerBlackHoled } from './scenarios/blackHole.js';
 import { cancelDuringPartition } from './scenarios/cancelPartitioned.js';
 import { runnerOutOfFds } from './scenarios/runnerOutOfFds.js';
+import { tornWalTail } from './scenarios/tornWal.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -41,6 +42,7 @@ export const DRILLS: Drill[] = [
   runnerBlackHoled,
   cancelDuringPartition,
   runnerOutOfFds,
+  tornWalTail,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -158,6 +158,12 @@ const PLANNERS: Record<string, Planner> = {
     headroom: intIn(rng, 0, 2),
     hold_ms: intIn(rng, 200, 800),
   }),
+  torn_wal_tail: (rng) => ({
+    kill_after_running_ms: intIn(rng, 200, 800),
+    tail: pick(rng, ['partial', 'bad_frame'] as const),
+    garbage_bytes: intIn(rng, 1, 4000),
+    garbage_seed: intIn(rng, 1, 2_000_000_000),
+  }),
   seeded_mix: (rng, t) => {
     const apiKinds: MixFaultKind[] = ['api_kill9', 'api_sigterm'];
     const otherKinds: MixFaultKind[] = ['runner_kill9', 'runner_pause', 'partition', 'latency'];
