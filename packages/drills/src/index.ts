@@ -7,6 +7,7 @@ import { runnerBlackHoled } from './scenarios/blackHole.js';
 import { cancelDuringPartition } from './scenarios/cancelPartitioned.js';
 import { runnerOutOfFds } from './scenarios/runnerOutOfFds.js';
 import { tornWalTail } from './scenarios/tornWal.js';
+import { clockJumps } from './scenarios/clockJump.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -43,6 +44,7 @@ export const DRILLS: Drill[] = [
   cancelDuringPartition,
   runnerOutOfFds,
   tornWalTail,
+  clockJumps,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

@@ -164,6 +164,12 @@ const PLANNERS: Record<string, Planner> = {
     garbage_bytes: intIn(rng, 1, 4000),
     garbage_seed: intIn(rng, 1, 2_000_000_000),
   }),
+  clock_jumps: (rng) => ({
+    runner_skew_s: pick(rng, [-300, 300] as const),
+    api_jump_s: 3600,
+    step1_ms: intIn(rng, 5000, 7000),
+    jump_after_running_ms: intIn(rng, 100, 600),
+  }),
   seeded_mix: (rng, t) => {
     const apiKinds: MixFaultKind[] = ['api_kill9', 'api_sigterm'];
     const otherKinds: MixFaultKind[] = ['runner_kill9', 'runner_pause', 'partition', 'latency'];

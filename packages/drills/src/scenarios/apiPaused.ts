@@ -119,6 +119,16 @@ export const apiPausedReportsDue: Drill = {
           ),
           check('runner_outbox_drained', Boolean(delivered), 'the runner marks every report delivered'),
           check(
+            'no_false_runner_unreachable',
+            unreachable.length === 0,
+            `${unreachable.length} runner.unreachable events (the API was the one frozen)`,
+          ),
+          check(
+            'stall_recorded',
+            eventsOf(h, (e) => e.event_type === 'api.stalled').length > 0,
+            'the API recorded its own stall (api.stalled) and gave its runners a fresh timeout',
+          ),
+          check(
             'nothing_lost_or_retried',
             lostOrRetried.length === 0 &&
               h.tasks.filter((t) => run.task_ids.includes(t.id)).every((t) => t.attempt === 1),
