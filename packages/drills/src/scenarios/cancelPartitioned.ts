@@ -110,7 +110,12 @@ export const cancelDuringPartition: Drill = {
       ctx.note('the agent was not alive at the heal');
     const refusals = eventsOf(h, (e) => e.event_type === 'task.report_refused' && e.task_id === t1);
     ctx.details.partition = { mode, ...sched, agent_pid: agentPid, agent_alive_at_heal: agentAliveAtHeal };
-    ctx.details.abort = { status: abort.status, run_after: runAfterAbort, step1_after: taskAfterAbort };
+    ctx.details.abort = {
+      at: new Date(abortedAt).toISOString(),
+      status: abort.status,
+      run_after: runAfterAbort,
+      step1_after: taskAfterAbort,
+    };
     ctx.details.refusals = refusals.map((e) => e.payload);
     ctx.details.proxies = proxyStats(links);
     return {
