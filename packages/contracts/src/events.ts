@@ -49,6 +49,8 @@ export const EVENT_TYPES = [
   'runner.reachable',
   'api.started',
   'api.reconciled',
+  'api.clock_jumped',
+  'api.stalled',
   'workflow_run.partial_rerun_requested',
   'task.partial_rerun_reset',
   'task.dispatch_blocked_by_approval',

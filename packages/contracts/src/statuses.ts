@@ -95,6 +95,8 @@ export const FAILURE_CATEGORIES = [
   'unknown',
   /** A blocker check of the task's quality_gate_policy failed on an otherwise successful outcome. */
   'quality-gate',
+  /** The runner host ran out of a resource (open files, memory, processes) when starting the agent. */
+  'resource-exhaustion',
 ] as const;
 export const FailureCategory = z.enum(FAILURE_CATEGORIES);
 export type FailureCategory = z.infer<typeof FailureCategory>;

@@ -1,5 +1,13 @@
 /** The drill catalogue, in the order they run (the two the product requires first). */
 import type { Drill } from './drill.js';
+import { crashAfterClaimBeforeSubmit } from './scenarios/claimCrash.js';
+import { apiSigtermAtJoin } from './scenarios/sigtermAtJoin.js';
+import { apiPausedReportsDue } from './scenarios/apiPaused.js';
+import { runnerBlackHoled } from './scenarios/blackHole.js';
+import { cancelDuringPartition } from './scenarios/cancelPartitioned.js';
+import { runnerOutOfFds } from './scenarios/runnerOutOfFds.js';
+import { tornWalTail } from './scenarios/tornWal.js';
+import { clockJumps } from './scenarios/clockJump.js';
 import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
@@ -31,6 +39,14 @@ export const DRILLS: Drill[] = [
   seededMix,
   submitAnswerLost,
   runnerRestartUnderLoad,
+  crashAfterClaimBeforeSubmit,
+  apiSigtermAtJoin,
+  apiPausedReportsDue,
+  runnerBlackHoled,
+  cancelDuringPartition,
+  runnerOutOfFds,
+  tornWalTail,
+  clockJumps,
   fsyncFailStop,
   diskFullStore,
 ];

@@ -126,6 +126,56 @@ const PLANNERS: Record<string, Planner> = {
     runs: intIn(rng, 24, 40),
     restart_after_ms: [intIn(rng, 150, 500), intIn(rng, 300, 900)],
   }),
+  crash_after_claim_before_submit: (rng) => ({
+    // Parallel steps claimed together after step a: the crash leaves all of them claimed, none sent.
+    fanout: intIn(rng, 1, 3),
+    step_a_ms: intIn(rng, 2000, 3500),
+    down_ms: intIn(rng, 0, 500),
+  }),
+  api_sigterm_at_join: (rng) => ({
+    branches: intIn(rng, 2, 4),
+    // Branch i runs base + i * stagger ms: their reports arrive one by one around the SIGTERM.
+    branch_base_ms: intIn(rng, 600, 1000),
+    branch_stagger_ms: intIn(rng, 150, 400),
+    strike_after_first_branch_ms: intIn(rng, 0, 500),
+    restart_after_exit_ms: intIn(rng, 0, 300),
+  }),
+  api_paused_reports_due: (rng) => ({
+    pause_after_running_ms: intIn(rng, 100, 400),
+    // The brief of the fault: 10 s frozen; the steps finish (their reports fall due) inside it.
+    pause_ms: 10_000,
+    step_ms: Array.from({ length: 3 }, () => intIn(rng, 1500, 7000)),
+  }),
+  runner_black_holed: (rng) => ({
+    start_after_ms: intIn(rng, 0, 300),
+    // Several call timeouts long, far inside the default time-to-start (30 s).
+    hold_ms: intIn(rng, 2500, 5000),
+  }),
+  cancel_during_partition: (rng, t) => ({
+    mode: pick(rng, ['blackhole', 'down'] as const),
+    // finishes: the agent ends on the far side and its late success must be ignored;
+    // still_running: the agent outlives the partition and must be killed once the runner is back.
+    agent: pick(rng, ['finishes', 'still_running'] as const),
+    cancel_after_cut_ms: intIn(rng, 100, 500),
+    partition_ms: intIn(rng, t.heartbeatTimeoutMs + 500, pastLost(t)),
+  }),
+  runner_out_of_fds: (rng) => ({
+    // Open files the runner may still open beyond what it holds: too few for an agent's pipes.
+    headroom: intIn(rng, 0, 2),
+    hold_ms: intIn(rng, 200, 800),
+  }),
+  torn_wal_tail: (rng) => ({
+    kill_after_running_ms: intIn(rng, 200, 800),
+    tail: pick(rng, ['partial', 'bad_frame'] as const),
+    garbage_bytes: intIn(rng, 1, 4000),
+    garbage_seed: intIn(rng, 1, 2_000_000_000),
+  }),
+  clock_jumps: (rng) => ({
+    runner_skew_s: pick(rng, [-300, 300] as const),
+    api_jump_s: 3600,
+    step1_ms: intIn(rng, 5000, 7000),
+    jump_after_running_ms: intIn(rng, 100, 600),
+  }),
   seeded_mix: (rng, t) => {
     const apiKinds: MixFaultKind[] = ['api_kill9', 'api_sigterm'];
     const otherKinds: MixFaultKind[] = ['runner_kill9', 'runner_pause', 'partition', 'latency'];

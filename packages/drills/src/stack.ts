@@ -40,6 +40,8 @@ export interface RunnerOptions {
   publicUrl?: string;
   /** How long a SIGTERM'd runner lets running attempts finish (default 300 ms: drills stop fast). */
   drainMs?: number;
+  /** Extra environment of the runner process (e.g. libfaketime's LD_PRELOAD). */
+  env?: Record<string, string>;
 }
 
 export interface RunnerHandle {
@@ -215,6 +217,7 @@ export class DrillStack {
         MULTYAGENTS_RUNNER_API_TIMEOUT_MS: String(t.runnerApiTimeoutMs),
         MULTYAGENTS_RUNNER_OUTBOX_CAP_MS: String(t.outboxCapMs),
         MULTYAGENTS_RUNNER_TOKEN_WAIT_MS: '10000',
+        ...o.env,
       }),
       logFile: path.join(this.opts.dir, `runner-${index + 1}.log`),
       registry: this.opts.registry,

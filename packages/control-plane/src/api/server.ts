@@ -100,6 +100,14 @@ export async function startApi(
     throw err;
   }
   mark('store_open_ms', t0);
+  const wal = store.walAtOpen;
+  if (wal && wal.torn_bytes > 0) {
+    // SQLite recovers silently; say what it dropped (the write a crash interrupted, never acknowledged).
+    logger.warn(
+      { wal: `${config.dbFile}-wal`, ...wal },
+      `store recovered from a torn WAL tail: dropped ${wal.torn_bytes} bytes (${wal.reasons.join(', ')}), kept the valid prefix of ${wal.kept_frames} frames (${wal.commits} commits)`,
+    );
+  }
   writePidFile(pidFile);
   const runnerToken = loadOrCreateToken(config.dataDir);
   if (!config.runnerAuth)

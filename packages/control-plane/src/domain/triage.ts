@@ -47,6 +47,23 @@ interface Rule {
   actions: string[];
 }
 
+/**
+ * A spawn that failed for lack of a host resource, not a missing binary: the runner's process ran out
+ * of file descriptors (EMFILE), the host did (ENFILE), or memory/processes (ENOMEM, EAGAIN). Null when
+ * the message names none of these.
+ */
+export function resourceExhaustion(message: string | null | undefined): string | null {
+  const m = /\b(EMFILE|ENFILE|ENOMEM|EAGAIN)\b|too many open files|cannot allocate memory/i.exec(
+    message ?? '',
+  );
+  if (!m) return null;
+  const code = (m[1] ?? m[0]).toUpperCase();
+  if (code === 'EMFILE' || /TOO MANY OPEN FILES/.test(code)) return 'too many open files (EMFILE)';
+  if (code === 'ENFILE') return 'the host file table is full (ENFILE)';
+  if (code === 'EAGAIN') return 'no more processes or threads (EAGAIN)';
+  return 'out of memory (ENOMEM)';
+}
+
 /** Output rules, checked in order; the first match wins. */
 const OUTPUT_RULES: Rule[] = [
   {
@@ -195,6 +212,22 @@ export function classifyFailure(input: TriageInput): TriageResult {
     }
   }
   if (step === 'spawn') {
+    const exhausted = resourceExhaustion(input.message);
+    if (exhausted) {
+      hints.push(
+        `resource exhaustion on the runner host: ${exhausted} — the agent process could not be started`,
+      );
+      if (input.message) hints.push(input.message);
+      return {
+        category: 'resource-exhaustion',
+        step,
+        hints,
+        actions: [
+          "raise the runner's limit (ulimit -n / LimitNOFILE for open files; memory for ENOMEM) or lower its --capacity",
+          'rerun the task once the runner has room (the runner itself keeps running)',
+        ],
+      };
+    }
     hints.push('the agent process could not be started');
     if (input.message) hints.push(input.message);
     return {

@@ -28,6 +28,10 @@ export class FakeClock implements Clock {
     this.wall += ms;
     this.mono += ms;
   }
+  /** The wall clock alone jumps (an NTP step, an operator); real time does not pass. */
+  jumpWall(ms: number): void {
+    this.wall += ms;
+  }
 }
 
 let lastMs = Number.NaN;

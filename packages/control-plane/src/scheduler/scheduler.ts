@@ -9,6 +9,7 @@ import { claimReadyIn, submitClaimed, type PassResult } from './dispatchPass.js'
 import type { Sql } from '../store/sql.js';
 import { endOfGroupClaim, type ClaimState } from './endOfGroupClaim.js';
 import { sweep } from './sweeper.js';
+import { checkClocks, ClockWatch } from './clockWatch.js';
 
 export class Scheduler implements ClaimState {
   private ctx: ServiceContext | null = null;
@@ -22,6 +23,7 @@ export class Scheduler implements ClaimState {
   /** Something changed that may have made work ready, and no claim pass has run since. */
   claimWanted = true;
   readonly inflight = new Set<number>();
+  private readonly clocks = new ClockWatch();
 
   kick(): void {
     this.claimWanted = true;
@@ -59,6 +61,8 @@ export class Scheduler implements ClaimState {
     const slow = livenessDue || now - this.lastSlowPass >= ctx.config.schedulerIntervalMs;
     if (slow) {
       this.lastSlowPass = now;
+      // Before the sweep judges anything by the wall clock: a jump or our own stall is not the runners'.
+      await checkClocks(ctx, this.clocks);
       this.nextLivenessAt = (await sweep(ctx, this.inflight)).nextLivenessAt;
       await deliverCancels(ctx);
       const resubmit = await ctx.store.read((sql) => listTasksNeedingResubmit(sql));

@@ -89,6 +89,25 @@ describe('triage classifier', () => {
     );
   });
 
+  it('a spawn that ran out of a host resource is resource exhaustion, not a missing dependency', () => {
+    const emfile = classifyFailure({
+      step: 'spawn',
+      message: 'the agent could not be started: spawn /usr/bin/node EMFILE',
+    });
+    expect(emfile.category).toBe('resource-exhaustion');
+    expect(emfile.hints[0]).toMatch(/resource exhaustion.*too many open files \(EMFILE\)/);
+    expect(emfile.actions.join(' ')).toMatch(/ulimit -n/);
+    expect(classifyFailure({ step: 'spawn', message: 'spawn node ENOMEM' }).category).toBe(
+      'resource-exhaustion',
+    );
+    expect(classifyFailure({ step: 'spawn', message: 'spawn ENFILE' }).hints[0]).toMatch(/ENFILE/);
+    expect(classifyFailure({ step: 'spawn', message: 'spawn node EAGAIN' }).category).toBe(
+      'resource-exhaustion',
+    );
+    // A missing binary stays a dependency problem.
+    expect(classifyFailure({ step: 'spawn', message: 'spawn codex ENOENT' }).category).toBe('dependency');
+  });
+
   it('every result has hints and actions', () => {
     for (const step of [
       'submit',

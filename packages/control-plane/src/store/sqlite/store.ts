@@ -8,6 +8,7 @@ import { storeErrorOf } from '../../lib/sqliteErrors.js';
 import type { BatchHook, Param, RunResult, Sql, Store, StoreHealth } from '../sql.js';
 import { Checkpointer } from './checkpointer.js';
 import { runMigrations } from './migrate.js';
+import { readWalTail, type WalTail } from './walTail.js';
 
 export interface SqliteStoreOptions {
   file: string;
@@ -131,6 +132,8 @@ export class SqliteStore implements Store {
   private heldTimer: NodeJS.Timeout | null = null;
   private readonly walFile: string;
   private walFd: number | null = null;
+  /** The WAL as found at open, before recovery (null: none, or not the owning process). */
+  walAtOpen: WalTail | null = null;
   private draining = false;
   private readonly sql: Sql;
   private closed = false;
@@ -212,6 +215,8 @@ export class SqliteStore implements Store {
   static open(opts: SqliteStoreOptions): SqliteStore {
     fs.mkdirSync(path.dirname(opts.file), { recursive: true });
     const lock = opts.exclusive ? takeLock(opts.file) : null;
+    // Before SQLite's silent recovery runs: what of the WAL it is about to drop (a torn tail).
+    const walTail = opts.exclusive ? readWalTail(opts.file) : null;
     let db: Database.Database;
     try {
       db = new Database(opts.file, { timeout: 0 });
@@ -244,6 +249,7 @@ export class SqliteStore implements Store {
       throw storeErrorOf(err, opts.file) ?? err;
     }
     const store = new SqliteStore(db, opts.durability, opts.file, lock, opts.onFatal);
+    store.walAtOpen = walTail;
     if (!opts.deferCheckpointer) store.startCheckpointer();
     return store;
   }
