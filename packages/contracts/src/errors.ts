@@ -106,7 +106,8 @@ export const ERROR_CODES = {
   TOO_MANY_STREAMS: { status: 503, message: 'The API serves its maximum of event streams' },
   STREAM_CLIENT_TOO_SLOW: {
     status: 503,
-    message: 'The event stream was closed: the client read nothing for too long (reconnect with Last-Event-ID)',
+    message:
+      'The event stream was closed: the client read nothing for too long (reconnect with Last-Event-ID)',
   },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
   DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },

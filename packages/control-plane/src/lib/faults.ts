@@ -5,9 +5,7 @@
  * lets n hits pass and raises from the next one on).
  */
 export type FaultAction =
-  | { kind: 'crash' }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'throw'; after?: number };
+  { kind: 'crash' } | { kind: 'delay'; ms: number } | { kind: 'throw'; after?: number };
 
 const armed = new Map<string, FaultAction>();
 const hits = new Map<string, number>();

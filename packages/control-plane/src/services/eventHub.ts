@@ -64,7 +64,13 @@ function frameOf(r: Row): Frame {
     `"run_id":${r.run_id ?? 'null'},"task_id":${r.task_id ?? 'null'},` +
     `"producer_role":${JSON.stringify(r.producer_role)},"payload":${r.payload || '{}'},` +
     `"created_at":${JSON.stringify(r.created_at)}}`;
-  return { id: r.id, run_id: r.run_id, task_id: r.task_id, event_type: r.event_type, text: `id: ${r.id}\ndata: ${data}\n\n` };
+  return {
+    id: r.id,
+    run_id: r.run_id,
+    task_id: r.task_id,
+    event_type: r.event_type,
+    text: `id: ${r.id}\ndata: ${data}\n\n`,
+  };
 }
 
 function matches(f: StreamFilter, e: Frame): boolean {
@@ -212,7 +218,8 @@ export class EventHub {
         for (const r of page) if (!this.send(c, frameOf(r))) break;
         if (c.closed || c.blockedSince !== null) return;
         // Every event of ours up to the window's floor was sent: the cursor jumps to the floor.
-        if (rows.length < this.opts.pageSize || page.length < rows.length) c.cursor = Math.max(c.cursor, upTo);
+        if (rows.length < this.opts.pageSize || page.length < rows.length)
+          c.cursor = Math.max(c.cursor, upTo);
       }
     } catch (err) {
       this.logger.warn({ err }, 'event stream: catch-up read failed; the client is dropped');

@@ -203,7 +203,12 @@ const WORKSPACE_INVALID = 'workspace-invalid';
 export async function blockedByWorkspace(ctx: ServiceContext, sql: Sql, t: TaskRow): Promise<boolean> {
   // Nothing to check again without a project, lock paths or a sandbox (the shape was checked at
   // creation): the scheduler asks this for every task it places.
-  if (t.project_id === null && (t.lock_paths === '[]' || !t.lock_paths) && (!t.sandbox || t.sandbox === 'null')) return false;
+  if (
+    t.project_id === null &&
+    (t.lock_paths === '[]' || !t.lock_paths) &&
+    (!t.sandbox || t.sandbox === 'null')
+  )
+    return false;
   try {
     await checkModeAtDispatch(sql, t);
     return false;

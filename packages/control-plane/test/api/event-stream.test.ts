@@ -38,7 +38,15 @@ async function post(t: TestApi, n: number, run?: number, prefix = 'test.note') {
 }
 
 /** Collect events from the stream until `n` arrived (bounded by a timeout). */
-async function collect(base: string, n: number, opts: { query?: Record<string, string | number>; after?: number | null; headers?: Record<string, string> } = {}) {
+async function collect(
+  base: string,
+  n: number,
+  opts: {
+    query?: Record<string, string | number>;
+    after?: number | null;
+    headers?: Record<string, string>;
+  } = {},
+) {
   const got: SseEvent[] = [];
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), 10_000);

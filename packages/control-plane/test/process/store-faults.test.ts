@@ -39,7 +39,8 @@ async function seed(base: string, runs: number): Promise<number> {
   return tpl.body.id as number;
 }
 
-const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('a damaged store', () => {
   it('is found by the quick check after start (/health 503 STORE_CORRUPT) and by `doctor` (exit 1)', async () => {
@@ -50,7 +51,10 @@ describe('a damaged store', () => {
     procs.push(api);
     await seed(base, 150);
     // A healthy store: the check passes and the doctor agrees.
-    await waitFor('integrity ok', async () => (await http('GET', `${base}/health`)).body.store_integrity === 'ok');
+    await waitFor(
+      'integrity ok',
+      async () => (await http('GET', `${base}/health`)).body.store_integrity === 'ok',
+    );
     const healthy = cli(['doctor', '--data-dir', dir, '--json']);
     expect(healthy.status, healthy.stderr).toBe(0);
     expect(JSON.parse(healthy.stdout).store.integrity.ok).toBe(true);
@@ -62,7 +66,8 @@ describe('a damaged store', () => {
     const pages = Math.floor(fs.statSync(db).size / 4096);
     expect(pages).toBeGreaterThan(30);
     const fd = fs.openSync(db, 'r+');
-    for (let i = 0; i < 10; i++) fs.writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (Math.floor(pages / 2) + i) * 4096);
+    for (let i = 0; i < 10; i++)
+      fs.writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (Math.floor(pages / 2) + i) * 4096);
     fs.closeSync(fd);
 
     const damaged = cli(['doctor', '--data-dir', dir, '--json']);
@@ -74,18 +79,27 @@ describe('a damaged store', () => {
 
     // The API either refuses to start with the code, or starts and says so on /health.
     const port2 = await freePort();
-    const p = spawn(process.execPath, [BIN, 'api', '--port', String(port2), '--data-dir', dir, '--dispatch', 'manual'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(
+      process.execPath,
+      [BIN, 'api', '--port', String(port2), '--data-dir', dir, '--dispatch', 'manual'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
     cleanups.push(() => p.kill('SIGKILL'));
-    const verdict = await waitFor('a verdict on the damaged store', async () => {
-      if (p.exitCode !== null) return `exited: ${out}`;
-      const h = await http('GET', `http://127.0.0.1:${port2}/health`).catch(() => null);
-      return h && h.status === 503 ? `health: ${JSON.stringify(h.body)}` : null;
-    }, 30_000, 100);
+    const verdict = await waitFor(
+      'a verdict on the damaged store',
+      async () => {
+        if (p.exitCode !== null) return `exited: ${out}`;
+        const h = await http('GET', `http://127.0.0.1:${port2}/health`).catch(() => null);
+        return h && h.status === 503 ? `health: ${JSON.stringify(h.body)}` : null;
+      },
+      30_000,
+      100,
+    );
     expect(verdict).toMatch(/STORE_CORRUPT/);
   });
 });
@@ -166,15 +180,25 @@ describe.skipIf(!canMountTmpfs())('a full disk under the data dir and the log (t
 
     // Space is freed: the next create commits, /health is ok again, the process is alive.
     fs.rmSync(filler);
-    await waitFor('a create commits again', async () =>
-      (await http('POST', `${base}/workflow-runs`, { workflow_template_id: tplId })).status === 200,
+    await waitFor(
+      'a create commits again',
+      async () =>
+        (await http('POST', `${base}/workflow-runs`, { workflow_template_id: tplId })).status === 200,
     );
-    await waitFor('health ok again', async () => (await http('GET', `${base}/health`)).body.status === 'ok', 10_000);
+    await waitFor(
+      'health ok again',
+      async () => (await http('GET', `${base}/health`)).body.status === 'ok',
+      10_000,
+    );
     expect(child.exitCode).toBeNull();
-    await waitFor('the log announces what it dropped (or lost nothing)', async () => {
-      const text = fs.readFileSync(log, 'utf8');
-      return text.includes('log line(s) dropped') || !/ENOSPC/.test(text) ? true : null;
-    }, 10_000);
+    await waitFor(
+      'the log announces what it dropped (or lost nothing)',
+      async () => {
+        const text = fs.readFileSync(log, 'utf8');
+        return text.includes('log line(s) dropped') || !/ENOSPC/.test(text) ? true : null;
+      },
+      10_000,
+    );
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   });

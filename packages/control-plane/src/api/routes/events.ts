@@ -31,7 +31,10 @@ export function eventRoutes(route: Router, ctx: ServiceContext, app: FastifyInst
     handler: async ({ query, req, reply }) => {
       const after = lastEventId(req.headers['last-event-id']) ?? query.after_id ?? null;
       if (hub.size >= ctx.config.streamMaxClients)
-        throw new AppError('TOO_MANY_STREAMS', `the API serves ${hub.size} event streams already; try again later`);
+        throw new AppError(
+          'TOO_MANY_STREAMS',
+          `the API serves ${hub.size} event streams already; try again later`,
+        );
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {

@@ -97,9 +97,18 @@ function likePrefix(prefix: string): string {
 export async function eventsAfter(sql: Sql, afterId: number, limit: number, f: StreamFilter = {}) {
   const where = ['id > ?'];
   const params: (string | number)[] = [afterId];
-  if (f.run_id !== undefined) (where.push('run_id = ?'), params.push(f.run_id));
-  if (f.task_id !== undefined) (where.push('task_id = ?'), params.push(f.task_id));
-  if (f.type_prefix) (where.push("event_type LIKE ? ESCAPE '\\'"), params.push(likePrefix(f.type_prefix)));
+  if (f.run_id !== undefined) {
+    where.push('run_id = ?');
+    params.push(f.run_id);
+  }
+  if (f.task_id !== undefined) {
+    where.push('task_id = ?');
+    params.push(f.task_id);
+  }
+  if (f.type_prefix) {
+    where.push("event_type LIKE ? ESCAPE '\\'");
+    params.push(likePrefix(f.type_prefix));
+  }
   const rows = await sql.all<Omit<EventRow, 'payload' | 'contract_version'> & { payload: string }>(
     `SELECT id, event_type, run_id, task_id, producer_role, payload, created_at FROM events
       WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,

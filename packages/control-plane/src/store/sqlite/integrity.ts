@@ -94,7 +94,11 @@ export function fullCheck(file: string, walBytes: number | null): DoctorStoreRep
     }
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    report.integrity = { ok: false, problems: [`${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`], ms: 0 };
+    report.integrity = {
+      ok: false,
+      problems: [`${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`],
+      ms: 0,
+    };
   } finally {
     db?.close();
   }
