@@ -89,8 +89,8 @@ export function transitionOf(e: StreamEvent, look: WatchLookups): Transition | n
 
 /** `07:50:33.120` of an ISO time (UTC, as the API writes it); the text itself if not a time. */
 export function clock(iso: string): string {
-  const m = /T(\d\d:\d\d:\d\d(?:\.\d+)?)/.exec(iso);
-  return m ? m[1]!.slice(0, 12).padEnd(12, '0') : iso;
+  const m = /T(\d\d:\d\d:\d\d)(?:\.(\d+))?/.exec(iso);
+  return m ? `${m[1]}.${(m[2] ?? '').slice(0, 3).padEnd(3, '0')}` : iso;
 }
 
 export function transitionLine(t: Transition): string {
