@@ -21,7 +21,10 @@ export const OPERATOR_ENV = ['MULTYAGENTS_API_URL', 'MULTYAGENTS_DATA_DIR', 'MUL
 /** `--api`, `--data-dir`, `--json` and the environment section of the help. */
 export function withApiOptions(cmd: Command, exitText: string, json = true): Command {
   cmd
-    .option('--api <url>', 'API base URL (default: $MULTYAGENTS_API_URL, the stack in --data-dir, else :48000)')
+    .option(
+      '--api <url>',
+      'API base URL (default: $MULTYAGENTS_API_URL, the stack in --data-dir, else :48000)',
+    )
     .option('--data-dir <dir>', 'data dir whose stack gives the API URL (default .multyagents)');
   if (json) cmd.option('--json', 'print JSON instead of text');
   return cmd.addHelpText('after', `\n${exitText}${envHelp(OPERATOR_ENV)}`);
@@ -58,7 +61,8 @@ export function printJson(value: unknown): void {
 export async function runnerNames(api: JsonClient): Promise<(id: number) => string> {
   const names = new Map<number, string>();
   try {
-    for (const r of await api.get<Array<{ id: number; name: string }>>('/runners', 3000)) names.set(r.id, r.name);
+    for (const r of await api.get<Array<{ id: number; name: string }>>('/runners', 3000))
+      names.set(r.id, r.name);
   } catch {
     /* ids are shown instead */
   }

@@ -65,7 +65,9 @@ export function runDetail(run: RunView, tasks: TaskView[], runnerName: Name, now
     lines.push(...triageLines(t, '    '));
   }
   // The run's own hints (e.g. an exhausted retry budget); those of its tasks are shown above.
-  const shown = new Set(tasks.flatMap((t) => [...(t.failure_triage_hints ?? []), ...(t.suggested_next_actions ?? [])]));
+  const shown = new Set(
+    tasks.flatMap((t) => [...(t.failure_triage_hints ?? []), ...(t.suggested_next_actions ?? [])]),
+  );
   const hints = ((run.failure_triage_hints as string[] | undefined) ?? []).filter((h) => !shown.has(h));
   const next = ((run.suggested_next_actions as string[] | undefined) ?? []).filter((a) => !shown.has(a));
   if (hints.length || next.length) {

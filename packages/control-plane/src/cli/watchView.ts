@@ -74,7 +74,11 @@ export function transitionOf(e: StreamEvent, look: WatchLookups): Transition | n
       from: null,
       to,
       note:
-        [num(p.approval_id) !== null ? `approval ${num(p.approval_id)}` : null, who ? `by ${who}` : null, comment]
+        [
+          num(p.approval_id) !== null ? `approval ${num(p.approval_id)}` : null,
+          who ? `by ${who}` : null,
+          comment,
+        ]
           .filter(Boolean)
           .join(' ') || null,
     };
@@ -82,7 +86,11 @@ export function transitionOf(e: StreamEvent, look: WatchLookups): Transition | n
   const from = str(p.from);
   const to = str(p.to);
   if (!to || from === to) return null;
-  const kind = e.event_type.startsWith('workflow_run.') ? 'run' : e.event_type.startsWith('task.') ? 'task' : null;
+  const kind = e.event_type.startsWith('workflow_run.')
+    ? 'run'
+    : e.event_type.startsWith('task.')
+      ? 'task'
+      : null;
   if (!kind || (kind === 'task' && e.task_id === null)) return null;
   return { ...base, kind, from, to, note: str(p.reason) };
 }

@@ -47,7 +47,9 @@ describe('GET /approvals', () => {
     const pending = await call(t.app, 'GET', '/approvals?status=pending');
     expect(pending.body.map((a: { task_id: number }) => a.task_id)).toEqual([run.task_ids[0]]);
     const rejected = await call(t.app, 'GET', '/approvals?status=rejected');
-    expect(rejected.body).toMatchObject([{ id: gate, decided_by: 'ann', comment: 'no', task_status: 'canceled' }]);
+    expect(rejected.body).toMatchObject([
+      { id: gate, decided_by: 'ann', comment: 'no', task_status: 'canceled' },
+    ]);
     const ofRun = await call(t.app, 'GET', `/approvals?run_id=${run.id}`);
     expect(ofRun.body.map((a: { run_id: number }) => a.run_id)).toEqual([run.id]);
     expect((await call(t.app, 'GET', '/approvals?limit=1')).body).toHaveLength(1);

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/cli/ports.js';
-import { assertBuilt, cli, killLeftovers, processesMentioning, ROOT, tempDir, type CliResult } from './cli-harness.js';
+import {
+  assertBuilt,
+  cli,
+  killLeftovers,
+  processesMentioning,
+  ROOT,
+  tempDir,
+  type CliResult,
+} from './cli-harness.js';
 
 /**
  * The operator's verbs against a real stack (`up`: API + one mock runner, with an operator token), each
@@ -91,7 +99,10 @@ describe('operator CLI verbs', () => {
 
     const j = await ma(['watch', String(run.id), '--json']);
     expect(j.code).toBe(0);
-    const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = j.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ run_id: run.id, ok: true, status: 'success' });
     expect(lines.filter((l) => l.kind === 'task' && l.to === 'success')).toHaveLength(2);
 
@@ -122,7 +133,12 @@ describe('operator CLI verbs', () => {
     const logs = await ma(['tasks', 'logs', String(run.task_ids[0])]);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain('1. create main.ts');
-    expectError(await ma(['tasks', 'cancel', String(run.task_ids[0])]), 'tasks cancel', 'TASK_NOT_CANCELABLE', 4);
+    expectError(
+      await ma(['tasks', 'cancel', String(run.task_ids[0])]),
+      'tasks cancel',
+      'TASK_NOT_CANCELABLE',
+      4,
+    );
   });
 
   it('a failing run: watch exits 1, runs show gives the triage, rerun --failed runs the failed branch again', async () => {
@@ -138,7 +154,9 @@ describe('operator CLI verbs', () => {
     const run = await start(file);
     const w = await ma(['watch', String(run.id)]);
     expect(w.code).toBe(1);
-    expect(w.stdout).toMatch(/task \d+ build  running → failed  attempt 1, on runner-1, category agent-error/);
+    expect(w.stdout).toMatch(
+      /task \d+ build  running → failed  attempt 1, on runner-1, category agent-error/,
+    );
     expect(w.stdout).toMatch(new RegExp(`run ${run.id}  running → failed`));
     expect(w.stdout).toContain('| error: boom');
 
@@ -172,14 +190,24 @@ describe('operator CLI verbs', () => {
     const run = await start(file);
     const list = await ma(['approvals', 'list', '--json']);
     expect(list.code).toBe(0);
-    const pending = (JSON.parse(list.stdout) as Array<{ id: number; run_id: number; step_id: string }>).filter(
-      (a) => a.run_id === run.id,
-    );
+    const pending = (
+      JSON.parse(list.stdout) as Array<{ id: number; run_id: number; step_id: string }>
+    ).filter((a) => a.run_id === run.id);
     expect(pending).toMatchObject([{ step_id: 'plan', status: 'pending' }]);
     const text = await ma(['approvals', 'list']);
-    expect(text.stdout).toMatch(new RegExp(`^${pending[0]!.id} +pending +${run.id} +${run.task_ids[0]} +plan `, 'm'));
+    expect(text.stdout).toMatch(
+      new RegExp(`^${pending[0]!.id} +pending +${run.id} +${run.task_ids[0]} +plan `, 'm'),
+    );
 
-    const ok = await ma(['approvals', 'approve', String(pending[0]!.id), '--comment', 'go', '--actor', 'ann']);
+    const ok = await ma([
+      'approvals',
+      'approve',
+      String(pending[0]!.id),
+      '--comment',
+      'go',
+      '--actor',
+      'ann',
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe(`approval ${pending[0]!.id} (task ${run.task_ids[0]}) approved by ann: go\n`);
     const build = run.task_ids[1]!;
@@ -214,9 +242,7 @@ describe('operator CLI verbs', () => {
 
   it('approvals reject cancels the gated task (watch exits 1); tasks cancel stops a running task', async () => {
     const gated = await start(
-      workflow('gated-reject', [
-        '  - { id: plan, role: worker, title: Plan, requires_approval: true }',
-      ]),
+      workflow('gated-reject', ['  - { id: plan, role: worker, title: Plan, requires_approval: true }']),
     );
     const gate = (await get<Array<{ id: number; run_id: number }>>('/approvals?status=pending')).find(
       (a) => a.run_id === gated.id,
@@ -227,10 +253,15 @@ describe('operator CLI verbs', () => {
     expect((await ma(['watch', String(gated.id)])).code).toBe(1);
 
     const hang = await start(
-      workflow('hang', ['  - { id: wait, role: worker, title: Wait, executor_params: { mock: { hang: true } } }']),
+      workflow('hang', [
+        '  - { id: wait, role: worker, title: Wait, executor_params: { mock: { hang: true } } }',
+      ]),
     );
     const t = hang.task_ids[0]!;
-    await until('task running', async () => (await get<{ status: string }>(`/tasks/${t}`)).status === 'running');
+    await until(
+      'task running',
+      async () => (await get<{ status: string }>(`/tasks/${t}`)).status === 'running',
+    );
     const runners = JSON.parse((await ma(['runners', 'list', '--json'])).stdout) as Array<{
       name: string;
       liveness: string;

@@ -40,7 +40,12 @@ describe('log pretty-printer', () => {
         level: 50,
         time,
         name: 'api',
-        err: { type: 'Error', message: 'disk full', code: 'ENOSPC', stack: 'Error: disk full\n    at write (a.js:1:1)' },
+        err: {
+          type: 'Error',
+          message: 'disk full',
+          code: 'ENOSPC',
+          stack: 'Error: disk full\n    at write (a.js:1:1)',
+        },
         msg: 'write failed',
       }),
     );

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { failedSelection } from '../../src/cli/commands/runs.js';
 import { logFollower } from '../../src/cli/commands/tasks.js';
-import { approvalsTable, runDetail, runnersTable, runsTable, table, taskDetail } from '../../src/cli/operatorViews.js';
+import {
+  approvalsTable,
+  runDetail,
+  runnersTable,
+  runsTable,
+  table,
+  taskDetail,
+} from '../../src/cli/operatorViews.js';
 import type { RunView, TaskView } from '../../src/cli/runApi.js';
 
 const name = (id: number) => (id === 1 ? 'runner-1' : `runner#${id}`);
@@ -27,7 +34,15 @@ function task(over: Partial<TaskView>): TaskView {
 
 describe('operator views', () => {
   it('table pads every column but the last', () => {
-    expect(table(['ID', 'NAME'], [['1', 'a'], ['10', 'bb']])).toBe('ID  NAME\n1   a\n10  bb\n');
+    expect(
+      table(
+        ['ID', 'NAME'],
+        [
+          ['1', 'a'],
+          ['10', 'bb'],
+        ],
+      ),
+    ).toBe('ID  NAME\n1   a\n10  bb\n');
   });
 
   it('runs list: one row per run; an empty list says so', () => {
@@ -70,7 +85,9 @@ describe('operator views', () => {
     expect(text).toContain('tasks  1/2 succeeded');
     expect(text).toMatch(/✔ plan +success +attempt 1 +runner-1 +1\.5s +Plan +\(task 1\)/);
     expect(text).toMatch(/✖ build +failed +attempt 1 +runner-1/);
-    expect(text).toContain('build (task 2) failed:\n    category: agent-error (step run)\n    message: agent exited with code 3');
+    expect(text).toContain(
+      'build (task 2) failed:\n    category: agent-error (step run)\n    message: agent exited with code 3',
+    );
     expect(text).toContain('    hint: output: error: boom\n    next: adjust the prompt and rerun');
     expect(text).toContain('run triage:\n    hint: Retry budget exhausted\n');
     expect(text.match(/output: error: boom/g)).toHaveLength(1);
@@ -85,15 +102,27 @@ describe('operator views', () => {
         approval_status: 'approved',
         exit_code: 0,
         output_tail: 'a\nb\n\nc\n',
-        agent: { agent: 'claude', session_id: 's-1', turns: 3, usage: { input_tokens: 10, output_tokens: 5 }, cost_usd: 0.01, files_changed: ['x.ts'], verdict: 'ok' },
+        agent: {
+          agent: 'claude',
+          session_id: 's-1',
+          turns: 3,
+          usage: { input_tokens: 10, output_tokens: 5 },
+          cost_usd: 0.01,
+          files_changed: ['x.ts'],
+          verdict: 'ok',
+        },
       }),
       name,
       NOW,
       2,
     );
-    expect(text).toContain('task 1  success  Plan\n  run 3  step plan  attempt 1  retries used 0\n  runner runner-1  duration 1.5s  exit code 0');
+    expect(text).toContain(
+      'task 1  success  Plan\n  run 3  step plan  attempt 1  retries used 0\n  runner runner-1  duration 1.5s  exit code 0',
+    );
     expect(text).toContain('  approval 4: approved');
-    expect(text).toContain('agent claude  session s-1  turns 3  tokens 10 in / 5 out  cost $0.0100  verdict ok');
+    expect(text).toContain(
+      'agent claude  session s-1  turns 3  tokens 10 in / 5 out  cost $0.0100  verdict ok',
+    );
     expect(text).toContain('files changed: x.ts');
     expect(text).toContain('  last output:\n    | b\n    | c\n');
   });
@@ -102,15 +131,40 @@ describe('operator views', () => {
     expect(approvalsTable([])).toBe('no approvals\n');
     expect(
       approvalsTable([
-        { id: 1, task_id: 6, status: 'approved', run_id: 3, step_id: 'plan', task_status: 'success', decided_by: 'ann', comment: 'ok', task_title: 'Plan' },
+        {
+          id: 1,
+          task_id: 6,
+          status: 'approved',
+          run_id: 3,
+          step_id: 'plan',
+          task_status: 'success',
+          decided_by: 'ann',
+          comment: 'ok',
+          task_title: 'Plan',
+        },
       ]),
     ).toContain('1   approved  3    6     plan  success      ann (ok)    Plan');
     expect(runnersTable([], NOW)).toBe('no runners registered\n');
     const text = runnersTable(
-      [{ id: 1, name: 'runner-1', url: 'http://127.0.0.1:9', liveness: 'online', draining: true, capacity: 4, active_attempts: 2, labels: ['gpu'], executor: 'mock', last_seen_at: '2026-12-06T07:59:59.000Z' }],
+      [
+        {
+          id: 1,
+          name: 'runner-1',
+          url: 'http://127.0.0.1:9',
+          liveness: 'online',
+          draining: true,
+          capacity: 4,
+          active_attempts: 2,
+          labels: ['gpu'],
+          executor: 'mock',
+          last_seen_at: '2026-12-06T07:59:59.000Z',
+        },
+      ],
       NOW,
     );
-    expect(text).toContain('1   runner-1  online (draining)  2/4            mock      gpu     1.0s ago   http://127.0.0.1:9');
+    expect(text).toContain(
+      '1   runner-1  online (draining)  2/4            mock      gpu     1.0s ago   http://127.0.0.1:9',
+    );
   });
 });
 

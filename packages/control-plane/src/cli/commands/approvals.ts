@@ -64,7 +64,9 @@ export function registerApprovalsCommand(program: Command): void {
       .option('--limit <n>', 'at most this many (default 100)'),
     API_EXIT,
   ).action(
-    action(async (opts: ApiOptions & { status?: string; run?: string; limit?: string }) => listApprovals(opts)),
+    action(async (opts: ApiOptions & { status?: string; run?: string; limit?: string }) =>
+      listApprovals(opts),
+    ),
   );
   for (const decision of ['approve', 'reject'] as const) {
     withApiOptions(

@@ -16,7 +16,9 @@ export function registerRunnersCommand(program: Command): void {
   withApiOptions(
     runners
       .command('list')
-      .description('liveness (online|unreachable|offline, draining), held attempts / capacity, labels, executor'),
+      .description(
+        'liveness (online|unreachable|offline, draining), held attempts / capacity, labels, executor',
+      ),
     'Exit code 0 when done; 4 when the API refuses or cannot be reached.',
   ).action(action(async (opts: ApiOptions) => listRunnersCmd(opts)));
 }

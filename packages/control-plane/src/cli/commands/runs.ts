@@ -13,7 +13,8 @@ import {
 import { runDetail, runsTable } from '../operatorViews.js';
 import { runTasks, type RunView, type TaskView } from '../runApi.js';
 
-const API_EXIT = 'Exit code 0 when done; 2 on invalid usage or an API answer 422; 4 when the API refuses or cannot be reached (its code is shown, e.g. WORKFLOW_RUN_NOT_FOUND, RUN_STATE_CONFLICT).';
+const API_EXIT =
+  'Exit code 0 when done; 2 on invalid usage or an API answer 422; 4 when the API refuses or cannot be reached (its code is shown, e.g. WORKFLOW_RUN_NOT_FOUND, RUN_STATE_CONFLICT).';
 
 export async function listRuns(opts: ApiOptions & { status?: string; limit?: string }): Promise<number> {
   if (opts.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(opts.status))
@@ -77,7 +78,10 @@ export async function rerunRun(
   const taskIds = (opts.task ?? []).map((t) => parseId('--task', t));
   const stepIds = opts.step ?? [];
   if (!opts.failed && taskIds.length === 0 && stepIds.length === 0)
-    throw usageError('say what to run again', 'pass --failed, or --task <id> / --step <step-id> (repeatable)');
+    throw usageError(
+      'say what to run again',
+      'pass --failed, or --task <id> / --step <step-id> (repeatable)',
+    );
   if (opts.failed && (taskIds.length || stepIds.length))
     throw usageError('--failed selects the tasks itself: do not combine it with --task or --step');
   const { api } = operator(opts);

@@ -120,7 +120,9 @@ export function registerTasksCommand(program: Command): void {
       .option('-n, --lines <n>', 'output chunks to print from the end (default 200)'),
     API_EXIT,
     false,
-  ).action(action(async (id: string, opts: ApiOptions & { follow?: boolean; lines?: string }) => taskLogs(id, opts)));
+  ).action(
+    action(async (id: string, opts: ApiOptions & { follow?: boolean; lines?: string }) => taskLogs(id, opts)),
+  );
   withApiOptions(
     tasks
       .command('cancel')

@@ -23,7 +23,8 @@ function runnerNameCache(api: JsonClient) {
       if (names.has(id) || tried.has(id)) return;
       tried.add(id);
       try {
-        for (const r of await api.get<Array<{ id: number; name: string }>>('/runners', 3000)) names.set(r.id, r.name);
+        for (const r of await api.get<Array<{ id: number; name: string }>>('/runners', 3000))
+          names.set(r.id, r.name);
       } catch {
         /* cosmetic: the id is shown */
       }
@@ -95,7 +96,11 @@ export async function watchRun(rawId: string, opts: WatchOptions): Promise<numbe
         if (e.task_id !== null && !steps.has(e.task_id)) await refreshSteps().catch(() => undefined);
         // A reset task (partial re-run) has no runner until its next dispatch.
         if (e.event_type === 'task.partial_rerun_reset' && e.task_id !== null) runnerOf.delete(e.task_id);
-        if (e.event_type === 'task.dispatched' && e.task_id !== null && typeof e.payload?.runner_id === 'number') {
+        if (
+          e.event_type === 'task.dispatched' &&
+          e.task_id !== null &&
+          typeof e.payload?.runner_id === 'number'
+        ) {
           runnerOf.set(e.task_id, e.payload.runner_id);
           await names.learn(e.payload.runner_id);
         }
@@ -148,7 +153,8 @@ async function finish(
       names.set(r.id, r.name);
     const tails = new Map<number, string[]>();
     for (const t of tasks)
-      if (isTerminalTask(t.status) && t.status !== 'success') tails.set(t.id, await taskLogTail(api, t.id, 10));
+      if (isTerminalTask(t.status) && t.status !== 'success')
+        tails.set(t.id, await taskLogTail(api, t.id, 10));
     const elapsed = typeof run.duration_ms === 'number' ? run.duration_ms : 0;
     process.stdout.write(summarize(run, tasks, (id) => names.get(id) ?? `runner#${id}`, tails, elapsed).text);
   }
@@ -159,7 +165,9 @@ export function registerWatchCommand(program: Command): void {
   withApiOptions(
     program
       .command('watch')
-      .description("follow a run live through the event stream: one line per run/task transition until it ends")
+      .description(
+        'follow a run live through the event stream: one line per run/task transition until it ends',
+      )
       .argument('<run-id>')
       .option('--timeout <seconds>', 'stop watching after this long; exit 5 (the run keeps going)'),
     'Exit code 0 when the run succeeded; 1 when it failed or was aborted; 5 on --timeout; 2 on invalid usage; 4 when the API refuses or cannot be reached (e.g. WORKFLOW_RUN_NOT_FOUND).\nWith --json: one JSON object per transition, then {run_id, ok, status, run, tasks}.',
