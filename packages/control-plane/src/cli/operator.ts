@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { processEnv, type Env } from '../config/env.js';
-import { operatorClient, resolveApiUrl } from './client.js';
+import { operatorClient, operatorHeaders, resolveApiUrl } from './client.js';
 import { usageError } from './errors.js';
 import { envHelp } from './helpText.js';
 import type { JsonClient } from './http.js';
@@ -39,8 +39,7 @@ export interface Operator {
 
 export function operator(opts: ApiOptions, env: Env = processEnv()): Operator {
   const api = operatorClient(resolveApiUrl(opts, env), env);
-  const token = env.MULTYAGENTS_OPERATOR_TOKEN;
-  return { api, env, headers: token ? { authorization: `Bearer ${token}` } : {} };
+  return { api, env, headers: operatorHeaders(env) };
 }
 
 /** A run, task, approval or runner id: a positive integer, else a usage error (exit 2). */

@@ -252,12 +252,22 @@ describe('operator CLI verbs', () => {
     expect(no.stdout).toMatch(/ rejected by .*: not now\n$/);
     expect((await ma(['watch', String(gated.id)])).code).toBe(1);
 
-    const hang = await start(
+    // `run` follows the stream too: --timeout ends the wait (exit 5), the run keeps going.
+    const timed = await ma([
+      'run',
       workflow('hang', [
         '  - { id: wait, role: worker, title: Wait, executor_params: { mock: { hang: true } } }',
       ]),
+      '--timeout',
+      '1',
+    ]);
+    expect(timed.stderr).toBe('');
+    expect(timed.code).toBe(5);
+    const hangId = Number(/run (\d+) started/.exec(timed.stdout)![1]);
+    expect(timed.stdout).toMatch(
+      new RegExp(`gave up waiting after 1s: run ${hangId} is still (created|running) and keeps going`),
     );
-    const t = hang.task_ids[0]!;
+    const t = (await get<{ task_ids: number[] }>(`/workflow-runs/${hangId}`)).task_ids[0]!;
     await until(
       'task running',
       async () => (await get<{ status: string }>(`/tasks/${t}`)).status === 'running',

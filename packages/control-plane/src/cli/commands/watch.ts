@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { isErrorCode } from '@multyagents/contracts';
-import { action, CliError, EXIT } from '../errors.js';
+import { action, EXIT } from '../errors.js';
 import type { JsonClient } from '../http.js';
 import { operator, parseId, withApiOptions, type ApiOptions } from '../operator.js';
 import { isTerminalRun, isTerminalTask, summarize } from '../progress.js';
 import { runTasks, taskLogTail, type RunView, type TaskView } from '../runApi.js';
+import { streamError } from '../runStream.js';
 import { followEvents } from '../sse.js';
 import { parseSeconds } from '../validate.js';
 import { transitionLine, transitionOf, type StreamEvent } from '../watchView.js';
@@ -30,27 +30,6 @@ function runnerNameCache(api: JsonClient) {
       }
     },
   };
-}
-
-/** A refusal of the stream (401, 404 …) as the one-line error with the API's code. */
-function streamError(err: unknown, baseUrl: string): CliError {
-  const e = err as Error & { status?: number };
-  if (e.status !== undefined) {
-    const m = /answered \d+: (.*)$/s.exec(e.message);
-    let code: string | undefined;
-    try {
-      code = (JSON.parse(m?.[1] ?? '') as { code?: string }).code;
-    } catch {
-      /* not JSON */
-    }
-    return new CliError(code && isErrorCode(code) ? code : 'API_UNEXPECTED_ANSWER', e.message, {
-      exitCode: e.status === 422 ? EXIT.usage : EXIT.api,
-    });
-  }
-  return new CliError('API_UNREACHABLE', `lost the event stream of ${baseUrl}: ${e.message}`, {
-    hint: 'is the API running? `multyagents status`',
-    exitCode: EXIT.api,
-  });
 }
 
 /**
@@ -121,7 +100,7 @@ export async function watchRun(rawId: string, opts: WatchOptions): Promise<numbe
       },
     });
   } catch (err) {
-    throw err instanceof CliError ? err : streamError(err, api.baseUrl);
+    throw streamError(err, api.baseUrl);
   } finally {
     if (timer) clearTimeout(timer);
   }
