@@ -315,4 +315,26 @@ describe('operator CLI verbs', () => {
     expect(json.length).toBeGreaterThan(0);
     for (const l of json) expect(JSON.parse(l)).toHaveProperty('level');
   });
+
+  it('run rides out an API restart: the stream resumes with Last-Event-ID and the run is seen to its end', async () => {
+    const file = workflow('slow', [
+      '  - { id: slow, role: worker, title: Slow, executor_params: { mock: { duration_ms: 2000 } } }',
+    ]);
+    const running = ma(['run', file]);
+    await until('a slow run in progress', async () => {
+      const runs =
+        await get<Array<{ id: number; status: string; workflow_template_id: number }>>(
+          '/workflow-runs?limit=1',
+        );
+      if (!runs[0] || runs[0].status !== 'running') return false;
+      const tasks = await get<Array<{ title: string; status: string }>>(`/tasks?run_id=${runs[0].id}`);
+      return tasks.some((t) => t.title === 'Slow' && t.status === 'running');
+    });
+    const restart = await ma(['restart', 'api', '--kill']);
+    expect(restart.code, restart.stdout + restart.stderr).toBe(0);
+    const r = await running;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run \d+ success in .* 1\/1 tasks succeeded/);
+  });
 });
