@@ -61,11 +61,7 @@ export async function followEvents(o: FollowOptions): Promise<number | null> {
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     try {
       const res = await request(`${o.baseUrl}/events/stream?${qs}`, {
-        headers: {
-          accept: 'text/event-stream',
-          ...(o.headers ?? {}),
-          ...(last !== null ? { 'last-event-id': String(last) } : {}),
-        },
+        headers: { accept: 'text/event-stream', ...(o.headers ?? {}), ...(last !== null ? { 'last-event-id': String(last) } : {}) },
         signal: o.signal,
         bodyTimeout: 0,
       });

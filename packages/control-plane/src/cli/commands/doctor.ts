@@ -7,6 +7,7 @@ import { action, CliError, EXIT } from '../errors.js';
 import { envHelp } from '../helpText.js';
 import { resolveDataDir } from '../stack.js';
 
+
 export interface DoctorOptions {
   dataDir?: string;
   json?: boolean;
@@ -48,11 +49,7 @@ export function doctor(dataDir: string): DoctorReport {
     const s = fs.statfsSync(dataDir);
     const free = s.bavail * s.bsize;
     const total = s.blocks * s.bsize;
-    disk = {
-      free_bytes: free,
-      total_bytes: total,
-      free_pct: total ? Math.round((1000 * free) / total) / 10 : 0,
-    };
+    disk = { free_bytes: free, total_bytes: total, free_pct: total ? Math.round((1000 * free) / total) / 10 : 0 };
   } catch {
     disk = null;
   }
@@ -64,9 +61,7 @@ export function doctor(dataDir: string): DoctorReport {
   if (store.foreign_key_violations > 0)
     problems.push(`store: ${store.foreign_key_violations} foreign key violation(s)`);
   if (disk && disk.free_bytes < LOW_DISK_BYTES)
-    problems.push(
-      `disk: only ${Math.round(disk.free_bytes / 1048576)} MiB free under ${dataDir}; changes fail when it is full`,
-    );
+    problems.push(`disk: only ${Math.round(disk.free_bytes / 1048576)} MiB free under ${dataDir}; changes fail when it is full`);
   return { data_dir: dataDir, ok: problems.length === 0, store, disk, problems };
 }
 
