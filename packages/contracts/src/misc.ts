@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, JsonObject, lineText, Timestamp } from './common.js';
-import { ArtifactType } from './statuses.js';
+import { ApprovalStatus, ArtifactType } from './statuses.js';
 
 /** The first version's envelope: only `v1` exists; anything else is 422 (as v1 answered). */
 export const ContractVersionField = z.literal('v1').default('v1');
@@ -51,6 +51,13 @@ export const ArtifactListQuery = z.object({
   producer_task_id: z.coerce.number().int().positive().optional(),
   task_id: z.coerce.number().int().positive().optional(),
   artifact_type: ArtifactType.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+/** `GET /approvals` (ours; the first version had no list): newest first. */
+export const ApprovalListQuery = z.object({
+  status: ApprovalStatus.optional(),
+  run_id: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 

@@ -25,3 +25,8 @@ export function resolveApiUrl(opts: { api?: string; dataDir?: string }, env: Env
 export function operatorClient(url: string, env: Env): JsonClient {
   return new JsonClient(url, { token: env.MULTYAGENTS_OPERATOR_TOKEN || null });
 }
+
+/** The operator token as a header, for requests made outside JsonClient (the event stream). */
+export function operatorHeaders(env: Env): Record<string, string> {
+  return env.MULTYAGENTS_OPERATOR_TOKEN ? { authorization: `Bearer ${env.MULTYAGENTS_OPERATOR_TOKEN}` } : {};
+}

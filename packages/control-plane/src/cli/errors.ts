@@ -47,6 +47,13 @@ export function formatError(command: string, err: unknown): string {
   return `multyagents ${command}: unexpected error: ${msg} (run again with --verbose for details)`;
 }
 
+/** `runs show` for a subcommand of a group, `run` for a top-level one (the root's name left out). */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ') || cmd.name();
+}
+
 export function isVerbose(cmd: Command): boolean {
   return Boolean(cmd.optsWithGlobals().verbose);
 }
@@ -64,7 +71,7 @@ export function action<A extends unknown[]>(
     try {
       code = (await fn(...args)) ?? EXIT.ok;
     } catch (err) {
-      process.stderr.write(`${formatError(cmd.name(), err)}\n`);
+      process.stderr.write(`${formatError(commandPath(cmd), err)}\n`);
       if (isVerbose(cmd)) {
         if (err instanceof CliError && err.details !== undefined) {
           process.stderr.write(`details: ${JSON.stringify(err.details, null, 2)}\n`);

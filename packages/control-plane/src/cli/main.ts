@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerApiCommand } from './commands/api.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerRaceStressCommand } from './commands/raceStress.js';
@@ -14,10 +16,17 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerRestartCommand } from './commands/restart.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunnerCommand } from './commands/runner.js';
+import { registerRunnersCommand } from './commands/runners.js';
+import { registerRunsCommand } from './commands/runs.js';
+import { registerTasksCommand } from './commands/tasks.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTestCommand } from './commands/test.js';
 import { registerUpCommand } from './commands/up.js';
 import { EXIT } from './errors.js';
+
+/** The package's version (dist/cli/main.js → packages/control-plane/package.json). */
+export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** The launcher: one subcommand per module in ./commands. */
 export function buildProgram(): Command {
@@ -25,6 +34,7 @@ export function buildProgram(): Command {
   program
     .name('multyagents')
     .description('Local-first control plane for teams of AI agents')
+    .version(VERSION, '-V, --version', 'print the version of multyagents')
     .option('--verbose', 'on errors, print details and the stack trace')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
@@ -37,6 +47,11 @@ export function buildProgram(): Command {
   registerLogsCommand(program);
   registerDoctorCommand(program);
   registerRunCommand(program);
+  registerWatchCommand(program);
+  registerRunsCommand(program);
+  registerTasksCommand(program);
+  registerApprovalsCommand(program);
+  registerRunnersCommand(program);
   registerInitProjectCommand(program);
   registerE2eCommand(program);
   registerDemoCommand(program);

@@ -73,6 +73,11 @@ export class RunProgress {
     private readonly tty = Boolean(out.isTTY) && !process.env.NO_COLOR,
   ) {}
 
+  /** Redrawn in place with a spinner (a terminal), rather than a line per change. */
+  get animated(): boolean {
+    return this.tty;
+  }
+
   update(run: RunView, tasks: TaskView[], now = Date.now()): void {
     this.frame++;
     if (this.tty) {

@@ -4,7 +4,7 @@
  */
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { decideApproval, getApproval } from '../store/ops/approvals.js';
+import { decideApproval, getApproval, listApprovals } from '../store/ops/approvals.js';
 import { insertEvent } from '../store/ops/events.js';
 import { getTaskRow } from '../store/ops/tasks.js';
 import type { ServiceContext } from './context.js';
@@ -15,6 +15,23 @@ export async function getApprovalView(ctx: ServiceContext, id: number) {
   const a = await ctx.store.read((sql) => getApproval(sql, id));
   if (!a) throw new AppError('APPROVAL_NOT_FOUND', `approval ${id} not found`);
   return approvalView(a);
+}
+
+/** Approvals with their task (run, step, title, status), newest first: the operator's inbox. */
+export async function listApprovalViews(
+  ctx: ServiceContext,
+  q: { status?: string; run_id?: number; limit?: number },
+) {
+  const rows = await ctx.store.read((sql) =>
+    listApprovals(sql, { status: q.status, runId: q.run_id, limit: q.limit }),
+  );
+  return rows.map((r) => ({
+    ...approvalView(r),
+    run_id: r.run_id,
+    step_id: r.step_id,
+    task_title: r.task_title,
+    task_status: r.task_status,
+  }));
 }
 
 export async function decide(

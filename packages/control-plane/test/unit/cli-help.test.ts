@@ -25,6 +25,7 @@ const ENV_BY_COMMAND: Record<string, string[]> = {
   logs: ['MULTYAGENTS_DATA_DIR'],
   run: ['MULTYAGENTS_API_URL', 'MULTYAGENTS_DATA_DIR', 'MULTYAGENTS_OPERATOR_TOKEN', 'NO_COLOR'],
   'init-project': ['MULTYAGENTS_API_URL', 'MULTYAGENTS_DATA_DIR', 'MULTYAGENTS_OPERATOR_TOKEN'],
+  watch: ['MULTYAGENTS_API_URL', 'MULTYAGENTS_DATA_DIR', 'MULTYAGENTS_OPERATOR_TOKEN'],
 };
 
 describe('launcher help', () => {
@@ -52,14 +53,45 @@ describe('launcher help', () => {
       down: ['--timeout', '--kill'],
       status: ['--json'],
       restart: ['--index', '--kill', '<component>'],
-      logs: ['-f, --follow', '-n, --lines', '--index'],
+      logs: ['-f, --follow', '-n, --lines', '--index', '--raw'],
       run: ['--json', '--no-wait', '--api', '--timeout', '<workflow>'],
       'init-project': ['<name>', '<path>', '--allow'],
       e2e: ['--keep', '--timeout', '[e2e] PASS'],
+      watch: [
+        '<run-id>',
+        '--json',
+        '--api',
+        '--timeout',
+        'Exit code 0 when the run succeeded; 1 when it failed or was aborted',
+      ],
     };
     for (const [name, flags] of Object.entries(expectations)) {
       const text = helpOf(name);
       for (const f of flags) expect(text, `${name} help shows ${f}`).toContain(f);
+    }
+  });
+
+  it('the operator verbs group their subcommands, each with --api, --data-dir and the environment', () => {
+    const groups: Record<string, string[]> = {
+      runs: ['list', 'show', 'pause', 'resume', 'abort', 'rerun'],
+      tasks: ['show', 'logs', 'cancel'],
+      approvals: ['list', 'approve', 'reject'],
+      runners: ['list'],
+    };
+    const program = buildProgram();
+    for (const [group, subs] of Object.entries(groups)) {
+      const g = program.commands.find((c) => c.name() === group)!;
+      expect(g.commands.map((c) => c.name())).toEqual(subs);
+      for (const sub of g.commands) {
+        let out = '';
+        sub.configureOutput({ writeOut: (s) => (out += s) });
+        sub.outputHelp();
+        expect(out, `${group} ${sub.name()}`).toMatch(
+          new RegExp(`^Usage: multyagents ${group} ${sub.name()}`),
+        );
+        for (const f of ['--api', '--data-dir', 'MULTYAGENTS_OPERATOR_TOKEN', 'Exit code'])
+          expect(out).toContain(f);
+      }
     }
   });
 });

@@ -1,9 +1,16 @@
-import { ApprovalDecision } from '@multyagents/contracts';
+import { ApprovalDecision, ApprovalListQuery } from '@multyagents/contracts';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/approvals.js';
 
 export function approvalRoutes(route: Router, ctx: ServiceContext): void {
+  route({
+    method: 'GET',
+    path: '/approvals',
+    summary: 'List approvals with their task, newest first (filters status, run_id)',
+    query: ApprovalListQuery,
+    handler: ({ query }) => svc.listApprovalViews(ctx, query),
+  });
   route({
     method: 'GET',
     path: '/approvals/:id',

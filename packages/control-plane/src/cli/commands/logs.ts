@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { processEnv, type Env } from '../../config/env.js';
 import { action, CliError, EXIT, usageError } from '../errors.js';
 import { envHelp } from '../helpText.js';
+import { formatLogLine } from '../logFormat.js';
 import { sleep } from '../procs.js';
 import { resolveDataDir, stackPaths } from '../stack.js';
 import { parseIntArg } from '../validate.js';
@@ -13,6 +14,7 @@ export interface LogsOptions {
   follow?: boolean;
   lines?: string;
   index?: string;
+  raw?: boolean;
 }
 
 /** The last `n` lines of a file, reading backwards in chunks (logs can be large). */
@@ -69,7 +71,7 @@ export function selectLogFiles(logsDir: string, component: string | undefined, i
   return picked.map((f) => path.join(logsDir, f));
 }
 
-async function follow(files: string[], prefix: boolean): Promise<never> {
+async function follow(files: string[], prefix: boolean, show: (l: string) => string): Promise<never> {
   const offsets = new Map(files.map((f) => [f, fs.statSync(f).size]));
   const partial = new Map(files.map((f) => [f, '']));
   for (;;) {
@@ -91,7 +93,7 @@ async function follow(files: string[], prefix: boolean): Promise<never> {
       const chunks = (partial.get(f)! + buf.toString('utf8')).split('\n');
       partial.set(f, chunks.pop()!);
       const tag = prefix ? `[${path.basename(f, '.log')}] ` : '';
-      for (const line of chunks) process.stdout.write(`${tag}${line}\n`);
+      for (const line of chunks) process.stdout.write(`${tag}${show(line)}\n`);
     }
     await sleep(250);
   }
@@ -103,13 +105,14 @@ export async function logs(component: string | undefined, opts: LogsOptions, env
     throw usageError('--index applies to `logs runner` only');
   const index = opts.index === undefined ? undefined : parseIntArg('--index', opts.index, 1, 1, 1000);
   const files = selectLogFiles(stackPaths(resolveDataDir(opts.dataDir, env)).logsDir, component, index);
+  const show = opts.raw ? (l: string) => l : formatLogLine;
   for (const f of files) {
     if (files.length > 1) process.stdout.write(`==> ${f} <==\n`);
-    if (n > 0) for (const line of tailLines(f, n)) process.stdout.write(`${line}\n`);
+    if (n > 0) for (const line of tailLines(f, n)) process.stdout.write(`${show(line)}\n`);
   }
   if (opts.follow) {
     process.on('SIGINT', () => process.exit(0));
-    await follow(files, files.length > 1);
+    await follow(files, files.length > 1, show);
   }
   return 0;
 }
@@ -117,11 +120,12 @@ export async function logs(component: string | undefined, opts: LogsOptions, env
 export function registerLogsCommand(program: Command): void {
   program
     .command('logs')
-    .description('print the last lines of the API and runner logs; -f to follow')
+    .description('print the last lines of the API and runner logs, pretty-printed; -f to follow')
     .argument('[component]', 'api | runner (default: all)')
     .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
     .option('-n, --lines <n>', 'lines to print from the end of each file (default 50)')
     .option('--index <i>', 'only runner-i (with `logs runner`)')
+    .option('--raw', 'print the JSON log lines as they are (default: time LEVEL component msg key=value)')
     .option('--data-dir <dir>', 'data dir of the stack (default .multyagents)')
     .addHelpText('after', envHelp(['MULTYAGENTS_DATA_DIR']))
     .action(

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { processEnv, type Env } from '../../config/env.js';
-import { operatorClient, resolveApiUrl } from '../client.js';
+import { operatorClient, operatorHeaders, resolveApiUrl } from '../client.js';
 import { action, usageError } from '../errors.js';
 import { envHelp } from '../helpText.js';
 import { probeHealth, type JsonClient } from '../http.js';
 import { isTerminalRun, isTerminalTask, RunProgress, summarize } from '../progress.js';
-import { sleep } from '../procs.js';
 import {
   applyWorkflow,
   getTemplate,
@@ -17,7 +16,10 @@ import {
   type RunView,
   type TaskView,
 } from '../runApi.js';
+import { changesStatus, lastRunEventId, streamError } from '../runStream.js';
+import { followEvents } from '../sse.js';
 import { parseSeconds } from '../validate.js';
+import type { StreamEvent } from '../watchView.js';
 import { loadWorkflowFile } from '../workflowFile.js';
 
 export interface RunOptions {
@@ -100,18 +102,46 @@ export async function runWorkflow(target: string, opts: RunOptions, env: Env): P
     const i = run.task_ids.indexOf(t.id);
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
-  for (;;) {
+  const refresh = async () => {
     run = await api.get<RunView>(`/workflow-runs/${run.id}`);
     tasks = (await runTasks(api, run.id)).sort((a, b) => order(a) - order(b));
     await names.ensure(tasks.map((t) => t.runner_id));
     progress?.update(run, tasks);
-    if (isTerminalRun(run.status)) break;
-    if (Date.now() - started > timeoutMs) {
+  };
+  // State read after the newest event, then every later status change from the stream (no polling).
+  const after = await lastRunEventId(api, run.id);
+  await refresh();
+  const abort = new AbortController();
+  const left = timeoutMs - (Date.now() - started);
+  const timer = setTimeout(
+    () => {
       timedOut = true;
-      break;
-    }
-    await sleep(250);
+      abort.abort();
+    },
+    Math.max(0, left),
+  );
+  // Only the spinner of a terminal moves between events; it redraws what is known, asks nothing.
+  const spin = progress?.animated ? setInterval(() => progress.update(run, tasks), 250) : null;
+  try {
+    if (!isTerminalRun(run.status))
+      await followEvents({
+        baseUrl: api.baseUrl,
+        headers: operatorHeaders(env),
+        query: { run_id: run.id, after_id: after },
+        signal: abort.signal,
+        onEvent: async (frame) => {
+          if (!changesStatus(JSON.parse(frame.data) as StreamEvent)) return false;
+          await refresh();
+          return isTerminalRun(run.status);
+        },
+      });
+  } catch (err) {
+    throw streamError(err, api.baseUrl);
+  } finally {
+    clearTimeout(timer);
+    if (spin) clearInterval(spin);
   }
+  if (timedOut) await refresh();
   const tails = new Map<number, string[]>();
   for (const t of tasks) {
     if (isTerminalTask(t.status) && t.status !== 'success') tails.set(t.id, await taskLogTail(api, t.id, 10));
