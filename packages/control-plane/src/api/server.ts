@@ -61,7 +61,12 @@ export async function startApi(
 ): Promise<RunningApi> {
   const logger =
     opts.logger ??
-    createLogger({ name: 'api', level: config.logLevel, destination: config.logFile ?? undefined });
+    createLogger({
+      name: 'api',
+      level: config.logLevel,
+      destination: config.logFile ?? undefined,
+      rotation: config.logRotation,
+    });
   // Start-up phases, logged with 'api listening' (how long a restart after a crash took, and where).
   const t0 = performance.now();
   // Node's own boot, loading the code and resolving the config: from process start to here.

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
-import { pickEnum, pickInt, pickString, type Env } from './env.js';
+import { pickEnum, pickInt, pickString, resolveLogRotation, type Env, type LogRotation } from './env.js';
 
 export type DispatchMode = 'auto' | 'manual';
 
@@ -29,6 +29,8 @@ export interface ApiConfig {
   durability: Durability;
   bodyLimitBytes: number;
   logLevel: string;
+  /** MULTYAGENTS_LOG_MAX_BYTES / MULTYAGENTS_LOG_KEEP. */
+  logRotation: LogRotation;
   logFile: string | null;
   /** Runner silent longer than this is unreachable. */
   heartbeatTimeoutMs: number;
@@ -146,6 +148,7 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
     ),
     bodyLimitBytes: pickInt('body limit', undefined, env.MULTYAGENTS_BODY_LIMIT_BYTES, 4 * 1024 * 1024, 1024),
     logLevel: pickString(flags.logLevel, env.MULTYAGENTS_LOG_LEVEL, 'info'),
+    logRotation: resolveLogRotation(env),
     logFile: flags.logFile ?? env.MULTYAGENTS_API_LOG_FILE ?? null,
     heartbeatTimeoutMs: pickInt(
       'heartbeat timeout',

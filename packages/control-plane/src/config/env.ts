@@ -45,3 +45,18 @@ export function pickString(flag: unknown, env: string | undefined, def: string):
 export function processEnv(): Env {
   return process.env;
 }
+
+/** Size-based rotation of a process's log file (its `--log-file`, or stdout when that is a file). */
+export interface LogRotation {
+  /** Rotate when the file is larger than this (0: never). */
+  maxBytes: number;
+  /** Rotated files kept: `<log>.1` (newest) … `<log>.<keep>`. */
+  keep: number;
+}
+
+export function resolveLogRotation(env: Env): LogRotation {
+  return {
+    maxBytes: pickInt('log max bytes', undefined, env.MULTYAGENTS_LOG_MAX_BYTES, 50 * 1024 * 1024, 0),
+    keep: pickInt('log keep', undefined, env.MULTYAGENTS_LOG_KEEP, 3, 1, 100),
+  };
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../lib/errors.js';
-import { pickEnum, pickInt, pickString, type Env } from './env.js';
+import { pickEnum, pickInt, pickString, resolveLogRotation, type Env, type LogRotation } from './env.js';
 
 export const EXECUTOR_NAMES = ['mock', 'command', 'codex', 'claude'] as const;
 export type ExecutorName = (typeof EXECUTOR_NAMES)[number];
@@ -49,6 +49,8 @@ export interface RunnerConfig {
   /** Environment of agent processes: ours minus the runner's secrets. */
   childEnv: Env;
   logLevel: string;
+  /** MULTYAGENTS_LOG_MAX_BYTES / MULTYAGENTS_LOG_KEEP. */
+  logRotation: LogRotation;
   logFile: string | null;
   sandbox: SandboxMode;
   bwrapBin: string;
@@ -192,6 +194,7 @@ export function resolveRunnerConfig(flags: RunnerFlags, env: Env, cwd = process.
     claudeArgs: jsonArgv('--claude-args', flags.claudeArgs ?? env.MULTYAGENTS_CLAUDE_ARGS, []) as string[],
     childEnv,
     logLevel: pickString(flags.logLevel, env.MULTYAGENTS_LOG_LEVEL, 'info'),
+    logRotation: resolveLogRotation(env),
     logFile: flags.logFile ?? env.MULTYAGENTS_RUNNER_LOG_FILE ?? null,
     sandbox: pickEnum('sandbox', flags.sandbox, env.MULTYAGENTS_RUNNER_SANDBOX, SANDBOX_MODES, 'auto'),
     bwrapBin: pickString(flags.bwrapBin, env.MULTYAGENTS_RUNNER_BWRAP_BIN, 'bwrap'),

@@ -28,6 +28,29 @@ const nodeIo: SinkIo = {
   writeSync: (fd, buf) => fs.writeSync(fd, buf),
 };
 
+/**
+ * Rotation by size, copy-then-truncate: the file may be written through other descriptors too (`up`
+ * points the process's stdout and stderr at it; every one of them appends), so it is never renamed
+ * away from under them. `<path>.1 … .<keep>` are shifted, the file is copied to `<path>.1`, then
+ * truncated in place; our lines wait meanwhile. A plain line another descriptor writes during the
+ * copy can be lost (a fatal line at that very moment).
+ */
+export interface SinkRotation {
+  path: string;
+  maxBytes: number;
+  keep: number;
+}
+
+/** The regular file behind a descriptor (Linux /proc), or null (a pipe, a terminal). */
+export function fileOfFd(fd: number): string | null {
+  try {
+    if (!fs.fstatSync(fd).isFile()) return null;
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
 export interface LogSinkOptions {
   /** Write at once when this many bytes wait. */
   blockBytes: number;
@@ -39,6 +62,7 @@ export interface LogSinkOptions {
   retryMs?: number;
   io?: SinkIo;
   now?: () => number;
+  rotate?: SinkRotation | null;
 }
 
 export class LogSink {
@@ -59,6 +83,11 @@ export class LogSink {
   private readonly now: () => number;
   private readonly maxBuffer: number;
   private readonly retryMs: number;
+  /** Bytes in the file as last seen (fstat now and then: other descriptors append too). */
+  private size = -1;
+  private sinceStat = 0;
+  private rotating = false;
+  rotations = 0;
 
   constructor(
     private readonly fd: number,
@@ -74,6 +103,11 @@ export class LogSink {
   static toFile(file: string, opts: LogSinkOptions): LogSink {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     return new LogSink(fs.openSync(file, 'a', 0o600), opts);
+  }
+
+  /** How many times the file was rotated (for tests and /health). */
+  get rotated(): number {
+    return this.rotations;
   }
 
   /** pino's destination interface: one serialized line (or several) per call. Never throws. */
@@ -96,6 +130,7 @@ export class LogSink {
 
   /** Start one asynchronous write of everything buffered (unless one is in flight or we back off). */
   flush(): void {
+    if (this.rotating) return;
     if (this.writing || (this.bytes === 0 && this.droppedUnannounced === 0)) return;
     const wait = this.retryAt - this.now();
     if (wait > 0) return this.arm(wait);
@@ -147,12 +182,50 @@ export class LogSink {
       }
       if (off + written < buf.length) return this.writeAll(buf, off + written);
       this.writing = false;
+      if (this.dueForRotation(buf.length)) return void this.rotate();
       this.failing = null;
       this.droppedUnannounced -= this.announcing;
       this.announcing = 0;
       if (this.bytes > 0 && this.bytes >= this.opts.blockBytes) this.flush();
       else if (this.bytes > 0) this.arm(this.opts.flushMs);
     });
+  }
+
+  private dueForRotation(wrote: number): boolean {
+    const r = this.opts.rotate;
+    if (!r || r.maxBytes <= 0) return false;
+    this.sinceStat += wrote;
+    if (this.size < 0 || this.sinceStat >= 64 * 1024 || this.size + this.sinceStat > r.maxBytes) {
+      try {
+        this.size = fs.fstatSync(this.fd).size;
+      } catch {
+        return false;
+      }
+      this.sinceStat = 0;
+    }
+    return this.size + this.sinceStat > r.maxBytes;
+  }
+
+  /** Shift the old files, copy this one to `.1`, truncate it; lines wait meanwhile (bounded buffer). */
+  private async rotate(): Promise<void> {
+    const r = this.opts.rotate!;
+    this.rotating = true;
+    try {
+      for (let i = r.keep - 1; i >= 1; i--) {
+        await fs.promises.rename(`${r.path}.${i}`, `${r.path}.${i + 1}`).catch(() => undefined);
+      }
+      await fs.promises.copyFile(r.path, `${r.path}.1`);
+      fs.ftruncateSync(this.fd, 0);
+      this.size = 0;
+      this.sinceStat = 0;
+      this.rotations++;
+    } catch {
+      // Not rotated (the copy failed: a full disk?): try again after the next block.
+      this.size = -1;
+    } finally {
+      this.rotating = false;
+      if (this.bytes > 0) this.flush();
+    }
   }
 
   private fail(code: string, unwritten: Buffer): void {

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { LogSink, type LogSinkStatus } from './logSink.js';
+import { fileOfFd, LogSink, type LogSinkStatus } from './logSink.js';
 
 export type { Logger };
 
@@ -36,12 +36,25 @@ function guardStdio(): void {
 }
 
 /** Structured JSON logs; scope with `logger.child({ runId, taskId, runnerId })`. */
-export function createLogger(opts: { level?: string; name: string; destination?: string }): Logger {
+export function createLogger(opts: {
+  level?: string;
+  name: string;
+  destination?: string;
+  /** Rotate the log file by size (the destination, or stdout when it is a regular file). */
+  rotation?: { maxBytes: number; keep: number };
+}): Logger {
   const level = opts.level ?? 'info';
   guardStdio();
+  const rot = opts.rotation;
+  const rotate = (file: string | null) =>
+    rot && file && rot.maxBytes > 0 ? { path: file, maxBytes: rot.maxBytes, keep: rot.keep } : null;
   const sink = opts.destination
-    ? LogSink.toFile(opts.destination, { blockBytes: LOG_BLOCK_BYTES, flushMs: LOG_FLUSH_MS })
-    : new LogSink(1, { blockBytes: 0, flushMs: LOG_FLUSH_MS });
+    ? LogSink.toFile(opts.destination, {
+        blockBytes: LOG_BLOCK_BYTES,
+        flushMs: LOG_FLUSH_MS,
+        rotate: rotate(opts.destination),
+      })
+    : new LogSink(1, { blockBytes: 0, flushMs: LOG_FLUSH_MS, rotate: rotate(fileOfFd(1)) });
   sinks.push(sink);
   return pino({ level, name: opts.name }, sink);
 }

@@ -89,7 +89,12 @@ export async function startRunner(
 ): Promise<RunningRunner> {
   const logger =
     opts.logger ??
-    createLogger({ name: 'runner', level: config.logLevel, destination: config.logFile ?? undefined });
+    createLogger({
+      name: 'runner',
+      level: config.logLevel,
+      destination: config.logFile ?? undefined,
+      rotation: config.logRotation,
+    });
   const clock = opts.clock ?? systemClock;
   const ownership = claimRunnerDir(config.dataDir);
   let journal: Journal;

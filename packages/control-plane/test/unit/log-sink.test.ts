@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogSink, type SinkIo } from '../../src/lib/logSink.js';
+import { fileOfFd, LogSink, type SinkIo } from '../../src/lib/logSink.js';
 
 /** A file descriptor whose writes fail with `failWith` while it is set; records what was written. */
 class FakeIo implements SinkIo {
@@ -101,5 +104,60 @@ describe('LogSink', () => {
     io.failWith = 'ENOSPC';
     sink.write(line(2));
     expect(() => sink.flushSync()).not.toThrow();
+  });
+});
+
+describe('LogSink rotation (copy, then truncate in place)', () => {
+  it('keeps the file under the limit, shifts .1 … .keep, loses no line of its own, and other appenders keep writing to the live file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-logrot-'));
+    try {
+      const file = path.join(dir, 'api.log');
+      const fd = fs.openSync(file, 'a');
+      // Another descriptor on the same file, as `up` gives the process's stdout.
+      const other = fs.openSync(file, 'a');
+      expect(fileOfFd(fd)).toBe(file);
+      const sink = new LogSink(fd, {
+        blockBytes: 0,
+        flushMs: 5,
+        rotate: { path: file, maxBytes: 4_000, keep: 2 },
+      });
+      for (let i = 0; i < 400; i++) {
+        sink.write(line(i));
+        if (i % 50 === 0) fs.writeSync(other, `plain ${i}\n`);
+        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 2));
+      }
+      const all = () =>
+        [`${file}.2`, `${file}.1`, file]
+          .map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : ''))
+          .join('');
+      await until('rotated and drained', () => all().includes('"msg":"line 399"'));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sink.rotated).toBeGreaterThanOrEqual(2);
+      expect(fs.existsSync(`${file}.1`)).toBe(true);
+      expect(fs.existsSync(`${file}.2`)).toBe(true);
+      expect(fs.existsSync(`${file}.3`)).toBe(false);
+      // The live file stays near the limit (a block may overshoot it once).
+      expect(fs.statSync(file).size).toBeLessThan(4_000 + 8_192);
+      // Every line kept is whole, in order across .2 → .1 → live.
+      const kept = all();
+      const nums = [...kept.matchAll(/"msg":"line (\d+)"/g)].map((m) => Number(m[1]));
+      expect(nums.at(-1)).toBe(399);
+      for (let i = 1; i < nums.length; i++) expect(nums[i]).toBe(nums[i - 1]! + 1);
+      for (const l of kept.split('\n').filter(Boolean))
+        expect(l.startsWith('{') || l.startsWith('plain')).toBe(true);
+      // The other descriptor writes to the live file after a truncation.
+      fs.writeSync(other, 'plain after\n');
+      expect(fs.readFileSync(file, 'utf8')).toContain('plain after');
+      fs.closeSync(other);
+      fs.closeSync(fd);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fileOfFd: null for a pipe', () => {
+    const [r] = [fs.openSync('/dev/null', 'r')];
+    expect(fileOfFd(r)).toBeNull();
+    fs.closeSync(r);
   });
 });
