@@ -106,11 +106,13 @@ export const ERROR_CODES = {
   TOO_MANY_STREAMS: { status: 503, message: 'The API serves its maximum of event streams' },
   STREAM_CLIENT_TOO_SLOW: {
     status: 503,
-    message: 'The event stream was closed: the client read nothing for too long (reconnect with Last-Event-ID)',
+    message:
+      'The event stream was closed: the client read nothing for too long (reconnect with Last-Event-ID)',
   },
   UI_NOT_BUILT: {
     status: 503,
-    message: 'The web panel is not built (run `./scripts/multyagents` once, or `npm run build -w @multyagents/ui`)',
+    message:
+      'The web panel is not built (run `./scripts/multyagents` once, or `npm run build -w @multyagents/ui`)',
   },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
   DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },

@@ -78,7 +78,12 @@ export function App() {
             </a>
           ))}
         </nav>
-        <span className={`stream stream-${stream}`} role="status" aria-label="Live updates" data-testid="stream">
+        <span
+          className={`stream stream-${stream}`}
+          role="status"
+          aria-label="Live updates"
+          data-testid="stream"
+        >
           live: {stream}
         </span>
       </header>

@@ -44,9 +44,9 @@ describe('the API serves the web panel under /ui/', () => {
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.headers['cache-control']).toContain('immutable');
     expect(js.body).toBe('console.log(1)');
-    expect((await t.app.inject({ method: 'GET', url: '/ui/assets/index-abc.css' })).headers['content-type']).toBe(
-      'text/css; charset=utf-8',
-    );
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/ui/assets/index-abc.css' })).headers['content-type'],
+    ).toBe('text/css; charset=utf-8');
     // API paths are untouched and still need the token.
     expect((await t.app.inject({ method: 'GET', url: '/workflow-runs' })).statusCode).toBe(401);
   });

@@ -23,7 +23,15 @@ export function DagView({
       data-testid="dag"
     >
       <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto">
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="10"
+          refY="5"
+          markerWidth="6"
+          markerHeight="6"
+          orient="auto"
+        >
           <path d="M0,0 L10,5 L0,10 z" fill="#888" />
         </marker>
       </defs>

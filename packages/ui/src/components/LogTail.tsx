@@ -25,11 +25,12 @@ export function LogTail({ taskId, attempt }: { taskId: number; attempt: number }
       // Each round is one long-poll; the loop ends with the task, the view, or repeated errors.
       for (let round = 0; alive && round < 100_000 && failures < 5; round++) {
         const q: string =
-          last === null
-            ? `tail=200${round > 0 ? '&follow=1' : ''}`
-            : `after_seq=${last}&follow=1`;
+          last === null ? `tail=200${round > 0 ? '&follow=1' : ''}` : `after_seq=${last}&follow=1`;
         try {
-          const out: LogsView = await api<LogsView>('GET', `/tasks/${taskId}/logs?attempt=${Math.max(1, attempt)}&${q}`);
+          const out: LogsView = await api<LogsView>(
+            'GET',
+            `/tasks/${taskId}/logs?attempt=${Math.max(1, attempt)}&${q}`,
+          );
           if (!alive) return;
           failures = 0;
           setError(null);

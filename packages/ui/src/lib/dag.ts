@@ -46,7 +46,9 @@ const PAD = 8;
 export function layoutDag(input: DagInput[]): DagLayout {
   const ids = new Set(input.map((n) => n.id));
   // Dependencies outside the graph (e.g. a task of another run) are ignored.
-  const deps = new Map(input.map((n) => [n.id, [...new Set(n.deps)].filter((d) => ids.has(d) && d !== n.id)]));
+  const deps = new Map(
+    input.map((n) => [n.id, [...new Set(n.deps)].filter((d) => ids.has(d) && d !== n.id)]),
+  );
   const layer = new Map<number, number>();
   // Kahn's order: each round places the nodes whose dependencies are all placed; at most |nodes| rounds.
   let remaining = input.map((n) => n.id);
@@ -73,7 +75,14 @@ export function layoutDag(input: DagInput[]): DagLayout {
     for (const d of deps.get(n.id)!) {
       const a = pos.get(d)!;
       const b = pos.get(n.id)!;
-      edges.push({ from: d, to: n.id, x1: a.x + NODE_W, y1: a.y + NODE_H / 2, x2: b.x, y2: b.y + NODE_H / 2 });
+      edges.push({
+        from: d,
+        to: n.id,
+        x1: a.x + NODE_W,
+        y1: a.y + NODE_H / 2,
+        x2: b.x,
+        y2: b.y + NODE_H / 2,
+      });
     }
   const tallest = Math.max(0, ...layers.map((c) => c.length));
   return {

@@ -145,7 +145,10 @@ export function startEventStream(opts: StreamOptions): StreamHandle {
       }
       if (ctl.signal.aborted) break;
       failures++;
-      await sleep(parser.retryMs !== null ? Math.max(parser.retryMs, backoff(failures)) : backoff(failures), ctl.signal);
+      await sleep(
+        parser.retryMs !== null ? Math.max(parser.retryMs, backoff(failures)) : backoff(failures),
+        ctl.signal,
+      );
     }
     state('stopped');
   };

@@ -21,7 +21,10 @@ async function loadApprovals(): Promise<Row[]> {
     .sort((a, b) => b.id - a.id)
     .filter((t, i) => t.approval_status === 'pending' || i < 50);
   return Promise.all(
-    recent.map(async (task) => ({ task, approval: await api<ApprovalView>('GET', `/approvals/${task.approval_id}`) })),
+    recent.map(async (task) => ({
+      task,
+      approval: await api<ApprovalView>('GET', `/approvals/${task.approval_id}`),
+    })),
   );
 }
 
@@ -120,7 +123,11 @@ function PendingItem({ row, actor }: { row: Row; actor: string }) {
       <div>
         <label>
           Comment for approval {approval.id}{' '}
-          <input value={comment} onChange={(e) => setComment(e.target.value)} name={`comment-${approval.id}`} />
+          <input
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            name={`comment-${approval.id}`}
+          />
         </label>{' '}
         <button type="button" disabled={busy} onClick={() => void decide('approve')}>
           Approve

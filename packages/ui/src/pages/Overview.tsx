@@ -13,11 +13,18 @@ export function Overview() {
     isType('workflow_run.', 'task.'),
   );
   const pending = useResource(
-    () => api<TaskView[]>('GET', '/tasks?limit=2000').then((ts) => ts.filter((t) => t.approval_status === 'pending')),
+    () =>
+      api<TaskView[]>('GET', '/tasks?limit=2000').then((ts) =>
+        ts.filter((t) => t.approval_status === 'pending'),
+      ),
     [],
     isType('approval.', 'task.'),
   );
-  const runners = useResource(() => api<RunnerView[]>('GET', '/runners'), [], isType('runner.', 'task.runner_'));
+  const runners = useResource(
+    () => api<RunnerView[]>('GET', '/runners'),
+    [],
+    isType('runner.', 'task.runner_'),
+  );
   const failed = (runs.data ?? []).filter((r) => r.status === 'failed');
   const down = (runners.data ?? []).filter((r) => r.liveness !== 'online');
   return (

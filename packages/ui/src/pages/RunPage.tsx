@@ -30,9 +30,7 @@ export function RunPage({ id }: { id: number }) {
           {duration(run.data.started_at, run.data.finished_at)} · success rate {run.data.success_rate}%
         </p>
       )}
-      {run.data && (
-        <Triage hints={run.data.failure_triage_hints} actions={run.data.suggested_next_actions} />
-      )}
+      {run.data && <Triage hints={run.data.failure_triage_hints} actions={run.data.suggested_next_actions} />}
       {run.data && <RunControls run={run.data} failed={failedTasks} />}
       <ErrorBox error={tasks.error} />
       {list.length > 0 && (
@@ -88,7 +86,11 @@ export function RunPage({ id }: { id: number }) {
             </p>
           )}
           <Triage hints={selected.failure_triage_hints} actions={selected.suggested_next_actions} />
-          <LogTail key={`${selected.id}-${selected.attempt}`} taskId={selected.id} attempt={selected.attempt} />
+          <LogTail
+            key={`${selected.id}-${selected.attempt}`}
+            taskId={selected.id}
+            attempt={selected.attempt}
+          />
         </section>
       )}
     </div>
@@ -121,8 +123,7 @@ function RunControls({ run, failed }: { run: RunView; failed: TaskView[] }) {
     <fieldset className="controls">
       <legend>Run actions</legend>
       <label>
-        Reason{' '}
-        <input value={reason} onChange={(e) => setReason(e.target.value)} name="reason" size={40} />
+        Reason <input value={reason} onChange={(e) => setReason(e.target.value)} name="reason" size={40} />
       </label>{' '}
       <button type="button" disabled={busy || ended || run.status === 'paused'} onClick={op('pause')}>
         Pause

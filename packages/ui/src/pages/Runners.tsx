@@ -11,7 +11,8 @@ export function Runners() {
   );
   // Held attempts: the active tasks each runner holds (the API lists tasks, not attempts by runner).
   const held = useResource(
-    async () => (await api<TaskView[]>('GET', '/tasks?limit=5000')).filter((t) => ACTIVE_TASK.includes(t.status)),
+    async () =>
+      (await api<TaskView[]>('GET', '/tasks?limit=5000')).filter((t) => ACTIVE_TASK.includes(t.status)),
     [],
     isType('task.'),
   );
