@@ -64,11 +64,13 @@ export function LogTail({ taskId, attempt }: { taskId: number; attempt: number }
       </h3>
       <ErrorBox error={error} />
       <pre className="log" data-testid="log-tail">
-        {chunks.length === 0
-          ? attempt > 0
-            ? 'no output yet'
-            : 'not started'
-          : chunks.map((c) => c.data).join('')}
+        {chunks.length > 0
+          ? chunks.map((c) => c.data).join('')
+          : attempt === 0
+            ? 'not started'
+            : done
+              ? 'no output'
+              : 'no output yet'}
       </pre>
     </section>
   );

@@ -1,0 +1,214 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  http,
+  pidsMatching,
+  ROOT,
+  startApiProc,
+  startCli,
+  waitFor,
+  type Proc,
+} from '../../../control-plane/test/helpers/procs.js';
+
+/** Debian's chromium (CI installs it with apt: .ci/run); no browser is downloaded. */
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+const UI_DIST = path.join(ROOT, 'packages/ui/dist');
+const TOKEN = 'panel-e2e-operator-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+if (!CHROMIUM) {
+  process.stderr.write('[panel e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n');
+}
+
+/**
+ * The operator's journeys in a real browser, against a real API and runner (mock executor) started
+ * here: the panel follows runs live from the event stream, and the approvals inbox unblocks a run.
+ */
+describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner', () => {
+  const procs: Proc[] = [];
+  let dir: string;
+  let shots: string;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let loads = 0;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(UI_DIST, 'index.html'))) {
+      // `./scripts/multyagents test` builds it first; a lone run of this file builds it here.
+      const r = spawnSync(
+        path.join(ROOT, 'node_modules/.bin/vite'),
+        ['build', 'packages/ui', '--logLevel', 'warn'],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+        },
+      );
+      expect(r.status).toBe(0);
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-'));
+    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-shots-'));
+    process.stdout.write(`[panel e2e] screenshots in ${shots}\n`);
+    const apiPort = await freePort();
+    const runnerPort = await freePort();
+    base = `http://127.0.0.1:${apiPort}`;
+    procs.push(
+      await startApiProc(dir, apiPort, {
+        MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
+        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
+      }),
+    );
+    const runner = startCli(
+      [
+        'runner',
+        '--port',
+        String(runnerPort),
+        '--api',
+        base,
+        '--data-dir',
+        path.join(dir, 'runner'),
+        '--heartbeat-ms',
+        '200',
+        '--log-level',
+        'warn',
+      ],
+      { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
+    );
+    procs.push(runner);
+    await waitFor('runner online', async () => {
+      if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.output()}`);
+      const list = (await http('GET', `${base}/runners`, undefined, AUTH)).body as Array<{
+        liveness: string;
+      }>;
+      return Array.isArray(list) && list.some((r) => r.liveness === 'online');
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Root in a container has no user namespace for chromium's sandbox.
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('load', () => loads++);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const p of procs.splice(0)) await p.kill('SIGKILL');
+    if (dir) {
+      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  async function api(method: string, url: string, body?: unknown) {
+    const r = await http(method, `${base}${url}`, body, AUTH);
+    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body;
+  }
+
+  async function template(name: string, steps: Array<Record<string, unknown>>): Promise<number> {
+    const role = await api('POST', '/roles', { name: `role-${name}` });
+    return (
+      await api('POST', '/workflow-templates', {
+        name,
+        steps: steps.map((s) => ({ role_id: role.id, ...s })),
+      })
+    ).id;
+  }
+
+  /** The status badge in the run page's heading. */
+  const runStatus = (id: number) => page.locator('h2', { hasText: `Run ${id}` }).locator('.status');
+
+  it('asks for the operator token, then follows a run to success live, without reloading', async () => {
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    // The first API call answers 401: the panel asks for the token once.
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.locator('[data-testid=stream]', { hasText: 'live: open' }).waitFor();
+
+    const tpl = await template('live', [
+      {
+        step_id: 'plan',
+        title: 'Plan',
+        executor_params: { mock: { duration_ms: 2500, lines: ['planning the work', 'plan ready'] } },
+      },
+      {
+        step_id: 'build',
+        title: 'Build',
+        depends_on: ['plan'],
+        executor_params: { mock: { duration_ms: 300 } },
+      },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const loadsBefore = loads;
+    // In-app navigation (the hash), as a click on a link does.
+    await page.evaluate((id) => {
+      (window as unknown as { marker: string }).marker = 'same document';
+      window.location.hash = `#/runs/${id}`;
+    }, run.id);
+    await runStatus(run.id).waitFor();
+    const first = await runStatus(run.id).textContent();
+    expect(first, 'the run should still be going when its page opens').not.toBe('success');
+    await page.getByRole('button', { name: 'plan (task' }).first().waitFor();
+    await runStatus(run.id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /build \(task \d+\): success/ }).waitFor();
+    // Same document all along: no reload, no navigation.
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(
+      'same document',
+    );
+    expect(loads).toBe(loadsBefore);
+    // The DAG draws both steps and the edge between them; the log tail shows the plan's output.
+    expect(await page.locator('[data-edge]').count()).toBe(1);
+    await page.getByRole('button', { name: /plan \(task \d+\)/ }).click();
+    await page.locator('[data-testid=log-tail]', { hasText: 'plan ready' }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'run-success.png'), fullPage: true });
+  });
+
+  it('approves a gated step from the inbox, shows who decided, and the run continues to success', async () => {
+    const tpl = await template('gated', [
+      { step_id: 'plan', title: 'Plan', executor_params: { mock: { duration_ms: 200 } } },
+      {
+        step_id: 'deploy',
+        title: 'Deploy',
+        depends_on: ['plan'],
+        requires_approval: true,
+        executor_params: { mock: { duration_ms: 200, lines: ['deployed'] } },
+      },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const deploy = run.task_ids[1] as number;
+    const loadsBefore = loads;
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    const item = page.locator('li[data-approval]', { hasText: `Task ${deploy} (deploy)` });
+    await item.waitFor();
+    // The run waits on the gate: plan done, deploy not started.
+    await waitFor('plan done, deploy waiting', async () => {
+      const tasks = (await http('GET', `${base}/tasks?run_id=${run.id}`, undefined, AUTH)).body as Array<{
+        status: string;
+      }>;
+      return tasks[0]!.status === 'success' && tasks[1]!.status === 'created';
+    });
+    await page.getByLabel('Decide as').fill('e2e-operator');
+    await item.getByLabel(/Comment for approval/).fill('ship it');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    const decided = page.locator('tr[data-approval]', { hasText: `Task ${deploy} (deploy)` });
+    await decided.locator('[data-testid=decided-by]', { hasText: 'e2e-operator' }).waitFor();
+    expect(await decided.textContent()).toContain('ship it');
+    await page.screenshot({ path: path.join(shots, 'approvals-decided.png'), fullPage: true });
+
+    await decided.getByRole('link').click();
+    await runStatus(run.id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
+    expect(loads).toBe(loadsBefore);
+    const approval = (await http('GET', `${base}/tasks/${deploy}/approval`, undefined, AUTH)).body;
+    expect(approval).toMatchObject({ status: 'approved', comment: 'ship it' });
+    await page.screenshot({ path: path.join(shots, 'gated-run-success.png'), fullPage: true });
+  });
+});
