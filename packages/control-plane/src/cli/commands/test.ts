@@ -47,7 +47,9 @@ export function testSteps(opts: { quick?: boolean }): Step[] {
 export function registerTestCommand(program: Command): void {
   program
     .command('test')
-    .description('run the whole test suite: typecheck, lint, format, build of the panel, unit, UI, API, process tests')
+    .description(
+      'run the whole test suite: typecheck, lint, format, build of the panel, unit, UI, API, process tests',
+    )
     .option('--quick', 'skip the format check')
     .action((opts: { quick?: boolean }) => {
       const started = Date.now();
