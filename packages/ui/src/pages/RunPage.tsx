@@ -136,7 +136,8 @@ function RunControls({ run, failed }: { run: RunView; failed: TaskView[] }) {
       </button>{' '}
       <button
         type="button"
-        disabled={busy || failed.length === 0}
+        // The API refuses a partial re-run of an aborted or paused run (409 RUN_STATE_CONFLICT).
+        disabled={busy || failed.length === 0 || run.status === 'aborted' || run.status === 'paused'}
         onClick={() =>
           act('partial re-run', `/workflow-runs/${run.id}/partial-rerun`, {
             task_ids: failed.map((t) => t.id),

@@ -211,4 +211,60 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     expect(approval).toMatchObject({ status: 'approved', comment: 'ship it' });
     await page.screenshot({ path: path.join(shots, 'gated-run-success.png'), fullPage: true });
   });
+  it('a failing task shows its triage and log tail; a partial re-run with a reason starts it over', async () => {
+    const tpl = await template('failing', [
+      {
+        step_id: 'check',
+        title: 'Check',
+        executor_params: {
+          mock: {
+            duration_ms: 100,
+            exit_code: 3,
+            lines: ['running the checks'],
+            stderr_lines: ['error: 2 tests failed'],
+          },
+        },
+      },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const loadsBefore = loads;
+    await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
+    await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    const detail = page.locator('section.task-detail');
+    await detail.locator('.triage li').first().waitFor();
+    await page.locator('[data-testid=log-tail]', { hasText: 'error: 2 tests failed' }).waitFor();
+    const triage = await detail.locator('.triage').textContent();
+    expect(triage).toMatch(/Triage hints|Next actions/);
+    await page.screenshot({ path: path.join(shots, 'failed-run-triage.png'), fullPage: true });
+
+    await page.getByLabel('Reason').fill('flaky runner, try again');
+    await page.getByRole('button', { name: 'Re-run failed (1)' }).click();
+    await page.getByRole('status').filter({ hasText: 'partial re-run: done' }).waitFor();
+    // The re-run's second attempt appears live and fails again (the mock always exits 3).
+    await page.locator(`tr[data-task="${run.task_ids[0]}"] td:nth-child(4)`, { hasText: '2' }).waitFor();
+    await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    expect(loads).toBe(loadsBefore);
+    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as Array<{
+      event_type: string;
+      payload: Record<string, unknown>;
+    }>;
+    expect(JSON.stringify(events)).toContain('flaky runner, try again');
+  });
+
+  it('aborts a running run from its page with a reason', async () => {
+    const tpl = await template('abortable', [
+      { step_id: 'long', title: 'Long', executor_params: { mock: { hang: true, lines: ['working'] } } },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
+    await page.getByRole('button', { name: /long \(task \d+\): running/ }).waitFor({ timeout: 30_000 });
+    await page.getByLabel('Reason').fill('not needed any more');
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await runStatus(run.id).filter({ hasText: 'aborted' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /long \(task \d+\): (canceled|cancel-requested)/ }).waitFor();
+    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as unknown[];
+    expect(JSON.stringify(events)).toContain('not needed any more');
+    expect(await page.getByRole('button', { name: /Re-run failed/ }).isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(shots, 'aborted-run.png'), fullPage: true });
+  });
 });
