@@ -4,6 +4,7 @@ import { LiveContext } from './lib/hooks';
 import { LiveBus, parseEvent } from './lib/live';
 import { startEventStream, type StreamState } from './lib/sse';
 import { Approvals } from './pages/Approvals';
+import { Projects, Roles, Workflows } from './pages/Catalogue';
 import { Overview } from './pages/Overview';
 import { RunPage } from './pages/RunPage';
 import { Runners } from './pages/Runners';
@@ -26,6 +27,9 @@ const NAV = [
   ['/runs', 'Runs'],
   ['/approvals', 'Approvals'],
   ['/runners', 'Runners'],
+  ['/workflows', 'Workflows'],
+  ['/roles', 'Roles'],
+  ['/projects', 'Projects'],
 ] as const;
 
 export function App() {
@@ -64,6 +68,9 @@ export function App() {
     if (route === '/runs') return <Runs />;
     if (route === '/approvals') return <Approvals />;
     if (route === '/runners') return <Runners />;
+    if (route === '/workflows') return <Workflows />;
+    if (route === '/roles') return <Roles />;
+    if (route === '/projects') return <Projects />;
     return <Overview />;
   })();
 

@@ -1,27 +1,31 @@
 import { layoutDag, NODE_H, NODE_W } from '../lib/dag';
-import type { TaskView } from '../lib/types';
 
-/** The run's DAG as a layered SVG; a click (or Enter) on a step selects it. */
+export interface DagNode {
+  id: number;
+  deps: number[];
+  /** First line (the step id). */
+  label: string;
+  /** Second line and the colour class (a status, or what the step needs). */
+  status: string;
+  note?: string;
+}
+
+/** A DAG as a layered SVG; a click (or Enter / Space) on a step selects it when `onSelect` is given. */
 export function DagView({
-  tasks,
-  selected,
+  nodes,
+  selected = null,
   onSelect,
+  label = 'DAG',
 }: {
-  tasks: TaskView[];
-  selected: number | null;
-  onSelect: (id: number) => void;
+  nodes: DagNode[];
+  selected?: number | null;
+  onSelect?: (id: number) => void;
+  label?: string;
 }) {
-  const layout = layoutDag(tasks.map((t) => ({ id: t.id, deps: t.depends_on })));
-  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const layout = layoutDag(nodes);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
   return (
-    <svg
-      className="dag"
-      width={layout.width}
-      height={layout.height}
-      role="group"
-      aria-label="Run DAG"
-      data-testid="dag"
-    >
+    <svg className="dag" width={layout.width} height={layout.height} role="group" aria-label={label}>
       <defs>
         <marker
           id="arrow"
@@ -46,34 +50,38 @@ export function DagView({
           markerEnd="url(#arrow)"
         />
       ))}
-      {layout.nodes.map((n) => {
-        const t = byId.get(n.id)!;
-        const label = `${t.step_id ?? t.title} (task ${t.id}): ${t.status}`;
+      {layout.nodes.map((p) => {
+        const n = byId.get(p.id)!;
+        const interactive = onSelect !== undefined;
         return (
           <g
-            key={n.id}
-            transform={`translate(${n.x},${n.y})`}
-            className={`dag-node status-${t.status}${selected === n.id ? ' selected' : ''}`}
-            role="button"
-            tabIndex={0}
-            aria-label={label}
-            aria-pressed={selected === n.id}
-            data-task={n.id}
-            onClick={() => onSelect(n.id)}
-            onKeyDown={(ev) => {
-              if (ev.key === 'Enter' || ev.key === ' ') {
-                ev.preventDefault();
-                onSelect(n.id);
-              }
-            }}
+            key={p.id}
+            transform={`translate(${p.x},${p.y})`}
+            className={`dag-node status-${n.status}${selected === p.id ? ' selected' : ''}`}
+            role={interactive ? 'button' : 'img'}
+            tabIndex={interactive ? 0 : undefined}
+            aria-label={`${n.label}: ${n.status}${n.note ? ` · ${n.note}` : ''}`}
+            aria-pressed={interactive ? selected === p.id : undefined}
+            data-node={p.id}
+            onClick={interactive ? () => onSelect(p.id) : undefined}
+            onKeyDown={
+              interactive
+                ? (ev) => {
+                    if (ev.key === 'Enter' || ev.key === ' ') {
+                      ev.preventDefault();
+                      onSelect(p.id);
+                    }
+                  }
+                : undefined
+            }
           >
             <rect width={NODE_W} height={NODE_H} rx={6} />
             <text x={8} y={18}>
-              {(t.step_id ?? t.title).slice(0, 20)}
+              {n.label.slice(0, 22)}
             </text>
             <text x={8} y={35} className="dag-status">
-              {t.status}
-              {t.approval_status === 'pending' ? ' · awaiting approval' : ''}
+              {n.status}
+              {n.note ? ` · ${n.note}` : ''}
             </text>
           </g>
         );

@@ -37,7 +37,18 @@ export function RunPage({ id }: { id: number }) {
         <>
           <h3>Steps</h3>
           <div className="dag-wrap">
-            <DagView tasks={list} selected={selected?.id ?? null} onSelect={setPicked} />
+            <DagView
+              label="Run DAG"
+              nodes={list.map((t) => ({
+                id: t.id,
+                deps: t.depends_on,
+                label: `${t.step_id ?? t.title} (task ${t.id})`,
+                status: t.status,
+                note: t.approval_status === 'pending' ? 'awaiting approval' : undefined,
+              }))}
+              selected={selected?.id ?? null}
+              onSelect={setPicked}
+            />
           </div>
           <table aria-label="Tasks">
             <thead>

@@ -17,7 +17,6 @@ import {
 
 /** Debian's chromium (CI installs it with apt: .ci/run); no browser is downloaded. */
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-const UI_DIST = path.join(ROOT, 'packages/ui/dist');
 const TOKEN = 'panel-e2e-operator-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
@@ -39,19 +38,16 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
   let loads = 0;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(UI_DIST, 'index.html'))) {
-      // `./scripts/multyagents test` builds it first; a lone run of this file builds it here.
-      const r = spawnSync(
-        path.join(ROOT, 'node_modules/.bin/vite'),
-        ['build', 'packages/ui', '--logLevel', 'warn'],
-        {
-          cwd: ROOT,
-          stdio: 'inherit',
-        },
-      );
-      expect(r.status).toBe(0);
-    }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-'));
+    // The panel of the current sources, built into this test's own folder (served via MULTYAGENTS_UI_DIR):
+    // never a stale packages/ui/dist, and the checkout's dist is left alone.
+    const uiDir = path.join(dir, 'ui-dist');
+    const built = spawnSync(
+      path.join(ROOT, 'node_modules/.bin/vite'),
+      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+    expect(built.status).toBe(0);
     shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-shots-'));
     process.stdout.write(`[panel e2e] screenshots in ${shots}\n`);
     const apiPort = await freePort();
@@ -60,6 +56,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     procs.push(
       await startApiProc(dir, apiPort, {
         MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
+        MULTYAGENTS_UI_DIR: uiDir,
         MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
       }),
     );
@@ -266,5 +263,31 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     expect(JSON.stringify(events)).toContain('not needed any more');
     expect(await page.getByRole('button', { name: /Re-run failed/ }).isDisabled()).toBe(true);
     await page.screenshot({ path: path.join(shots, 'aborted-run.png'), fullPage: true });
+  });
+  it('overview, runners and workflows pages show what the journeys left', async () => {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    // Runs 1 and 2 succeeded, 3 failed (its triage listed), 4 aborted.
+    await page.locator('[data-testid=count-success]', { hasText: '2' }).waitFor();
+    await page.locator('[data-testid=count-failed]', { hasText: '1' }).waitFor();
+    await page.locator('[data-testid=count-aborted]', { hasText: '1' }).waitFor();
+    await page
+      .getByRole('region', { name: 'Needs attention' })
+      .getByText('tests failed in the agent run')
+      .first()
+      .waitFor();
+    await page.screenshot({ path: path.join(shots, 'overview.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Runners' }).click();
+    const row = page.getByRole('table', { name: 'Runners' }).locator('tr[data-runner]');
+    await row.filter({ hasText: 'online' }).waitFor();
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toContain('0/4');
+    await page.screenshot({ path: path.join(shots, 'runners.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    const gated = page.getByRole('region', { name: 'Workflow gated' });
+    await gated.getByRole('img', { name: 'deploy: role-gated · approval' }).waitFor();
+    expect(await gated.locator('[data-edge]').count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'workflows.png'), fullPage: true });
   });
 });

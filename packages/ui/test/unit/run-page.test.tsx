@@ -38,10 +38,10 @@ describe('DagView', () => {
     const onSelect = vi.fn();
     render(
       <DagView
-        tasks={[
-          task(1, { status: 'success' }),
-          task(2, { depends_on: [1] }),
-          task(3, { depends_on: [1, 2] }),
+        nodes={[
+          { id: 1, deps: [], label: 's1 (task 1)', status: 'success' },
+          { id: 2, deps: [1], label: 's2 (task 2)', status: 'created' },
+          { id: 3, deps: [1, 2], label: 's3 (task 3)', status: 'created', note: 'awaiting approval' },
         ]}
         selected={2}
         onSelect={onSelect}
@@ -51,7 +51,7 @@ describe('DagView', () => {
     expect(nodes.map((n) => n.getAttribute('aria-label'))).toEqual([
       's1 (task 1): success',
       's2 (task 2): created',
-      's3 (task 3): created',
+      's3 (task 3): created · awaiting approval',
     ]);
     expect(nodes.every((n) => n.getAttribute('tabindex') === '0')).toBe(true);
     expect(nodes[1]!.getAttribute('aria-pressed')).toBe('true');
