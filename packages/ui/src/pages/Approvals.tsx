@@ -13,15 +13,21 @@ interface Row {
 
 /**
  * The API has no approvals list: gated tasks carry `approval_id` and `approval_status`, so the inbox
- * reads the tasks and then each approval (for who decided and the comment).
+ * reads the tasks (a task waiting for its approval is `created`; decided ones among the newest 500)
+ * and then each approval, for who decided and the comment.
  */
 async function loadApprovals(): Promise<Row[]> {
-  const tasks = (await api<TaskView[]>('GET', '/tasks?limit=2000')).filter((t) => t.approval_id !== null);
-  const recent = tasks
+  const [waiting, newest] = await Promise.all([
+    api<TaskView[]>('GET', '/tasks?status=created&limit=10000'),
+    api<TaskView[]>('GET', '/tasks?limit=500'),
+  ]);
+  const pending = waiting.filter((t) => t.approval_status === 'pending');
+  const decided = newest
+    .filter((t) => t.approval_id !== null && t.approval_status !== 'pending')
     .sort((a, b) => b.id - a.id)
-    .filter((t, i) => t.approval_status === 'pending' || i < 50);
+    .slice(0, 50);
   return Promise.all(
-    recent.map(async (task) => ({
+    [...pending, ...decided].map(async (task) => ({
       task,
       approval: await api<ApprovalView>('GET', `/approvals/${task.approval_id}`),
     })),

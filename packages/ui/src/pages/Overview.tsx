@@ -13,8 +13,9 @@ export function Overview() {
     isType('workflow_run.', 'task.'),
   );
   const pending = useResource(
+    // A task waiting for its approval is `created`.
     () =>
-      api<TaskView[]>('GET', '/tasks?limit=2000').then((ts) =>
+      api<TaskView[]>('GET', '/tasks?status=created&limit=10000').then((ts) =>
         ts.filter((t) => t.approval_status === 'pending'),
       ),
     [],
