@@ -36,6 +36,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
   let browser: Browser;
   let page: Page;
   let loads = 0;
+  let runner: Proc;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-'));
@@ -58,9 +59,12 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
         MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
         MULTYAGENTS_UI_DIR: uiDir,
         MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
+        // A killed runner is unreachable after 1 s of silence and its attempts lost 1 s later.
+        MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '1000',
+        MULTYAGENTS_LOST_GRACE_MS: '1000',
       }),
     );
-    const runner = startCli(
+    runner = startCli(
       [
         'runner',
         '--port',
@@ -289,5 +293,33 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await gated.getByRole('img', { name: 'deploy: role-gated · approval' }).waitFor();
     expect(await gated.locator('[data-edge]').count()).toBe(1);
     await page.screenshot({ path: path.join(shots, 'workflows.png'), fullPage: true });
+  });
+  it('a killed runner shows unreachable on the runners page, and its held attempt is lost (last: kills the runner)', async () => {
+    const tpl = await template('held', [
+      { step_id: 'hold', title: 'Hold', executor_params: { mock: { hang: true } } },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const held = run.task_ids[0] as number;
+    const loadsBefore = loads;
+    await page.getByRole('link', { name: 'Runners' }).click();
+    const row = page.getByRole('table', { name: 'Runners' }).locator('tr[data-runner]');
+    await row.getByRole('link', { name: `task ${held} (attempt 1)` }).waitFor({ timeout: 30_000 });
+    await row.filter({ hasText: 'online' }).waitFor();
+
+    await runner.kill('SIGKILL');
+    await row.filter({ hasText: 'unreachable' }).waitFor({ timeout: 30_000 });
+    // Past the grace the attempt is lost: the runner holds nothing, and the overview names it.
+    await row.locator('td:nth-child(4)', { hasText: '—' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, 'runner-unreachable.png'), fullPage: true });
+    const events = (await http('GET', `${base}/events?task_id=${held}`, undefined, AUTH)).body as Array<{
+      event_type: string;
+    }>;
+    expect(events.map((e) => e.event_type)).toContain('task.runner_lost');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page
+      .getByRole('region', { name: 'Needs attention' })
+      .locator('li', { hasText: 'unreachable' })
+      .waitFor();
+    expect(loads).toBe(loadsBefore);
   });
 });
