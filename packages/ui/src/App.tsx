@@ -4,6 +4,7 @@ import { LiveContext } from './lib/hooks';
 import { LiveBus, parseEvent } from './lib/live';
 import { startEventStream, type StreamState } from './lib/sse';
 import { Approvals } from './pages/Approvals';
+import { Builder } from './pages/Builder';
 import { Projects, Roles, Workflows } from './pages/Catalogue';
 import { Overview } from './pages/Overview';
 import { RunPage } from './pages/RunPage';
@@ -19,7 +20,8 @@ function useHashRoute(): string {
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  return hash.replace(/^#/, '') || '/overview';
+  // A query after the path (`#/workflows?created=3`) is the page's own business.
+  return hash.replace(/^#/, '').split('?')[0] || '/overview';
 }
 
 const NAV = [
@@ -69,6 +71,7 @@ export function App() {
     if (route === '/approvals') return <Approvals />;
     if (route === '/runners') return <Runners />;
     if (route === '/workflows') return <Workflows />;
+    if (route === '/workflows/new') return <Builder />;
     if (route === '/roles') return <Roles />;
     if (route === '/projects') return <Projects />;
     return <Overview />;

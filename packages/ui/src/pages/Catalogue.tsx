@@ -1,5 +1,6 @@
 import type { Project, Role, WorkflowTemplate } from '@multyagents/contracts';
-import { api } from '../lib/api';
+import { useState } from 'react';
+import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { DagView } from '../components/DagView';
 import { Empty, ErrorBox, Loading } from '../components/common';
@@ -20,8 +21,11 @@ export function Workflows() {
   return (
     <div>
       <h2>Workflows</h2>
-      <p className="muted">
-        Read-only for now: create and edit them with the API or <code>multyagents run</code>.
+      <p>
+        <a href="#/workflows/new">New workflow</a>{' '}
+        <span className="muted">
+          (editing an existing one: the API or <code>multyagents run</code>)
+        </span>
       </p>
       <ErrorBox error={tpls.error} />
       <Loading when={tpls.loading} />
@@ -31,7 +35,7 @@ export function Workflows() {
         return (
           <section key={t.id} className="card" aria-label={`Workflow ${t.name}`} data-template={t.id}>
             <h3>
-              {t.name} <span className="muted">#{t.id}</span>
+              {t.name} <span className="muted">#{t.id}</span> <StartRun template={t} />
             </h3>
             <div className="dag-wrap">
               <DagView
@@ -52,12 +56,96 @@ export function Workflows() {
   );
 }
 
+/** Starts a run of the template and opens its page. */
+function StartRun({ template }: { template: WorkflowTemplate }) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          try {
+            const run = await api<{ id: number }>('POST', '/workflow-runs', {
+              workflow_template_id: template.id,
+              initiated_by: 'panel',
+            });
+            window.location.hash = `#/runs/${run.id}`;
+          } catch (err) {
+            setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Start a run of {template.name}
+      </button>
+      <ErrorBox error={error} />
+    </>
+  );
+}
+
+/** A role with a name and a prompt; tools, skill packs and retry policy: the API for now. */
+function NewRole() {
+  const [name, setName] = useState('');
+  const [prompt, setPrompt] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  return (
+    <form
+      className="card"
+      aria-label="New role"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        setDone(null);
+        try {
+          const r = await api<Role>('POST', '/roles', { name: name.trim(), system_prompt: prompt });
+          setDone(`role ${r.name} created`);
+          setName('');
+          setPrompt('');
+        } catch (err) {
+          setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+        }
+      }}
+    >
+      <h3>New role</h3>
+      <label>
+        Role name <input value={name} onChange={(e) => setName(e.target.value)} name="role-name" />
+      </label>{' '}
+      <label className="block">
+        System prompt
+        <textarea
+          rows={3}
+          cols={60}
+          value={prompt}
+          onChange={(e) => setPrompt(e.target.value)}
+          name="prompt"
+        />
+      </label>
+      <button type="submit" disabled={!name.trim()}>
+        Create role
+      </button>
+      <ErrorBox error={error} />
+      {done && (
+        <span className="ok" role="status">
+          {done}
+        </span>
+      )}
+    </form>
+  );
+}
+
 export function Roles() {
   const roles = useResource(() => api<Role[]>('GET', '/roles'), [], isType('role.'));
   const list = roles.data ?? [];
   return (
     <div>
       <h2>Roles</h2>
+      <NewRole />
       <ErrorBox error={roles.error} />
       <Loading when={roles.loading} />
       <Empty when={!roles.loading && list.length === 0}>No roles yet.</Empty>

@@ -294,6 +294,55 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     expect(await gated.locator('[data-edge]').count()).toBe(1);
     await page.screenshot({ path: path.join(shots, 'workflows.png'), fullPage: true });
   });
+  it('creates a role and a workflow in the builder, starts a run from the panel and sees it succeed live', async () => {
+    const loadsBefore = loads;
+    await page.getByRole('link', { name: 'Roles' }).click();
+    const form = page.getByRole('form', { name: 'New role' });
+    await form.getByLabel('Role name').fill('panel-role');
+    await form.getByLabel('System prompt').fill('You build things.');
+    await form.getByRole('button', { name: 'Create role' }).click();
+    await form.getByRole('status').filter({ hasText: 'role panel-role created' }).waitFor();
+    await page.getByRole('table', { name: 'Roles' }).getByText('panel-role').waitFor();
+
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByRole('link', { name: 'New workflow' }).click();
+    await page.getByLabel('Workflow name').fill('built-in-panel');
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByRole('button', { name: 'Add step' }).click();
+    const first = page.getByRole('group', { name: 'Step 1', exact: true });
+    const second = page.getByRole('group', { name: 'Step 2', exact: true });
+    await first.getByLabel('Step id').fill('draft');
+    await second.getByLabel('Step id').fill('review');
+    for (const card of [first, second]) await card.getByLabel('Role').selectOption({ label: 'panel-role' });
+    // Inline validation: a cycle is named and blocks the create until it is undone.
+    await page.getByRole('group', { name: 'Step 2 depends on' }).getByLabel('draft').check();
+    await page.getByRole('group', { name: 'Step 1 depends on' }).getByLabel('review').check();
+    await page.getByRole('alert').filter({ hasText: 'DAG_CYCLE' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Create workflow' }).isDisabled()).toBe(true);
+    await page.getByRole('group', { name: 'Step 1 depends on' }).getByLabel('review').uncheck();
+    await page.screenshot({ path: path.join(shots, 'builder.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Create workflow' }).click();
+
+    const card = page.getByRole('region', { name: 'Workflow built-in-panel' });
+    await card.getByRole('button', { name: 'Start a run of built-in-panel' }).click();
+    await page.locator('h2', { hasText: /^Run \d+/ }).waitFor();
+    const id = Number(/#\/runs\/(\d+)/.exec(page.url())![1]);
+    await runStatus(id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /review \(task \d+\): success/ }).waitFor();
+    expect(loads).toBe(loadsBefore);
+    const tpls = (await http('GET', `${base}/workflow-templates`, undefined, AUTH)).body as Array<{
+      name: string;
+      steps: Array<{ step_id: string; depends_on: string[] }>;
+    }>;
+    expect(
+      tpls.find((t) => t.name === 'built-in-panel')!.steps.map((s) => [s.step_id, s.depends_on]),
+    ).toEqual([
+      ['draft', []],
+      ['review', ['draft']],
+    ]);
+    await page.screenshot({ path: path.join(shots, 'builder-run-success.png'), fullPage: true });
+  });
+
   it('a killed runner shows unreachable on the runners page, and its held attempt is lost (last: kills the runner)', async () => {
     const tpl = await template('held', [
       { step_id: 'hold', title: 'Hold', executor_params: { mock: { hang: true } } },
