@@ -8,12 +8,22 @@ export default defineConfig({
         test: { name: 'unit', include: ['packages/*/test/unit/**/*.test.ts'], environment: 'node' },
       },
       {
+        // The web panel's components and pure logic (packages/ui), in a DOM.
+        esbuild: { jsx: 'automatic' },
+        test: {
+          name: 'ui',
+          include: ['packages/ui/test/unit/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+        },
+      },
+      {
         test: { name: 'api', include: ['packages/*/test/api/**/*.test.ts'], environment: 'node' },
       },
       {
         test: {
           name: 'process',
-          include: ['packages/*/test/process/**/*.test.ts'],
+          // packages/ui/test/e2e: the panel in Debian's chromium against a real API and runner.
+          include: ['packages/*/test/process/**/*.test.ts', 'packages/ui/test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,

@@ -109,6 +109,11 @@ export const ERROR_CODES = {
     message:
       'The event stream was closed: the client read nothing for too long (reconnect with Last-Event-ID)',
   },
+  UI_NOT_BUILT: {
+    status: 503,
+    message:
+      'The web panel is not built (run `./scripts/multyagents` once, or `npm run build -w @multyagents/ui`)',
+  },
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
   DATA_DIR_LOCKED: { status: 500, message: 'Another process owns this data dir' },
   PORT_IN_USE: { status: 500, message: 'The port is already taken' },

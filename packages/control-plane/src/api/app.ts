@@ -7,6 +7,7 @@ import type { ServiceContext } from '../services/context.js';
 import { withIdempotency } from '../services/idempotency.js';
 import { installCors } from './cors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { panelRoutes } from './panel.js';
 import { makeRouter } from './route.js';
 import { registerRoutes } from './routes/index.js';
 
@@ -35,5 +36,6 @@ export async function buildApp(ctx: ServiceContext): Promise<FastifyInstance> {
   registerRoutes(app, ctx, (tag) => makeRouter(app, ctx, registry, tag));
   app.get('/openapi.json', async () => registry.document());
   app.get('/errors', async () => ERROR_CODES);
+  panelRoutes(app, ctx.config.uiDir);
   return app;
 }

@@ -1,9 +1,16 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AppError } from '../lib/errors.js';
 import { pickEnum, pickInt, pickString, resolveLogRotation, type Env, type LogRotation } from './env.js';
 
 export type DispatchMode = 'auto' | 'manual';
+
+/**
+ * packages/ui/dist next to this package: src/config and dist/config are at the same depth, and the
+ * bundle keeps each module's own import.meta.url (scripts/bundle.mjs).
+ */
+const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
 
 /** Browser origins allowed by CORS: v1's localhost pattern (any port) and exact origins. */
 export interface CorsOrigins {
@@ -57,6 +64,8 @@ export interface ApiConfig {
    * (`--project-roots` / MULTYAGENTS_PROJECT_ROOTS; default: the home directory and the data dir's parent).
    */
   projectRoots: string[];
+  /** The built web panel served under /ui/ (MULTYAGENTS_UI_DIR; default: packages/ui/dist of this checkout). */
+  uiDir: string;
 }
 
 export interface ApiFlags {
@@ -192,6 +201,7 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
     streamMaxClients: pickInt('stream max clients', undefined, env.MULTYAGENTS_STREAM_MAX_CLIENTS, 1000, 1),
     streamWindowEvents: pickInt('stream window', undefined, env.MULTYAGENTS_STREAM_WINDOW_EVENTS, 5000, 1),
     projectRoots: resolveProjectRoots(flags.projectRoots ?? env.MULTYAGENTS_PROJECT_ROOTS, dataDir, cwd),
+    uiDir: env.MULTYAGENTS_UI_DIR ? path.resolve(cwd, env.MULTYAGENTS_UI_DIR) : DEFAULT_UI_DIR,
   };
 }
 

@@ -30,9 +30,16 @@ export function testSteps(opts: { quick?: boolean }): Step[] {
       args: [path.join(ROOT, 'packages/control-plane/scripts/bundle.mjs'), '--quiet'],
     },
     { name: 'typecheck (tests)', cmd: bin('tsc'), args: ['-p', 'tsconfig.test.json'] },
+    // The web panel: its own tsconfig (DOM, JSX), and its build, which the API serves and the e2e opens.
+    { name: 'typecheck (ui)', cmd: bin('tsc'), args: ['-p', 'packages/ui/tsconfig.json'] },
+    {
+      name: 'build ui',
+      cmd: bin('vite'),
+      args: ['build', 'packages/ui', '--logLevel', 'warn'],
+    },
     { name: 'lint', cmd: bin('eslint'), args: ['packages'] },
     { name: 'format', cmd: bin('prettier'), args: ['--check', '.'] },
-    { name: 'unit + api + process tests', cmd: bin('vitest'), args: ['run'] },
+    { name: 'unit + ui + api + process + conformance tests', cmd: bin('vitest'), args: ['run'] },
   ];
   return opts.quick ? steps.filter((s) => !s.name.startsWith('format')) : steps;
 }
@@ -40,7 +47,9 @@ export function testSteps(opts: { quick?: boolean }): Step[] {
 export function registerTestCommand(program: Command): void {
   program
     .command('test')
-    .description('run the whole test suite: typecheck, lint, format, unit, API, process tests')
+    .description(
+      'run the whole test suite: typecheck, lint, format, build of the panel, unit, UI, API, process tests',
+    )
     .option('--quick', 'skip the format check')
     .action((opts: { quick?: boolean }) => {
       const started = Date.now();

@@ -1,0 +1,374 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  http,
+  pidsMatching,
+  ROOT,
+  startApiProc,
+  startCli,
+  waitFor,
+  type Proc,
+} from '../../../control-plane/test/helpers/procs.js';
+
+/** Debian's chromium (CI installs it with apt: .ci/run); no browser is downloaded. */
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+const TOKEN = 'panel-e2e-operator-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+if (!CHROMIUM) {
+  process.stderr.write('[panel e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n');
+}
+
+/**
+ * The operator's journeys in a real browser, against a real API and runner (mock executor) started
+ * here: the panel follows runs live from the event stream, and the approvals inbox unblocks a run.
+ */
+describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner', () => {
+  const procs: Proc[] = [];
+  let dir: string;
+  let shots: string;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let loads = 0;
+  let runner: Proc;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-'));
+    // The panel of the current sources, built into this test's own folder (served via MULTYAGENTS_UI_DIR):
+    // never a stale packages/ui/dist, and the checkout's dist is left alone.
+    const uiDir = path.join(dir, 'ui-dist');
+    const built = spawnSync(
+      path.join(ROOT, 'node_modules/.bin/vite'),
+      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+    expect(built.status).toBe(0);
+    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-shots-'));
+    process.stdout.write(`[panel e2e] screenshots in ${shots}\n`);
+    const apiPort = await freePort();
+    const runnerPort = await freePort();
+    base = `http://127.0.0.1:${apiPort}`;
+    procs.push(
+      await startApiProc(dir, apiPort, {
+        MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
+        MULTYAGENTS_UI_DIR: uiDir,
+        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
+        // A killed runner is unreachable after 1 s of silence and its attempts lost 1 s later.
+        MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '1000',
+        MULTYAGENTS_LOST_GRACE_MS: '1000',
+      }),
+    );
+    runner = startCli(
+      [
+        'runner',
+        '--port',
+        String(runnerPort),
+        '--api',
+        base,
+        '--data-dir',
+        path.join(dir, 'runner'),
+        '--heartbeat-ms',
+        '200',
+        '--log-level',
+        'warn',
+      ],
+      { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
+    );
+    procs.push(runner);
+    await waitFor('runner online', async () => {
+      if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.output()}`);
+      const list = (await http('GET', `${base}/runners`, undefined, AUTH)).body as Array<{
+        liveness: string;
+      }>;
+      return Array.isArray(list) && list.some((r) => r.liveness === 'online');
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Root in a container has no user namespace for chromium's sandbox.
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('load', () => loads++);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const p of procs.splice(0)) await p.kill('SIGKILL');
+    if (dir) {
+      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  async function api(method: string, url: string, body?: unknown) {
+    const r = await http(method, `${base}${url}`, body, AUTH);
+    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
+    return r.body;
+  }
+
+  async function template(name: string, steps: Array<Record<string, unknown>>): Promise<number> {
+    const role = await api('POST', '/roles', { name: `role-${name}` });
+    return (
+      await api('POST', '/workflow-templates', {
+        name,
+        steps: steps.map((s) => ({ role_id: role.id, ...s })),
+      })
+    ).id;
+  }
+
+  /** The status badge in the run page's heading. */
+  const runStatus = (id: number) => page.locator('h2', { hasText: `Run ${id}` }).locator('.status');
+
+  it('asks for the operator token, then follows a run to success live, without reloading', async () => {
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    // The first API call answers 401: the panel asks for the token once.
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.locator('[data-testid=stream]', { hasText: 'live: open' }).waitFor();
+
+    const tpl = await template('live', [
+      {
+        step_id: 'plan',
+        title: 'Plan',
+        executor_params: { mock: { duration_ms: 2500, lines: ['planning the work', 'plan ready'] } },
+      },
+      {
+        step_id: 'build',
+        title: 'Build',
+        depends_on: ['plan'],
+        executor_params: { mock: { duration_ms: 300 } },
+      },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const loadsBefore = loads;
+    // In-app navigation (the hash), as a click on a link does.
+    await page.evaluate((id) => {
+      (window as unknown as { marker: string }).marker = 'same document';
+      window.location.hash = `#/runs/${id}`;
+    }, run.id);
+    await runStatus(run.id).waitFor();
+    const first = await runStatus(run.id).textContent();
+    expect(first, 'the run should still be going when its page opens').not.toBe('success');
+    await page.getByRole('button', { name: 'plan (task' }).first().waitFor();
+    await runStatus(run.id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /build \(task \d+\): success/ }).waitFor();
+    // Same document all along: no reload, no navigation.
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(
+      'same document',
+    );
+    expect(loads).toBe(loadsBefore);
+    // The DAG draws both steps and the edge between them; the log tail shows the plan's output.
+    expect(await page.locator('[data-edge]').count()).toBe(1);
+    await page.getByRole('button', { name: /plan \(task \d+\)/ }).click();
+    await page.locator('[data-testid=log-tail]', { hasText: 'plan ready' }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'run-success.png'), fullPage: true });
+  });
+
+  it('approves a gated step from the inbox, shows who decided, and the run continues to success', async () => {
+    const tpl = await template('gated', [
+      { step_id: 'plan', title: 'Plan', executor_params: { mock: { duration_ms: 200 } } },
+      {
+        step_id: 'deploy',
+        title: 'Deploy',
+        depends_on: ['plan'],
+        requires_approval: true,
+        executor_params: { mock: { duration_ms: 200, lines: ['deployed'] } },
+      },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const deploy = run.task_ids[1] as number;
+    const loadsBefore = loads;
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    const item = page.locator('li[data-approval]', { hasText: `Task ${deploy} (deploy)` });
+    await item.waitFor();
+    // The run waits on the gate: plan done, deploy not started.
+    await waitFor('plan done, deploy waiting', async () => {
+      const tasks = (await http('GET', `${base}/tasks?run_id=${run.id}`, undefined, AUTH)).body as Array<{
+        status: string;
+      }>;
+      return tasks[0]!.status === 'success' && tasks[1]!.status === 'created';
+    });
+    await page.getByLabel('Decide as').fill('e2e-operator');
+    await item.getByLabel(/Comment for approval/).fill('ship it');
+    await item.getByRole('button', { name: 'Approve' }).click();
+    const decided = page.locator('tr[data-approval]', { hasText: `Task ${deploy} (deploy)` });
+    await decided.locator('[data-testid=decided-by]', { hasText: 'e2e-operator' }).waitFor();
+    expect(await decided.textContent()).toContain('ship it');
+    await page.screenshot({ path: path.join(shots, 'approvals-decided.png'), fullPage: true });
+
+    await decided.getByRole('link').click();
+    await runStatus(run.id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
+    expect(loads).toBe(loadsBefore);
+    const approval = (await http('GET', `${base}/tasks/${deploy}/approval`, undefined, AUTH)).body;
+    expect(approval).toMatchObject({ status: 'approved', comment: 'ship it' });
+    await page.screenshot({ path: path.join(shots, 'gated-run-success.png'), fullPage: true });
+  });
+  it('a failing task shows its triage and log tail; a partial re-run with a reason starts it over', async () => {
+    const tpl = await template('failing', [
+      {
+        step_id: 'check',
+        title: 'Check',
+        executor_params: {
+          mock: {
+            duration_ms: 100,
+            exit_code: 3,
+            lines: ['running the checks'],
+            stderr_lines: ['error: 2 tests failed'],
+          },
+        },
+      },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const loadsBefore = loads;
+    await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
+    await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    const detail = page.locator('section.task-detail');
+    await detail.locator('.triage li').first().waitFor();
+    await page.locator('[data-testid=log-tail]', { hasText: 'error: 2 tests failed' }).waitFor();
+    const triage = await detail.locator('.triage').textContent();
+    expect(triage).toMatch(/Triage hints|Next actions/);
+    await page.screenshot({ path: path.join(shots, 'failed-run-triage.png'), fullPage: true });
+
+    await page.getByLabel('Reason').fill('flaky runner, try again');
+    await page.getByRole('button', { name: 'Re-run failed (1)' }).click();
+    await page.getByRole('status').filter({ hasText: 'partial re-run: done' }).waitFor();
+    // The re-run's second attempt appears live and fails again (the mock always exits 3).
+    await page.locator(`tr[data-task="${run.task_ids[0]}"] td:nth-child(4)`, { hasText: '2' }).waitFor();
+    await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    expect(loads).toBe(loadsBefore);
+    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as Array<{
+      event_type: string;
+      payload: Record<string, unknown>;
+    }>;
+    expect(JSON.stringify(events)).toContain('flaky runner, try again');
+  });
+
+  it('aborts a running run from its page with a reason', async () => {
+    const tpl = await template('abortable', [
+      { step_id: 'long', title: 'Long', executor_params: { mock: { hang: true, lines: ['working'] } } },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
+    await page.getByRole('button', { name: /long \(task \d+\): running/ }).waitFor({ timeout: 30_000 });
+    await page.getByLabel('Reason').fill('not needed any more');
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await runStatus(run.id).filter({ hasText: 'aborted' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /long \(task \d+\): (canceled|cancel-requested)/ }).waitFor();
+    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as unknown[];
+    expect(JSON.stringify(events)).toContain('not needed any more');
+    expect(await page.getByRole('button', { name: /Re-run failed/ }).isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(shots, 'aborted-run.png'), fullPage: true });
+  });
+  it('overview, runners and workflows pages show what the journeys left', async () => {
+    await page.getByRole('link', { name: 'Overview' }).click();
+    // Runs 1 and 2 succeeded, 3 failed (its triage listed), 4 aborted.
+    await page.locator('[data-testid=count-success]', { hasText: '2' }).waitFor();
+    await page.locator('[data-testid=count-failed]', { hasText: '1' }).waitFor();
+    await page.locator('[data-testid=count-aborted]', { hasText: '1' }).waitFor();
+    await page
+      .getByRole('region', { name: 'Needs attention' })
+      .getByText('tests failed in the agent run')
+      .first()
+      .waitFor();
+    await page.screenshot({ path: path.join(shots, 'overview.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Runners' }).click();
+    const row = page.getByRole('table', { name: 'Runners' }).locator('tr[data-runner]');
+    await row.filter({ hasText: 'online' }).waitFor();
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toContain('0/4');
+    await page.screenshot({ path: path.join(shots, 'runners.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    const gated = page.getByRole('region', { name: 'Workflow gated' });
+    await gated.getByRole('img', { name: 'deploy: role-gated · approval' }).waitFor();
+    expect(await gated.locator('[data-edge]').count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'workflows.png'), fullPage: true });
+  });
+  it('creates a role and a workflow in the builder, starts a run from the panel and sees it succeed live', async () => {
+    const loadsBefore = loads;
+    await page.getByRole('link', { name: 'Roles' }).click();
+    const form = page.getByRole('form', { name: 'New role' });
+    await form.getByLabel('Role name').fill('panel-role');
+    await form.getByLabel('System prompt').fill('You build things.');
+    await form.getByRole('button', { name: 'Create role' }).click();
+    await form.getByRole('status').filter({ hasText: 'role panel-role created' }).waitFor();
+    await page.getByRole('table', { name: 'Roles' }).getByText('panel-role').waitFor();
+
+    await page.getByRole('link', { name: 'Workflows' }).click();
+    await page.getByRole('link', { name: 'New workflow' }).click();
+    await page.getByLabel('Workflow name').fill('built-in-panel');
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByRole('button', { name: 'Add step' }).click();
+    const first = page.getByRole('group', { name: 'Step 1', exact: true });
+    const second = page.getByRole('group', { name: 'Step 2', exact: true });
+    await first.getByLabel('Step id').fill('draft');
+    await second.getByLabel('Step id').fill('review');
+    for (const card of [first, second]) await card.getByLabel('Role').selectOption({ label: 'panel-role' });
+    // Inline validation: a cycle is named and blocks the create until it is undone.
+    await page.getByRole('group', { name: 'Step 2 depends on' }).getByLabel('draft').check();
+    await page.getByRole('group', { name: 'Step 1 depends on' }).getByLabel('review').check();
+    await page.getByRole('alert').filter({ hasText: 'DAG_CYCLE' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Create workflow' }).isDisabled()).toBe(true);
+    await page.getByRole('group', { name: 'Step 1 depends on' }).getByLabel('review').uncheck();
+    await page.screenshot({ path: path.join(shots, 'builder.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Create workflow' }).click();
+
+    const card = page.getByRole('region', { name: 'Workflow built-in-panel' });
+    await card.getByRole('button', { name: 'Start a run of built-in-panel' }).click();
+    await page.locator('h2', { hasText: /^Run \d+/ }).waitFor();
+    const id = Number(/#\/runs\/(\d+)/.exec(page.url())![1]);
+    await runStatus(id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: /review \(task \d+\): success/ }).waitFor();
+    expect(loads).toBe(loadsBefore);
+    const tpls = (await http('GET', `${base}/workflow-templates`, undefined, AUTH)).body as Array<{
+      name: string;
+      steps: Array<{ step_id: string; depends_on: string[] }>;
+    }>;
+    expect(
+      tpls.find((t) => t.name === 'built-in-panel')!.steps.map((s) => [s.step_id, s.depends_on]),
+    ).toEqual([
+      ['draft', []],
+      ['review', ['draft']],
+    ]);
+    await page.screenshot({ path: path.join(shots, 'builder-run-success.png'), fullPage: true });
+  });
+
+  it('a killed runner shows unreachable on the runners page, and its held attempt is lost (last: kills the runner)', async () => {
+    const tpl = await template('held', [
+      { step_id: 'hold', title: 'Hold', executor_params: { mock: { hang: true } } },
+    ]);
+    const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const held = run.task_ids[0] as number;
+    const loadsBefore = loads;
+    await page.getByRole('link', { name: 'Runners' }).click();
+    const row = page.getByRole('table', { name: 'Runners' }).locator('tr[data-runner]');
+    await row.getByRole('link', { name: `task ${held} (attempt 1)` }).waitFor({ timeout: 30_000 });
+    await row.filter({ hasText: 'online' }).waitFor();
+
+    await runner.kill('SIGKILL');
+    await row.filter({ hasText: 'unreachable' }).waitFor({ timeout: 30_000 });
+    // Past the grace the attempt is lost: the runner holds nothing, and the overview names it.
+    await row.locator('td:nth-child(4)', { hasText: '—' }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, 'runner-unreachable.png'), fullPage: true });
+    const events = (await http('GET', `${base}/events?task_id=${held}`, undefined, AUTH)).body as Array<{
+      event_type: string;
+    }>;
+    expect(events.map((e) => e.event_type)).toContain('task.runner_lost');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page
+      .getByRole('region', { name: 'Needs attention' })
+      .locator('li', { hasText: 'unreachable' })
+      .waitFor();
+    expect(loads).toBe(loadsBefore);
+  });
+});
