@@ -19,6 +19,7 @@ import { registerRunnerCommand } from './commands/runner.js';
 import { registerRunnersCommand } from './commands/runners.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerTasksCommand } from './commands/tasks.js';
+import { registerTelegramCommand } from './commands/telegram.js';
 import { registerWatchCommand } from './commands/watch.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTestCommand } from './commands/test.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerTasksCommand(program);
   registerApprovalsCommand(program);
   registerRunnersCommand(program);
+  registerTelegramCommand(program);
   registerInitProjectCommand(program);
   registerE2eCommand(program);
   registerDemoCommand(program);

@@ -1,0 +1,52 @@
+/**
+ * The bridge's state file (`telegram-state.json` in the data dir): the last event id whose
+ * notifications are done and the last Telegram update handled, so a restart neither repeats nor skips.
+ * Written atomically (a temp file renamed over it).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface BridgeState {
+  /** Resume the event stream after this id (null: never started; only new events). */
+  last_event_id: number | null;
+  /** getUpdates resumes at this + 1 (null: none handled yet). */
+  last_update_id: number | null;
+}
+
+export const EMPTY_STATE: BridgeState = { last_event_id: null, last_update_id: null };
+
+const idOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
+
+/** The state, or the empty one when the file is missing; a damaged file is an error (not a silent reset). */
+export function readState(file: string): BridgeState {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_STATE };
+    throw err;
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${file} is not JSON: fix or remove it (removing it means: only new events)`);
+  }
+  return { last_event_id: idOrNull(parsed.last_event_id), last_update_id: idOrNull(parsed.last_update_id) };
+}
+
+export function writeState(file: string, s: BridgeState): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(s)}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * The event id the state may record: every event up to it has been notified. With notifications still
+ * waiting to be sent, that is just before the oldest of them; otherwise the last event followed.
+ */
+export function committedEventId(followed: number | null, pendingEventIds: number[]): number | null {
+  if (pendingEventIds.length === 0) return followed;
+  return Math.min(...pendingEventIds) - 1;
+}
