@@ -50,6 +50,8 @@ export interface FollowOptions {
   /** Reconnect attempts after a dropped stream before giving up. */
   maxReconnects?: number;
   signal?: AbortSignal;
+  /** Called each time the stream is (re)opened, with the id it resumes after. */
+  onOpen?: (afterId: number | null) => void;
 }
 
 /** Follow the stream until `onEvent` says stop; reconnects from the last id. Returns that id. */
@@ -76,6 +78,7 @@ export async function followEvents(o: FollowOptions): Promise<number | null> {
         });
       }
       failures = 0;
+      o.onOpen?.(last);
       const parser = new SseParser();
       res.body.setEncoding('utf8');
       for await (const chunk of res.body) {

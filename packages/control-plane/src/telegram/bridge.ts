@@ -154,6 +154,7 @@ export class TelegramBridge {
           afterId: this.followed,
           signal,
           maxReconnects: 1_000_000,
+          onOpen: (after) => log.info({ after_id: after }, 'event stream connected'),
           onEvent: async (frame) => {
             const e = JSON.parse(frame.data) as EventLike;
             const n = notificationOf(e, this.d.cfg.notify);
@@ -200,7 +201,7 @@ export class TelegramBridge {
       case 'succeeded':
         return { text: runSucceededText(await api.get<RunLike>(`/workflow-runs/${n.runId}`)) };
       case 'approval': {
-        const a = await api.get<ApprovalLike>(`/approvals/${n.approvalId}`);
+        const a = await this.withTask(await api.get<ApprovalLike>(`/approvals/${n.approvalId}`));
         return { text: approvalPendingText(a), keyboard: approvalKeyboard(a.id) };
       }
       case 'runner-unreachable':
@@ -209,6 +210,18 @@ export class TelegramBridge {
         return {
           text: runnerLostText(n.taskId, n.runId, n.runnerId === null ? '?' : await this.runnerName(n.runnerId)),
         };
+    }
+  }
+
+  /** An approval with its task's run, step and title (GET /approvals/{id} gives only the task id). */
+  private async withTask(a: ApprovalLike): Promise<ApprovalLike> {
+    try {
+      const t = await this.d.api.get<{ run_id?: number | null; step_id?: string | null; title?: string }>(
+        `/tasks/${a.task_id}`,
+      );
+      return { ...a, run_id: t.run_id ?? null, step_id: t.step_id ?? null, task_title: t.title };
+    } catch {
+      return a;
     }
   }
 
@@ -327,7 +340,9 @@ export class TelegramBridge {
     }
     const actor = actorOf(from);
     try {
-      const a = await api.post<ApprovalLike>(`/approvals/${press.id}/${press.decision}`, { actor });
+      const a = await this.withTask(
+        await api.post<ApprovalLike>(`/approvals/${press.id}/${press.decision}`, { actor }),
+      );
       log.info({ approval_id: a.id, status: a.status, actor }, 'approval decided from telegram');
       await tg.answerCallbackQuery(callbackId, `${a.status} by ${actor}`);
       await tg.editMessageText(chat, message.message_id, approvalDecidedText(a));
@@ -339,7 +354,7 @@ export class TelegramBridge {
       // Decided elsewhere meanwhile: the message shows by whom, without buttons.
       if (code === 'APPROVAL_ALREADY_DECIDED') {
         const a = await api.get<ApprovalLike>(`/approvals/${press.id}`).catch(() => null);
-        if (a) await tg.editMessageText(chat, message.message_id, approvalDecidedText(a));
+        if (a && a.status !== 'pending') await tg.editMessageText(chat, message.message_id, approvalDecidedText(a));
       }
     }
   }
@@ -368,7 +383,7 @@ export class TelegramBridge {
         case 'approve':
         case 'reject': {
           const a = await api.post<ApprovalLike>(`/approvals/${c.id}/${c.cmd}`, { actor, comment: c.comment });
-          return approvalDecidedText(a);
+          return approvalDecidedText(await this.withTask(a));
         }
       }
     } catch (err) {
