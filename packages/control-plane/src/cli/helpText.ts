@@ -11,7 +11,8 @@ const ENV_DOCS: Record<string, string> = {
   MULTYAGENTS_TELEGRAM_BOT_TOKEN: 'the bot token from BotFather (required by `telegram`)',
   MULTYAGENTS_TELEGRAM_CHAT_IDS: 'comma-separated chat ids: notified, and the only ones obeyed (required)',
   MULTYAGENTS_TELEGRAM_API_URL: 'Bot API base URL (default https://api.telegram.org)',
-  MULTYAGENTS_TELEGRAM_NOTIFY: 'failed,approvals,runners,succeeded or none (default failed,approvals,runners)',
+  MULTYAGENTS_TELEGRAM_NOTIFY:
+    'failed,approvals,runners,succeeded or none (default failed,approvals,runners)',
   MULTYAGENTS_TELEGRAM_POLL_TIMEOUT: 'getUpdates long-poll timeout in seconds, 0-50 (default 30)',
   NO_COLOR: 'disable colours and the spinner',
 };

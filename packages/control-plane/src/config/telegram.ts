@@ -53,7 +53,10 @@ export function parseChatIds(raw: string | undefined): number[] {
 export function parseNotify(raw: string | undefined): Set<NotifyKind> {
   if (raw === undefined || raw.trim() === '') return new Set(DEFAULT_NOTIFY);
   const out = new Set<NotifyKind>();
-  for (const p of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const p of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (p === 'none') continue;
     if (!(NOTIFY_KINDS as readonly string[]).includes(p))
       throw invalid(`MULTYAGENTS_TELEGRAM_NOTIFY: "${p}" is not one of ${NOTIFY_KINDS.join(', ')}, none`);
@@ -82,7 +85,14 @@ export function resolveTelegramConfig(dataDir: string, env: Env): TelegramConfig
     chatIds: parseChatIds(env.MULTYAGENTS_TELEGRAM_CHAT_IDS),
     apiUrl: apiUrl.replace(/\/+$/, ''),
     notify: parseNotify(env.MULTYAGENTS_TELEGRAM_NOTIFY),
-    pollTimeoutSec: pickInt('MULTYAGENTS_TELEGRAM_POLL_TIMEOUT', undefined, env.MULTYAGENTS_TELEGRAM_POLL_TIMEOUT, 30, 0, 50),
+    pollTimeoutSec: pickInt(
+      'MULTYAGENTS_TELEGRAM_POLL_TIMEOUT',
+      undefined,
+      env.MULTYAGENTS_TELEGRAM_POLL_TIMEOUT,
+      30,
+      0,
+      50,
+    ),
     statePath: path.join(dataDir, TELEGRAM_STATE_FILE),
   };
 }

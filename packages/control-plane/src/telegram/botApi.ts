@@ -84,7 +84,10 @@ export class TelegramClient {
       if (status === 200 && body?.ok) return body.result as T;
       const description = body?.description ?? `HTTP ${status}`;
       if (status === 429) {
-        const after = Math.min(this.o.maxRetryAfterSec ?? 60, Math.max(0, body?.parameters?.retry_after ?? 1));
+        const after = Math.min(
+          this.o.maxRetryAfterSec ?? 60,
+          Math.max(0, body?.parameters?.retry_after ?? 1),
+        );
         last = new TelegramError(method, status, description, true);
         await this.sleep(after * 1000);
         continue;
@@ -116,7 +119,10 @@ export class TelegramClient {
 
   answerCallbackQuery(id: string, text?: string): Promise<unknown> {
     // Telegram shows at most 200 characters of a callback answer.
-    return this.call('answerCallbackQuery', { callback_query_id: id, ...(text ? { text: text.slice(0, 200) } : {}) });
+    return this.call('answerCallbackQuery', {
+      callback_query_id: id,
+      ...(text ? { text: text.slice(0, 200) } : {}),
+    });
   }
 
   getUpdates<U>(offset: number | null, timeoutSec: number): Promise<U[]> {

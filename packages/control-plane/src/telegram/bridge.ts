@@ -122,7 +122,10 @@ export class TelegramBridge {
       ),
       last_update_id: this.lastUpdateId,
     };
-    if (next.last_event_id === this.written.last_event_id && next.last_update_id === this.written.last_update_id)
+    if (
+      next.last_event_id === this.written.last_event_id &&
+      next.last_update_id === this.written.last_update_id
+    )
       return;
     try {
       writeState(this.d.cfg.statePath, next);
@@ -208,7 +211,11 @@ export class TelegramBridge {
         return { text: runnerUnreachableText(n.runnerId, await this.runnerName(n.runnerId), n.url) };
       case 'runner-lost':
         return {
-          text: runnerLostText(n.taskId, n.runId, n.runnerId === null ? '?' : await this.runnerName(n.runnerId)),
+          text: runnerLostText(
+            n.taskId,
+            n.runId,
+            n.runnerId === null ? '?' : await this.runnerName(n.runnerId),
+          ),
         };
     }
   }
@@ -306,7 +313,10 @@ export class TelegramBridge {
       const cq = u.callback_query;
       const chat = cq.message?.chat.id;
       if (chat === undefined || !this.allowed.has(chat)) {
-        log.warn({ chat, from: cq.from?.id, update_id: u.update_id }, 'callback from a chat not allowed: ignored');
+        log.warn(
+          { chat, from: cq.from?.id, update_id: u.update_id },
+          'callback from a chat not allowed: ignored',
+        );
         return;
       }
       await this.handleButton(chat, cq.id, cq.message!, cq.from, cq.data);
@@ -315,7 +325,10 @@ export class TelegramBridge {
     const m = u.message;
     if (!m) return;
     if (!this.allowed.has(m.chat.id)) {
-      log.warn({ chat: m.chat.id, from: m.from?.id, update_id: u.update_id }, 'message from a chat not allowed: ignored');
+      log.warn(
+        { chat: m.chat.id, from: m.from?.id, update_id: u.update_id },
+        'message from a chat not allowed: ignored',
+      );
       return;
     }
     const parsed = parseCommand(m.text ?? '');
@@ -354,7 +367,8 @@ export class TelegramBridge {
       // Decided elsewhere meanwhile: the message shows by whom, without buttons.
       if (code === 'APPROVAL_ALREADY_DECIDED') {
         const a = await api.get<ApprovalLike>(`/approvals/${press.id}`).catch(() => null);
-        if (a && a.status !== 'pending') await tg.editMessageText(chat, message.message_id, approvalDecidedText(a));
+        if (a && a.status !== 'pending')
+          await tg.editMessageText(chat, message.message_id, approvalDecidedText(a));
       }
     }
   }
@@ -382,7 +396,10 @@ export class TelegramBridge {
         }
         case 'approve':
         case 'reject': {
-          const a = await api.post<ApprovalLike>(`/approvals/${c.id}/${c.cmd}`, { actor, comment: c.comment });
+          const a = await api.post<ApprovalLike>(`/approvals/${c.id}/${c.cmd}`, {
+            actor,
+            comment: c.comment,
+          });
           return approvalDecidedText(await this.withTask(a));
         }
       }

@@ -52,7 +52,9 @@ export function parseCommand(text: string): Parsed {
 }
 
 /** A button's callback data (`approve:<id>` / `reject:<id>`), else null. */
-export function parseCallbackData(data: string | undefined): { decision: 'approve' | 'reject'; id: number } | null {
+export function parseCallbackData(
+  data: string | undefined,
+): { decision: 'approve' | 'reject'; id: number } | null {
   const m = /^(approve|reject):([1-9]\d{0,14})$/.exec(data ?? '');
   return m ? { decision: m[1] as 'approve' | 'reject', id: Number(m[2]) } : null;
 }

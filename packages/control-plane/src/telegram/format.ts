@@ -67,7 +67,9 @@ function triage(run: RunLike, tasks: TaskLike[], limit: number): string[] {
   const cats = strs(run.failure_categories);
   if (cats.length) lines.push(`categories: ${e(cats.join(', '))}`);
   for (const t of tasks.filter((x) => x.failure_category && x.status !== 'success').slice(0, limit))
-    lines.push(`✗ ${e(t.step_id ?? t.title ?? '')} (task ${t.id}) ${e(t.status)}: ${e(t.failure_category ?? '')}`);
+    lines.push(
+      `✗ ${e(t.step_id ?? t.title ?? '')} (task ${t.id}) ${e(t.status)}: ${e(t.failure_category ?? '')}`,
+    );
   for (const h of strs(run.failure_triage_hints).slice(0, limit)) lines.push(`hint: ${e(h)}`);
   for (const a of strs(run.suggested_next_actions).slice(0, limit)) lines.push(`next: ${e(a)}`);
   return lines;
@@ -80,7 +82,9 @@ export function runFailedText(run: RunLike, tasks: TaskLike[]): string {
 
 export function runSucceededText(run: RunLike): string {
   const n = run.task_ids?.length ?? 0;
-  return truncateHtml(`✅ ${b(`run ${run.id} succeeded`)} in ${ms(run.duration_ms)} (${n} task${n === 1 ? '' : 's'})`);
+  return truncateHtml(
+    `✅ ${b(`run ${run.id} succeeded`)} in ${ms(run.duration_ms)} (${n} task${n === 1 ? '' : 's'})`,
+  );
 }
 
 export interface ApprovalLike {
@@ -149,7 +153,8 @@ export function runDetailText(run: RunLike, tasks: TaskLike[]): string {
   const lines = [
     `${b(`run ${run.id} ${run.status}`)}  duration ${ms(run.duration_ms)}  tasks ${good}/${tasks.length} succeeded`,
     ...tasks.map(
-      (t) => `• ${e(t.step_id ?? t.title ?? '')} (task ${t.id}) ${e(t.status)}${t.attempt ? `, attempt ${t.attempt}` : ''}`,
+      (t) =>
+        `• ${e(t.step_id ?? t.title ?? '')} (task ${t.id}) ${e(t.status)}${t.attempt ? `, attempt ${t.attempt}` : ''}`,
     ),
     ...triage(run, tasks, 10),
   ];

@@ -15,7 +15,8 @@ export interface BridgeState {
 
 export const EMPTY_STATE: BridgeState = { last_event_id: null, last_update_id: null };
 
-const idOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
+const idOrNull = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
 
 /** The state, or the empty one when the file is missing; a damaged file is an error (not a silent reset). */
 export function readState(file: string): BridgeState {

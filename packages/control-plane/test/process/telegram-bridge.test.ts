@@ -41,7 +41,8 @@ describe('telegram bridge', () => {
     return (JSON.parse(r.stdout) as { run: { id: number; task_ids: number[] } }).run;
   }
 
-  const sent = (pred: (c: TgCall) => boolean) => tg.calls.filter((c) => c.method === 'sendMessage' && pred(c));
+  const sent = (pred: (c: TgCall) => boolean) =>
+    tg.calls.filter((c) => c.method === 'sendMessage' && pred(c));
   const text = (c: TgCall) => String(c.params.text);
 
   /** Start the bridge and wait until it follows the event stream. */
@@ -95,8 +96,9 @@ describe('telegram bridge', () => {
         '  - { id: plan, role: worker, title: Plan the work, requires_approval: true, executor_params: { mock: { duration_ms: 20 } } }',
       ]),
     );
-    const approvalMsg = await waitFor(`the approval message`, async () =>
-      sent((c) => /approval \d+ pending/.test(text(c)) && text(c).includes(`run ${run.id},`))[0],
+    const approvalMsg = await waitFor(
+      `the approval message`,
+      async () => sent((c) => /approval \d+ pending/.test(text(c)) && text(c).includes(`run ${run.id},`))[0],
     );
     expect(approvalMsg.token).toBe(BOT);
     expect(approvalMsg.params.chat_id).toBe(CHAT);
@@ -124,12 +126,15 @@ describe('telegram bridge', () => {
       },
     });
     tg.push({ message: { message_id: 5, chat: { id: CHAT }, from: { id: 7 }, text: `/run ${run.id}` } });
-    const detail = await waitFor('the /run answer', async () =>
-      sent((c) => text(c).includes(`<b>run ${run.id} `))[0],
+    const detail = await waitFor(
+      'the /run answer',
+      async () => sent((c) => text(c).includes(`<b>run ${run.id} `))[0],
     );
     expect(text(detail)).toMatch(/• plan \(task \d+\) created/);
     expect((await get<{ status: string }>(`/approvals/${approvalId}`)).status).toBe('pending');
-    expect(tg.calls.filter((c) => c.method === 'answerCallbackQuery' || c.method === 'editMessageText')).toEqual([]);
+    expect(
+      tg.calls.filter((c) => c.method === 'answerCallbackQuery' || c.method === 'editMessageText'),
+    ).toEqual([]);
 
     tg.push({
       callback_query: {
@@ -150,7 +155,10 @@ describe('telegram bridge', () => {
     });
     const a = await get<{ status: string; decided_by: string }>(`/approvals/${approvalId}`);
     expect(a).toMatchObject({ status: 'approved', decided_by: 'telegram:ann' });
-    await waitFor('the run succeeds', async () => (await get<{ status: string }>(`/workflow-runs/${run.id}`)).status === 'success');
+    await waitFor(
+      'the run succeeds',
+      async () => (await get<{ status: string }>(`/workflow-runs/${run.id}`)).status === 'success',
+    );
 
     // The same button again: the API's code comes back as one line.
     tg.push({
@@ -174,16 +182,20 @@ describe('telegram bridge', () => {
         '    executor_params: { mock: { duration_ms: 20, exit_code: 3, lines: ["error: boom"] } }',
       ]),
     );
-    const msg = await waitFor('the failure message', async () =>
-      sent((c) => text(c).includes(`run ${run.id} failed`))[0],
+    const msg = await waitFor(
+      'the failure message',
+      async () => sent((c) => text(c).includes(`run ${run.id} failed`))[0],
     );
-    console.log(text(msg));
     expect(text(msg)).toContain('categories: agent-error');
     expect(text(msg)).toMatch(/✗ build \(task \d+\) failed: agent-error/);
+    expect(text(msg)).toContain('hint: the agent exited with code 3');
+    expect(text(msg)).toMatch(/^next: .+/m);
     expect(text(msg)).toContain(`/run ${run.id} for details`);
 
     const before = tg.calls.length;
-    tg.push({ message: { message_id: 6, chat: { id: OTHER_CHAT }, from: { id: 1 }, text: `/abort ${run.id}` } });
+    tg.push({
+      message: { message_id: 6, chat: { id: OTHER_CHAT }, from: { id: 1 }, text: `/abort ${run.id}` },
+    });
     tg.push({ message: { message_id: 7, chat: { id: CHAT }, from: { id: 7 }, text: '/runs' } });
     const list = await waitFor('the /runs answer', async () => sent((c) => text(c).includes('last runs'))[0]);
     expect(text(list)).toMatch(new RegExp(`^${run.id}  failed  1 tasks`, 'm'));
@@ -206,10 +218,16 @@ describe('telegram bridge', () => {
         '  - { id: oops, role: worker, title: Oops, executor_params: { mock: { duration_ms: 20, exit_code: 2 } } }',
       ]),
     );
-    await waitFor('the run fails', async () => (await get<{ status: string }>(`/workflow-runs/${run.id}`)).status === 'failed');
+    await waitFor(
+      'the run fails',
+      async () => (await get<{ status: string }>(`/workflow-runs/${run.id}`)).status === 'failed',
+    );
     const callsBefore = tg.calls.length;
     bridge = await startBridge();
-    await waitFor('the missed failure notified', async () => sent((c) => text(c).includes(`run ${run.id} failed`))[0]);
+    await waitFor(
+      'the missed failure notified',
+      async () => sent((c) => text(c).includes(`run ${run.id} failed`))[0],
+    );
     // A barrier: a command answered after the restart means the stream's backlog was read.
     tg.push({ message: { message_id: 8, chat: { id: CHAT }, from: { id: 7 }, text: '/help' } });
     await waitFor('the /help answer', async () => sent((c) => text(c).includes('/abort &lt;id&gt;'))[0]);

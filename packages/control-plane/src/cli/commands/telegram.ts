@@ -45,8 +45,14 @@ export function registerTelegramCommand(program: Command): void {
     .description(
       'run the Telegram bridge in the foreground: notifications to the allowed chats, commands and approval buttons from them',
     )
-    .option('--api <url>', 'API base URL (default: $MULTYAGENTS_API_URL, the stack in --data-dir, else :48000)')
-    .option('--data-dir <dir>', 'data dir: the stack that gives the API URL, and telegram-state.json (default .multyagents)')
+    .option(
+      '--api <url>',
+      'API base URL (default: $MULTYAGENTS_API_URL, the stack in --data-dir, else :48000)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'data dir: the stack that gives the API URL, and telegram-state.json (default .multyagents)',
+    )
     .option('--log-level <level>', 'log level (default info)')
     .addHelpText(
       'after',
