@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../lib/errors.js';
 
 export interface BridgeState {
   /** Resume the event stream after this id (null: never started; only new events). */
@@ -31,7 +32,10 @@ export function readState(file: string): BridgeState {
   try {
     parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    throw new Error(`${file} is not JSON: fix or remove it (removing it means: only new events)`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${file} is not JSON: fix or remove it (removing it means: only new events)`,
+    );
   }
   return { last_event_id: idOrNull(parsed.last_event_id), last_update_id: idOrNull(parsed.last_update_id) };
 }
