@@ -183,7 +183,9 @@ export class TelegramBridge {
     } catch (err) {
       // The API could not say more: a short message still goes out.
       this.d.log.warn({ err: (err as Error).message, notification: n }, 'notification details unavailable');
-      out = { text: errorText('NOTIFICATION', JSON.stringify(n)) };
+      out = {
+        text: escapeHtml(`⚠️ ${n.kind} (event ${eventId}): ${JSON.stringify(n)}; details unavailable`),
+      };
     }
     this.outbox.push({ eventId, ...out, chats: [...this.d.cfg.chatIds] });
     while (this.outbox.length > OUTBOX_MAX) {
