@@ -9,6 +9,7 @@ import { AppError } from '../lib/errors.js';
 import { CREDENTIAL_HEADER, parseCredential, secretMatches } from '../lib/runnerIdentity.js';
 import { getRunner } from '../store/ops/runners.js';
 import type { ServiceContext } from '../services/context.js';
+import { cachedCredentialHash, rememberCredentialHash } from '../services/credentialCache.js';
 import { checkRunnerToken } from './auth.js';
 
 /**
@@ -51,6 +52,12 @@ export async function authenticateRunner(
 async function credentialOwner(ctx: ServiceContext, raw: unknown): Promise<number | null> {
   const parsed = parseCredential(raw);
   if (!parsed) return null;
-  const row = await ctx.store.read((sql) => getRunner(sql, parsed.runnerId));
-  return row && secretMatches(row.credential_hash, parsed.secret) ? row.id : null;
+  let hash = cachedCredentialHash(ctx.store, parsed.runnerId);
+  if (hash === undefined) {
+    const row = await ctx.store.read((sql) => getRunner(sql, parsed.runnerId));
+    if (!row) return null;
+    hash = row.credential_hash;
+    rememberCredentialHash(ctx.store, parsed.runnerId, hash);
+  }
+  return secretMatches(hash, parsed.secret) ? parsed.runnerId : null;
 }

@@ -22,6 +22,7 @@ import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 import { applyTaskEvent } from './lifecycle.js';
+import { forgetCredentialHash } from './credentialCache.js';
 import { markRunnerDraining, markRunnerReachable, markRunnerUnreachable } from './liveness.js';
 import { isLiveCurrent } from '../domain/attemptMachine.js';
 
@@ -93,6 +94,7 @@ export async function registerRunner(
     }
     // The credential is issued when the name is claimed; a re-registration keeps the one it presented.
     const issued = owner ? null : newSecret();
+    if (existing) forgetCredentialHash(ctx.store, existing.id);
     const { id, isNew } = await upsertRunner(
       sql,
       existing,
@@ -129,6 +131,7 @@ export async function registerRunner(
     };
   });
   if ('error' in out) throw out.error;
+  forgetCredentialHash(ctx.store, out.id);
   ctx.kick();
   return out;
 }
@@ -139,9 +142,17 @@ export async function registerRunner(
  * let back in. Its attempts are not touched: the runner that registers tells what it holds.
  */
 export async function resetRunnerCredential(ctx: ServiceContext, id: number) {
+  // Forgotten inside the transaction and again after it: a verify between the two reads the store.
+  const out = await resetInTx(ctx, id);
+  forgetCredentialHash(ctx.store, id);
+  return out;
+}
+
+function resetInTx(ctx: ServiceContext, id: number) {
   return ctx.store.tx(async (sql) => {
     const r = await getRunner(sql, id);
     if (!r) throw new AppError('RUNNER_NOT_FOUND', `runner ${id} is not registered`);
+    forgetCredentialHash(ctx.store, id);
     await clearRunnerCredential(sql, id);
     await insertEvent(
       sql,

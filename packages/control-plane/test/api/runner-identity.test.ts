@@ -195,6 +195,8 @@ describe('runner identity', () => {
     const { r1, task } = await victimWithWork(t);
     t.ctx.config.operatorToken = OP;
     const old = runnerHeaders(t, r1);
+    // Verified (and remembered by the API) before the reset.
+    expect((await raw(t, `/runners/${r1}/heartbeat`, {}, old)).status).toBe(200);
     expect((await raw(t, `/runners/${r1}/reset-credential`, {}, {})).status).toBe(401);
     expect((await raw(t, '/runners/999/reset-credential', {}, OPH)).status).toBe(404);
     const reset = await raw(t, `/runners/${r1}/reset-credential`, {}, OPH);
