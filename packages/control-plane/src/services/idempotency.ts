@@ -9,7 +9,7 @@ import {
   setIdempotencyResponse,
   type IdempotencyRow,
 } from '../store/ops/idempotency.js';
-import { json, type Store } from '../store/sql.js';
+import { json, withTx, type Store } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
 
 /**
@@ -36,46 +36,35 @@ const WRAPPED = Symbol('idempotent-store');
 /** A store whose write transactions, inside a request's key scope, record the key with the change. */
 export function withIdempotency(store: Store, clock: Clock): Store {
   if ((store as unknown as Record<symbol, boolean>)[WRAPPED]) return store;
-  const wrapped: Store = {
-    kind: store.kind,
-    durability: store.durability,
-    tx: (fn) => {
-      const scope = scopes.getStore();
-      if (!scope || scope.recorded) return store.tx(fn);
-      return store
-        .tx(async (sql) => {
-          const out = await fn(sql);
-          const now = clock.now();
-          const row: IdempotencyRow = {
-            key: scope.key,
-            route: scope.route,
-            body_hash: scope.hash,
-            status: scope.status,
-            response: json(out),
-            created_at_ms: now,
-          };
-          // Thrown inside the transaction: a concurrent twin that committed first wins, this create
-          // is rolled back.
-          if (!(await claimIdempotencyKey(sql, row, now - IDEMPOTENCY_TTL_MS)))
-            throw new AppError(
-              'IDEMPOTENCY_KEY_IN_PROGRESS',
-              `Idempotency-Key '${scope.key}' is held by a request that is still running; retry to get its answer`,
-            );
-          return out;
-        })
-        .then((out) => {
-          scope.recorded = true;
-          return out;
-        });
-    },
-    txSoon: (fn, withinMs) => store.txSoon(fn, withinMs),
-    assertUsable: () => store.assertUsable(),
-    health: () => store.health(),
-    onCommit: (l) => store.onCommit(l),
-    read: (fn) => store.read(fn),
-    setBatchHook: (hook) => store.setBatchHook(hook),
-    close: () => store.close(),
-  };
+  const wrapped = withTx(store, (fn) => {
+    const scope = scopes.getStore();
+    if (!scope || scope.recorded) return store.tx(fn);
+    return store
+      .tx(async (sql) => {
+        const out = await fn(sql);
+        const now = clock.now();
+        const row: IdempotencyRow = {
+          key: scope.key,
+          route: scope.route,
+          body_hash: scope.hash,
+          status: scope.status,
+          response: json(out),
+          created_at_ms: now,
+        };
+        // Thrown inside the transaction: a concurrent twin that committed first wins, this create
+        // is rolled back.
+        if (!(await claimIdempotencyKey(sql, row, now - IDEMPOTENCY_TTL_MS)))
+          throw new AppError(
+            'IDEMPOTENCY_KEY_IN_PROGRESS',
+            `Idempotency-Key '${scope.key}' is held by a request that is still running; retry to get its answer`,
+          );
+        return out;
+      })
+      .then((out) => {
+        scope.recorded = true;
+        return out;
+      });
+  });
   Object.defineProperty(wrapped, WRAPPED, { value: true });
   return wrapped;
 }

@@ -27,7 +27,7 @@ import type { RunWorktreeFields } from '../store/ops/runs.js';
 import { getTaskRow, setDependencies, updateTask } from '../store/ops/tasks.js';
 import { getTemplateRow, mergePolicyOf, type TemplateRow } from '../store/ops/templates.js';
 import type { Sql, Store } from '../store/sql.js';
-import { json } from '../store/sql.js';
+import { json, withTx } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { branchSha, currentBranch, git } from './gitProbe.js';
 import * as tasks from './tasks.js';
@@ -216,23 +216,13 @@ export async function createTask(ctx: ServiceContext, body: TaskCreate) {
 
 /** A store whose write transactions run `after` (same transaction, before the commit). */
 function extendTx<V>(store: Store, after: (sql: Sql, out: V) => Promise<void>): Store {
-  return {
-    kind: store.kind,
-    durability: store.durability,
-    tx: (fn) =>
-      store.tx(async (sql) => {
-        const out = await fn(sql);
-        await after(sql, out as V);
-        return out;
-      }),
-    txSoon: (fn, withinMs) => store.txSoon(fn, withinMs),
-    assertUsable: () => store.assertUsable(),
-    health: () => store.health(),
-    onCommit: (l) => store.onCommit(l),
-    read: (fn) => store.read(fn),
-    setBatchHook: (hook) => store.setBatchHook(hook),
-    close: () => store.close(),
-  };
+  return withTx(store, (fn) =>
+    store.tx(async (sql) => {
+      const out = await fn(sql);
+      await after(sql, out as V);
+      return out;
+    }),
+  );
 }
 
 /**

@@ -70,6 +70,22 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** The same store with its write transactions wrapped by `tx` (everything else passes through). */
+export function withTx(store: Store, tx: Store['tx']): Store {
+  return {
+    kind: store.kind,
+    durability: store.durability,
+    tx,
+    txSoon: (fn, withinMs) => store.txSoon(fn, withinMs),
+    assertUsable: () => store.assertUsable(),
+    health: () => store.health(),
+    onCommit: (l) => store.onCommit(l),
+    read: (fn) => store.read(fn),
+    setBatchHook: (hook) => store.setBatchHook(hook),
+    close: () => store.close(),
+  };
+}
+
 export interface StoreHealth {
   write_failing: { code: string; since: number; detail: string } | null;
   integrity: 'pending' | 'ok' | 'corrupt' | 'skipped';

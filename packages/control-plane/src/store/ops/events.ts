@@ -45,18 +45,19 @@ export interface EventFilter {
   limit?: number;
 }
 
+/** WHERE clauses and their parameters, one per filter that is set (listEvents and the stream's catch-up). */
+function conditions(filters: Array<[clause: string, value: string | number | undefined]>) {
+  const set = filters.filter((x): x is [string, string | number] => x[1] !== undefined);
+  return { where: set.map(([c]) => c), params: set.map(([, v]) => v) };
+}
+
 export async function listEvents(sql: Sql, f: EventFilter): Promise<EventRow[]> {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  const add = (clause: string, value: string | number | undefined) => {
-    if (value === undefined) return;
-    where.push(clause);
-    params.push(value);
-  };
-  add('run_id = ?', f.run_id);
-  add('task_id = ?', f.task_id);
-  add('event_type = ?', f.event_type);
-  add('id > ?', f.after_id);
+  const { where, params } = conditions([
+    ['run_id = ?', f.run_id],
+    ['task_id = ?', f.task_id],
+    ['event_type = ?', f.event_type],
+    ['id > ?', f.after_id],
+  ]);
   const limit = f.limit ?? 1000;
   const rows = await sql.all<Omit<EventRow, 'payload' | 'contract_version'> & { payload: string }>(
     lastOrPage('events', where, f.after_id !== undefined),
@@ -95,20 +96,12 @@ function likePrefix(prefix: string): string {
 
 /** Events with id > `afterId` matching `f`, oldest first, at most `limit` (the stream's catch-up). */
 export async function eventsAfter(sql: Sql, afterId: number, limit: number, f: StreamFilter = {}) {
-  const where = ['id > ?'];
-  const params: (string | number)[] = [afterId];
-  if (f.run_id !== undefined) {
-    where.push('run_id = ?');
-    params.push(f.run_id);
-  }
-  if (f.task_id !== undefined) {
-    where.push('task_id = ?');
-    params.push(f.task_id);
-  }
-  if (f.type_prefix) {
-    where.push("event_type LIKE ? ESCAPE '\\'");
-    params.push(likePrefix(f.type_prefix));
-  }
+  const { where, params } = conditions([
+    ['id > ?', afterId],
+    ['run_id = ?', f.run_id],
+    ['task_id = ?', f.task_id],
+    ["event_type LIKE ? ESCAPE '\\'", f.type_prefix ? likePrefix(f.type_prefix) : undefined],
+  ]);
   const rows = await sql.all<Omit<EventRow, 'payload' | 'contract_version'> & { payload: string }>(
     `SELECT id, event_type, run_id, task_id, producer_role, payload, created_at FROM events
       WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
