@@ -1,0 +1,86 @@
+import type { Role, WorkflowTemplate } from '@multyagents/contracts';
+import { useState } from 'react';
+import { api, ApiError } from '../lib/api';
+import { isType, useResource } from '../lib/hooks';
+import { DagView } from '../components/DagView';
+import { Empty, ErrorBox, Loading } from '../components/common';
+
+/** The workflow templates, each drawn as its DAG, with a button that starts a run. */
+export function Workflows() {
+  const tpls = useResource(
+    () => api<WorkflowTemplate[]>('GET', '/workflow-templates'),
+    [],
+    isType('workflow_template.'),
+  );
+  const roles = useResource(() => api<Role[]>('GET', '/roles'), [], isType('role.'));
+  const roleName = new Map((roles.data ?? []).map((r) => [r.id, r.name]));
+  const list = tpls.data ?? [];
+  return (
+    <div>
+      <h2>Workflows</h2>
+      <p>
+        <a href="#/workflows/new">New workflow</a>{' '}
+        <span className="muted">
+          (editing an existing one: the API or <code>multyagents run</code>)
+        </span>
+      </p>
+      <ErrorBox error={tpls.error} />
+      <Loading when={tpls.loading} />
+      <Empty when={!tpls.loading && list.length === 0}>No workflow templates yet.</Empty>
+      {list.map((t) => {
+        const index = new Map(t.steps.map((s, i) => [s.step_id, i + 1]));
+        return (
+          <section key={t.id} className="card" aria-label={`Workflow ${t.name}`} data-template={t.id}>
+            <h3>
+              {t.name} <span className="muted">#{t.id}</span> <StartRun template={t} />
+            </h3>
+            <div className="dag-wrap">
+              <DagView
+                label={`Steps of ${t.name}`}
+                nodes={t.steps.map((s, i) => ({
+                  id: i + 1,
+                  deps: s.depends_on.map((d) => index.get(d) ?? 0),
+                  label: s.step_id,
+                  status: roleName.get(s.role_id) ?? `role ${s.role_id}`,
+                  note: s.requires_approval ? 'approval' : undefined,
+                }))}
+              />
+            </div>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+/** Starts a run of the template and opens its page. */
+function StartRun({ template }: { template: WorkflowTemplate }) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          try {
+            const run = await api<{ id: number }>('POST', '/workflow-runs', {
+              workflow_template_id: template.id,
+              initiated_by: 'panel',
+            });
+            window.location.hash = `#/runs/${run.id}`;
+          } catch (err) {
+            setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Start a run of {template.name}
+      </button>
+      <ErrorBox error={error} />
+    </>
+  );
+}
