@@ -11,7 +11,7 @@ import {
 
 /** One process of a stack as the launcher sees it on disk. */
 export interface Component {
-  kind: 'api' | 'runner';
+  kind: 'api' | 'runner' | 'telegram';
   /** 0 for the API, i for runner-i. */
   index: number;
   name: string;
@@ -49,6 +49,29 @@ export function stackComponents(dataDir: string, s: StackSettings): Component[] 
     });
   }
   return out;
+}
+
+/**
+ * The Telegram bridge (`multyagents telegram` started by `up` when MULTYAGENTS_TELEGRAM_BOT_TOKEN is set).
+ * Not one of stackComponents: it has no port and no health URL, and a stack without it is whole.
+ */
+export function telegramComponent(dataDir: string): Component {
+  const p = stackPaths(dataDir);
+  return {
+    kind: 'telegram',
+    index: 0,
+    name: 'telegram',
+    pidFile: p.telegramPid,
+    logFile: p.telegramLog,
+    port: 0,
+    url: '',
+    proc: pidState(p.telegramPid, 'telegram'),
+  };
+}
+
+/** `up` starts the bridge when the bot token is in its environment (docs/telegram.md). */
+export function telegramWanted(env: Record<string, string | undefined>): boolean {
+  return Boolean(env.MULTYAGENTS_TELEGRAM_BOT_TOKEN?.trim());
 }
 
 /**

@@ -104,7 +104,7 @@ async function waitUntil(
   spawned: Spawned,
   what: string,
   logFile: string,
-  component: 'api' | 'runner',
+  component: 'api' | 'runner' | 'telegram',
   timeoutMs: number,
   ready: () => Promise<boolean>,
 ): Promise<void> {
@@ -198,6 +198,37 @@ export async function launchRunner(
     throw err;
   }
   return { pid: spawned.pid, url, ms: Date.now() - started };
+}
+
+/**
+ * The Telegram bridge in the background, like a runner: ready once it follows the API's event stream
+ * (its log says so after this start's `[launcher]` line). A bad setting ends it at once with
+ * `CONFIG_INVALID`, which `up` reports as its own failure.
+ */
+export async function launchTelegram(s: StackSettings, env: Env, timeoutMs = 30_000): Promise<Started> {
+  const p = stackPaths(s.data_dir);
+  const started = Date.now();
+  const from = fs.existsSync(p.telegramLog) ? fs.statSync(p.telegramLog).size : 0;
+  const args = ['telegram', '--data-dir', s.data_dir, '--api', apiUrl(s)];
+  const spawned = spawnDetached(args, p.telegramLog, childEnv(env, s));
+  writePidFile(p.telegramPid, spawned.pid);
+  try {
+    await waitUntil(spawned, 'the Telegram bridge', p.telegramLog, 'telegram', timeoutMs, async () => {
+      const fd = fs.openSync(p.telegramLog, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const buf = Buffer.alloc(Math.min(size - from, 1 << 20));
+        fs.readSync(fd, buf, 0, buf.length, from);
+        return buf.toString('utf8').includes('event stream connected');
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  } catch (err) {
+    removeFile(p.telegramPid);
+    throw err;
+  }
+  return { pid: spawned.pid, url: '', ms: Date.now() - started };
 }
 
 export async function checkPortsFree(s: StackSettings, api: boolean, runners: number[]): Promise<void> {

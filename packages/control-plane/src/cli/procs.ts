@@ -32,7 +32,7 @@ export function isOurCommand(argv: string[], role: string): boolean {
  * Is `pid` alive and still the process we started? A pid file can outlive its process and the pid
  * can be reused by an unrelated one, so on Linux the command line must name our entry point and role.
  */
-export function pidState(file: string, role: 'api' | 'runner'): PidState {
+export function pidState(file: string, role: 'api' | 'runner' | 'telegram'): PidState {
   const pid = readPid(file);
   if (pid === null) return { state: 'absent' };
   if (!processRunning(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running` };

@@ -122,6 +122,9 @@ export function stackPaths(dataDir: string) {
     runnerPid: (i: number) => path.join(runDir, `runner-${i}.pid`),
     runnerLog: (i: number) => path.join(logsDir, `runner-${i}.log`),
     runnerDataDir: (i: number) => path.join(dataDir, 'runners', `runner-${i}`),
+    /** The Telegram bridge `up` starts when MULTYAGENTS_TELEGRAM_BOT_TOKEN is set. */
+    telegramPid: path.join(runDir, 'telegram.pid'),
+    telegramLog: path.join(logsDir, 'telegram.log'),
   };
 }
 export type StackPaths = ReturnType<typeof stackPaths>;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AppError } from '../lib/errors.js';
 import { pickInt, pickString, type Env } from './env.js';
 
-export const NOTIFY_KINDS = ['failed', 'approvals', 'runners', 'succeeded'] as const;
+export const NOTIFY_KINDS = ['failed', 'approvals', 'runners', 'succeeded', 'control'] as const;
 export type NotifyKind = (typeof NOTIFY_KINDS)[number];
 export const DEFAULT_NOTIFY: readonly NotifyKind[] = ['failed', 'approvals', 'runners'];
 export const DEFAULT_TELEGRAM_API_URL = 'https://api.telegram.org';

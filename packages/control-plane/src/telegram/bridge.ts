@@ -12,14 +12,17 @@ import { followEvents } from '../cli/sse.js';
 import type { TelegramClient } from './botApi.js';
 import { TelegramError } from './botApi.js';
 import { actorOf, parseCallbackData, parseCommand, type BotCommand } from './commands.js';
-import { notificationOf, type EventLike, type Notification } from './filter.js';
+import { notificationOf, runOf, type EventLike, type Notification } from './filter.js';
 import {
   approvalDecidedText,
   approvalKeyboard,
   approvalPendingText,
+  controlText,
   errorText,
   escapeHtml,
   HELP_TEXT,
+  mutedText,
+  muteKeyboard,
   runDetailText,
   runFailedText,
   runnerLostText,
@@ -31,7 +34,14 @@ import {
   type RunLike,
   type TaskLike,
 } from './format.js';
-import { committedEventId, readState, writeState, type BridgeState } from './state.js';
+import {
+  committedEventId,
+  MAX_MUTED_RUNS,
+  readState,
+  sameState,
+  writeState,
+  type BridgeState,
+} from './state.js';
 
 /** Notifications waiting for Telegram; past this the oldest are dropped (logged), the stream goes on. */
 const OUTBOX_MAX = 1000;
@@ -90,11 +100,14 @@ export class TelegramBridge {
   private wake: (() => void) | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
   private readonly allowed: Set<number>;
+  /** Runs whose notifications are silenced (`/mute`), kept in the state file. */
+  private readonly muted: Set<number>;
 
   constructor(private readonly d: BridgeDeps) {
     this.written = readState(d.cfg.statePath);
     this.followed = this.written.last_event_id;
     this.lastUpdateId = this.written.last_update_id;
+    this.muted = new Set(this.written.muted_runs);
     this.allowed = new Set(d.cfg.chatIds);
   }
 
@@ -121,12 +134,9 @@ export class TelegramBridge {
         this.outbox.map((o) => o.eventId),
       ),
       last_update_id: this.lastUpdateId,
+      muted_runs: [...this.muted].sort((a, b) => a - b),
     };
-    if (
-      next.last_event_id === this.written.last_event_id &&
-      next.last_update_id === this.written.last_update_id
-    )
-      return;
+    if (sameState(next, this.written)) return;
     try {
       writeState(this.d.cfg.statePath, next);
       this.written = next;
@@ -161,7 +171,9 @@ export class TelegramBridge {
           onEvent: async (frame) => {
             const e = JSON.parse(frame.data) as EventLike;
             const n = notificationOf(e, this.d.cfg.notify);
-            if (n) await this.enqueue(e.id, n);
+            const run = n ? runOf(n) : null;
+            if (n && run !== null && this.muted.has(run)) log.debug({ event_id: e.id, run }, 'muted run');
+            else if (n) await this.enqueue(e.id, n);
             this.followed = e.id;
             this.saveStateSoon();
             return signal.aborted;
@@ -201,13 +213,15 @@ export class TelegramBridge {
       case 'failed': {
         const run = await api.get<RunLike>(`/workflow-runs/${n.runId}`);
         const tasks = (await runTasks(api, n.runId)) as TaskLike[];
-        return { text: runFailedText(run, tasks) };
+        return { text: runFailedText(run, tasks), keyboard: muteKeyboard(n.runId) };
       }
+      case 'control':
+        return { text: controlText(n.runId, n.action, n.actor, n.reason), keyboard: muteKeyboard(n.runId) };
       case 'succeeded':
         return { text: runSucceededText(await api.get<RunLike>(`/workflow-runs/${n.runId}`)) };
       case 'approval': {
         const a = await this.withTask(await api.get<ApprovalLike>(`/approvals/${n.approvalId}`));
-        return { text: approvalPendingText(a), keyboard: approvalKeyboard(a.id) };
+        return { text: approvalPendingText(a), keyboard: approvalKeyboard(a.id, a.run_id ?? n.runId) };
       }
       case 'runner-unreachable':
         return { text: runnerUnreachableText(n.runnerId, await this.runnerName(n.runnerId), n.url) };
@@ -354,6 +368,12 @@ export class TelegramBridge {
       return;
     }
     const actor = actorOf(from);
+    if (press.decision === 'mute') {
+      const answer = this.mute(press.id, actor);
+      await tg.answerCallbackQuery(callbackId, answer);
+      await tg.sendMessage(chat, escapeHtml(answer));
+      return;
+    }
     try {
       const a = await this.withTask(
         await api.post<ApprovalLike>(`/approvals/${press.id}/${press.decision}`, { actor }),
@@ -373,6 +393,17 @@ export class TelegramBridge {
           await tg.editMessageText(chat, message.message_id, approvalDecidedText(a));
       }
     }
+  }
+
+  /** Silence a run's notifications (every allowed chat: they share one bot and one state file). */
+  private mute(runId: number, actor: string): string {
+    if (this.muted.has(runId)) return `run ${runId} is already muted`;
+    if (this.muted.size >= MAX_MUTED_RUNS)
+      return `MUTE_LIMIT: ${MAX_MUTED_RUNS} runs are muted already; /unmute some first`;
+    this.muted.add(runId);
+    this.saveState();
+    this.d.log.info({ run_id: runId, actor }, 'run muted');
+    return `run ${runId} muted by ${actor}: /unmute ${runId} to hear from it again`;
   }
 
   /** A command's answer, or its error as one line with the API's code. */
@@ -396,6 +427,18 @@ export class TelegramBridge {
           const run = await api.post<RunLike>(`/workflow-runs/${c.id}/abort`, { actor, reason: c.reason });
           return escapeHtml(`run ${run.id} ${run.status} by ${actor}${c.reason ? `: ${c.reason}` : ''}`);
         }
+        case 'mute':
+          // The run must exist: a typo would otherwise silence nothing, quietly.
+          await api.get<RunLike>(`/workflow-runs/${c.id}`);
+          return escapeHtml(this.mute(c.id, actor));
+        case 'unmute': {
+          const was = this.muted.delete(c.id);
+          this.saveState();
+          if (was) this.d.log.info({ run_id: c.id, actor }, 'run unmuted');
+          return escapeHtml(was ? `run ${c.id} unmuted by ${actor}` : `run ${c.id} was not muted`);
+        }
+        case 'muted':
+          return mutedText([...this.muted].sort((a, b) => a - b));
         case 'approve':
         case 'reject': {
           const a = await api.post<ApprovalLike>(`/approvals/${c.id}/${c.cmd}`, {

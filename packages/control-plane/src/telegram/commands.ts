@@ -5,7 +5,9 @@ export type BotCommand =
   | { cmd: 'runs' }
   | { cmd: 'run'; id: number }
   | { cmd: 'abort'; id: number; reason?: string }
-  | { cmd: 'approve' | 'reject'; id: number; comment?: string };
+  | { cmd: 'approve' | 'reject'; id: number; comment?: string }
+  | { cmd: 'mute' | 'unmute'; id: number }
+  | { cmd: 'muted' };
 
 export type Parsed = BotCommand | { error: string } | null;
 
@@ -41,6 +43,13 @@ export function parseCommand(text: string): Parsed {
       const id = needId('run');
       return typeof id === 'number' ? { cmd: 'abort', id, ...(tail ? { reason: tail } : {}) } : id;
     }
+    case 'muted':
+      return { cmd: 'muted' };
+    case 'mute':
+    case 'unmute': {
+      const id = needId('run');
+      return typeof id === 'number' ? { cmd: name, id } : id;
+    }
     case 'approve':
     case 'reject': {
       const id = needId('approval');
@@ -51,12 +60,12 @@ export function parseCommand(text: string): Parsed {
   }
 }
 
-/** A button's callback data (`approve:<id>` / `reject:<id>`), else null. */
-export function parseCallbackData(
-  data: string | undefined,
-): { decision: 'approve' | 'reject'; id: number } | null {
-  const m = /^(approve|reject):([1-9]\d{0,14})$/.exec(data ?? '');
-  return m ? { decision: m[1] as 'approve' | 'reject', id: Number(m[2]) } : null;
+export type ButtonPress = { decision: 'approve' | 'reject' | 'mute'; id: number };
+
+/** A button's callback data (`approve:<approval>` / `reject:<approval>` / `mute:<run>`), else null. */
+export function parseCallbackData(data: string | undefined): ButtonPress | null {
+  const m = /^(approve|reject|mute):([1-9]\d{0,14})$/.exec(data ?? '');
+  return m ? { decision: m[1] as ButtonPress['decision'], id: Number(m[2]) } : null;
 }
 
 /** Who decided, as the API records it: `telegram:<username>`, else `telegram:<user id>`. */

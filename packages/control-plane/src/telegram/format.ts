@@ -119,15 +119,38 @@ export interface InlineKeyboard {
   inline_keyboard: Array<Array<{ text: string; callback_data: string }>>;
 }
 
-export function approvalKeyboard(approvalId: number): InlineKeyboard {
-  return {
-    inline_keyboard: [
-      [
-        { text: 'Approve', callback_data: `approve:${approvalId}` },
-        { text: 'Reject', callback_data: `reject:${approvalId}` },
-      ],
-    ],
-  };
+export function approvalKeyboard(approvalId: number, runId?: number | null): InlineKeyboard {
+  const row = [
+    { text: 'Approve', callback_data: `approve:${approvalId}` },
+    { text: 'Reject', callback_data: `reject:${approvalId}` },
+  ];
+  return { inline_keyboard: runId ? [row, muteKeyboard(runId).inline_keyboard[0]!] : [row] };
+}
+
+/** One button that mutes the run's further notifications (`mute:<run>`). */
+export function muteKeyboard(runId: number): InlineKeyboard {
+  return { inline_keyboard: [[{ text: `Mute run ${runId}`, callback_data: `mute:${runId}` }]] };
+}
+
+const CONTROL_VERB = { paused: 'paused', resumed: 'resumed', aborted: 'aborted', rerun: 'partly re-run' };
+
+/** An operator's pause / resume / abort / partial re-run of a run, by whom and why. */
+export function controlText(
+  runId: number,
+  action: keyof typeof CONTROL_VERB,
+  actor: string | null,
+  reason: string | null,
+): string {
+  const icon = action === 'aborted' ? '⛔' : action === 'rerun' ? '🔁' : action === 'paused' ? '⏸' : '▶️';
+  const who = actor ? ` by ${e(actor)}` : '';
+  return truncateHtml(
+    `${icon} ${b(`run ${runId} ${CONTROL_VERB[action]}`)}${who}${reason ? `: ${e(reason)}` : ''}`,
+  );
+}
+
+export function mutedText(runs: number[]): string {
+  if (runs.length === 0) return 'no run is muted';
+  return truncateHtml(`${b('muted runs')}: ${runs.join(', ')}\n/unmute &lt;id&gt; to hear from one again`);
 }
 
 export function runnerUnreachableText(runnerId: number, name: string, url: string | null): string {
@@ -173,5 +196,7 @@ export const HELP_TEXT = [
   '/abort &lt;id&gt; [reason]: abort a run',
   '/approve &lt;approval-id&gt; [comment]',
   '/reject &lt;approval-id&gt; [comment]',
+  "/mute &lt;run-id&gt;, /unmute &lt;run-id&gt;: silence a run's notifications, or not",
+  '/muted: the muted runs',
   '/help: this text',
 ].join('\n');

@@ -12,9 +12,14 @@ export interface BridgeState {
   last_event_id: number | null;
   /** getUpdates resumes at this + 1 (null: none handled yet). */
   last_update_id: number | null;
+  /** Runs whose notifications the operator muted (`/mute <run>`), ascending. */
+  muted_runs: number[];
 }
 
-export const EMPTY_STATE: BridgeState = { last_event_id: null, last_update_id: null };
+/** Muted runs kept at most; muting one more is refused (the operator unmutes old ones first). */
+export const MAX_MUTED_RUNS = 1000;
+
+export const EMPTY_STATE: BridgeState = { last_event_id: null, last_update_id: null, muted_runs: [] };
 
 const idOrNull = (v: unknown): number | null =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
@@ -25,7 +30,7 @@ export function readState(file: string): BridgeState {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_STATE };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_STATE, muted_runs: [] };
     throw err;
   }
   let parsed: Record<string, unknown>;
@@ -37,7 +42,24 @@ export function readState(file: string): BridgeState {
       `${file} is not JSON: fix or remove it (removing it means: only new events)`,
     );
   }
-  return { last_event_id: idOrNull(parsed.last_event_id), last_update_id: idOrNull(parsed.last_update_id) };
+  const muted = Array.isArray(parsed.muted_runs) ? parsed.muted_runs : [];
+  return {
+    last_event_id: idOrNull(parsed.last_event_id),
+    last_update_id: idOrNull(parsed.last_update_id),
+    // A file written before muting existed has none; a damaged entry is dropped, not fatal.
+    muted_runs: [...new Set(muted.map(idOrNull).filter((v): v is number => v !== null && v > 0))]
+      .sort((a, b) => a - b)
+      .slice(0, MAX_MUTED_RUNS),
+  };
+}
+
+export function sameState(a: BridgeState, b: BridgeState): boolean {
+  return (
+    a.last_event_id === b.last_event_id &&
+    a.last_update_id === b.last_update_id &&
+    a.muted_runs.length === b.muted_runs.length &&
+    a.muted_runs.every((v, i) => v === b.muted_runs[i])
+  );
 }
 
 export function writeState(file: string, s: BridgeState): void {

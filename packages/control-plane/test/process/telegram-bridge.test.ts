@@ -53,6 +53,7 @@ describe('telegram bridge', () => {
       MULTYAGENTS_TELEGRAM_CHAT_IDS: `${CHAT}`,
       MULTYAGENTS_TELEGRAM_API_URL: tg.url,
       MULTYAGENTS_TELEGRAM_POLL_TIMEOUT: '1',
+      MULTYAGENTS_TELEGRAM_NOTIFY: 'failed,approvals,runners,control',
     });
     await waitFor('the bridge on the event stream', async () => {
       if (p.child.exitCode !== null) throw new Error(`bridge exited: ${p.output()}`);
@@ -111,6 +112,7 @@ describe('telegram bridge', () => {
           { text: 'Approve', callback_data: `approve:${approvalId}` },
           { text: 'Reject', callback_data: `reject:${approvalId}` },
         ],
+        [{ text: `Mute run ${run.id}`, callback_data: `mute:${run.id}` }],
       ],
     });
     const messageId = 10_000; // the id Telegram gave is not needed by the bridge: it edits the pressed message
@@ -201,6 +203,77 @@ describe('telegram bridge', () => {
     expect(text(list)).toMatch(new RegExp(`^${run.id}  failed  1 tasks`, 'm'));
     // Only the /runs answer was sent: nothing to the other chat.
     expect(tg.calls.slice(before).map((c) => c.params.chat_id)).toEqual([CHAT]);
+  });
+
+  it('operator actions are notified with a mute button; a muted run is silent (kept in the state file) until /unmute', async () => {
+    const long = () =>
+      start(
+        workflow(`long-${Date.now()}`, [
+          '  - { id: slow, role: worker, title: Slow, executor_params: { mock: { duration_ms: 60000 } } }',
+        ]),
+      );
+    const failing = (name: string) =>
+      start(
+        workflow(name, [
+          '  - { id: bad, role: worker, title: Bad, executor_params: { mock: { duration_ms: 10, exit_code: 4 } } }',
+        ]),
+      );
+    const post = (p: string, body: unknown) =>
+      request(`${apiUrl}${p}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => {
+        expect(r.statusCode, await r.body.text()).toBe(200);
+      });
+
+    const run = await long();
+    await post(`/workflow-runs/${run.id}/pause`, { actor: 'ann', reason: 'lunch break' });
+    const paused = await waitFor(
+      'the pause notified',
+      async () => sent((c) => text(c).includes(`run ${run.id} paused</b> by ann: lunch break`))[0],
+    );
+    expect(JSON.stringify(paused.params.reply_markup)).toContain(`"callback_data":"mute:${run.id}"`);
+
+    // The button, pressed in the allowed chat, mutes the run.
+    tg.push({
+      callback_query: {
+        id: 'cq-mute',
+        from: { id: 7, username: 'ann' },
+        message: { message_id: 40, chat: { id: CHAT } },
+        data: `mute:${run.id}`,
+      },
+    });
+    await waitFor(
+      'the mute answered',
+      async () => sent((c) => text(c).includes(`run ${run.id} muted by telegram:ann`))[0],
+    );
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'telegram-state.json'), 'utf8')) as {
+      muted_runs: number[];
+    };
+    expect(state.muted_runs).toEqual([run.id]);
+
+    // Resumed while muted: nothing. A later run's failure is the barrier (the stream is in event order).
+    await post(`/workflow-runs/${run.id}/resume`, { actor: 'ann' });
+    const barrier = await failing('barrier-after-mute');
+    await waitFor(
+      'the barrier failure',
+      async () => sent((c) => text(c).includes(`run ${barrier.id} failed`))[0],
+    );
+    expect(sent((c) => text(c).includes(`run ${run.id} resumed`))).toEqual([]);
+
+    tg.push({ message: { message_id: 41, chat: { id: CHAT }, from: { id: 7 }, text: '/muted' } });
+    await waitFor('/muted', async () => sent((c) => text(c).includes(`muted runs</b>: ${run.id}`))[0]);
+    tg.push({ message: { message_id: 42, chat: { id: CHAT }, from: { id: 7 }, text: `/unmute ${run.id}` } });
+    await waitFor('/unmute', async () => sent((c) => text(c).includes(`run ${run.id} unmuted`))[0]);
+    tg.push({ message: { message_id: 43, chat: { id: CHAT }, from: { id: 7 }, text: '/mute 999999' } });
+    await waitFor('/mute of an unknown run', async () => sent((c) => /NOT_FOUND: .*999999/.test(text(c)))[0]);
+    // Heard again once unmuted.
+    await post(`/workflow-runs/${run.id}/abort`, { actor: 'ann', reason: 'not needed' });
+    await waitFor(
+      'the abort notified',
+      async () => sent((c) => text(c).includes(`run ${run.id} aborted</b> by ann: not needed`))[0],
+    );
   });
 
   it('a restart neither repeats nor skips: a run failing while the bridge is down is notified once after it', async () => {

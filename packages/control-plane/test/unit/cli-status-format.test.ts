@@ -45,6 +45,7 @@ function stack(runner: ComponentStatus['registration']): StackStatus {
       }),
     ],
     registered_runners: runner ? [runner] : [],
+    telegram: null,
     runs: null,
     errors: [],
   };
@@ -61,5 +62,14 @@ describe('status: what an operator reads about a runner', () => {
     expect(offline).toContain('liveness offline');
     expect(offline).not.toContain('draining');
     expect(formatStatus(stack({ ...base, liveness: 'online', draining: false }))).not.toContain('draining');
+  });
+
+  it('shows the Telegram bridge when `up` started one', () => {
+    const st = stack(null);
+    expect(formatStatus(st)).not.toContain('telegram');
+    st.telegram = { process: 'running', pid: 4321, log: '/tmp/d/logs/telegram.log' };
+    expect(formatStatus(st)).toMatch(/^  telegram\s+pid 4321 running$/m);
+    st.telegram = { process: 'stale', pid: 4321, log: '', stale_reason: 'pid 4321 is not running' };
+    expect(formatStatus(st)).toContain('stale pid file (pid 4321 is not running)');
   });
 });

@@ -5,17 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChatIds, parseNotify, resolveTelegramConfig } from '../../src/config/telegram.js';
 import { TelegramClient, TelegramError } from '../../src/telegram/botApi.js';
 import { actorOf, parseCallbackData, parseCommand } from '../../src/telegram/commands.js';
-import { notificationOf } from '../../src/telegram/filter.js';
+import { notificationOf, runOf } from '../../src/telegram/filter.js';
 import {
   approvalDecidedText,
   approvalPendingText,
+  controlText,
   errorText,
   escapeHtml,
   runFailedText,
   TELEGRAM_MAX_TEXT,
   truncateHtml,
 } from '../../src/telegram/format.js';
-import { committedEventId, readState, writeState } from '../../src/telegram/state.js';
+import { committedEventId, readState, sameState, writeState } from '../../src/telegram/state.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/fakeTelegram.js';
 
 describe('telegram message formatting', () => {
@@ -105,6 +106,7 @@ describe('telegram notification filter', () => {
     expect(notificationOf(ev('approval.pending', { approval_id: 4 }), all)).toEqual({
       kind: 'approval',
       approvalId: 4,
+      runId: 1,
     });
     expect(
       notificationOf(ev('runner.unreachable', { runner_id: 3, url: 'http://h' }, null, null), all),
@@ -121,6 +123,34 @@ describe('telegram notification filter', () => {
     });
     expect(notificationOf(ev('task.dispatched'), all)).toBeNull();
     expect(notificationOf(ev('approval.pending', {}), all)).toBeNull();
+  });
+
+  it('operator actions on a run are notified only with `control`; each notification names its run for /mute', () => {
+    const control = parseNotify('control');
+    const paused = { ...ev('workflow_run.paused', { reason: 'lunch' }), producer_role: 'ann' };
+    expect(notificationOf(paused, all)).toBeNull();
+    expect(notificationOf(paused, control)).toEqual({
+      kind: 'control',
+      runId: 1,
+      action: 'paused',
+      actor: 'ann',
+      reason: 'lunch',
+    });
+    expect(
+      notificationOf(
+        ev('workflow_run.partial_rerun_requested', { requested_by: 'bob', reason: '' }),
+        control,
+      ),
+    ).toEqual({ kind: 'control', runId: 1, action: 'rerun', actor: 'bob', reason: null });
+    expect(notificationOf(ev('workflow_run.aborted', {}, null), control)).toBeNull();
+    expect(runOf({ kind: 'failed', runId: 5 })).toBe(5);
+    expect(runOf({ kind: 'approval', approvalId: 2, runId: 9 })).toBe(9);
+    expect(runOf({ kind: 'approval', approvalId: 2 })).toBeNull();
+    expect(runOf({ kind: 'runner-unreachable', runnerId: 1, url: null })).toBeNull();
+    expect(runOf({ kind: 'runner-lost', taskId: 1, runId: 3, runnerId: null })).toBe(3);
+    expect(controlText(4, 'aborted', 'telegram:ann', 'a <b> reason')).toBe(
+      '⛔ <b>run 4 aborted</b> by telegram:ann: a &lt;b&gt; reason',
+    );
   });
 
   it('the default leaves succeeded runs out; each kind can be turned off', () => {
@@ -150,6 +180,10 @@ describe('telegram command parser', () => {
     expect(parseCommand('/reject 3')).toEqual({ cmd: 'reject', id: 3 });
     expect(parseCommand('/help')).toEqual({ cmd: 'help' });
     expect(parseCommand('/start')).toEqual({ cmd: 'help' });
+    expect(parseCommand('/mute 8')).toEqual({ cmd: 'mute', id: 8 });
+    expect(parseCommand('/unmute 8')).toEqual({ cmd: 'unmute', id: 8 });
+    expect(parseCommand('/muted')).toEqual({ cmd: 'muted' });
+    expect(parseCommand('/mute')).toEqual({ error: '/mute needs a run id (a positive integer)' });
   });
 
   it('rejects bad ids and unknown commands; plain text is not a command', () => {
@@ -165,7 +199,9 @@ describe('telegram command parser', () => {
   it('callback data and the actor', () => {
     expect(parseCallbackData('approve:7')).toEqual({ decision: 'approve', id: 7 });
     expect(parseCallbackData('reject:7')).toEqual({ decision: 'reject', id: 7 });
+    expect(parseCallbackData('mute:12')).toEqual({ decision: 'mute', id: 12 });
     expect(parseCallbackData('approve:x')).toBeNull();
+    expect(parseCallbackData('unmute:1')).toBeNull();
     expect(parseCallbackData(undefined)).toBeNull();
     expect(actorOf({ id: 5, username: 'ann' })).toBe('telegram:ann');
     expect(actorOf({ id: 5 })).toBe('telegram:5');
@@ -181,11 +217,22 @@ describe('telegram state file', () => {
 
   it('absent: only new events; written atomically and read back', () => {
     const file = path.join(dir, 'telegram-state.json');
-    expect(readState(file)).toEqual({ last_event_id: null, last_update_id: null });
-    writeState(file, { last_event_id: 41, last_update_id: 1002 });
-    expect(readState(file)).toEqual({ last_event_id: 41, last_update_id: 1002 });
+    expect(readState(file)).toEqual({ last_event_id: null, last_update_id: null, muted_runs: [] });
+    writeState(file, { last_event_id: 41, last_update_id: 1002, muted_runs: [3, 9] });
+    expect(readState(file)).toEqual({ last_event_id: 41, last_update_id: 1002, muted_runs: [3, 9] });
     // No temp file is left beside it.
     expect(fs.readdirSync(dir)).toEqual(['telegram-state.json']);
+  });
+
+  it('a file from before muting reads with no muted run; bad muted entries are dropped, the rest kept sorted', () => {
+    const file = path.join(dir, 'old.json');
+    fs.writeFileSync(file, '{"last_event_id":7,"last_update_id":null}');
+    expect(readState(file)).toEqual({ last_event_id: 7, last_update_id: null, muted_runs: [] });
+    fs.writeFileSync(file, '{"last_event_id":7,"last_update_id":1,"muted_runs":[9,"x",-1,3,9,0,2.5]}');
+    expect(readState(file).muted_runs).toEqual([3, 9]);
+    const a = readState(file);
+    expect(sameState(a, { ...a, muted_runs: [3, 9] })).toBe(true);
+    expect(sameState(a, { ...a, muted_runs: [3] })).toBe(false);
   });
 
   it('a damaged file is an error, not a silent reset', () => {

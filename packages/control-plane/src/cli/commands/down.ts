@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { processEnv, type Env } from '../../config/env.js';
-import { cleanStale, stackComponents, type Component } from '../components.js';
+import { cleanStale, stackComponents, telegramComponent, type Component } from '../components.js';
 import { action } from '../errors.js';
 import { envHelp } from '../helpText.js';
 import { removeFile, stopPid, type StopResult } from '../procs.js';
@@ -42,18 +42,21 @@ export async function down(opts: DownOptions, env: Env): Promise<number> {
   const timeoutS = parseSeconds('--timeout', opts.timeout, 20);
   const dataDir = resolveDataDir(opts.dataDir, env);
   const s = readStack(dataDir) ?? resolveStackSettings({ dataDir }, null, env);
-  const comps = stackComponents(dataDir, s);
+  const comps = [...stackComponents(dataDir, s), telegramComponent(dataDir)];
   cleanStale(comps, say);
   const runners = comps.filter((c) => c.kind === 'runner' && c.proc.state === 'running');
   const api = comps.filter((c) => c.kind === 'api' && c.proc.state === 'running');
-  if (runners.length + api.length === 0) {
+  const bridge = comps.filter((c) => c.kind === 'telegram' && c.proc.state === 'running');
+  if (runners.length + api.length + bridge.length === 0) {
     say(`nothing was running in ${dataDir}`);
     return 0;
   }
+  // The bridge first: it writes its state file on SIGTERM, and stopping the API under it only logs errors.
+  const first = await Promise.all(bridge.map((c) => stopComponent(c, timeoutS, Boolean(opts.kill))));
   // Runners first: they drain and report to the API, which must still be up to take the reports.
   const lines = await Promise.all(runners.map((c) => stopComponent(c, timeoutS, Boolean(opts.kill))));
   for (const c of api) lines.push(await stopComponent(c, timeoutS, Boolean(opts.kill)));
-  for (const l of lines) if (l) say(l);
+  for (const l of [...first, ...lines]) if (l) say(l);
   say(`stack in ${dataDir} is down (settings kept in run/stack.json for the next \`up\`)`);
   return 0;
 }

@@ -40,15 +40,15 @@ export function tailLines(file: string, n: number): string[] {
 }
 
 export function selectLogFiles(logsDir: string, component: string | undefined, index?: number): string[] {
-  if (component !== undefined && component !== 'api' && component !== 'runner') {
+  if (component !== undefined && !['api', 'runner', 'telegram'].includes(component)) {
     throw usageError(
       `unknown component "${component}"`,
-      'use `logs`, `logs api` or `logs runner [--index i]`',
+      'use `logs`, `logs api`, `logs runner [--index i]` or `logs telegram`',
     );
   }
   let names: string[];
   try {
-    names = fs.readdirSync(logsDir).filter((f) => /^(api|runner-\d+)\.log$/.test(f));
+    names = fs.readdirSync(logsDir).filter((f) => /^(api|runner-\d+|telegram)\.log$/.test(f));
   } catch {
     names = [];
   }
@@ -56,6 +56,7 @@ export function selectLogFiles(logsDir: string, component: string | undefined, i
   names.sort((a, b) => runnerNo(a) - runnerNo(b));
   const picked = names.filter((f) => {
     if (component === 'api') return f === 'api.log';
+    if (component === 'telegram') return f === 'telegram.log';
     if (component === 'runner')
       return f.startsWith('runner-') && (index === undefined || runnerNo(f) === index);
     return true;
@@ -121,7 +122,7 @@ export function registerLogsCommand(program: Command): void {
   program
     .command('logs')
     .description('print the last lines of the API and runner logs, pretty-printed; -f to follow')
-    .argument('[component]', 'api | runner (default: all)')
+    .argument('[component]', 'api | runner | telegram (default: all)')
     .option('-f, --follow', 'keep printing new lines (Ctrl-C to stop)')
     .option('-n, --lines <n>', 'lines to print from the end of each file (default 50)')
     .option('--index <i>', 'only runner-i (with `logs runner`)')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RUN_STATUSES } from '@multyagents/contracts';
 import { processEnv, type Env } from '../../config/env.js';
 import { operatorClient } from '../client.js';
-import { stackComponents, type Component } from '../components.js';
+import { stackComponents, telegramComponent, type Component } from '../components.js';
 import { action } from '../errors.js';
 import { envHelp } from '../helpText.js';
 import { probeHealth } from '../http.js';
@@ -11,7 +11,7 @@ import { apiUrl, readStack, resolveDataDir, stackPaths, type StackSettings } fro
 
 export interface ComponentStatus {
   name: string;
-  kind: 'api' | 'runner';
+  kind: Component['kind'];
   index: number;
   process: 'running' | 'stale' | 'absent';
   pid: number | null;
@@ -33,6 +33,8 @@ export interface StackStatus {
   api: ComponentStatus | null;
   runners: ComponentStatus[];
   registered_runners: RunnerInfo[] | null;
+  /** The Telegram bridge `up` started (null: none; a stale pid file shows as `stale`). */
+  telegram: { process: 'running' | 'stale'; pid: number; log: string; stale_reason?: string } | null;
   /** `capped`: the API lists at most RUNS_LIMIT runs, so the counts cover the newest ones only. */
   runs: { total: number; by_status: Record<string, number>; capped: boolean } | null;
   errors: string[];
@@ -77,10 +79,19 @@ export async function collectStatus(dataDirFlag: string | undefined, env: Env): 
     api: null,
     runners: [],
     registered_runners: null,
+    telegram: null,
     runs: null,
     errors: [],
   };
   if (!s) return out;
+  const bridge = telegramComponent(dataDir);
+  if (bridge.proc.state !== 'absent')
+    out.telegram = {
+      process: bridge.proc.state,
+      pid: bridge.proc.pid,
+      log: bridge.logFile,
+      ...(bridge.proc.state === 'stale' ? { stale_reason: bridge.proc.reason } : {}),
+    };
   const comps = await Promise.all(stackComponents(dataDir, s).map(componentStatus));
   out.api = comps[0];
   out.runners = comps.slice(1);
@@ -140,6 +151,12 @@ export function formatStatus(st: StackStatus): string {
       if (h) line += `  running ${h.running ?? '?'}/${h.capacity ?? '?'} (${h.executor ?? '?'})`;
     }
     lines.push(line);
+  }
+  if (st.telegram) {
+    const t = st.telegram;
+    lines.push(
+      `  ${'telegram'.padEnd(10)} ${t.process === 'running' ? `pid ${t.pid} running` : `stale pid file (${t.stale_reason})`}`,
+    );
   }
   const others = (st.registered_runners ?? []).filter((r) => !st.runners.some((c) => c.name === r.name));
   for (const r of others) lines.push(`  ${r.name.padEnd(10)} (other host) ${r.url}  liveness ${r.liveness}`);

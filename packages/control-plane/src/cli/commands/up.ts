@@ -3,8 +3,16 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { processEnv, type Env } from '../../config/env.js';
 import { operatorClient } from '../client.js';
-import { cleanStale, stackComponents, type Component } from '../components.js';
-import { action } from '../errors.js';
+import { resolveTelegramConfig, TELEGRAM_ENV } from '../../config/telegram.js';
+import { AppError } from '../../lib/errors.js';
+import {
+  cleanStale,
+  stackComponents,
+  telegramComponent,
+  telegramWanted,
+  type Component,
+} from '../components.js';
+import { action, CliError, EXIT } from '../errors.js';
 import { envHelp } from '../helpText.js';
 import {
   assertDataDirFree,
@@ -12,6 +20,7 @@ import {
   checkPortsFree,
   launchApi,
   launchRunner,
+  launchTelegram,
 } from '../launch.js';
 import { removeFile, stopPid } from '../procs.js';
 import {
@@ -67,8 +76,11 @@ export async function up(opts: UpOptions, env: Env): Promise<number> {
     s = stored;
   }
   const comps = stackComponents(dataDir, s);
+  const bridge = telegramComponent(dataDir);
+  cleanStale([bridge], say);
+  if (bridge.proc.state === 'running' || telegramWanted(env)) comps.push(bridge);
   const missing = comps.filter(
-    (c) => c.proc.state !== 'running' && (c.kind === 'api' || c.index <= s.runners),
+    (c) => c.proc.state !== 'running' && (c.kind === 'api' || c.kind === 'telegram' || c.index <= s.runners),
   );
   if (missing.length === 0) {
     say(`already running (nothing started)`);
@@ -80,6 +92,7 @@ export async function up(opts: UpOptions, env: Env): Promise<number> {
   // Every check before the first spawn, so that a refusal leaves nothing running.
   if (runnersMissing.length) assertExecutorAvailable(s.executor, env);
   if (apiMissing) await assertDataDirFree(dataDir);
+  if (missing.includes(bridge)) assertTelegramConfig(dataDir, env);
   await checkPortsFree(s, apiMissing, runnersMissing);
   const p = stackPaths(dataDir);
   fs.mkdirSync(p.logsDir, { recursive: true, mode: 0o700 });
@@ -96,6 +109,12 @@ export async function up(opts: UpOptions, env: Env): Promise<number> {
         c.proc = { state: 'running', pid: r.pid };
         startedNow.push(c);
         say(`API healthy at ${r.url} (pid ${r.pid}, ${(r.ms / 1000).toFixed(1)}s)`);
+      } else if (c.kind === 'telegram') {
+        say('starting the Telegram bridge (MULTYAGENTS_TELEGRAM_BOT_TOKEN is set)...');
+        const r = await launchTelegram(s, env, timeoutMs);
+        c.proc = { state: 'running', pid: r.pid };
+        startedNow.push(c);
+        say(`Telegram bridge following the event stream (pid ${r.pid}, ${(r.ms / 1000).toFixed(1)}s)`);
       } else {
         say(`starting ${c.name} on ${s.host}:${c.port} (executor ${s.executor})...`);
         const r = await launchRunner(s, c.index, env, operatorClient(apiUrl(s), env), timeoutMs);
@@ -124,7 +143,8 @@ function printSummary(s: StackSettings, comps: Component[], startedNow: Set<stri
   for (const c of rows) {
     const pid = c.proc.state === 'running' ? c.proc.pid : '-';
     const how = startedNow.has(c.name) ? 'started' : 'already running';
-    lines.push(`  ${c.name.padEnd(10)} ${c.url.padEnd(24)} pid ${String(pid).padEnd(8)} ${how}`);
+    const where = c.kind === 'telegram' ? 'notifications, commands' : c.url;
+    lines.push(`  ${c.name.padEnd(10)} ${where.padEnd(24)} pid ${String(pid).padEnd(8)} ${how}`);
   }
   const logs = rows.map((c) => path.basename(c.logFile)).join(', ');
   lines.push(`  ${'data dir'.padEnd(10)} ${s.data_dir}`);
@@ -134,6 +154,19 @@ function printSummary(s: StackSettings, comps: Component[], startedNow: Set<stri
   );
   lines.push('', 'next: multyagents run examples/two-step.json | status | logs -f | down');
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The bridge's settings, checked before anything starts (a refusal leaves nothing running). */
+function assertTelegramConfig(dataDir: string, env: Env): void {
+  try {
+    resolveTelegramConfig(dataDir, env);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw new CliError('CONFIG_INVALID', `the Telegram bridge: ${err.message}`, {
+      hint: 'fix the MULTYAGENTS_TELEGRAM_* settings (docs/telegram.md), or unset MULTYAGENTS_TELEGRAM_BOT_TOKEN',
+      exitCode: EXIT.usage,
+    });
+  }
 }
 
 export function registerUpCommand(program: Command): void {
@@ -154,15 +187,16 @@ export function registerUpCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      `\nSettings not given are taken from <data-dir>/run/stack.json (the last \`up\`), else the defaults.\n${envHelp(
+      `\nSettings not given are taken from <data-dir>/run/stack.json (the last \`up\`), else the defaults.\nWith MULTYAGENTS_TELEGRAM_BOT_TOKEN set, \`up\` also starts the Telegram bridge (docs/telegram.md).\n${envHelp(
         [
           'MULTYAGENTS_DATA_DIR',
           'MULTYAGENTS_OPERATOR_TOKEN',
           'MULTYAGENTS_CODEX_BIN',
           'MULTYAGENTS_CLAUDE_BIN',
           'PATH',
+          ...TELEGRAM_ENV,
         ],
-      )}The API and runners inherit the environment (see docs/cli.md).\n`,
+      )}The API, runners and bridge inherit the environment (see docs/cli.md).\n`,
     )
     .action(action(async (opts: UpOptions) => up(opts, processEnv())));
 }
