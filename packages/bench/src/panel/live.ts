@@ -10,6 +10,7 @@ import { sleep } from '../procs.js';
 import { tallyLive, type LiveTally } from './liveTally.js';
 
 const OBSERVE_ROWS = `(() => {
+  performance.setResourceTimingBufferSize(100000);
   const seen = (window.__seen = {});
   const note = (el, t) => {
     const id = el.getAttribute('data-run');
@@ -34,13 +35,25 @@ export interface LiveParams {
   settleMs: number;
 }
 
+export interface LiveResult {
+  tally: LiveTally;
+  /** Durations of the list's refetches (`GET /workflow-runs`, resource timing) after the first load. */
+  refetch_ms: number[];
+}
+
+const REFETCHES = `performance
+  .getEntriesByType('resource')
+  .filter((e) => e.name.includes('/workflow-runs'))
+  .slice(1)
+  .map((e) => e.duration)`;
+
 export async function eventToDom(
   browser: Browser,
   base: string,
   client: BenchClient,
   templateId: number,
   p: LiveParams,
-): Promise<LiveTally> {
+): Promise<LiveResult> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     await ctx.addInitScript({ content: OBSERVE_ROWS });
@@ -71,7 +84,7 @@ export async function eventToDom(
       if (want.every((id) => id in seen) || Date.now() > deadline) break;
       await sleep(100);
     }
-    return tallyLive(acks, seen);
+    return { tally: tallyLive(acks, seen), refetch_ms: (await page.evaluate(REFETCHES)) as number[] };
   } finally {
     await ctx.close();
   }
