@@ -1,3 +1,6 @@
+import type { PanelParams } from './metrics/b14b15panel.js';
+import type { FanoutParams } from './stream/fanout.js';
+
 /** What one `bench` invocation measures, and how much of it (the only place sizes live). */
 export interface BenchPlan {
   mode: 'quick' | 'full';
@@ -49,6 +52,10 @@ export interface BenchPlan {
   };
   b11: { samples: number; warmup: number; runTimeoutMs: number; maxMs: number };
   b12: { files: number; dirs: number; runs: number; window: number; maxMs: number };
+  /** B13: the event stream's fan-out (see stream/fanout.ts). */
+  b13: FanoutParams;
+  /** B14/B15: the web panel in chromium on a store of `runs` runs (see metrics/b14b15panel.ts). */
+  panel: PanelParams;
 }
 
 export function makePlan(quick: boolean): BenchPlan {
@@ -93,6 +100,8 @@ export function makePlan(quick: boolean): BenchPlan {
       },
       b11: { samples: 5, warmup: 1, runTimeoutMs: 60_000, maxMs: 180_000 },
       b12: { files: 10_000, dirs: 100, runs: 20, window: 4, maxMs: 300_000 },
+      b13: { clients: 100, events: 300, rate: 100, deliverTimeoutMs: 10_000 },
+      panel: { runs: 10_000, baseRuns: 100, loads: 10, live: { changes: 200, rate: 10, settleMs: 10_000 } },
     };
   }
   return {
@@ -135,5 +144,7 @@ export function makePlan(quick: boolean): BenchPlan {
     },
     b11: { samples: 20, warmup: 1, runTimeoutMs: 60_000, maxMs: 600_000 },
     b12: { files: 10_000, dirs: 100, runs: 100, window: 4, maxMs: 900_000 },
+    b13: { clients: 100, events: 1_000, rate: 100, deliverTimeoutMs: 10_000 },
+    panel: { runs: 10_000, baseRuns: 200, loads: 20, live: { changes: 500, rate: 10, settleMs: 10_000 } },
   };
 }

@@ -11,6 +11,8 @@ import { b7 } from './metrics/b7.js';
 import { b10 } from './metrics/b10worktree.js';
 import { b11 } from './metrics/b11agentCli.js';
 import { b12 } from './metrics/b12worktreeDisk.js';
+import { b13 } from './metrics/b13stream.js';
+import { panelMetrics } from './metrics/b14b15panel.js';
 import { peerPhase, peerResult } from './metrics/peer.js';
 import { floorsPhase } from './phases/floors.js';
 import { makeBaseStore, removeStore, type BaseStore } from './phases/baseStore.js';
@@ -265,6 +267,23 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     if (!want(id)) continue;
     if (opts.quick && !opts.only) c.metrics.push(skipped(id, title, `--quick: name it in --only (${id})`));
     else await phase(c, [id], title, async () => [await fn()]);
+  }
+
+  // B13–B15 (the event stream, the web panel in chromium): under --quick only when named, like B10–B12.
+  const cockpit = (id: string) => want(id) && (!opts.quick || Boolean(opts.only));
+  for (const [id, title] of [
+    ['B13', 'event stream fan-out'],
+    ['B14', 'panel first paint with a big store'],
+    ['B15', 'event → DOM update in the panel'],
+  ])
+    if (want(id) && !cockpit(id)) c.metrics.push(skipped(id, title, `--quick: name it in --only (${id})`));
+  if (cockpit('B13'))
+    await phase(c, ['B13'], 'event stream fan-out', async () => [await b13(durability, c.keep, plan.b13)]);
+  if (cockpit('B14') || cockpit('B15')) {
+    const ids = ['B14', 'B15'].filter(cockpit);
+    await phase(c, ids, 'the web panel in chromium on a big store', () =>
+      panelMetrics(durability, c.keep, plan.panel, { b14: cockpit('B14'), b15: cockpit('B15') }),
+    );
   }
 
   const wall = (Date.now() - t0) / 1000;

@@ -15,7 +15,7 @@ interface BenchFlags {
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
-    .description('measure latency, throughput and recovery on private loopback processes (B1–B8, B10–B12)')
+    .description('measure latency, throughput and recovery on private loopback processes (B1–B8, B10–B15)')
     .option('--quick', 'short version (under 2 minutes); the full run takes under 15')
     .option('--json <file>', 'write the full results (machine, floors, every figure) as JSON')
     .option(
@@ -46,8 +46,8 @@ export function registerBenchCommand(program: Command): void {
           ?.split(',')
           .map((s) => s.trim().toUpperCase())
           .filter(Boolean);
-        const bad = only?.filter((id) => !/^B([1-8]|1[0-2])$/.test(id));
-        if (bad?.length) throw usageError(`--only takes metric ids B1..B8, B10..B12, got ${bad.join(', ')}`);
+        const bad = only?.filter((id) => !/^B([1-8]|1[0-5])$/.test(id));
+        if (bad?.length) throw usageError(`--only takes metric ids B1..B8, B10..B15, got ${bad.join(', ')}`);
         // Loaded on use (here and in the stress commands): every `multyagents` process, the API's
         // too, imports main.ts and would otherwise pay for the benchmark's modules at start.
         const { runBench } = await loadTooling('bench', 'bench');
