@@ -1,6 +1,7 @@
 /**
  * One event stream for the whole panel; views subscribe with a predicate and refetch what an event
- * touches. Bursts are coalesced: one refetch per subscriber per tick, not one per event.
+ * touches. Events that arrive together (one network chunk, one task of the event loop) fire each
+ * subscriber once; `useResource` then folds what arrives during its fetch into one more fetch.
  */
 import type { EventRecord } from './types';
 
@@ -11,7 +12,7 @@ export class LiveBus {
   private pending = new Set<Sub>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly coalesceMs = 50) {}
+  constructor(private readonly coalesceMs = 0) {}
 
   subscribe(match: (e: EventRecord) => boolean, fire: () => void): () => void {
     const sub = { match, fire };
