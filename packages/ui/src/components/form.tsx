@@ -1,5 +1,5 @@
 /** Form pieces shared by the catalogue pages (roles, projects, skill packs): labelled, keyboard reachable. */
-import { useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 
 export function toApiError(err: unknown): ApiError {
@@ -16,7 +16,13 @@ export function FieldError({ id, msg }: { id: string; msg: string | undefined })
   );
 }
 
-/** A labelled text or number input with its error below. */
+/** `aria-describedby` of an input: its hint, then its error, when present. */
+function describedBy(id: string, hint: unknown, error: string | undefined): string | undefined {
+  const ids = [hint ? `${id}-hint` : null, error ? `${id}-err` : null].filter(Boolean);
+  return ids.length > 0 ? ids.join(' ') : undefined;
+}
+
+/** A labelled text or number input; its hint and error describe it (they are not part of its name). */
 export function Field(props: {
   label: string;
   name: string;
@@ -28,23 +34,28 @@ export function Field(props: {
   placeholder?: string;
   autoFocus?: boolean;
 }) {
-  const errId = `err-${props.name}`;
+  const id = useId();
   return (
-    <label className="field">
-      <span>{props.label}</span>
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
       <input
+        id={id}
         name={props.name}
         value={props.value}
         inputMode={props.inputMode}
         placeholder={props.placeholder}
         autoFocus={props.autoFocus}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errId : undefined}
+        aria-describedby={describedBy(id, props.hint, props.error)}
         onChange={(e) => props.onChange(e.target.value)}
       />
-      {props.hint && <small className="muted">{props.hint}</small>}
-      <FieldError id={errId} msg={props.error} />
-    </label>
+      {props.hint && (
+        <small id={`${id}-hint`} className="muted">
+          {props.hint}
+        </small>
+      )}
+      <FieldError id={`${id}-err`} msg={props.error} />
+    </div>
   );
 }
 
@@ -58,22 +69,28 @@ export function LinesField(props: {
   rows?: number;
   hint?: ReactNode;
 }) {
-  const errId = `err-${props.name}`;
+  const id = useId();
   return (
-    <label className="block">
-      {props.label}
-      {props.hint && <small className="muted"> {props.hint}</small>}
+    <div className="block">
+      <label htmlFor={id}>{props.label}</label>
+      {props.hint && (
+        <small id={`${id}-hint`} className="muted">
+          {' '}
+          ({props.hint})
+        </small>
+      )}
       <textarea
+        id={id}
         name={props.name}
         rows={props.rows ?? 3}
         cols={60}
         value={props.value}
         aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errId : undefined}
+        aria-describedby={describedBy(id, props.hint, props.error)}
         onChange={(e) => props.onChange(e.target.value)}
       />
-      <FieldError id={errId} msg={props.error} />
-    </label>
+      <FieldError id={`${id}-err`} msg={props.error} />
+    </div>
   );
 }
 
