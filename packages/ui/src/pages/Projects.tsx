@@ -16,15 +16,6 @@ export function Projects() {
   return (
     <div>
       <h2>Projects</h2>
-      <ProjectForm onSaved={projects.reload} />
-      {edited && (
-        <ProjectForm
-          key={edited.id}
-          project={edited}
-          onSaved={projects.reload}
-          onCancel={() => setEditing(null)}
-        />
-      )}
       <ErrorBox error={projects.error} />
       <ErrorBox error={actionError} />
       <Loading when={projects.loading} />
@@ -91,6 +82,15 @@ export function Projects() {
           </tbody>
         </table>
       )}
+      {edited && (
+        <ProjectForm
+          key={edited.id}
+          project={edited}
+          onSaved={projects.reload}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <ProjectForm onSaved={projects.reload} />
     </div>
   );
 }

@@ -24,10 +24,6 @@ export function Roles() {
   return (
     <div>
       <h2>Roles</h2>
-      <RoleForm packNames={packNames} />
-      {edited && (
-        <RoleForm key={edited.id} role={edited} packNames={packNames} onCancel={() => setEditing(null)} />
-      )}
       <ErrorBox error={roles.error} />
       <ErrorBox error={packs.error} />
       <ErrorBox error={actionError} />
@@ -82,6 +78,10 @@ export function Roles() {
           </tbody>
         </table>
       )}
+      {edited && (
+        <RoleForm key={edited.id} role={edited} packNames={packNames} onCancel={() => setEditing(null)} />
+      )}
+      <RoleForm packNames={packNames} />
     </div>
   );
 }

@@ -30,17 +30,11 @@ export function SkillPacks() {
         A skill pack names skills of the catalogue; a role lists packs by name, and its agents read the
         skills' instructions in their prompt.
       </p>
-      <ErrorBox error={skills.error} />
-      <Loading when={skills.loading}>Loading the skills catalogue…</Loading>
-      {!skills.loading && <SkillPackForm skills={catalogue} />}
-      {edited && skills.data && (
-        <SkillPackForm key={edited.id} pack={edited} skills={catalogue} onCancel={() => setEditing(null)} />
-      )}
       <ErrorBox error={packs.error} />
       <ErrorBox error={actionError} />
       <Loading when={packs.loading} />
       <Empty when={!packs.loading && !packs.error && list.length === 0}>
-        No skill packs yet. Create one above, then pick it in a role's form.
+        No skill packs yet. Create one below, then pick it in a role's form.
       </Empty>
       {list.length > 0 && (
         <table aria-label="Skill packs">
@@ -95,6 +89,12 @@ export function SkillPacks() {
           </tbody>
         </table>
       )}
+      <ErrorBox error={skills.error} />
+      <Loading when={skills.loading}>Loading the skills catalogue…</Loading>
+      {edited && skills.data && (
+        <SkillPackForm key={edited.id} pack={edited} skills={catalogue} onCancel={() => setEditing(null)} />
+      )}
+      {!skills.loading && <SkillPackForm skills={catalogue} />}
     </div>
   );
 }

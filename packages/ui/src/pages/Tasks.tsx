@@ -137,10 +137,16 @@ export function Tasks() {
       </Empty>
       {rows.length > 0 && (
         <>
-          <p className="muted" data-testid="task-total">
-            {total !== null ? `${total} task${total === 1 ? '' : 's'} match` : ''}
-            {beforeId ? ` · older than task ${beforeId}` : ' · newest first'}
-          </p>
+          {(total !== null || beforeId) && (
+            <p className="muted" data-testid="task-total">
+              {[
+                total !== null && `${total} task${total === 1 ? '' : 's'} match`,
+                beforeId && `showing tasks older than task ${beforeId}`,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+            </p>
+          )}
           <table aria-label="Tasks">
             <thead>
               <tr>
