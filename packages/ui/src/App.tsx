@@ -13,6 +13,9 @@ import { RunPage } from './pages/RunPage';
 import { Runners } from './pages/Runners';
 import { Runs } from './pages/Runs';
 import { TokenForm } from './pages/TokenForm';
+import { Tasks } from './pages/Tasks';
+import { SkillPacks } from './pages/SkillPacks';
+import { DrillPage, Drills } from './pages/Drills';
 
 /** Hash routes (`#/runs/3`): the panel lives under /ui/ and never shadows an API path. */
 function useHashRoute(): string {
@@ -34,6 +37,9 @@ const NAV = [
   ['/workflows', 'Workflows'],
   ['/roles', 'Roles'],
   ['/projects', 'Projects'],
+  ['/tasks', 'Tasks'],
+  ['/skill-packs', 'Skill packs'],
+  ['/drills', 'Drills'],
 ] as const;
 
 export function App() {
@@ -76,6 +82,11 @@ export function App() {
     if (route === '/workflows/new') return <Builder />;
     if (route === '/roles') return <Roles />;
     if (route === '/projects') return <Projects />;
+    if (route === '/tasks') return <Tasks />;
+    if (route === '/skill-packs') return <SkillPacks />;
+    if (route === '/drills') return <Drills />;
+    const drill = /^\/drills\/([A-Za-z0-9._-]+)$/.exec(route);
+    if (drill) return <DrillPage key={drill[1]} id={drill[1]!} />;
     return <Overview />;
   })();
 

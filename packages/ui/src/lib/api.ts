@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly detail: string,
+    /** The first bad field the API named (`field` of its error body), when it named one. */
+    readonly field?: string,
   ) {
     super(`${code}: ${detail}`);
   }
@@ -41,7 +43,35 @@ export function notifyUnauthorized(): void {
   for (const fn of unauthorizedListeners) fn();
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  return (await request(method, path, body)).json as T;
+}
+
+/** One page of a list whose API answers `x-total-count` and, when an older page exists, `x-next-before-id`. */
+export interface Page<T> {
+  data: T;
+  total: number | null;
+  nextBeforeId: number | null;
+}
+
+export async function apiPage<T>(path: string): Promise<Page<T>> {
+  const { json, headers } = await request('GET', path);
+  const int = (name: string) => {
+    const v = headers.get(name);
+    return v !== null && /^\d+$/.test(v) ? Number(v) : null;
+  };
+  return { data: json as T, total: int('x-total-count'), nextBeforeId: int('x-next-before-id') };
+}
+
+async function request(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ json: unknown; headers: Headers }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
@@ -61,12 +91,20 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   }
   if (!res.ok) {
     if (res.status === 401) notifyUnauthorized();
-    const e = (json ?? {}) as { code?: unknown; detail?: unknown };
+    const e = (json ?? {}) as { code?: unknown; detail?: unknown; message?: unknown; field?: unknown };
+    // A validation error's `detail` is a list (v1's shape); its `message` is the one-line summary.
+    const detail =
+      typeof e.detail === 'string'
+        ? e.detail
+        : typeof e.message === 'string'
+          ? e.message
+          : text.slice(0, 500);
     throw new ApiError(
       res.status,
       typeof e.code === 'string' ? e.code : `HTTP_${res.status}`,
-      typeof e.detail === 'string' ? e.detail : text.slice(0, 500),
+      detail,
+      typeof e.field === 'string' ? e.field : undefined,
     );
   }
-  return json as T;
+  return { json, headers: res.headers };
 }

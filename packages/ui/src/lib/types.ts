@@ -92,3 +92,28 @@ export interface LogsView {
 }
 
 export const ACTIVE_TASK: readonly TaskStatus[] = ['dispatched', 'queued', 'running', 'cancel-requested'];
+
+/** `GET /drills`: one `multyagents chaos` invocation's evidence folder, summarized. */
+export interface DrillShortView {
+  id: string;
+  status: string;
+  name?: string | null;
+  checks?: number;
+  failed_checks?: string[];
+  wall_ms?: number | null;
+  error?: string | null;
+}
+
+export interface DrillEvidenceView {
+  id: string;
+  started_at: string | null;
+  seed: number | null;
+  total: number;
+  passed: number;
+  failed: number;
+  inconclusive: number;
+  verdict: 'PASS' | 'FAIL';
+  drills: DrillShortView[];
+  /** Set when the folder's report.json is missing, unreadable or not a chaos report. */
+  error?: string;
+}

@@ -1,17 +1,25 @@
 import type { Project } from '@multyagents/contracts';
-import { api } from '../lib/api';
+import { useState } from 'react';
+import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { Empty, ErrorBox, Loading } from '../components/common';
+import { ConfirmDelete, toApiError } from '../components/form';
+import { ProjectForm } from '../components/ProjectForm';
 
 export function Projects() {
+  // The API has an event for a created project only; the panel's own edits and deletes reload the list.
   const projects = useResource(() => api<Project[]>('GET', '/projects'), [], isType('project.'));
+  const [editing, setEditing] = useState<number | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
   const list = projects.data ?? [];
+  const edited = list.find((p) => p.id === editing);
   return (
     <div>
       <h2>Projects</h2>
       <ErrorBox error={projects.error} />
+      <ErrorBox error={actionError} />
       <Loading when={projects.loading} />
-      <Empty when={!projects.loading && list.length === 0}>No projects yet.</Empty>
+      <Empty when={!projects.loading && !projects.error && list.length === 0}>No projects yet.</Empty>
       {list.length > 0 && (
         <table aria-label="Projects">
           <thead>
@@ -20,11 +28,13 @@ export function Projects() {
               <th>Root</th>
               <th>Allowed paths</th>
               <th>Default branch</th>
+              <th>Worktree setup</th>
+              <th>Actions</th>
             </tr>
           </thead>
           <tbody>
             {list.map((p) => (
-              <tr key={p.id}>
+              <tr key={p.id} data-project={p.id} className={p.id === editing ? 'selected' : undefined}>
                 <td>
                   {p.name} <span className="muted">#{p.id}</span>
                 </td>
@@ -33,11 +43,54 @@ export function Projects() {
                 </td>
                 <td>{p.allowed_paths.join(', ') || '—'}</td>
                 <td>{p.default_branch ?? '(current branch)'}</td>
+                <td>
+                  {[
+                    p.worktree_setup.copy_files.length > 0 &&
+                      `copies ${p.worktree_setup.copy_files.join(', ')}`,
+                    p.worktree_setup.command && `runs ${p.worktree_setup.command.join(' ')}`,
+                    p.worktree_setup.hooks && 'hooks',
+                    p.worktree_setup.lfs_smudge && 'LFS',
+                  ]
+                    .filter(Boolean)
+                    .join('; ') || '—'}
+                </td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    aria-label={`Edit project ${p.name}`}
+                    aria-pressed={p.id === editing}
+                    onClick={() => setEditing(p.id === editing ? null : p.id)}
+                  >
+                    Edit
+                  </button>{' '}
+                  <ConfirmDelete
+                    what={`project ${p.name}`}
+                    onConfirm={async () => {
+                      setActionError(null);
+                      try {
+                        await api('DELETE', `/projects/${p.id}`);
+                        if (editing === p.id) setEditing(null);
+                        projects.reload();
+                      } catch (err) {
+                        setActionError(toApiError(err));
+                      }
+                    }}
+                  />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {edited && (
+        <ProjectForm
+          key={edited.id}
+          project={edited}
+          onSaved={projects.reload}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <ProjectForm onSaved={projects.reload} />
     </div>
   );
 }

@@ -1,70 +1,34 @@
-import type { Role } from '@multyagents/contracts';
+import type { Role, SkillPack } from '@multyagents/contracts';
 import { useState } from 'react';
 import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { Empty, ErrorBox, Loading } from '../components/common';
+import { ConfirmDelete, toApiError } from '../components/form';
+import { RoleForm } from '../components/RoleForm';
 
-/** A role with a name and a prompt; tools, skill packs and retry policy: the API for now. */
-function NewRole() {
-  const [name, setName] = useState('');
-  const [prompt, setPrompt] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  return (
-    <form
-      className="card"
-      aria-label="New role"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(null);
-        setDone(null);
-        try {
-          const r = await api<Role>('POST', '/roles', { name: name.trim(), system_prompt: prompt });
-          setDone(`role ${r.name} created`);
-          setName('');
-          setPrompt('');
-        } catch (err) {
-          setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
-        }
-      }}
-    >
-      <h3>New role</h3>
-      <label>
-        Role name <input value={name} onChange={(e) => setName(e.target.value)} name="role-name" />
-      </label>{' '}
-      <label className="block">
-        System prompt
-        <textarea
-          rows={3}
-          cols={60}
-          value={prompt}
-          onChange={(e) => setPrompt(e.target.value)}
-          name="prompt"
-        />
-      </label>
-      <button type="submit" disabled={!name.trim()}>
-        Create role
-      </button>
-      <ErrorBox error={error} />
-      {done && (
-        <span className="ok" role="status">
-          {done}
-        </span>
-      )}
-    </form>
-  );
+function retrySummary(r: Role): string {
+  const rp = r.execution_constraints.retry_policy;
+  if (!rp) return 'no retries';
+  const on = rp.retry_on.length > 0 ? ` on ${rp.retry_on.join(', ')}` : ' (no category)';
+  return `${rp.max_retries} retr${rp.max_retries === 1 ? 'y' : 'ies'}${on}; backoff ${rp.backoff_initial_ms}..${rp.backoff_max_ms} ms ×${rp.backoff_multiplier}, jitter ${rp.jitter}`;
 }
 
 export function Roles() {
   const roles = useResource(() => api<Role[]>('GET', '/roles'), [], isType('role.'));
+  const packs = useResource(() => api<SkillPack[]>('GET', '/skill-packs'), [], isType('skill_pack.'));
+  const [editing, setEditing] = useState<number | null>(null);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
   const list = roles.data ?? [];
+  const packNames = (packs.data ?? []).map((p) => p.name);
+  const edited = list.find((r) => r.id === editing);
   return (
     <div>
       <h2>Roles</h2>
-      <NewRole />
       <ErrorBox error={roles.error} />
+      <ErrorBox error={packs.error} />
+      <ErrorBox error={actionError} />
       <Loading when={roles.loading} />
-      <Empty when={!roles.loading && list.length === 0}>No roles yet.</Empty>
+      <Empty when={!roles.loading && !roles.error && list.length === 0}>No roles yet.</Empty>
       {list.length > 0 && (
         <table aria-label="Roles">
           <thead>
@@ -74,25 +38,50 @@ export function Roles() {
               <th>Tools</th>
               <th>Skill packs</th>
               <th>Retry policy</th>
+              <th>Actions</th>
             </tr>
           </thead>
           <tbody>
             {list.map((r) => (
-              <tr key={r.id}>
+              <tr key={r.id} data-role={r.id} className={r.id === editing ? 'selected' : undefined}>
                 <td>
                   {r.name} <span className="muted">#{r.id}</span>
                 </td>
                 <td className="clip">{r.system_prompt || '—'}</td>
                 <td>{r.allowed_tools.join(', ') || '—'}</td>
                 <td>{r.skill_packs.join(', ') || '—'}</td>
-                <td>
-                  <code>{JSON.stringify(r.execution_constraints?.retry_policy ?? null)}</code>
+                <td data-testid="retry">{retrySummary(r)}</td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    aria-label={`Edit role ${r.name}`}
+                    aria-pressed={r.id === editing}
+                    onClick={() => setEditing(r.id === editing ? null : r.id)}
+                  >
+                    Edit
+                  </button>{' '}
+                  <ConfirmDelete
+                    what={`role ${r.name}`}
+                    onConfirm={async () => {
+                      setActionError(null);
+                      try {
+                        await api('DELETE', `/roles/${r.id}`);
+                        if (editing === r.id) setEditing(null);
+                      } catch (err) {
+                        setActionError(toApiError(err));
+                      }
+                    }}
+                  />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {edited && (
+        <RoleForm key={edited.id} role={edited} packNames={packNames} onCancel={() => setEditing(null)} />
+      )}
+      <RoleForm packNames={packNames} />
     </div>
   );
 }
