@@ -42,6 +42,32 @@ export function notifyUnauthorized(): void {
 }
 
 export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  return (await request(method, path, body)).json as T;
+}
+
+/** One page of a list: the body, and the paging headers (`x-total-count`, `x-next-before-id`). */
+export interface Page<T> {
+  data: T;
+  /** How many items match the filters (null when the API does not say). */
+  total: number | null;
+  /** The `before_id` of the next older page, or null when this is the last one. */
+  nextBeforeId: number | null;
+}
+
+export async function apiPage<T>(path: string): Promise<Page<T>> {
+  const { json, headers } = await request('GET', path);
+  const int = (name: string) => {
+    const v = headers.get(name);
+    return v !== null && /^\d+$/.test(v) ? Number(v) : null;
+  };
+  return { data: json as T, total: int('x-total-count'), nextBeforeId: int('x-next-before-id') };
+}
+
+async function request(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ json: unknown; headers: Headers }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
@@ -68,5 +94,5 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
       typeof e.detail === 'string' ? e.detail : text.slice(0, 500),
     );
   }
-  return json as T;
+  return { json, headers: res.headers };
 }
