@@ -1,11 +1,21 @@
 import { useEffect } from 'react';
 import { api, apiPage } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
-import type { RunCounts, RunnerView, RunView, StuckTaskView, TaskView } from '../lib/types';
+import type { RunCounts, RunnerView, RunView, StuckTaskView } from '../lib/types';
+
+/** `GET /approvals` entries: the approval with its task's run, step and title. */
+interface PendingApproval {
+  id: number;
+  task_id: number;
+  run_id: number | null;
+  step_id: string | null;
+  task_title: string;
+}
 import { Empty, ErrorBox, Loading, Status, Triage } from '../components/common';
 
 const RUN_STATUSES = ['created', 'running', 'paused', 'success', 'failed', 'aborted'] as const;
 const FAILED_SHOWN = 20;
+const APPROVALS_SHOWN = 100;
 /** Stuck is a matter of time passing without events: the list is also refetched this often. */
 export const STUCK_REFRESH_MS = 30_000;
 
@@ -38,12 +48,9 @@ export function Overview() {
     [],
     isType('task.', 'workflow_run.', 'runner.'),
   );
+  // The approvals list joins each approval's task: no scan of every created task.
   const pending = useResource(
-    // A task waiting for its approval is `created`.
-    () =>
-      api<TaskView[]>('GET', '/tasks?status=created&limit=10000').then((ts) =>
-        ts.filter((t) => t.approval_status === 'pending'),
-      ),
+    () => api<PendingApproval[]>('GET', `/approvals?status=pending&limit=${APPROVALS_SHOWN}`),
     [],
     isType('approval.', 'task.'),
   );
@@ -146,12 +153,17 @@ export function Overview() {
         <ErrorBox error={pending.error} />
         <Empty when={!pending.loading && (pending.data ?? []).length === 0}>No approvals waiting.</Empty>
         <ul>
-          {(pending.data ?? []).map((t) => (
-            <li key={t.id}>
+          {(pending.data ?? []).map((a) => (
+            <li key={a.id}>
               <a href="#/approvals">
-                Task {t.id} ({t.step_id ?? t.title})
-              </a>{' '}
-              of <a href={`#/runs/${t.run_id}`}>run {t.run_id}</a>
+                Task {a.task_id} ({a.step_id ?? a.task_title})
+              </a>
+              {a.run_id !== null && (
+                <>
+                  {' '}
+                  of <a href={`#/runs/${a.run_id}`}>run {a.run_id}</a>
+                </>
+              )}
             </li>
           ))}
         </ul>

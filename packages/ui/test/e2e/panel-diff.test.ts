@@ -157,7 +157,7 @@ describe.skipIf(!CHROMIUM)('run page diff in chromium (isolated-worktree run, sc
     const added = patch.locator('.diff-line.diff-add', {
       hasText: "+export const hi = 'hello from the agent';",
     });
-    const removed = patch.locator('.diff-line.diff-del', { hasText: /^-hello$/ });
+    const removed = patch.locator('.diff-line.diff-del', { hasText: /^-hello\s*$/ });
     await added.waitFor();
     await removed.waitFor();
     expect(await patch.locator('.diff-line.diff-add', { hasText: '+hello, edited' }).count()).toBe(1);

@@ -39,7 +39,10 @@ describe('overview', () => {
           { 'x-total-count': '996', 'x-next-before-id': '9999' },
         );
       if (url === '/tasks/stuck') return json(stuck);
-      if (url.startsWith('/tasks?status=created')) return json([]);
+      if (url === '/approvals?status=pending&limit=100')
+        return json([
+          { id: 3, task_id: 20, run_id: 6, step_id: 'deploy', task_title: 'Deploy', status: 'pending' },
+        ]);
       if (url === '/runners') return json([]);
       return undefined;
     });
@@ -67,6 +70,10 @@ describe('overview', () => {
       '/workflow-runs?status=failed&limit=20',
     ]);
     await screen.findByText('the agent exited with code 1');
+    const approval = await screen.findByRole('link', { name: 'Task 20 (deploy)' });
+    expect(approval.closest('li')!.textContent).toBe('Task 20 (deploy) of run 6');
+    // Neither runs nor tasks are listed wholesale.
+    expect(calls.some((c) => c.url.startsWith('/tasks?'))).toBe(false);
     expect(screen.getByText(/newest 1 of 996/)).toBeTruthy();
 
     const table = await screen.findByRole('table', { name: 'Stuck tasks' });

@@ -25,7 +25,7 @@ export function Attempts({ taskId }: { taskId: number }) {
               <th>Attempt</th>
               <th>Status</th>
               <th>Runner</th>
-              <th>Duration</th>
+              <th>Dispatch → end</th>
               <th>Exit</th>
               <th>Failure</th>
               <th>Session</th>
@@ -41,7 +41,8 @@ export function Attempts({ taskId }: { taskId: number }) {
                   <Status value={a.status} />
                 </td>
                 <td>{a.runner_id ?? '—'}</td>
-                <td>{duration(a.started_at, a.finished_at)}</td>
+                {/* The attempt row records its dispatch and its end; its own start is not always stored. */}
+                <td>{duration(a.started_at ?? a.created_at, a.finished_at)}</td>
                 <td>{a.exit_code ?? '—'}</td>
                 <td>{a.failure_category ?? '—'}</td>
                 <td>{a.session_id ? <code>{a.session_id}</code> : '—'}</td>
