@@ -10,6 +10,7 @@ import type {
   RunStatus,
   TaskStatus,
 } from '@multyagents/contracts';
+import type { AgentSummary, UsageTotals } from '@multyagents/contracts';
 
 export type { ApprovalStatus, EventRecord, RunStatus, TaskStatus };
 
@@ -116,4 +117,121 @@ export interface DrillEvidenceView {
   drills: DrillShortView[];
   /** Set when the folder's report.json is missing, unreadable or not a chaos report. */
   error?: string;
+}
+
+/** What a coding agent said about an attempt (`agent` of a task view and of an audit attempt). */
+export type { AgentSummary, UsageTotals };
+
+/** An isolated-worktree task's stored result (`worktree` of the task view). */
+export interface TaskWorktreeView {
+  attempt: number;
+  path: string | null;
+  branch: string | null;
+  base_sha: string | null;
+  start_sha: string | null;
+  head_sha: string | null;
+  committed: boolean;
+  pinned_ref: string | null;
+  stats: { files_changed: number; insertions: number; deletions: number; files: string[] };
+  conflicts: string[] | null;
+  conflict_commits: string[] | null;
+  merged: { target_branch: string; old_sha: string; new_sha: string; strategy: string } | null;
+}
+
+/** The task view's fields the run page's detail reads beyond the list's. */
+export interface TaskDetailView extends TaskView {
+  kind?: string;
+  execution_mode?: string;
+  agent?: AgentSummary | null;
+  worktree?: TaskWorktreeView | null;
+}
+
+/** One attempt of a task (`attempts` of `GET /tasks/{id}/audit`). */
+export interface AttemptView {
+  task_id: number;
+  attempt: number;
+  runner_id: number | null;
+  status: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  failure_category: string | null;
+  message: string | null;
+  session_id: string | null;
+  agent: AgentSummary | null;
+}
+
+export interface TaskAuditView {
+  task_id: number;
+  attempts: AttemptView[];
+}
+
+/** `GET /tasks/{id}/diff`. */
+export interface DiffView {
+  task_id: number;
+  attempt: number;
+  repo_root: string;
+  from_sha: string;
+  to_sha: string;
+  files: Array<{ path: string; insertions: number; deletions: number }>;
+  patch: string;
+  truncated: boolean;
+  patch_bytes: number;
+}
+
+export interface HandoffView {
+  id: number;
+  task_id: number;
+  run_id: number | null;
+  attempt: number;
+  summary: string;
+  details: string | null;
+  next_actions: string[];
+  open_questions: string[];
+  artifacts: Array<{ artifact_id: number; is_required: boolean; note?: string | null }>;
+  created_at: string;
+}
+
+export interface ArtifactView {
+  id: number;
+  artifact_type: string;
+  location: string;
+  summary: string;
+  producer_task_id: number;
+  run_id: number | null;
+  created_at: string;
+}
+
+/** The run view's tokens and money over every attempt that reported an agent summary. */
+export interface RunUsageView extends RunView {
+  usage?: UsageTotals;
+}
+
+/** `GET /workflow-runs/counts`. */
+export interface RunCounts {
+  total: number;
+  by_status: Record<string, number>;
+}
+
+/** One entry of `GET /tasks/stuck`. */
+export interface StuckTaskView {
+  task: TaskView;
+  reason: string;
+  since: string;
+  age_ms: number;
+  detail: string;
+}
+
+/** What the partial re-run answers (the fields the panel shows). */
+export interface PartialRerunAnswer {
+  run_id: number;
+  selected_task_ids: number[];
+  selected_step_ids: string[];
+  reset_task_ids: number[];
+}
+
+export interface TemplateSummary {
+  id: number;
+  name: string;
 }

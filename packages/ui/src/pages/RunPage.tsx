@@ -1,21 +1,29 @@
-import { useState } from 'react';
-import { api, ApiError } from '../lib/api';
+import { useMemo, useState } from 'react';
+import { api } from '../lib/api';
 import { useResource } from '../lib/hooks';
-import type { RunView, TaskView } from '../lib/types';
+import type { RunUsageView, TaskDetailView } from '../lib/types';
 import { DagView } from '../components/DagView';
-import { LogTail } from '../components/LogTail';
 import { duration, ErrorBox, Loading, Status, Triage } from '../components/common';
+import { HandoffsAndArtifacts } from '../components/run/Handoffs';
+import { RunControls } from '../components/run/RunControls';
+import { RunUsage } from '../components/run/RunUsage';
+import { TaskDetail } from '../components/run/TaskDetail';
 
 const UNSUCCESSFUL = ['failed', 'canceled', 'submit-failed'];
 
 export function RunPage({ id }: { id: number }) {
   const sameRun = (e: { run_id: number | null }) => e.run_id === id;
-  const run = useResource(() => api<RunView>('GET', `/workflow-runs/${id}`), [id], sameRun);
-  const tasks = useResource(() => api<TaskView[]>('GET', `/tasks?run_id=${id}&limit=10000`), [id], sameRun);
+  const run = useResource(() => api<RunUsageView>('GET', `/workflow-runs/${id}`), [id], sameRun);
+  const tasks = useResource(
+    () => api<TaskDetailView[]>('GET', `/tasks?run_id=${id}&limit=10000`),
+    [id],
+    sameRun,
+  );
   const [picked, setPicked] = useState<number | null>(null);
   const list = tasks.data ?? [];
   const failedTasks = list.filter((t) => UNSUCCESSFUL.includes(t.status));
   const selected = list.find((t) => t.id === picked) ?? failedTasks[0] ?? list[0] ?? null;
+  const stepNames = useMemo(() => new Map(list.map((t) => [t.id, t.step_id ?? t.title])), [list]);
 
   return (
     <div>
@@ -30,8 +38,9 @@ export function RunPage({ id }: { id: number }) {
           {duration(run.data.started_at, run.data.finished_at)} · success rate {run.data.success_rate}%
         </p>
       )}
+      {run.data?.usage && <RunUsage usage={run.data.usage} />}
       {run.data && <Triage hints={run.data.failure_triage_hints} actions={run.data.suggested_next_actions} />}
-      {run.data && <RunControls run={run.data} failed={failedTasks} />}
+      {run.data && <RunControls run={run.data} unsuccessful={failedTasks} />}
       <ErrorBox error={tasks.error} />
       {list.length > 0 && (
         <>
@@ -84,87 +93,8 @@ export function RunPage({ id }: { id: number }) {
           </table>
         </>
       )}
-      {selected && (
-        <section className="task-detail" aria-label={`Task ${selected.id}`}>
-          <h3>
-            Task {selected.id}: {selected.step_id ?? selected.title} <Status value={selected.status} />
-          </h3>
-          {selected.message && <p className="muted">{selected.message}</p>}
-          {selected.failure_category && (
-            <p>
-              Failure: <code>{selected.failure_category}</code>
-              {selected.failure_step ? ` at ${selected.failure_step}` : ''}
-            </p>
-          )}
-          <Triage hints={selected.failure_triage_hints} actions={selected.suggested_next_actions} />
-          <LogTail
-            key={`${selected.id}-${selected.attempt}`}
-            taskId={selected.id}
-            attempt={selected.attempt}
-          />
-        </section>
-      )}
+      {selected && <TaskDetail task={selected} />}
+      <HandoffsAndArtifacts runId={id} stepNames={stepNames} />
     </div>
-  );
-}
-
-/** Pause, resume, abort, partial re-run of the failed tasks; each with the operator's reason. */
-function RunControls({ run, failed }: { run: RunView; failed: TaskView[] }) {
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const act = async (label: string, path: string, body: unknown) => {
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      await api('POST', path, body);
-      setDone(`${label}: done`);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const op = (name: 'pause' | 'resume' | 'abort') => () =>
-    act(name, `/workflow-runs/${run.id}/${name}`, { actor: 'panel', ...(reason ? { reason } : {}) });
-  const ended = ['success', 'failed', 'aborted'].includes(run.status);
-  return (
-    <fieldset className="controls">
-      <legend>Run actions</legend>
-      <label>
-        Reason <input value={reason} onChange={(e) => setReason(e.target.value)} name="reason" size={40} />
-      </label>{' '}
-      <button type="button" disabled={busy || ended || run.status === 'paused'} onClick={op('pause')}>
-        Pause
-      </button>{' '}
-      <button type="button" disabled={busy || run.status !== 'paused'} onClick={op('resume')}>
-        Resume
-      </button>{' '}
-      <button type="button" disabled={busy || ended} onClick={op('abort')}>
-        Abort
-      </button>{' '}
-      <button
-        type="button"
-        // The API refuses a partial re-run of an aborted or paused run (409 RUN_STATE_CONFLICT).
-        disabled={busy || failed.length === 0 || run.status === 'aborted' || run.status === 'paused'}
-        onClick={() =>
-          act('partial re-run', `/workflow-runs/${run.id}/partial-rerun`, {
-            task_ids: failed.map((t) => t.id),
-            requested_by: 'panel',
-            reason,
-          })
-        }
-      >
-        Re-run failed ({failed.length})
-      </button>
-      <ErrorBox error={error} />
-      {done && (
-        <span className="ok" role="status">
-          {done}
-        </span>
-      )}
-    </fieldset>
   );
 }

@@ -212,7 +212,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     expect(approval).toMatchObject({ status: 'approved', comment: 'ship it' });
     await page.screenshot({ path: path.join(shots, 'gated-run-success.png'), fullPage: true });
   });
-  it('a failing task shows its triage and log tail; a partial re-run with a reason starts it over', async () => {
+  it('a failing task shows its triage and log tail; a partial re-run of the step picked in the chooser starts it over', async () => {
     const tpl = await template('failing', [
       {
         step_id: 'check',
@@ -226,8 +226,11 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
           },
         },
       },
+      // Never runs: the run's fail-fast cancels it when check fails.
+      { step_id: 'report', title: 'Report', depends_on: ['check'], executor_params: { mock: {} } },
     ]);
     const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
+    const [check, report] = run.task_ids as [number, number];
     const loadsBefore = loads;
     await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
     await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
@@ -236,19 +239,35 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await page.locator('[data-testid=log-tail]', { hasText: 'error: 2 tests failed' }).waitFor();
     const triage = await detail.locator('.triage').textContent();
     expect(triage).toMatch(/Triage hints|Next actions/);
+    await page.getByRole('table', { name: 'Attempts' }).locator('tr[data-attempt="1"]').waitFor();
     await page.screenshot({ path: path.join(shots, 'failed-run-triage.png'), fullPage: true });
 
-    await page.getByLabel('Reason').fill('flaky runner, try again');
-    await page.getByRole('button', { name: 'Re-run failed (1)' }).click();
-    await page.getByRole('status').filter({ hasText: 'partial re-run: done' }).waitFor();
+    // The chooser lists both unsuccessful steps, ticked; the operator keeps only check.
+    const chooser = page.getByRole('group', { name: 'Steps to re-run' });
+    const reportBox = chooser.getByLabel(`report (task ${report})`);
+    await reportBox.waitFor();
+    expect(await chooser.getByLabel(`check (task ${check})`).isChecked()).toBe(true);
+    expect(await reportBox.isChecked()).toBe(true);
+    await reportBox.uncheck();
+    await page.getByLabel('Reason', { exact: true }).fill('flaky runner, try again');
+    await page.screenshot({ path: path.join(shots, 'rerun-chooser.png'), fullPage: true });
+    await chooser.getByRole('button', { name: 'Re-run selected (1)' }).click();
+    // The answer: check, and report with it (the fail-fast's collateral starts over with any re-run).
+    await page
+      .getByRole('status')
+      .filter({ hasText: `partial re-run: reset tasks ${check}, ${report}` })
+      .waitFor();
     // The re-run's second attempt appears live and fails again (the mock always exits 3).
-    await page.locator(`tr[data-task="${run.task_ids[0]}"] td:nth-child(4)`, { hasText: '2' }).waitFor();
+    await page.locator(`tr[data-task="${check}"] td:nth-child(4)`, { hasText: '2' }).waitFor();
     await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('table', { name: 'Attempts' }).locator('tr[data-attempt="2"]').waitFor();
     expect(loads).toBe(loadsBefore);
     const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as Array<{
       event_type: string;
       payload: Record<string, unknown>;
     }>;
+    const asked = events.find((e) => e.event_type === 'workflow_run.partial_rerun_requested');
+    expect(asked?.payload).toMatchObject({ selected_step_ids: ['check'], selected_task_ids: [check] });
     expect(JSON.stringify(events)).toContain('flaky runner, try again');
   });
 
@@ -259,13 +278,13 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
     await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
     await page.getByRole('button', { name: /long \(task \d+\): running/ }).waitFor({ timeout: 30_000 });
-    await page.getByLabel('Reason').fill('not needed any more');
+    await page.getByLabel('Reason', { exact: true }).fill('not needed any more');
     await page.getByRole('button', { name: 'Abort' }).click();
     await runStatus(run.id).filter({ hasText: 'aborted' }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: /long \(task \d+\): (canceled|cancel-requested)/ }).waitFor();
     const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as unknown[];
     expect(JSON.stringify(events)).toContain('not needed any more');
-    expect(await page.getByRole('button', { name: /Re-run failed/ }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: /Re-run selected/ }).isDisabled()).toBe(true);
     await page.screenshot({ path: path.join(shots, 'aborted-run.png'), fullPage: true });
   });
   it('overview, runners and workflows pages show what the journeys left', async () => {
@@ -280,6 +299,16 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
       .first()
       .waitFor();
     await page.screenshot({ path: path.join(shots, 'overview.png'), fullPage: true });
+
+    // The runs list: the total from the API's header; a status filter kept in the hash.
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.locator('[data-testid=runs-total]', { hasText: '4 runs in all' }).waitFor();
+    expect(await page.locator('tr[data-run]').count()).toBe(4);
+    await page.getByLabel('Status').selectOption('failed');
+    await page.locator('[data-testid=runs-total]', { hasText: '1 run match' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/runs?status=failed');
+    expect(await page.locator('tr[data-run]').count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'runs-filtered.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Runners' }).click();
     const row = page.getByRole('table', { name: 'Runners' }).locator('tr[data-runner]');

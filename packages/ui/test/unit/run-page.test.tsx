@@ -91,6 +91,8 @@ describe('RunPage (live)', () => {
             success_rate: 0,
           });
         if (url.startsWith('/tasks?run_id=1')) return json(tasks);
+        if (url.startsWith('/handoffs?run_id=1') || url.startsWith('/artifacts?run_id=1')) return json([]);
+        if (/^\/tasks\/\d+\/audit$/.test(url)) return json({ task_id: 1, attempts: [] });
         if (url.startsWith('/tasks/'))
           return json({ task_id: 1, attempt: 1, status: 'running', done: true, chunks: [] });
         if (url.includes('/abort'))
@@ -127,7 +129,7 @@ describe('RunPage (live)', () => {
       expect.arrayContaining(['/workflow-runs/1', '/tasks?run_id=1&limit=10000']),
     );
     expect(screen.getByText('the agent exited with code 1')).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Re-run failed (1)' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Re-run selected (1)' })).toBeTruthy();
 
     // An event of another run changes nothing.
     const n = calls.length;

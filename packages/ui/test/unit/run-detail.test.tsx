@@ -1,0 +1,195 @@
+import { cleanup, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AgentSummary, TaskDetailView } from '../../src/lib/types';
+import { RunPage } from '../../src/pages/RunPage';
+import { json, mockApi, runView, taskView } from './mockApi';
+
+const agent: AgentSummary = {
+  agent: 'claude',
+  session_id: 'sess-42',
+  model: 'claude-sonnet-4',
+  final_message: 'Done: added the endpoint.',
+  turns: 7,
+  usage: {
+    input_tokens: 12_345,
+    cached_input_tokens: 10_000,
+    cache_creation_input_tokens: 0,
+    output_tokens: 2_001,
+  },
+  cost_usd: 0.0421,
+  permission_denials: [{ tool: 'Bash', target: 'rm -rf /' }],
+  tool_errors: [{ tool: 'Edit', message: 'file changed on disk', exit_code: null }],
+  files_changed: [],
+  is_error: false,
+  error: null,
+  terminal_reason: null,
+  verdict: 'ok',
+  events: 40,
+  noise_lines: 0,
+};
+
+const built: TaskDetailView = {
+  ...taskView(2, { step_id: 'build', status: 'success', attempt: 2, runner_id: 1 }),
+  agent,
+  worktree: {
+    attempt: 2,
+    path: null,
+    branch: 'multyagents/run-1/build',
+    base_sha: 'a'.repeat(40),
+    start_sha: 'a'.repeat(40),
+    head_sha: 'c'.repeat(40),
+    committed: true,
+    pinned_ref: null,
+    stats: { files_changed: 2, insertions: 30, deletions: 4, files: ['src/api.ts', 'test/api.test.ts'] },
+    conflicts: null,
+    conflict_commits: null,
+    merged: null,
+  },
+};
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('run page detail', () => {
+  it("shows the selected task's attempts, agent session, files changed and diff, and the run's usage, handoffs and artifacts", async () => {
+    mockApi((url) => {
+      if (url === '/workflow-runs/1')
+        return json({
+          ...runView(1, { status: 'success', task_ids: [2] }),
+          usage: {
+            attempts: 2,
+            input_tokens: 20_000,
+            cached_input_tokens: 15_000,
+            cache_creation_input_tokens: 0,
+            output_tokens: 3_000,
+            cost_usd: 0.07,
+            estimated: true,
+            unpriced_attempts: 0,
+          },
+        });
+      if (url.startsWith('/tasks?run_id=1')) return json([built]);
+      if (url === '/tasks/2/audit')
+        return json({
+          task_id: 2,
+          attempts: [
+            {
+              attempt: 1,
+              status: 'failed',
+              runner_id: 1,
+              exit_code: 1,
+              failure_category: 'agent_exit',
+              session_id: 'sess-41',
+              agent: null,
+              started_at: null,
+              finished_at: null,
+              created_at: '',
+              message: null,
+              task_id: 2,
+            },
+            {
+              attempt: 2,
+              status: 'success',
+              runner_id: 1,
+              exit_code: 0,
+              failure_category: null,
+              session_id: 'sess-42',
+              agent,
+              started_at: null,
+              finished_at: null,
+              created_at: '',
+              message: null,
+              task_id: 2,
+            },
+          ],
+        });
+      if (url === '/tasks/2/diff')
+        return json({
+          task_id: 2,
+          attempt: 2,
+          repo_root: '/r',
+          from_sha: 'a'.repeat(40),
+          to_sha: 'c'.repeat(40),
+          files: [{ path: 'src/api.ts', insertions: 30, deletions: 4 }],
+          patch: 'diff --git a/src/api.ts b/src/api.ts\n+new line\n',
+          truncated: false,
+          patch_bytes: 44,
+        });
+      if (url.startsWith('/tasks/2/logs'))
+        return json({ task_id: 2, attempt: 2, status: 'success', done: true, chunks: [], next_seq: 0 });
+      if (url === '/handoffs?run_id=1')
+        return json([
+          {
+            id: 9,
+            task_id: 2,
+            run_id: 1,
+            attempt: 2,
+            summary: 'Endpoint added',
+            details: null,
+            next_actions: ['review the API shape'],
+            open_questions: ['paginate?'],
+            artifacts: [{ artifact_id: 5, is_required: true, note: 'the commit' }],
+            created_at: '',
+          },
+        ]);
+      if (url === '/artifacts?run_id=1')
+        return json([
+          {
+            id: 5,
+            artifact_type: 'commit',
+            location: 'c'.repeat(40),
+            summary: 'build result',
+            producer_task_id: 2,
+            run_id: 1,
+            created_at: '',
+          },
+        ]);
+      return undefined;
+    });
+    render(<RunPage id={1} />);
+
+    const usage = await screen.findByTestId('run-usage');
+    expect(usage.textContent).toBe(
+      'agents: 2 attempts · tokens in 20,000 (cached 15,000) · out 3,000 · cost $0.07 (partly estimated)',
+    );
+    const session = await screen.findByRole('region', { name: 'Agent session' });
+    expect(within(session).getByText('sess-42')).toBeTruthy();
+    expect(within(session).getByText('claude-sonnet-4')).toBeTruthy();
+    expect(within(session).getByTestId('tokens-in').textContent).toBe('12,345');
+    expect(within(session).getByTestId('tokens-cached').textContent).toBe('10,000');
+    expect(within(session).getByTestId('tokens-out').textContent).toBe('2,001');
+    expect(within(session).getByTestId('cost').textContent).toBe('$0.04');
+    expect(within(session).getByRole('list', { name: 'Permission denials' }).textContent).toBe(
+      'Bash rm -rf /',
+    );
+    expect(within(session).getByRole('list', { name: 'Tool errors' }).textContent).toBe(
+      'Edit: file changed on disk',
+    );
+
+    const wt = screen.getByRole('region', { name: 'Worktree result' });
+    expect(within(wt).getByTestId('worktree-stats').textContent).toBe('2 files, +30 −4');
+    expect(within(wt).getByText('multyagents/run-1/build')).toBeTruthy();
+    expect(within(wt).getByText('cccccccccc')).toBeTruthy();
+
+    const attempts = await screen.findByRole('table', { name: 'Attempts' });
+    await within(attempts).findByText('sess-41');
+    expect(within(attempts).getAllByRole('row')).toHaveLength(3);
+    expect(within(attempts).getByText('12,345 / 2,001')).toBeTruthy();
+
+    const patch = await screen.findByLabelText('Patch');
+    expect(patch.querySelector('.diff-add')!.textContent).toBe('+new line\n');
+
+    const handoff = await screen.findByText('Endpoint added');
+    const card = handoff.closest('article')!;
+    expect(card.textContent).toContain('build (task 2, attempt 2)');
+    expect(card.textContent).toContain('review the API shape');
+    expect(card.textContent).toContain('paginate?');
+    expect(card.textContent).toContain('#5 (required): the commit');
+    const artifacts = await screen.findByRole('table', { name: 'Artifacts' });
+    expect(within(artifacts).getAllByRole('row')[1]!.textContent).toBe(
+      `#5commit${'c'.repeat(40)}build resultbuild`,
+    );
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+});
