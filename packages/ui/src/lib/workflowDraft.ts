@@ -32,6 +32,7 @@ export interface Catalogue {
   projects: readonly Named[];
 }
 
+const isInt = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function validateDraft(d: Draft, cat: Catalogue | null = null): Issue[] {
@@ -50,6 +51,12 @@ export function validateDraft(d: Draft, cat: Catalogue | null = null): Issue[] {
     else seen.set(s.id, i);
     if (!s.title.trim()) add(i, 'VALIDATION_FAILED', 'a title is required', at('title'));
     if (!s.role) add(i, 'VALIDATION_FAILED', 'choose a role', at('role'));
+    // The two numbers the form edits (raw mode checks every field's shape before it gets here).
+    if (s.timeout_seconds !== undefined && !isInt(s.timeout_seconds, 1, 7 * 86_400))
+      add(i, 'VALIDATION_FAILED', 'timeout: whole seconds from 1 to 604800', at('timeout_seconds'));
+    const retries = s.retry_policy?.max_retries;
+    if (retries !== undefined && !isInt(retries, 0, 10))
+      add(i, 'VALIDATION_FAILED', 'max retries: a whole number from 0 to 10', ['steps', i, 'retry_policy']);
   });
   const ids = new Set(d.steps.map((s) => s.id));
   d.steps.forEach((s, i) => {

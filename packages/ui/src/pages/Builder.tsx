@@ -115,8 +115,11 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `${current.name.trim().replace(/[^A-Za-z0-9._-]+/g, '-') || 'workflow'}.${format}`;
+    document.body.append(a);
     a.click();
-    URL.revokeObjectURL(a.href);
+    a.remove();
+    // The browser reads the blob after the click returns: revoking at once can cancel the download.
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
   };
 
   const save = async () => {

@@ -28,6 +28,7 @@ describe('validateDraft (the API DAG rules, inline)', () => {
           step('b', ['zz', 'b']),
           step('bad id', [], { title: ' ', role: '' }),
           step('multyagents.merge'),
+          step('t', [], { timeout_seconds: 1.5, retry_policy: { max_retries: 11 } }),
         ],
         ' ',
       ),
@@ -38,6 +39,8 @@ describe('validateDraft (the API DAG rules, inline)', () => {
       [3, 'VALIDATION_FAILED'],
       [3, 'VALIDATION_FAILED'],
       [4, 'RESERVED_STEP_ID'],
+      [5, 'VALIDATION_FAILED'],
+      [5, 'VALIDATION_FAILED'],
       [2, 'DAG_UNKNOWN_DEPENDENCY'],
       [2, 'DAG_SELF_DEPENDENCY'],
     ]);
@@ -208,9 +211,7 @@ describe('Builder', () => {
     render(<Builder mode="edit" templateId={5} />);
     await screen.findByRole('heading', { name: 'Edit workflow #5' });
     const plan = screen.getByRole('group', { name: 'Step 1' });
-    expect(
-      (within(plan).getByLabelText("Override the role's retry policy") as HTMLInputElement).checked,
-    ).toBe(true);
+    expect((within(plan).getByLabelText('Retry override') as HTMLInputElement).checked).toBe(true);
     expect((within(plan).getByLabelText('Max retries') as HTMLInputElement).value).toBe('2');
     expect(plan.textContent).toContain('executor_params');
     fireEvent.change(within(plan).getByLabelText('Title'), { target: { value: 'Plan it' } });

@@ -89,13 +89,14 @@ export function StepCard(props: {
           <input
             type="checkbox"
             checked={retry !== undefined}
+            title="This step's own retry policy instead of its role's"
             onChange={(e) =>
               onChange({
                 retry_policy: e.target.checked ? { max_retries: 1, retry_on: ['network'] } : undefined,
               })
             }
           />{' '}
-          Override the role's retry policy
+          Retry override
         </label>{' '}
         {retry !== undefined && (
           <>
