@@ -4,7 +4,7 @@ import { LiveContext } from './lib/hooks';
 import { LiveBus, parseEvent } from './lib/live';
 import { startEventStream, type StreamState } from './lib/sse';
 import { Approvals } from './pages/Approvals';
-import { Builder } from './pages/Builder';
+import { Builder, type BuilderMode } from './pages/Builder';
 import { Projects } from './pages/Projects';
 import { Roles } from './pages/Roles';
 import { Workflows } from './pages/Workflows';
@@ -80,6 +80,8 @@ export function App() {
     if (route === '/runners') return <Runners />;
     if (route === '/workflows') return <Workflows />;
     if (route === '/workflows/new') return <Builder />;
+    const wf = /^\/workflows\/(\d+)\/(edit|duplicate)$/.exec(route);
+    if (wf) return <Builder key={route} mode={wf[2] as BuilderMode} templateId={Number(wf[1])} />;
     if (route === '/roles') return <Roles />;
     if (route === '/projects') return <Projects />;
     if (route === '/tasks') return <Tasks />;

@@ -1,65 +1,92 @@
 /**
  * The workflow builder's draft and its inline validation, the same rules the API applies to a template
- * (DAG_* codes): ids present and unique, dependencies known and not on the step itself, no cycle.
- * Pure: the form and the raw JSON mode both go through these.
+ * (DAG_* codes): ids present, unique and not reserved, dependencies known and not on the step itself,
+ * no cycle; with the roles and projects loaded, every name refers to one (ROLE_NOT_FOUND,
+ * PROJECT_NOT_FOUND). Pure: the form and the raw JSON/YAML mode both go through these.
  */
+import {
+  planSave,
+  RESERVED_STEP_PREFIX,
+  type FileStep,
+  type Named,
+  type WorkflowFileDoc,
+} from './workflowFile';
+import type { Path } from './workflowShape';
 
-export interface DraftStep {
-  step_id: string;
-  title: string;
-  role_id: number | null;
-  depends_on: string[];
-  requires_approval: boolean;
-}
-
-export interface Draft {
-  name: string;
-  steps: DraftStep[];
-}
+/** The builder's draft is the workflow file itself: steps name their role, the workflow its project. */
+export type DraftStep = FileStep;
+export type Draft = WorkflowFileDoc;
 
 export interface Issue {
   /** Index of the step the issue is about; null for the whole workflow. */
   step: number | null;
   code: string;
   message: string;
+  /** Where in the file (raw mode shows its line). */
+  path: Path;
 }
 
+/** What names can refer to (roles and projects as the API lists them); null while they load. */
+export interface Catalogue {
+  roles: readonly Named[];
+  projects: readonly Named[];
+}
+
+const isInt = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
 const STEP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-export function validateDraft(d: Draft): Issue[] {
+export function validateDraft(d: Draft, cat: Catalogue | null = null): Issue[] {
   const issues: Issue[] = [];
-  if (!d.name.trim())
-    issues.push({ step: null, code: 'VALIDATION_FAILED', message: 'the workflow needs a name' });
-  if (d.steps.length === 0)
-    issues.push({ step: null, code: 'VALIDATION_FAILED', message: 'add at least one step' });
+  const add = (step: number | null, code: string, message: string, path: Path) =>
+    issues.push({ step, code, message, path });
+  if (!d.name.trim()) add(null, 'VALIDATION_FAILED', 'the workflow needs a name', ['name']);
+  if (d.steps.length === 0) add(null, 'VALIDATION_FAILED', 'add at least one step', ['steps']);
   const seen = new Map<string, number>();
   d.steps.forEach((s, i) => {
-    if (!STEP_ID.test(s.step_id))
-      issues.push({ step: i, code: 'VALIDATION_FAILED', message: 'step id: letters, digits, . _ - (1-100)' });
-    else if (seen.has(s.step_id))
-      issues.push({ step: i, code: 'DAG_DUPLICATE_STEP', message: `step id "${s.step_id}" is used twice` });
-    else seen.set(s.step_id, i);
-    if (!s.title.trim()) issues.push({ step: i, code: 'VALIDATION_FAILED', message: 'a title is required' });
-    if (s.role_id === null) issues.push({ step: i, code: 'VALIDATION_FAILED', message: 'choose a role' });
+    const at = (k: string): Path => ['steps', i, k];
+    if (!STEP_ID.test(s.id)) add(i, 'VALIDATION_FAILED', 'step id: letters, digits, . _ - (1-100)', at('id'));
+    else if (s.id.startsWith(RESERVED_STEP_PREFIX))
+      add(i, 'RESERVED_STEP_ID', `step ids starting with "${RESERVED_STEP_PREFIX}" are reserved`, at('id'));
+    else if (seen.has(s.id)) add(i, 'DAG_DUPLICATE_STEP', `step id "${s.id}" is used twice`, at('id'));
+    else seen.set(s.id, i);
+    if (!s.title.trim()) add(i, 'VALIDATION_FAILED', 'a title is required', at('title'));
+    if (!s.role) add(i, 'VALIDATION_FAILED', 'choose a role', at('role'));
+    // The two numbers the form edits (raw mode checks every field's shape before it gets here).
+    if (s.timeout_seconds !== undefined && !isInt(s.timeout_seconds, 1, 7 * 86_400))
+      add(i, 'VALIDATION_FAILED', 'timeout: whole seconds from 1 to 604800', at('timeout_seconds'));
+    const retries = s.retry_policy?.max_retries;
+    if (retries !== undefined && !isInt(retries, 0, 10))
+      add(i, 'VALIDATION_FAILED', 'max retries: a whole number from 0 to 10', ['steps', i, 'retry_policy']);
   });
-  const ids = new Set(d.steps.map((s) => s.step_id));
+  const ids = new Set(d.steps.map((s) => s.id));
   d.steps.forEach((s, i) => {
-    for (const dep of s.depends_on) {
-      if (dep === s.step_id)
-        issues.push({ step: i, code: 'DAG_SELF_DEPENDENCY', message: 'a step cannot depend on itself' });
-      else if (!ids.has(dep))
-        issues.push({ step: i, code: 'DAG_UNKNOWN_DEPENDENCY', message: `depends on unknown step "${dep}"` });
-    }
+    s.depends_on.forEach((dep, k) => {
+      const at: Path = ['steps', i, 'depends_on', k];
+      if (dep === s.id) add(i, 'DAG_SELF_DEPENDENCY', 'a step cannot depend on itself', at);
+      else if (!ids.has(dep)) add(i, 'DAG_UNKNOWN_DEPENDENCY', `depends on unknown step "${dep}"`, at);
+    });
   });
   const cycle = findCycle(d.steps);
-  if (cycle)
-    issues.push({ step: null, code: 'DAG_CYCLE', message: `the steps form a cycle: ${cycle.join(' → ')}` });
+  if (cycle) add(null, 'DAG_CYCLE', `the steps form a cycle: ${cycle.join(' → ')}`, ['steps']);
+  if (cat) {
+    const plan = planSave(d, cat.roles, cat.projects);
+    d.steps.forEach((s, i) => {
+      if (plan.unknownRoles.includes(s.role))
+        add(i, 'ROLE_NOT_FOUND', `role "${s.role}" is neither an existing role nor declared under roles`, [
+          'steps',
+          i,
+          'role',
+        ]);
+    });
+    if (plan.unknownProject !== null)
+      add(null, 'PROJECT_NOT_FOUND', `no project is named "${plan.unknownProject}"`, ['project']);
+  }
   return issues;
 }
 
 /** One cycle as a path of step ids (first id repeated at the end), or null. Iterative DFS, bounded by the steps. */
 export function findCycle(steps: DraftStep[]): string[] | null {
-  const deps = new Map(steps.map((s) => [s.step_id, s.depends_on.filter((d) => d !== s.step_id)]));
+  const deps = new Map(steps.map((s) => [s.id, s.depends_on.filter((d) => d !== s.id)]));
   const state = new Map<string, 'open' | 'done'>();
   for (const start of deps.keys()) {
     if (state.has(start)) continue;
@@ -86,44 +113,4 @@ export function findCycle(steps: DraftStep[]): string[] | null {
     }
   }
   return null;
-}
-
-/** The API's `POST /workflow-templates` body. */
-export function toTemplateBody(d: Draft) {
-  return {
-    name: d.name.trim(),
-    steps: d.steps.map((s) => ({
-      step_id: s.step_id,
-      title: s.title,
-      role_id: s.role_id,
-      depends_on: s.depends_on,
-      ...(s.requires_approval ? { requires_approval: true } : {}),
-    })),
-  };
-}
-
-/** Raw JSON mode back to the form; an error message when the text is not such a body. */
-export function fromTemplateJson(text: string): Draft | string {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    return `not JSON: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  const o = v as { name?: unknown; steps?: unknown };
-  if (typeof o !== 'object' || o === null || !Array.isArray(o.steps))
-    return 'expected {"name": …, "steps": [ … ]}';
-  const steps: DraftStep[] = [];
-  for (const [i, raw] of (o.steps as unknown[]).entries()) {
-    const s = raw as Record<string, unknown>;
-    if (typeof s !== 'object' || s === null) return `steps[${i}] is not an object`;
-    steps.push({
-      step_id: typeof s.step_id === 'string' ? s.step_id : '',
-      title: typeof s.title === 'string' ? s.title : '',
-      role_id: typeof s.role_id === 'number' ? s.role_id : null,
-      depends_on: Array.isArray(s.depends_on) ? s.depends_on.map(String) : [],
-      requires_approval: s.requires_approval === true,
-    });
-  }
-  return { name: typeof o.name === 'string' ? o.name : '', steps };
 }

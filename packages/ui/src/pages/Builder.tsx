@@ -1,104 +1,195 @@
-import type { Role, WorkflowTemplate } from '@multyagents/contracts';
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
+import { validateDraft, type Catalogue, type Draft, type DraftStep } from '../lib/workflowDraft';
+import { saveWorkflow } from '../lib/workflowSave';
 import {
-  fromTemplateJson,
-  toTemplateBody,
-  validateDraft,
-  type Draft,
-  type DraftStep,
-} from '../lib/workflowDraft';
+  EXECUTION_MODES,
+  idsByName,
+  planSave,
+  templateToFile,
+  type Named,
+  type TemplateView,
+} from '../lib/workflowFile';
+import { fileText, loadYaml, parseFileText, type Format, type YamlModule } from '../lib/workflowText';
 import { DagView } from '../components/DagView';
-import { ErrorBox } from '../components/common';
+import { ErrorBox, Loading } from '../components/common';
+import { RawEditor } from '../components/builder/RawEditor';
+import { StepCard, type RoleOption } from '../components/builder/StepCard';
 
-const emptyStep = (n: number, roleId: number | null): DraftStep => ({
-  step_id: `step-${n}`,
+const emptyStep = (n: number, role: string): DraftStep => ({
+  id: `step-${n}`,
   title: `Step ${n}`,
-  role_id: roleId,
+  role,
   depends_on: [],
-  requires_approval: false,
 });
 
+const asApiError = (err: unknown) => (err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+
+export type BuilderMode = 'new' | 'edit' | 'duplicate';
+
 /**
- * The workflow builder: step cards with a depends-on picker, inline validation (the API's DAG rules)
- * and a raw JSON mode holding the `POST /workflow-templates` body, both ways.
+ * The workflow builder: step cards with a depends-on picker, inline validation (the API's DAG rules and
+ * codes), and a raw mode holding the workflow file of `multyagents run` in JSON or YAML, both ways.
+ * `edit` replaces a template (PUT); `new` and `duplicate` create one (POST). Declared roles that do not
+ * exist yet are created on save, as `run` does, and listed before the button.
  */
-export function Builder() {
-  const roles = useResource(() => api<Role[]>('GET', '/roles'), [], isType('role.'));
-  const firstRole = roles.data?.[0]?.id ?? null;
-  const [draft, setDraft] = useState<Draft>({ name: '', steps: [] });
-  const [raw, setRaw] = useState<string | null>(null);
-  const [rawError, setRawError] = useState<string | null>(null);
+export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; templateId?: number }) {
+  const roles = useResource(() => api<Named[]>('GET', '/roles'), [], isType('role.'));
+  const projects = useResource(() => api<Named[]>('GET', '/projects'), [], isType('project.'));
+  const cat = useMemo<Catalogue | null>(
+    () => (roles.data && projects.data ? { roles: roles.data, projects: projects.data } : null),
+    [roles.data, projects.data],
+  );
+  const [draft, setDraft] = useState<Draft>({ name: '', roles: [], steps: [] });
+  const [source, setSource] = useState<TemplateView | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [raw, setRaw] = useState<{ format: Format; text: string } | null>(null);
+  const [yaml, setYaml] = useState<YamlModule | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const issues = validateDraft(draft);
-  const stepIssues = (i: number) => issues.filter((x) => x.step === i);
+
+  // An existing template is read once: live updates must not overwrite what is being edited.
+  useEffect(() => {
+    if (templateId === undefined) return;
+    api<TemplateView>('GET', `/workflow-templates/${templateId}`).then(setSource, (e: unknown) =>
+      setLoadError(asApiError(e)),
+    );
+  }, [templateId]);
+  const [converted, setConverted] = useState(false);
+  // Converted once, when both the template and the names are in.
+  useEffect(() => {
+    if (!source || !cat || converted) return;
+    const { doc, problems: p } = templateToFile(source, cat.roles, cat.projects);
+    setDraft(mode === 'duplicate' ? { ...doc, name: `${doc.name} (copy)` } : doc);
+    setProblems(p);
+    setConverted(true);
+  }, [source, cat, converted, mode]);
+  const loaded = templateId === undefined || converted;
+
+  const parsed = useMemo(
+    () => (raw && yaml ? parseFileText(raw.text, raw.format, yaml, cat) : null),
+    [raw, yaml, cat],
+  );
+  // What Save and Download use: the form's draft, or the raw text once it parses.
+  const current: Draft | null = raw ? (parsed?.doc ?? null) : draft;
+  const issues = raw ? [] : validateDraft(draft, cat);
+  const blocked = current === null || (raw ? (parsed?.issues.length ?? 1) > 0 : issues.length > 0);
+  const plan = current && cat ? planSave(current, cat.roles, cat.projects) : null;
 
   const setStep = (i: number, patch: Partial<DraftStep>) =>
     setDraft((d) => ({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) }));
   const rename = (i: number, id: string) =>
     setDraft((d) => {
-      const old = d.steps[i]!.step_id;
+      const old = d.steps[i]!.id;
       // Dependencies follow a renamed step.
       return {
         ...d,
         steps: d.steps.map((s, j) =>
-          j === i
-            ? { ...s, step_id: id }
-            : { ...s, depends_on: s.depends_on.map((x) => (x === old ? id : x)) },
+          j === i ? { ...s, id } : { ...s, depends_on: s.depends_on.map((x) => (x === old ? id : x)) },
         ),
       };
     });
 
-  const create = async () => {
+  const showAs = async (format: Format | 'form') => {
+    const y = yaml ?? (await loadYaml());
+    setYaml(y);
+    if (raw) {
+      const back = parseFileText(raw.text, raw.format, y, cat);
+      // Syntax and shape problems keep the text: converting would lose what was typed.
+      if (!back.doc) return;
+      if (format === 'form') {
+        setDraft(back.doc);
+        setRaw(null);
+      } else setRaw({ format, text: fileText(back.doc, format, y) });
+    } else if (format !== 'form') setRaw({ format, text: fileText(draft, format, y) });
+  };
+
+  const download = async (format: Format) => {
+    if (!current) return;
+    const y = yaml ?? (await loadYaml());
+    const blob = new Blob([fileText(current, format, y)], {
+      type: format === 'json' ? 'application/json' : 'application/yaml',
+    });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `${current.name.trim().replace(/[^A-Za-z0-9._-]+/g, '-') || 'workflow'}.${format}`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    // The browser reads the blob after the click returns: revoking at once can cancel the download.
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  };
+
+  const save = async () => {
+    if (!current || !cat) return;
     setBusy(true);
     setError(null);
     try {
-      const t = await api<WorkflowTemplate>('POST', '/workflow-templates', toTemplateBody(draft));
-      window.location.hash = `#/workflows?created=${t.id}`;
+      const t = await saveWorkflow(api, current, cat, mode === 'edit' ? (templateId ?? null) : null);
+      window.location.hash = `#/workflows?${mode === 'edit' ? 'saved' : 'created'}=${t.id}`;
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+      setError(asApiError(err));
     } finally {
       setBusy(false);
     }
   };
 
+  const declared = draft.roles.map((r) => r.name);
+  const roleOptions: RoleOption[] = [
+    ...[...idsByName(roles.data ?? []).keys()].map((name) => ({ name })),
+    ...declared
+      .filter((n) => !idsByName(roles.data ?? []).has(n))
+      .map((name) => ({ name, note: 'new: created on save' })),
+  ];
+  const title =
+    mode === 'edit'
+      ? `Edit workflow #${templateId}`
+      : mode === 'duplicate'
+        ? 'Duplicate workflow'
+        : 'New workflow';
+  const modes: Array<[Format | 'form', string]> = [
+    ['form', 'Form'],
+    ['json', 'JSON'],
+    ['yaml', 'YAML'],
+  ];
+
+  if (loadError) return <ErrorBox error={loadError} />;
+  if (!loaded) return <Loading when>Loading the workflow…</Loading>;
   return (
     <div>
-      <h2>New workflow</h2>
-      <p>
-        <button
-          type="button"
-          onClick={() => {
-            if (raw === null) {
-              setRaw(JSON.stringify(toTemplateBody(draft), null, 2));
-              setRawError(null);
-            } else {
-              const back = fromTemplateJson(raw);
-              if (typeof back === 'string') setRawError(back);
-              else {
-                setDraft(back);
-                setRaw(null);
-              }
-            }
-          }}
-        >
-          {raw === null ? 'Edit as JSON' : 'Back to the form'}
-        </button>
+      <h2>{title}</h2>
+      {mode === 'edit' && (
+        <p className="muted">
+          Saving replaces the template (<code>PUT /workflow-templates/{templateId}</code>). Runs already
+          started keep the steps they were created with.
+        </p>
+      )}
+      {problems.map((p, k) => (
+        <p key={k} className="error" role="alert">
+          {p}
+        </p>
+      ))}
+      <p role="group" aria-label="Edit as">
+        {modes.map(([f, label]) => (
+          <button
+            key={f}
+            type="button"
+            aria-pressed={(raw?.format ?? 'form') === f}
+            onClick={() => void showAs(f)}
+          >
+            {label}
+          </button>
+        ))}
       </p>
-      {raw !== null ? (
-        <>
-          <label className="block">
-            Workflow JSON (the body of <code>POST /workflow-templates</code>)
-            <textarea rows={20} cols={80} value={raw} onChange={(e) => setRaw(e.target.value)} name="raw" />
-          </label>
-          {rawError && (
-            <p className="error" role="alert">
-              {rawError}
-            </p>
-          )}
-        </>
+      {raw ? (
+        <RawEditor
+          format={raw.format}
+          text={raw.text}
+          issues={parsed?.issues ?? []}
+          onText={(text) => setRaw({ ...raw, text })}
+        />
       ) : (
         <>
           <label>
@@ -108,131 +199,135 @@ export function Builder() {
               onChange={(e) => setDraft({ ...draft, name: e.target.value })}
               name="name"
             />
+          </label>{' '}
+          <label>
+            Project{' '}
+            <select
+              value={draft.project ?? ''}
+              onChange={(e) => setDraft({ ...draft, project: e.target.value || undefined })}
+            >
+              <option value="">none</option>
+              {[
+                ...idsByName(projects.data ?? []).keys(),
+                ...(draft.project && !cat?.projects.some((p) => p.name === draft.project)
+                  ? [draft.project]
+                  : []),
+              ].map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <label>
+            Execution mode{' '}
+            <select
+              value={draft.execution_mode ?? ''}
+              onChange={(e) =>
+                setDraft({
+                  ...draft,
+                  execution_mode: (e.target.value || undefined) as Draft['execution_mode'],
+                })
+              }
+            >
+              <option value="">from the project</option>
+              {EXECUTION_MODES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
           </label>
-          {(roles.data ?? []).length === 0 && !roles.loading && (
+          {(roles.data ?? []).length === 0 && declared.length === 0 && !roles.loading && (
             <p className="muted">
-              No roles yet: <a href="#/roles">create one</a> first.
+              No roles yet: <a href="#/roles">create one</a> first, or declare one under <code>roles</code> in
+              JSON/YAML.
             </p>
           )}
           {draft.steps.map((s, i) => (
-            <fieldset key={i} className="card step-card" aria-label={`Step ${i + 1}`}>
-              <legend>Step {i + 1}</legend>
-              <label>
-                Step id <input value={s.step_id} onChange={(e) => rename(i, e.target.value)} />
-              </label>{' '}
-              <label>
-                Title <input value={s.title} onChange={(e) => setStep(i, { title: e.target.value })} />
-              </label>{' '}
-              <label>
-                Role{' '}
-                <select
-                  value={s.role_id ?? ''}
-                  onChange={(e) => setStep(i, { role_id: e.target.value ? Number(e.target.value) : null })}
-                >
-                  <option value="">choose…</option>
-                  {(roles.data ?? []).map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.name}
-                    </option>
-                  ))}
-                </select>
-              </label>{' '}
-              <label>
-                <input
-                  type="checkbox"
-                  checked={s.requires_approval}
-                  onChange={(e) => setStep(i, { requires_approval: e.target.checked })}
-                />{' '}
-                Requires approval
-              </label>
-              <div role="group" aria-label={`Step ${i + 1} depends on`}>
-                Depends on:{' '}
-                {draft.steps.filter((o) => o !== s).length === 0 && (
-                  <span className="muted">no other step</span>
-                )}
-                {draft.steps
-                  .filter((o) => o !== s)
-                  .map((o, k) => (
-                    <label key={k} className="dep">
-                      <input
-                        type="checkbox"
-                        checked={s.depends_on.includes(o.step_id)}
-                        onChange={(e) =>
-                          setStep(i, {
-                            depends_on: e.target.checked
-                              ? [...s.depends_on, o.step_id]
-                              : s.depends_on.filter((x) => x !== o.step_id),
-                          })
-                        }
-                      />{' '}
-                      {o.step_id}
-                    </label>
-                  ))}
-              </div>
-              <button
-                type="button"
-                onClick={() =>
-                  setDraft((d) => ({
-                    ...d,
-                    steps: d.steps
-                      .filter((_, j) => j !== i)
-                      .map((o) => ({ ...o, depends_on: o.depends_on.filter((x) => x !== s.step_id) })),
-                  }))
-                }
-              >
-                Remove step {i + 1}
-              </button>
-              {stepIssues(i).map((x, k) => (
-                <p key={k} className="error" role="alert">
-                  <code>{x.code}</code> {x.message}
-                </p>
-              ))}
-            </fieldset>
+            <StepCard
+              key={i}
+              index={i}
+              step={s}
+              others={draft.steps.filter((_, j) => j !== i).map((o) => o.id)}
+              roles={roleOptions}
+              issues={issues.filter((x) => x.step === i)}
+              onChange={(patch) => setStep(i, patch)}
+              onRename={(id) => rename(i, id)}
+              onRemove={() =>
+                setDraft((d) => ({
+                  ...d,
+                  steps: d.steps
+                    .filter((_, j) => j !== i)
+                    .map((o) => ({ ...o, depends_on: o.depends_on.filter((x) => x !== s.id) })),
+                }))
+              }
+            />
           ))}
           <p>
             <button
               type="button"
               onClick={() =>
-                setDraft((d) => ({ ...d, steps: [...d.steps, emptyStep(d.steps.length + 1, firstRole)] }))
+                setDraft((d) => ({
+                  ...d,
+                  steps: [...d.steps, emptyStep(d.steps.length + 1, roleOptions[0]?.name ?? '')],
+                }))
               }
             >
               Add step
             </button>
           </p>
+          {issues
+            .filter((x) => x.step === null)
+            .map((x, k) => (
+              <p key={k} className="error" role="alert">
+                <code>{x.code}</code> {x.message}
+              </p>
+            ))}
         </>
       )}
-      {issues
-        .filter((x) => x.step === null)
-        .map((x, k) => (
-          <p key={k} className="error" role="alert">
-            <code>{x.code}</code> {x.message}
-          </p>
-        ))}
-      {draft.steps.length > 0 && (
+      {current && current.steps.length > 0 && (
         <div className="dag-wrap">
           <DagView
             label="Preview"
-            nodes={draft.steps.map((s, i) => ({
+            nodes={current.steps.map((s, i) => ({
               id: i + 1,
               deps: s.depends_on
-                .map((d) => draft.steps.findIndex((o) => o.step_id === d) + 1)
+                .map((d) => current.steps.findIndex((o) => o.id === d) + 1)
                 .filter((x) => x > 0),
-              label: s.step_id || '(no id)',
-              status: (roles.data ?? []).find((r) => r.id === s.role_id)?.name ?? 'no role',
+              label: s.id || '(no id)',
+              status: s.role || 'no role',
               note: s.requires_approval ? 'approval' : undefined,
             }))}
           />
         </div>
       )}
+      {plan && plan.create.length > 0 && (
+        <p data-testid="will-create">
+          Saving first creates {plan.create.length === 1 ? 'the role' : 'the roles'}{' '}
+          {plan.create.map((r) => `"${r.name}"`).join(', ')} (declared under <code>roles</code>; declared
+          roles that exist already are reused by name).
+        </p>
+      )}
+      {current?.description !== undefined && (
+        <p className="muted">
+          <code>description</code> stays in the file only: a template has no description.
+        </p>
+      )}
       <ErrorBox error={error} />
       <p>
-        <button
-          type="button"
-          disabled={busy || raw !== null || issues.length > 0}
-          onClick={() => void create()}
-        >
-          Create workflow
-        </button>
+        <button type="button" disabled={busy || blocked || !cat} onClick={() => void save()}>
+          {mode === 'edit' ? 'Save workflow' : 'Create workflow'}
+        </button>{' '}
+        <button type="button" disabled={blocked} onClick={() => void download('yaml')}>
+          Download YAML
+        </button>{' '}
+        <button type="button" disabled={blocked} onClick={() => void download('json')}>
+          Download JSON
+        </button>{' '}
+        <span className="muted">
+          (a file for <code>multyagents run</code>)
+        </span>
       </p>
     </div>
   );

@@ -19,11 +19,9 @@ export function Workflows() {
     <div>
       <h2>Workflows</h2>
       <p>
-        <a href="#/workflows/new">New workflow</a>{' '}
-        <span className="muted">
-          (editing an existing one: the API or <code>multyagents run</code>)
-        </span>
+        <a href="#/workflows/new">New workflow</a>
       </p>
+      <Notice />
       <ErrorBox error={tpls.error} />
       <Loading when={tpls.loading} />
       <Empty when={!tpls.loading && list.length === 0}>No workflow templates yet.</Empty>
@@ -34,6 +32,15 @@ export function Workflows() {
             <h3>
               {t.name} <span className="muted">#{t.id}</span> <StartRun template={t} />
             </h3>
+            <div className="actions">
+              <a href={`#/workflows/${t.id}/edit`} aria-label={`Edit ${t.name}`}>
+                Edit
+              </a>{' '}
+              <a href={`#/workflows/${t.id}/duplicate`} aria-label={`Duplicate ${t.name}`}>
+                Duplicate
+              </a>{' '}
+              <DeleteTemplate template={t} />
+            </div>
             <div className="dag-wrap">
               <DagView
                 label={`Steps of ${t.name}`}
@@ -82,5 +89,66 @@ function StartRun({ template }: { template: WorkflowTemplate }) {
       </button>
       <ErrorBox error={error} />
     </>
+  );
+}
+
+/** `#/workflows?saved=3` / `?created=3` (where the builder returns): says what happened. */
+function Notice() {
+  const q = new URLSearchParams(window.location.hash.split('?')[1] ?? '');
+  const id = q.get('saved') ?? q.get('created');
+  if (!id) return null;
+  return (
+    <p role="status">
+      Workflow #{id} {q.has('saved') ? 'saved' : 'created'}.
+    </p>
+  );
+}
+
+/**
+ * Deletes a template after a confirmation. The API refuses (409 RESOURCE_IN_USE) while a run refers
+ * to it; the refusal is shown with its code.
+ */
+function DeleteTemplate({ template }: { template: WorkflowTemplate }) {
+  const [asking, setAsking] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" onClick={() => setAsking(true)}>
+        Delete {template.name}
+      </button>
+    );
+  return (
+    <span role="group" aria-label={`Delete ${template.name}?`}>
+      Delete workflow <strong>{template.name}</strong> (#{template.id})? This cannot be undone.{' '}
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          try {
+            await api<null>('DELETE', `/workflow-templates/${template.id}`);
+            // The list drops it on the workflow_template.deleted event.
+          } catch (err) {
+            setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Confirm delete
+      </button>{' '}
+      <button
+        type="button"
+        onClick={() => {
+          setAsking(false);
+          setError(null);
+        }}
+      >
+        Cancel
+      </button>
+      <ErrorBox error={error} />
+    </span>
   );
 }
