@@ -119,10 +119,19 @@ export async function listTasks(ctx: ServiceContext, q: TaskListQuery): Promise<
       throw new AppError('WORKFLOW_RUN_NOT_FOUND', `workflow run ${q.run_id} not found`, { field: 'run_id' });
     const filter = { run_id: q.run_id, status: q.status, runner_id: q.runner_id, step_id: q.step_id };
     const v1RunList =
-      q.run_id !== undefined && q.before_id === undefined && q.runner_id === undefined && q.step_id === undefined;
+      q.run_id !== undefined &&
+      q.before_id === undefined &&
+      q.runner_id === undefined &&
+      q.step_id === undefined;
     if (v1RunList) {
-      const rows = (await listTaskRowsByRun(sql, q.run_id!)).filter((r) => !q.status || r.status === q.status);
-      return { items: await Promise.all(rows.map((r) => viewTask(sql, r))), total: rows.length, nextBeforeId: null };
+      const rows = (await listTaskRowsByRun(sql, q.run_id!)).filter(
+        (r) => !q.status || r.status === q.status,
+      );
+      return {
+        items: await Promise.all(rows.map((r) => viewTask(sql, r))),
+        total: rows.length,
+        nextBeforeId: null,
+      };
     }
     const limit = q.limit ?? 1000;
     const { rows, nextBeforeId } = pageOf(await listTaskPage(sql, filter, q.before_id, limit + 1), limit);
