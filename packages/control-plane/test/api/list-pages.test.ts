@@ -102,6 +102,13 @@ describe('paged lists', () => {
     expect(plain.body).toHaveLength(10);
     expect(plain.body[0]).toMatchObject({ id: runs[9]!.id, task_ids: runs[9]!.task_ids });
     expect([plain.total, plain.next]).toEqual(['10', undefined]);
+    // A panel on another allowed origin (the Vite dev server) may read the page headers.
+    const cors = await t.app.inject({
+      method: 'GET',
+      url: '/workflow-runs?limit=1',
+      headers: { origin: 'http://localhost:5173' },
+    });
+    expect(cors.headers['access-control-expose-headers']).toBe('x-total-count, x-next-before-id');
     for (const q of ['before_id=0', 'before_id=abc', 'workflow_template_id=-1', 'status=nope']) {
       const r = await get(t, `/workflow-runs?${q}`);
       expect([q, r.status, r.body.code]).toEqual([q, 422, 'VALIDATION_FAILED']);
