@@ -151,6 +151,23 @@ export const ERROR_CODES = {
     status: 422,
     message: 'The partial-rerun selection names tasks that cannot be rerun as asked',
   },
+  // The operator cockpit (issue 19)
+  DIFF_UNAVAILABLE: {
+    status: 409,
+    message: 'The task has no recorded commit range to diff (no worktree, no commit, or nothing changed)',
+  },
+  REPO_UNAVAILABLE: {
+    status: 409,
+    message: "The project's repository or the task's commits are no longer there",
+  },
+  DRILL_EVIDENCE_NOT_FOUND: {
+    status: 404,
+    message: 'No chaos evidence folder with this id (or it has no report.json)',
+  },
+  DRILL_REPORT_UNREADABLE: {
+    status: 409,
+    message: "The evidence folder's report.json cannot be read or is not valid JSON",
+  },
 } as const satisfies Record<string, { status: number; message: string; surface?: 'cli' }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

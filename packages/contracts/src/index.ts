@@ -14,5 +14,6 @@ export * from './misc.js';
 export * from './skills.js';
 export * from './qualityGates.js';
 export * from './assistant.js';
+export * from './drills.js';
 
 export const CONTRACT_VERSION = 'v1';

@@ -56,10 +56,27 @@ export const WorkflowRunCreate = z
   );
 export type WorkflowRunCreate = z.infer<typeof WorkflowRunCreate>;
 
+/**
+ * `GET /workflow-runs`: newest first. Ours beside v1's `status`/`limit`: the keyset cursor `before_id`
+ * (only runs with a smaller id; the answer's `x-next-before-id` header is the next page's) and the
+ * filters `workflow_template_id` and `initiated_by` (exact). `x-total-count` counts the runs that match
+ * the filters, ignoring `before_id` and `limit`.
+ */
 export const RunListQuery = z.object({
   status: RunStatus.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  before_id: z.coerce.number().int().positive().optional(),
+  workflow_template_id: z.coerce.number().int().positive().optional(),
+  initiated_by: lineText(200).optional(),
 });
+export type RunListQuery = z.infer<typeof RunListQuery>;
+
+/** `GET /workflow-runs/counts`: every run status, zeros included. */
+export const RunCounts = z.object({
+  total: z.number().int().min(0),
+  by_status: z.record(RunStatus, z.number().int().min(0)),
+});
+export type RunCounts = z.infer<typeof RunCounts>;
 
 export const ControlLoopBody = z
   .object({ max_dispatch: z.number().int().min(1).max(100).default(10) })

@@ -122,11 +122,63 @@ export const RunnerReportResult = z.object({
 });
 export type RunnerReportResult = z.infer<typeof RunnerReportResult>;
 
+/**
+ * `GET /tasks`. `run_id` alone answers the run's tasks in id order (v1). Otherwise newest first, with
+ * the keyset cursor `before_id` (only tasks with a smaller id; `x-next-before-id` is the next page's)
+ * and the exact filters `runner_id` (the runner of the current attempt) and `step_id`; `x-total-count`
+ * counts the tasks that match the filters, ignoring `before_id` and `limit`.
+ */
 export const TaskListQuery = z.object({
   run_id: z.coerce.number().int().positive().optional(),
   status: TaskStatus.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  before_id: z.coerce.number().int().positive().optional(),
+  runner_id: z.coerce.number().int().positive().optional(),
+  step_id: z.string().min(1).max(200).optional(),
 });
+export type TaskListQuery = z.infer<typeof TaskListQuery>;
+
+/**
+ * Why a task is listed by `GET /tasks/stuck` (docs/architecture.md, "Stuck tasks"):
+ * - `not-dispatched`: ready (created, dependencies done, approval not pending, backoff over, run
+ *   dispatching) yet not dispatched;
+ * - `not-started`: dispatched or queued on a runner, never reported running;
+ * - `no-progress`: running, with no output chunk, report or event for the task;
+ * - `cancel-pending`: canceled (or cancel-requested) while its runner has not been told.
+ */
+export const STUCK_REASONS = ['not-dispatched', 'not-started', 'no-progress', 'cancel-pending'] as const;
+export const StuckReason = z.enum(STUCK_REASONS);
+export type StuckReason = z.infer<typeof StuckReason>;
+
+/** `GET /tasks/stuck`: stuck for at least `older_than_s` (default: MULTYAGENTS_STUCK_AFTER_S). */
+export const StuckTasksQuery = z.object({
+  older_than_s: z.coerce.number().int().min(1).max(86_400).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+export type StuckTasksQuery = z.infer<typeof StuckTasksQuery>;
+
+/** `GET /tasks/{id}/diff`: the attempt whose reported worktree is diffed (default: the task's current). */
+export const TaskDiffQuery = z.object({
+  attempt: z.coerce.number().int().positive().optional(),
+});
+export type TaskDiffQuery = z.infer<typeof TaskDiffQuery>;
+
+/** The answer of `GET /tasks/{id}/diff` (git, in the task's project repository). */
+export const TaskDiff = z.object({
+  task_id: Id,
+  attempt: z.number().int().positive(),
+  repo_root: z.string(),
+  from_sha: z.string(),
+  to_sha: z.string(),
+  /** `git diff --numstat`; binary files count -1 insertions and deletions. */
+  files: z.array(z.object({ path: z.string(), insertions: z.number().int(), deletions: z.number().int() })),
+  /** The unified diff, cut at the API's cap (then `truncated`). */
+  patch: z.string(),
+  truncated: z.boolean(),
+  /** Bytes of `patch` as answered. */
+  patch_bytes: z.number().int().min(0),
+});
+export type TaskDiff = z.infer<typeof TaskDiff>;
 
 export const TaskLogsQuery = z.object({
   tail: z.coerce.number().int().min(1).max(100_000).optional(),

@@ -12,6 +12,7 @@ import type { CorsOrigins } from '../config/api.js';
 const METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 const HEADERS = ['authorization', 'content-type', 'x-api-token', 'idempotency-key'];
 const MAX_AGE_S = '600';
+const EXPOSED = 'x-total-count, x-next-before-id';
 
 /** http(s)://localhost or 127.0.0.1 (or [::1]), any port: v1's default origin pattern. */
 const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
@@ -27,6 +28,8 @@ export function installCors(app: FastifyInstance, allowed: CorsOrigins): void {
     if (typeof origin !== 'string' || !originAllowed(origin, allowed)) return;
     reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Vary', 'Origin');
+    // The paged lists' headers (api/page.ts): a cross-origin panel may read them.
+    reply.header('Access-Control-Expose-Headers', EXPOSED);
   });
   // A preflight reaches no route of ours (and carries no token): it is answered here.
   app.options('*', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -24,7 +24,8 @@ export class OpenApiRegistry {
         name: m[1],
         in: 'path',
         required: true,
-        schema: { type: 'integer' },
+        // `:id` is an integer id; other path params (a drill's evidence folder name) are strings.
+        schema: { type: m[1] === 'id' ? 'integer' : 'string' },
       }));
       const op: Record<string, unknown> = {
         summary: r.summary,

@@ -66,6 +66,10 @@ export interface ApiConfig {
   projectRoots: string[];
   /** The built web panel served under /ui/ (MULTYAGENTS_UI_DIR; default: packages/ui/dist of this checkout). */
   uiDir: string;
+  /** `GET /tasks/stuck`: default age after which a task counts as stuck (MULTYAGENTS_STUCK_AFTER_S). */
+  stuckAfterS: number;
+  /** Evidence of `multyagents chaos` runs read by `GET /drills` (MULTYAGENTS_CHAOS_DIR; default `<data dir>/chaos`). */
+  chaosDir: string;
 }
 
 export interface ApiFlags {
@@ -202,6 +206,11 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
     streamWindowEvents: pickInt('stream window', undefined, env.MULTYAGENTS_STREAM_WINDOW_EVENTS, 5000, 1),
     projectRoots: resolveProjectRoots(flags.projectRoots ?? env.MULTYAGENTS_PROJECT_ROOTS, dataDir, cwd),
     uiDir: env.MULTYAGENTS_UI_DIR ? path.resolve(cwd, env.MULTYAGENTS_UI_DIR) : DEFAULT_UI_DIR,
+    stuckAfterS: pickInt('stuck after', undefined, env.MULTYAGENTS_STUCK_AFTER_S, 120, 1, 86_400),
+    // The same default as `multyagents chaos --evidence-dir` (.multyagents/chaos of the cwd).
+    chaosDir: env.MULTYAGENTS_CHAOS_DIR
+      ? path.resolve(cwd, env.MULTYAGENTS_CHAOS_DIR)
+      : path.join(dataDir, 'chaos'),
   };
 }
 

@@ -1,5 +1,12 @@
-import type { AgentSummary, WorkflowRunCreate, WorkflowStep } from '@multyagents/contracts';
-import { MERGE_STEP_ID } from '@multyagents/contracts';
+import type {
+  AgentSummary,
+  RunCounts,
+  RunListQuery,
+  RunStatus,
+  WorkflowRunCreate,
+  WorkflowStep,
+} from '@multyagents/contracts';
+import { MERGE_STEP_ID, RUN_STATUSES } from '@multyagents/contracts';
 import { storedStep } from '../domain/qualityGates.js';
 import { emptyTotals, sumUsage } from '../domain/pricing.js';
 import { runAttemptAgents } from '../store/ops/attempts.js';
@@ -10,7 +17,14 @@ import type { RunOperatorEvent } from '../domain/runMachine.js';
 import { getRole } from '../store/ops/roles.js';
 import { getTemplateRow } from '../store/ops/templates.js';
 import { insertEvent } from '../store/ops/events.js';
-import { getRunRow, insertRun, listRunRows, type RunRow } from '../store/ops/runs.js';
+import {
+  countRuns,
+  countRunsByStatus,
+  getRunRow,
+  insertRun,
+  listRunPage,
+  type RunRow,
+} from '../store/ops/runs.js';
 import {
   getTaskRow,
   listTaskRowsByRun,
@@ -21,6 +35,7 @@ import {
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
+import { pageOf, type Page } from './page.js';
 import { applyRunEvent } from './lifecycle.js';
 import { checkStepMode } from './executionModes.js';
 import { insertTaskWithEvents } from './tasks.js';
@@ -338,10 +353,32 @@ export async function getRun(ctx: ServiceContext, id: number) {
   return ctx.store.read(async (sql) => runView(ctx, sql, await requireRun(sql, id)));
 }
 
-export async function listRuns(ctx: ServiceContext, q: { status?: string; limit?: number }) {
-  return ctx.store.read(async (sql) =>
-    Promise.all((await listRunRows(sql, q)).map((r) => runView(ctx, sql, r))),
-  );
+/**
+ * `GET /workflow-runs`: one page costs its own rows (limit + 1 read through an index, a view per run
+ * on the page) and one COUNT, whatever the store holds.
+ */
+export async function listRuns(ctx: ServiceContext, q: RunListQuery): Promise<Page<RunView>> {
+  const limit = q.limit ?? 200;
+  const filter = {
+    status: q.status,
+    workflow_template_id: q.workflow_template_id,
+    initiated_by: q.initiated_by,
+  };
+  return ctx.store.read(async (sql) => {
+    const { rows, nextBeforeId } = pageOf(await listRunPage(sql, filter, q.before_id, limit + 1), limit);
+    const items = await Promise.all(rows.map((r) => runView(ctx, sql, r)));
+    return { items, total: await countRuns(sql, filter), nextBeforeId };
+  });
+}
+
+export type RunView = Awaited<ReturnType<typeof runView>>;
+
+/** `GET /workflow-runs/counts`: one GROUP BY (over workflow_runs_status), every status present. */
+export async function runCounts(ctx: ServiceContext): Promise<RunCounts> {
+  const rows = await ctx.store.read((sql) => countRunsByStatus(sql));
+  const byStatus = Object.fromEntries(RUN_STATUSES.map((st) => [st, 0])) as Record<RunStatus, number>;
+  for (const r of rows) if (r.status in byStatus) byStatus[r.status as RunStatus] = r.n;
+  return { total: rows.reduce((n, r) => n + r.n, 0), by_status: byStatus };
 }
 
 export async function operate(

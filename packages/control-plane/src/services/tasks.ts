@@ -1,4 +1,4 @@
-import type { TaskCreate } from '@multyagents/contracts';
+import type { TaskCreate, TaskListQuery } from '@multyagents/contracts';
 import { iso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { REDACTED, redactDeep } from '../lib/redact.js';
@@ -12,7 +12,6 @@ import { insertEvent, listEvents } from '../store/ops/events.js';
 import {
   getTaskRow,
   insertTask,
-  listTaskRows,
   listTaskRowsByRun,
   updateTask,
   type NewTask,
@@ -21,6 +20,8 @@ import {
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
+import { pageOf, type Page } from './page.js';
+import { countTasks, listTaskPage } from '../store/ops/taskList.js';
 import { buildPayload, claimForManualDispatch, describeRunner, submitAttempt } from './dispatch.js';
 import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
@@ -107,19 +108,39 @@ export async function getTask(ctx: ServiceContext, id: number) {
   return ctx.store.read(async (sql) => viewTask(sql, await requireTask(sql, id)));
 }
 
-export async function listTasks(
-  ctx: ServiceContext,
-  q: { run_id?: number; status?: string; limit?: number },
-) {
+/**
+ * `GET /tasks`. `run_id` alone keeps v1's answer (all of the run's tasks in id order, `status` applied
+ * to them); any other query is a newest-first page through an index (store/ops/taskList.ts).
+ */
+export async function listTasks(ctx: ServiceContext, q: TaskListQuery): Promise<Page<TaskView>> {
   return ctx.store.read(async (sql) => {
     // v1: 404 for a run that does not exist (not an empty list).
     if (q.run_id !== undefined && !(await getRunRow(sql, q.run_id)))
       throw new AppError('WORKFLOW_RUN_NOT_FOUND', `workflow run ${q.run_id} not found`, { field: 'run_id' });
-    const rows = q.run_id !== undefined ? await listTaskRowsByRun(sql, q.run_id) : await listTaskRows(sql, q);
-    const filtered = q.run_id !== undefined && q.status ? rows.filter((r) => r.status === q.status) : rows;
-    return Promise.all(filtered.map((r) => viewTask(sql, r)));
+    const filter = { run_id: q.run_id, status: q.status, runner_id: q.runner_id, step_id: q.step_id };
+    const v1RunList =
+      q.run_id !== undefined &&
+      q.before_id === undefined &&
+      q.runner_id === undefined &&
+      q.step_id === undefined;
+    if (v1RunList) {
+      const rows = (await listTaskRowsByRun(sql, q.run_id!)).filter(
+        (r) => !q.status || r.status === q.status,
+      );
+      return {
+        items: await Promise.all(rows.map((r) => viewTask(sql, r))),
+        total: rows.length,
+        nextBeforeId: null,
+      };
+    }
+    const limit = q.limit ?? 1000;
+    const { rows, nextBeforeId } = pageOf(await listTaskPage(sql, filter, q.before_id, limit + 1), limit);
+    const items = await Promise.all(rows.map((r) => viewTask(sql, r)));
+    return { items, total: await countTasks(sql, filter), nextBeforeId };
   });
 }
+
+export type TaskView = Awaited<ReturnType<typeof viewTask>>;
 
 export async function cancelTask(ctx: ServiceContext, id: number, reason = 'canceled by operator') {
   const out = await ctx.store.tx(async (sql) => {

@@ -14,6 +14,7 @@ import { taskRoutes } from './tasks.js';
 import { runnerApiRoutes } from './runnerApi.js';
 import { approvalRoutes } from './approvals.js';
 import { assistantRoutes } from './assistant.js';
+import { drillRoutes } from './drills.js';
 
 /** One line per resource module. */
 export function registerRoutes(
@@ -34,4 +35,5 @@ export function registerRoutes(
   runnerApiRoutes(router('runners'), ctx);
   approvalRoutes(router('approvals'), ctx);
   assistantRoutes(router('assistant'), ctx);
+  drillRoutes(router('drills'), ctx);
 }

@@ -6,6 +6,7 @@ import {
   WorkflowRunCreate,
 } from '@multyagents/contracts';
 import type { Router } from '../route.js';
+import { sendPage } from '../page.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/runs.js';
 import * as v1 from '../../services/v1Dispatch.js';
@@ -27,7 +28,13 @@ export function runRoutes(route: Router, ctx: ServiceContext): void {
     path: '/workflow-runs',
     summary: 'List runs (newest first)',
     query: RunListQuery,
-    handler: ({ query }) => svc.listRuns(ctx, query),
+    handler: async ({ query, reply }) => sendPage(reply, await svc.listRuns(ctx, query)),
+  });
+  route({
+    method: 'GET',
+    path: '/workflow-runs/counts',
+    summary: 'How many runs there are, by status (every status, zeros included)',
+    handler: () => svc.runCounts(ctx),
   });
   route({
     method: 'GET',

@@ -1,15 +1,20 @@
 import {
   LocksReleaseBody,
   OperatorActionBody,
+  StuckTasksQuery,
   TaskCreate,
+  TaskDiffQuery,
   TaskListQuery,
   TaskLogsQuery,
 } from '@multyagents/contracts';
 import type { Router } from '../route.js';
+import { sendPage } from '../page.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/tasks.js';
 import { taskLogs } from '../../services/logs.js';
 import { createTask } from '../../services/worktrees.js';
+import { stuckTasks } from '../../services/stuck.js';
+import { taskDiff } from '../../services/diff.js';
 
 export function taskRoutes(route: Router, ctx: ServiceContext): void {
   route({
@@ -26,7 +31,22 @@ export function taskRoutes(route: Router, ctx: ServiceContext): void {
     path: '/tasks',
     summary: 'List tasks (by run)',
     query: TaskListQuery,
-    handler: ({ query }) => svc.listTasks(ctx, query),
+    handler: async ({ query, reply }) => sendPage(reply, await svc.listTasks(ctx, query)),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/stuck',
+    summary:
+      'Tasks waiting longer than older_than_s for something that should happen by itself, oldest first',
+    query: StuckTasksQuery,
+    handler: ({ query }) => stuckTasks(ctx, query),
+  });
+  route({
+    method: 'GET',
+    path: '/tasks/:id/diff',
+    summary: "The changes of a task's worktree attempt (git diff start..head; the merge task: old..new)",
+    query: TaskDiffQuery,
+    handler: ({ id, query }) => taskDiff(ctx, id, query.attempt),
   });
   route({
     method: 'GET',

@@ -1,5 +1,6 @@
 import type { RunStatus } from '@multyagents/contracts';
 import type { Param, Sql } from '../sql.js';
+import { whereAll } from './keyset.js';
 
 export interface RunRow {
   id: number;
@@ -61,14 +62,50 @@ export function getRunRow(sql: Sql, id: number): Promise<RunRow | undefined> {
   return sql.get<RunRow>('SELECT * FROM workflow_runs WHERE id = ?', [id]);
 }
 
+/** Newest first, optionally of one status (the bench's plan check reads this one). */
 export function listRunRows(sql: Sql, f: { status?: string; limit?: number }): Promise<RunRow[]> {
-  if (f.status) {
-    return sql.all<RunRow>('SELECT * FROM workflow_runs WHERE status = ? ORDER BY id DESC LIMIT +?', [
-      f.status,
-      f.limit ?? 200,
-    ]);
-  }
-  return sql.all<RunRow>('SELECT * FROM workflow_runs ORDER BY id DESC LIMIT +?', [f.limit ?? 200]);
+  return listRunPage(sql, { status: f.status }, undefined, f.limit ?? 200);
+}
+
+/** `GET /workflow-runs` filters (exact values); `before_id` is the keyset cursor, not a filter. */
+export interface RunFilter {
+  status?: string;
+  workflow_template_id?: number;
+  initiated_by?: string;
+}
+
+function runWhere(f: RunFilter, beforeId?: number) {
+  return whereAll([
+    ['status = ?', f.status],
+    ['workflow_template_id = ?', f.workflow_template_id],
+    ['initiated_by = ?', f.initiated_by],
+    ['id < ?', beforeId],
+  ]);
+}
+
+/**
+ * One newest-first page. Each filter has an index ending in `id` (workflow_runs_status, migration 012
+ * for template and initiator), so the page is an index range walked backwards from `before_id`.
+ */
+export function listRunPage(
+  sql: Sql,
+  f: RunFilter,
+  beforeId: number | undefined,
+  limit: number,
+): Promise<RunRow[]> {
+  const w = runWhere(f, beforeId);
+  return sql.all<RunRow>(`SELECT * FROM workflow_runs ${w.where} ORDER BY id DESC LIMIT +?`, [
+    ...w.params,
+    limit,
+  ]);
+}
+
+/** How many runs match the filters (`x-total-count`): a COUNT over the same index. */
+export async function countRuns(sql: Sql, f: RunFilter): Promise<number> {
+  const w = runWhere(f);
+  return (
+    (await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM workflow_runs ${w.where}`, w.params))?.n ?? 0
+  );
 }
 
 export async function updateRun(

@@ -136,15 +136,6 @@ export function listTaskRowsByRun(sql: Sql, runId: number): Promise<TaskRow[]> {
   return sql.all<TaskRow>('SELECT * FROM tasks WHERE run_id = ? ORDER BY id', [runId]);
 }
 
-export function listTaskRows(sql: Sql, f: { status?: string; limit?: number }): Promise<TaskRow[]> {
-  if (f.status)
-    return sql.all<TaskRow>('SELECT * FROM tasks WHERE status = ? ORDER BY id LIMIT +?', [
-      f.status,
-      f.limit ?? 1000,
-    ]);
-  return sql.all<TaskRow>('SELECT * FROM tasks ORDER BY id DESC LIMIT +?', [f.limit ?? 1000]);
-}
-
 /** Task columns that services may set; names are our constants, never user input. */
 export type TaskPatch = Partial<Omit<TaskRow, 'id' | 'created_at'>>;
 

@@ -10,6 +10,7 @@ import { migration008 } from './migrations/008_worktrees.js';
 import { migration009 } from './migrations/009_roles_v1.js';
 import { migration010 } from './migrations/010_runner_credentials.js';
 import { migration011 } from './migrations/011_idempotency_keys.js';
+import { migration012 } from './migrations/012_list_filters.js';
 
 /**
  * Numbered, append-only. Each runs in its own transaction with its version row. `foreignKeysOff`: a
@@ -29,6 +30,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string; 
     { id: 9, name: 'roles_v1', sql: migration009, foreignKeysOff: true },
     { id: 10, name: 'runner_credentials', sql: migration010 },
     { id: 11, name: 'idempotency_keys', sql: migration011 },
+    { id: 12, name: 'list_filters', sql: migration012 },
   ];
 
 export function runMigrations(db: Database.Database): number[] {

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countRuns, listRunPage, type RunFilter } from '../../src/store/ops/runs.js';
+import { activeCandidates, readyCandidates, undeliveredCancels } from '../../src/store/ops/stuck.js';
+import { countTasks, listTaskPage, type TaskFilter } from '../../src/store/ops/taskList.js';
+import type { Param, Sql } from '../../src/store/sql.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import { removeTempDirs, tempDir } from '../helpers/context.js';
+
+/**
+ * The cockpit's lists must cost a page, not the store: each filtered page and count is an index walk
+ * (migration 012), checked on the real schema with EXPLAIN QUERY PLAN of the statements the store
+ * operations issue. A bare `SCAN <table>` (no index) over tasks or runs fails the check.
+ */
+let store: SqliteStore;
+
+async function plansOf(op: (sql: Sql) => Promise<unknown>): Promise<string[]> {
+  const plans: string[] = [];
+  await store.read(async (real) => {
+    const explain = async (text: string, params: readonly Param[] = []) => {
+      const rows = await real.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${text}`, params);
+      plans.push(rows.map((r) => r.detail).join(' | '));
+      return [];
+    };
+    const sql: Sql = {
+      all: explain as Sql['all'],
+      get: (async (t: string, p?: readonly Param[]) => (await explain(t, p))[0]) as Sql['get'],
+      run: async (t, p) => (await explain(t, p), { changes: 0, lastId: 0 }),
+    };
+    await op(sql);
+  });
+  return plans;
+}
+
+const FULL_SCAN = /\bSCAN (tasks|workflow_runs|t|r)\b(?! USING)/;
+
+beforeAll(() => {
+  store = SqliteStore.open({
+    file: path.join(tempDir(), 'db.sqlite'),
+    durability: 'relaxed',
+    exclusive: true,
+  });
+});
+afterAll(async () => {
+  await store.close();
+  removeTempDirs();
+});
+
+describe('list query plans', () => {
+  const runCases: Array<[RunFilter, string]> = [
+    [{ status: 'failed' }, 'workflow_runs_status'],
+    [{ workflow_template_id: 3 }, 'workflow_runs_template'],
+    [{ initiated_by: 'alice' }, 'workflow_runs_initiator'],
+  ];
+  it.each(runCases)('runs %j: page and count through %s', async (filter, index) => {
+    for (const plan of await plansOf(async (sql) => {
+      await listRunPage(sql, filter, 1000, 51);
+      await countRuns(sql, filter);
+    })) {
+      expect(plan).toContain(index);
+      expect(plan).not.toMatch(FULL_SCAN);
+    }
+  });
+
+  it('runs without filters: the page walks the primary key backwards from the cursor', async () => {
+    const [page] = await plansOf((sql) => listRunPage(sql, {}, 1000, 51));
+    expect(page).toMatch(/SEARCH workflow_runs USING INTEGER PRIMARY KEY \(rowid<\?\)/);
+  });
+
+  const taskCases: Array<[TaskFilter, string]> = [
+    [{ status: 'failed' }, 'tasks_terminal'],
+    [{ status: 'success' }, 'tasks_terminal'],
+    [{ status: 'running' }, 'tasks_active'],
+    [{ runner_id: 2 }, 'tasks_runner'],
+    [{ step_id: 'build' }, 'tasks_step'],
+    [{ run_id: 5, status: 'failed' }, 'tasks_'],
+  ];
+  it.each(taskCases)('tasks %j: page and count through %s', async (filter, index) => {
+    for (const plan of await plansOf(async (sql) => {
+      await listTaskPage(sql, filter, 1000, 51);
+      await countTasks(sql, filter);
+    })) {
+      expect(plan).toContain(index);
+      expect(plan).not.toMatch(FULL_SCAN);
+    }
+  });
+
+  it('stuck-task candidates start from the ready, active and pending-cancel sets', async () => {
+    const plans = await plansOf(async (sql) => {
+      await readyCandidates(sql, 0, 100);
+      await activeCandidates(sql);
+      await undeliveredCancels(sql);
+    });
+    expect(plans[0]).toContain('tasks_ready');
+    expect(plans[1]).toContain('tasks_active');
+    for (const p of plans) expect(p).not.toMatch(FULL_SCAN);
+  });
+});
