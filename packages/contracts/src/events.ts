@@ -55,5 +55,7 @@ export const EVENT_TYPES = [
   'task.partial_rerun_reset',
   'task.dispatch_blocked_by_approval',
   'task.quality_gate_failed',
+  'project.updated',
+  'project.deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

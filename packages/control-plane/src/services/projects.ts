@@ -80,15 +80,26 @@ export async function updateProject(ctx: ServiceContext, id: number, body: Proje
       throw new AppError('NAME_CONFLICT', `project '${p.name}' exists`, { field: 'name' });
     const updated = { id, ...p };
     await ops.updateProject(sql, updated, nowIso(ctx));
+    await insertEvent(
+      sql,
+      { event_type: 'project.updated', payload: { project_id: id, name: p.name } },
+      nowIso(ctx),
+    );
     return updated;
   });
 }
 
 export async function deleteProject(ctx: ServiceContext, id: number): Promise<void> {
   await ctx.store.tx(async (sql) => {
-    if (!(await ops.getProject(sql, id))) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+    const p = await ops.getProject(sql, id);
+    if (!p) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
     if (await ops.projectInUse(sql, id))
       throw new AppError('RESOURCE_IN_USE', `project ${id} is referenced by templates or tasks`);
     await ops.deleteProject(sql, id);
+    await insertEvent(
+      sql,
+      { event_type: 'project.deleted', payload: { project_id: id, name: p.name } },
+      nowIso(ctx),
+    );
   });
 }

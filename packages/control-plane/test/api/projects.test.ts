@@ -96,6 +96,23 @@ describe('projects API', () => {
     expect((await call(t.app, 'GET', '/projects/1')).status).toBe(404);
   });
 
+  it('an update and a delete are events, like a create (the panel follows them live); a refusal is none', async () => {
+    await call(t.app, 'POST', '/projects', { name: 'p', root_path: root });
+    await call(t.app, 'PUT', '/projects/1', { name: 'p2', root_path: root });
+    const dup = await call(t.app, 'PUT', '/projects/1', { name: 'p2', root_path: '/nope/relative/../x' });
+    expect(dup.status).not.toBe(200);
+    expect((await call(t.app, 'DELETE', '/projects/1')).status).toBe(204);
+    const events = await call(t.app, 'GET', '/events?limit=1000');
+    const mine = (events.body as Array<{ event_type: string; payload: Record<string, unknown> }>).filter(
+      (e) => e.event_type.startsWith('project.'),
+    );
+    expect(mine.map((e) => [e.event_type, e.payload])).toEqual([
+      ['project.created', { project_id: 1, name: 'p' }],
+      ['project.updated', { project_id: 1, name: 'p2' }],
+      ['project.deleted', { project_id: 1, name: 'p2' }],
+    ]);
+  });
+
   it('refuses oversized bodies with 413 BODY_TOO_LARGE', async () => {
     const res = await call(t.app, 'POST', '/projects', {
       name: 'x'.repeat(5 * 1024 * 1024),
