@@ -64,6 +64,10 @@ export interface AssetSize {
 
 export interface BundleSize {
   js: { bytes: number; gzip_bytes: number };
+  /** The JS that index.html loads (script and modulepreload): what the first paint waits for. */
+  first_paint_js: { bytes: number; gzip_bytes: number };
+  /** The rest: chunks loaded on demand (e.g. the builder's YAML support). */
+  lazy_js: { bytes: number; gzip_bytes: number };
   css: { bytes: number; gzip_bytes: number };
   files: AssetSize[];
 }
@@ -79,12 +83,26 @@ export function bundleSize(dist: string): BundleSize {
       const data = fs.readFileSync(path.join(dir, file));
       return { file, bytes: data.length, gzip_bytes: zlib.gzipSync(data, { level: 6 }).length };
     });
-  const total = (ext: string) =>
+  let html = '';
+  try {
+    html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  } catch {
+    // No index.html: nothing is known to load first.
+  }
+  const loaded = new Set([...html.matchAll(/assets\/([^"'?#]+\.js)/g)].map((m) => m[1]));
+  const total = (pick: (f: AssetSize) => boolean) =>
     files
-      .filter((f) => f.file.endsWith(ext))
+      .filter(pick)
       .reduce((a, f) => ({ bytes: a.bytes + f.bytes, gzip_bytes: a.gzip_bytes + f.gzip_bytes }), {
         bytes: 0,
         gzip_bytes: 0,
       });
-  return { js: total('.js'), css: total('.css'), files };
+  const isJs = (f: AssetSize) => f.file.endsWith('.js');
+  return {
+    js: total(isJs),
+    first_paint_js: total((f) => isJs(f) && loaded.has(f.file)),
+    lazy_js: total((f) => isJs(f) && !loaded.has(f.file)),
+    css: total((f) => f.file.endsWith('.css')),
+    files,
+  };
 }

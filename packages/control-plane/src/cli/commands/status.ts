@@ -5,7 +5,7 @@ import { operatorClient } from '../client.js';
 import { stackComponents, telegramComponent, type Component } from '../components.js';
 import { action } from '../errors.js';
 import { envHelp } from '../helpText.js';
-import { probeHealth } from '../http.js';
+import { HttpError, probeHealth } from '../http.js';
 import { listRunners, type RunnerInfo } from '../launch.js';
 import { apiUrl, readStack, resolveDataDir, stackPaths, type StackSettings } from '../stack.js';
 
@@ -35,7 +35,10 @@ export interface StackStatus {
   registered_runners: RunnerInfo[] | null;
   /** The Telegram bridge `up` started (null: none; a stale pid file shows as `stale`). */
   telegram: { process: 'running' | 'stale'; pid: number; log: string; stale_reason?: string } | null;
-  /** `capped`: the API lists at most RUNS_LIMIT runs, so the counts cover the newest ones only. */
+  /**
+   * Runs by status: `GET /workflow-runs/counts` (every run, one GROUP BY). From an API without it, the
+   * newest RUNS_LIMIT runs listed and counted here (`capped` when there may be more).
+   */
   runs: { total: number; by_status: Record<string, number>; capped: boolean } | null;
   errors: string[];
 }
@@ -66,6 +69,21 @@ export function countRuns(
   const by: Record<string, number> = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0]));
   for (const r of runs) by[r.status] = (by[r.status] ?? 0) + 1;
   return { total: runs.length, by_status: by, capped: runs.length >= limit };
+}
+
+async function runCounts(api: ReturnType<typeof operatorClient>): Promise<NonNullable<StackStatus['runs']>> {
+  try {
+    const c = await api.get<{ total: number; by_status: Record<string, number> }>(
+      '/workflow-runs/counts',
+      10_000,
+    );
+    const by: Record<string, number> = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0]));
+    return { total: c.total, by_status: { ...by, ...c.by_status }, capped: false };
+  } catch (err) {
+    // An API from before the counts endpoint answers 404 or 422 (`counts` read as a run id).
+    if (!(err instanceof HttpError) || (err.status !== 404 && err.status !== 422)) throw err;
+    return countRuns(await api.get<Array<{ status: string }>>(`/workflow-runs?limit=${RUNS_LIMIT}`, 10_000));
+  }
 }
 
 export async function collectStatus(dataDirFlag: string | undefined, env: Env): Promise<StackStatus> {
@@ -103,9 +121,7 @@ export async function collectStatus(dataDirFlag: string | undefined, env: Env): 
       out.errors.push(`GET /runners: ${(err as Error).message}`);
     }
     try {
-      out.runs = countRuns(
-        await api.get<Array<{ status: string }>>(`/workflow-runs?limit=${RUNS_LIMIT}`, 10_000),
-      );
+      out.runs = await runCounts(api);
     } catch (err) {
       out.errors.push(`GET /workflow-runs: ${(err as Error).message}`);
     }
