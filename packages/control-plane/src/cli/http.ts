@@ -25,6 +25,15 @@ export class HttpError extends CliError {
   }
 }
 
+/** Response headers as undici gives them (names in lower case). */
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/** One header's value (the first when repeated), or null. */
+export function headerValue(headers: ResponseHeaders, name: string): string | null {
+  const v = headers[name.toLowerCase()];
+  return (Array.isArray(v) ? v[0] : v) ?? null;
+}
+
 /** A small JSON client over undici: one line errors for refused connections and error answers. */
 export class JsonClient {
   constructor(
@@ -40,7 +49,22 @@ export class JsonClient {
     return this.call<T>('POST', path, body, timeoutMs);
   }
 
+  /** GET that also answers the response headers (lower-case names), e.g. a page's `x-total-count`. */
+  async getWithHeaders<T>(path: string, timeoutMs?: number): Promise<{ body: T; headers: ResponseHeaders }> {
+    const { body, headers } = await this.send('GET', path, undefined, timeoutMs);
+    return { body: body as T, headers };
+  }
+
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    return (await this.send(method, path, body, timeoutMs)).body as T;
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    timeoutMs: number | undefined,
+  ): Promise<{ body: unknown; headers: ResponseHeaders }> {
     const url = new URL(path, this.baseUrl).toString();
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -75,7 +99,7 @@ export class JsonClient {
       }
     }
     if (res.statusCode >= 400) throw new HttpError(method, url, res.statusCode, parsed);
-    return parsed as T;
+    return { body: parsed, headers: res.headers };
   }
 }
 

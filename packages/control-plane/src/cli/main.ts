@@ -9,6 +9,7 @@ import { registerStressSmokeCommand } from './commands/stressSmoke.js';
 import { registerChaosCommand } from './commands/chaos.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerDownCommand } from './commands/down.js';
+import { registerDrillsCommand } from './commands/drills.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerE2eCommand } from './commands/e2e.js';
 import { registerInitProjectCommand } from './commands/initProject.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerTasksCommand(program);
   registerApprovalsCommand(program);
   registerRunnersCommand(program);
+  registerDrillsCommand(program);
   registerTelegramCommand(program);
   registerInitProjectCommand(program);
   registerE2eCommand(program);

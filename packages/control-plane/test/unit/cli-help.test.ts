@@ -73,10 +73,11 @@ describe('launcher help', () => {
 
   it('the operator verbs group their subcommands, each with --api, --data-dir and the environment', () => {
     const groups: Record<string, string[]> = {
-      runs: ['list', 'show', 'pause', 'resume', 'abort', 'rerun'],
-      tasks: ['show', 'logs', 'cancel'],
+      runs: ['list', 'counts', 'show', 'pause', 'resume', 'abort', 'rerun'],
+      tasks: ['list', 'stuck', 'diff', 'show', 'logs', 'cancel'],
       approvals: ['list', 'approve', 'reject'],
       runners: ['list'],
+      drills: ['list', 'show'],
     };
     const program = buildProgram();
     for (const [group, subs] of Object.entries(groups)) {

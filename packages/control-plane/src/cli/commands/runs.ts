@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { RUN_STATUSES, UNSUCCESSFUL_TASK_STATUSES } from '@multyagents/contracts';
+import { RUN_STATUSES, UNSUCCESSFUL_TASK_STATUSES, type RunCounts } from '@multyagents/contracts';
+import { countsTable, pageFooter, pageInfo } from '../cockpitViews.js';
 import { action, usageError } from '../errors.js';
 import {
   operator,
@@ -16,15 +17,49 @@ import { runTasks, type RunView, type TaskView } from '../runApi.js';
 const API_EXIT =
   'Exit code 0 when done; 2 on invalid usage or an API answer 422; 4 when the API refuses or cannot be reached (its code is shown, e.g. WORKFLOW_RUN_NOT_FOUND, RUN_STATE_CONFLICT).';
 
-export async function listRuns(opts: ApiOptions & { status?: string; limit?: string }): Promise<number> {
+export interface RunsListOptions extends ApiOptions {
+  status?: string;
+  template?: string;
+  initiatedBy?: string;
+  beforeId?: string;
+  limit?: string;
+}
+
+/** The query of `GET /workflow-runs` for the options (usage errors before any request). */
+export function runsQuery(opts: RunsListOptions): URLSearchParams {
   if (opts.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(opts.status))
     throw usageError(`--status must be one of ${RUN_STATUSES.join(', ')}, got "${opts.status}"`);
-  const limit = parseLimit(opts.limit, 20);
+  const qs = new URLSearchParams({ limit: String(parseLimit(opts.limit, 20)) });
+  if (opts.status) qs.set('status', opts.status);
+  if (opts.template !== undefined)
+    qs.set('workflow_template_id', String(parseId('--template', opts.template)));
+  if (opts.initiatedBy !== undefined) {
+    if (!opts.initiatedBy.trim() || /[\r\n]/.test(opts.initiatedBy))
+      throw usageError('--initiated-by must be a non-empty name on one line');
+    qs.set('initiated_by', opts.initiatedBy);
+  }
+  if (opts.beforeId !== undefined) qs.set('before_id', String(parseId('--before-id', opts.beforeId)));
+  return qs;
+}
+
+/**
+ * `--json` stays the bare array of v1 (scripts read it as such): the page's headers are not in it; a
+ * script pages with the last id it got as `--before-id` (an empty array is the end).
+ */
+export async function listRuns(opts: RunsListOptions): Promise<number> {
+  const qs = runsQuery(opts);
   const { api } = operator(opts);
-  const qs = new URLSearchParams({ limit: String(limit), ...(opts.status ? { status: opts.status } : {}) });
-  const runs = await api.get<RunView[]>(`/workflow-runs?${qs}`);
+  const { body: runs, headers } = await api.getWithHeaders<RunView[]>(`/workflow-runs?${qs}`);
   if (opts.json) printJson(runs);
-  else process.stdout.write(runsTable(runs));
+  else process.stdout.write(runsTable(runs) + pageFooter('run', pageInfo(headers)));
+  return 0;
+}
+
+export async function runCounts(opts: ApiOptions): Promise<number> {
+  const { api } = operator(opts);
+  const counts = await api.get<RunCounts>('/workflow-runs/counts');
+  if (opts.json) printJson(counts);
+  else process.stdout.write(countsTable(counts));
   return 0;
 }
 
@@ -117,11 +152,18 @@ export function registerRunsCommand(program: Command): void {
   withApiOptions(
     runs
       .command('list')
-      .description('runs, newest first')
+      .description('runs, newest first, a page at a time (the total and the next page are printed last)')
       .option('--status <status>', `only runs in this status (${RUN_STATUSES.join('|')})`)
+      .option('--template <id>', 'only runs of this workflow template')
+      .option('--initiated-by <name>', 'only runs started by this name (exact)')
+      .option('--before-id <id>', 'only runs older than this run id (the next page)')
       .option('--limit <n>', 'at most this many (default 20)'),
     API_EXIT,
-  ).action(action(async (opts: ApiOptions & { status?: string; limit?: string }) => listRuns(opts)));
+  ).action(action(async (opts: RunsListOptions) => listRuns(opts)));
+  withApiOptions(
+    runs.command('counts').description('how many runs there are in each status, and in all'),
+    API_EXIT,
+  ).action(action(async (opts: ApiOptions) => runCounts(opts)));
   withApiOptions(
     runs
       .command('show')
