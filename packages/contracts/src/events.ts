@@ -57,5 +57,6 @@ export const EVENT_TYPES = [
   'task.quality_gate_failed',
   'project.updated',
   'project.deleted',
+  'drill.report_written',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -9,6 +9,7 @@ import { httpRunnerClient } from '../scheduler/runnerClient.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { reconcileAtStart } from '../scheduler/reconciler.js';
 import { apiRedactor, type ServiceContext } from '../services/context.js';
+import { DrillWatch } from '../services/drillWatch.js';
 import { ensureDataDir, loadOrCreateToken, readPid, releasePidFile, writePidFile } from '../store/dataDir.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { buildApp } from './app.js';
@@ -195,8 +196,10 @@ export async function startApi(
   let stopping = false;
   const checkpointerTimer = setTimeout(() => store.startCheckpointer(), CHECKPOINTER_AFTER_MS);
   checkpointerTimer.unref();
+  const drillWatch = new DrillWatch(ctx);
   const closeAll = async () => {
     clearTimeout(checkpointerTimer);
+    await drillWatch.stop();
     await app.close();
     await ctx.runnerClient.close();
     await store.close();
@@ -216,6 +219,7 @@ export async function startApi(
     logger.info({ ...phases }, 'api ready: reconciled with runners, scheduler started');
     // After the restart window's work: a damaged page otherwise shows only when a request reads it.
     void checkStoreIntegrity(store, config.dbFile, logger);
+    drillWatch.start();
   })();
   // The caller awaits it (or stop() does); this only keeps a failure from counting as unhandled.
   ready.catch(() => undefined);

@@ -70,6 +70,8 @@ export interface ApiConfig {
   stuckAfterS: number;
   /** Evidence of `multyagents chaos` runs read by `GET /drills` (MULTYAGENTS_CHAOS_DIR; default `<data dir>/chaos`). */
   chaosDir: string;
+  /** How often the API looks for new chaos reports to announce (`drill.report_written`); 0: never. */
+  drillWatchMs: number;
 }
 
 export interface ApiFlags {
@@ -211,6 +213,7 @@ export function resolveApiConfig(flags: ApiFlags, env: Env, cwd = process.cwd())
     chaosDir: env.MULTYAGENTS_CHAOS_DIR
       ? path.resolve(cwd, env.MULTYAGENTS_CHAOS_DIR)
       : path.join(dataDir, 'chaos'),
+    drillWatchMs: pickInt('drill watch', undefined, env.MULTYAGENTS_DRILL_WATCH_MS, 5000, 0, 3_600_000),
   };
 }
 

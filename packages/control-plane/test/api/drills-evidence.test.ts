@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DrillWatch } from '../../src/services/drillWatch.js';
 import { call, makeTestApi, removeTempDirs, tempDir, type TestApi } from '../helpers/context.js';
 
 function scenario(id: string, status: string, checks: Array<[string, boolean]>) {
@@ -138,5 +139,67 @@ describe('drills evidence', () => {
     t = await makeTestApi({ chaosDir: path.join(tempDir(), 'never-ran') });
     expect((await call(t.app, 'GET', '/drills')).body).toEqual([]);
     expect((await call(t.app, 'GET', '/drills/x')).body.code).toBe('DRILL_EVIDENCE_NOT_FOUND');
+  });
+});
+
+describe('drill watch: new chaos reports become events', () => {
+  let t: TestApi;
+  afterEach(async () => {
+    await t.close();
+    removeTempDirs();
+  });
+
+  const report = (overall: string) => ({
+    config: { seed: 5 },
+    summary: {
+      overall_status: overall,
+      total: 1,
+      passed: overall === 'success' ? 1 : 0,
+      failed: 0,
+      inconclusive: 0,
+    },
+    scenarios: [scenario('kill-runner', overall, [['no_lost_task', overall === 'success']])],
+  });
+  const drillEvents = async () =>
+    ((await call(t.app, 'GET', '/events?limit=1000')).body as Array<{ event_type: string; payload: unknown }>)
+      .filter((e) => e.event_type === 'drill.report_written')
+      .map((e) => e.payload);
+
+  it('announces each report once, when it appears; reports there at start and unfinished runs are not announced', async () => {
+    const chaos = tempDir('ma-chaos-watch-');
+    folder(chaos, '2026-12-06_10-00-00-seed1', report('success'), 1_700_000_000);
+    t = await makeTestApi({ chaosDir: chaos, drillWatchMs: 0 });
+    const watch = new DrillWatch(t.ctx);
+    expect(await watch.scan()).toBe(0); // the first look only learns what is there
+    const running = folder(chaos, '2026-12-06_11-00-00-seed2', undefined, 1_700_000_100);
+    expect(await watch.scan()).toBe(0); // no report yet: the run is still going
+    fs.writeFileSync(path.join(running, 'report.json'), JSON.stringify(report('failed')));
+    folder(chaos, 'not an id!', report('success'), 1_700_000_200);
+    expect(await watch.scan()).toBe(1);
+    expect(await watch.scan()).toBe(0); // never twice
+    expect(await drillEvents()).toEqual([
+      {
+        evidence_id: '2026-12-06_11-00-00-seed2',
+        verdict: 'FAIL',
+        total: 1,
+        passed: 0,
+        failed: 0,
+        inconclusive: 0,
+      },
+    ]);
+    await watch.stop();
+  });
+
+  it('a missing chaos dir is no error, and one made later is watched', async () => {
+    const chaos = path.join(tempDir('ma-chaos-late-'), 'chaos');
+    t = await makeTestApi({ chaosDir: chaos, drillWatchMs: 0 });
+    const watch = new DrillWatch(t.ctx);
+    expect(await watch.scan()).toBe(0);
+    fs.mkdirSync(chaos);
+    folder(chaos, '2026-12-06_12-00-00-seed3', report('success'), 1_700_000_300);
+    expect(await watch.scan()).toBe(1);
+    expect(await drillEvents()).toMatchObject([
+      { evidence_id: '2026-12-06_12-00-00-seed3', verdict: 'PASS' },
+    ]);
   });
 });

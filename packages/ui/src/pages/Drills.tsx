@@ -1,26 +1,23 @@
 import { api } from '../lib/api';
-import { useResource } from '../lib/hooks';
+import { isType, useResource } from '../lib/hooks';
 import type { DrillEvidenceView } from '../lib/types';
 import { Empty, ErrorBox, Loading, Status } from '../components/common';
 import { DrillReport } from '../components/DrillReport';
 
-// Drill reports are files written by `multyagents chaos`, not events: nothing on the stream touches
-// them, so these views read on open (and after a stream reconnect) and offer a reload.
+// Drill reports are files written by `multyagents chaos`; the API announces each new one on the event
+// stream (`drill.report_written`), so the list is live. A written report never changes: its page reads once.
 const never = () => false;
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export function Drills() {
-  const list = useResource(() => api<DrillEvidenceView[]>('GET', '/drills'), [], never);
+  const list = useResource(() => api<DrillEvidenceView[]>('GET', '/drills'), [], isType('drill.'));
   const rows = list.data ?? [];
   return (
     <div>
       <h2>Drills</h2>
       <p className="muted">
-        The evidence of past chaos runs, newest first.{' '}
-        <button type="button" onClick={list.reload}>
-          Reload
-        </button>
+        The evidence of past chaos runs, newest first; a new report shows up here by itself.
       </p>
       <ErrorBox error={list.error} />
       <Loading when={list.loading} />

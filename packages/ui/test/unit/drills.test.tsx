@@ -1,6 +1,8 @@
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DrillEvidenceView } from '../../src/lib/types';
+import { LiveContext } from '../../src/lib/hooks';
+import { LiveBus } from '../../src/lib/live';
+import type { DrillEvidenceView, EventRecord } from '../../src/lib/types';
 import { DrillPage, Drills } from '../../src/pages/Drills';
 
 const good: DrillEvidenceView = {
@@ -132,6 +134,34 @@ describe('Drills', () => {
       'unreadable: report.json: Unexpected end of JSON input',
     );
     expect(rows[1]!.textContent).toContain('0 / 0 / 0 of 0');
+  });
+
+  it('a drill.report_written event on the stream refetches the list: a new report shows without a reload', async () => {
+    const routes: Record<string, [number, unknown]> = { '/drills': [200, [corrupt]] };
+    mockFetch(routes);
+    const bus = new LiveBus();
+    render(
+      <LiveContext.Provider value={bus}>
+        <Drills />
+      </LiveContext.Provider>,
+    );
+    await screen.findByRole('table', { name: 'Drill runs' });
+    expect(screen.queryByRole('button', { name: 'Reload' })).toBeNull();
+    routes['/drills'] = [200, [good, corrupt]];
+    act(() => bus.publish({ id: 3, event_type: 'task.created', run_id: 1, task_id: 1 } as EventRecord));
+    act(() =>
+      bus.publish({ id: 4, event_type: 'drill.report_written', run_id: null, task_id: null } as EventRecord),
+    );
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('table', { name: 'Drill runs' }))
+          .getAllByRole('row')
+          .slice(1)
+          .map((r) => r.getAttribute('data-evidence')),
+      ).toEqual([good.id, corrupt.id]),
+    );
+    // One fetch at mount, one for the drill event; the task event touched nothing.
+    expect(vi.mocked(fetch).mock.calls.map((c) => c[0])).toEqual(['/drills', '/drills']);
   });
 
   it('explains that `multyagents chaos` writes the reports when there are none; shows an API error with its code', async () => {
