@@ -157,6 +157,8 @@ export interface RunnerItem {
   url: string;
   liveness: string;
   draining?: boolean;
+  /** Unreachable past the lost grace: its attempts are failed over (absent from older APIs). */
+  lost?: boolean;
   capacity?: number;
   active_attempts?: number;
   labels?: string[];
@@ -176,7 +178,7 @@ export function runnersTable(list: RunnerItem[], now: number): string {
     list.map((r) => [
       String(r.id),
       r.name,
-      `${r.liveness}${r.draining ? ' (draining)' : ''}`,
+      `${r.liveness}${r.lost ? ' (lost)' : r.draining ? ' (draining)' : ''}`,
       `${r.active_attempts ?? 0}/${r.capacity ?? '?'}`,
       r.executor ?? '-',
       r.labels?.length ? r.labels.join(',') : '-',

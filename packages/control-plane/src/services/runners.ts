@@ -26,7 +26,15 @@ import { forgetCredentialHash } from './credentialCache.js';
 import { markRunnerDraining, markRunnerReachable, markRunnerUnreachable } from './liveness.js';
 import { isLiveCurrent } from '../domain/attemptMachine.js';
 
-export function runnerView(r: RunnerRow, active = 0) {
+/** Lost: unreachable for longer than the lost grace; the sweeper fails its attempts over from then on. */
+function lostAt(r: RunnerRow, lostGraceMs: number): number | null {
+  return r.liveness === 'unreachable' && r.unreachable_since !== null
+    ? r.unreachable_since + lostGraceMs
+    : null;
+}
+
+export function runnerView(r: RunnerRow, active = 0, at?: { now: number; lostGraceMs: number }) {
+  const lost = at ? lostAt(r, at.lostGraceMs) : null;
   return {
     id: r.id,
     name: r.name,
@@ -46,6 +54,12 @@ export function runnerView(r: RunnerRow, active = 0) {
     active_attempts: active,
     /** Ours: when its own credential was issued; null: none (the next registration claims the name). */
     credential_issued_at: r.credential_issued_at,
+    /**
+     * Ours: an unreachable runner is lost once it stays unreachable past the lost grace: its live
+     * attempts are failed over (`task.runner_lost`). `lost_at` is that moment (null while reachable or
+     * stopped gracefully); `lost` whether it has passed.
+     */
+    ...(at ? { lost_at: lost === null ? null : iso(lost), lost: lost !== null && at.now > lost } : {}),
   };
 }
 
@@ -163,9 +177,15 @@ function resetInTx(ctx: ServiceContext, id: number) {
       },
       iso(ctx.clock.now()),
     );
-    return runnerView((await getRunner(sql, id))!, (await liveAttemptsOfRunner(sql, id)).length);
+    return runnerView(
+      (await getRunner(sql, id))!,
+      (await liveAttemptsOfRunner(sql, id)).length,
+      lostTiming(ctx),
+    );
   });
 }
+
+const lostTiming = (ctx: ServiceContext) => ({ now: ctx.clock.now(), lostGraceMs: ctx.config.lostGraceMs });
 
 /**
  * Compare what a runner says it holds with the attempts we think it runs. Used at registration
@@ -271,7 +291,8 @@ export async function heartbeat(
 export async function listRunnerViews(ctx: ServiceContext) {
   return ctx.store.read(async (sql) => {
     const counts = new Map((await liveAttemptCounts(sql)).map((c) => [c.runner_id, c.n]));
-    return (await listRunners(sql)).map((r) => runnerView(r, counts.get(r.id) ?? 0));
+    const at = lostTiming(ctx);
+    return (await listRunners(sql)).map((r) => runnerView(r, counts.get(r.id) ?? 0, at));
   });
 }
 
@@ -279,6 +300,6 @@ export async function getRunnerView(ctx: ServiceContext, id: number) {
   return ctx.store.read(async (sql) => {
     const r = await getRunner(sql, id);
     if (!r) throw new AppError('RUNNER_NOT_FOUND', `runner ${id} is not registered`);
-    return runnerView(r, (await liveAttemptsOfRunner(sql, id)).length);
+    return runnerView(r, (await liveAttemptsOfRunner(sql, id)).length, lostTiming(ctx));
   });
 }

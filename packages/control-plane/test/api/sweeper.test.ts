@@ -45,7 +45,11 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     expect(mid.status).toBe('running');
     expect(mid.runner_unreachable_since).not.toBeNull();
     expect((await sweep(t.ctx)).lost).toBe(0); // idempotent inside the grace
+    const runnerMid = (await call(t.app, 'GET', '/runners')).body[0];
+    expect(runnerMid).toMatchObject({ liveness: 'unreachable', lost: false });
+    expect(Date.parse(runnerMid.lost_at)).toBe(Date.parse(mid.runner_unreachable_since) + 5_000);
     t.clock.advance(5_001);
+    expect((await call(t.app, 'GET', `/runners/${runnerMid.id}`)).body).toMatchObject({ lost: true });
     expect((await sweep(t.ctx)).lost).toBe(1);
     const task = (await call(t.app, 'GET', `/tasks/${plan}`)).body;
     expect(task).toMatchObject({
@@ -74,7 +78,11 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     expect(task.runner_unreachable_since).toBeNull();
     t.clock.advance(4_000);
     expect((await sweep(t.ctx)).lost).toBe(0);
-    expect((await call(t.app, 'GET', '/runners')).body[0].liveness).toBe('online');
+    expect((await call(t.app, 'GET', '/runners')).body[0]).toMatchObject({
+      liveness: 'online',
+      lost_at: null,
+      lost: false,
+    });
   });
 
   it('enforces the run-time limit and owes the runner a cancel', async () => {

@@ -165,6 +165,11 @@ describe('operator views', () => {
     expect(text).toContain(
       '1   runner-1  online (draining)  2/4            mock      gpu     1.0s ago   http://127.0.0.1:9',
     );
+    const lost = runnersTable(
+      [{ id: 2, name: 'runner-2', url: 'http://127.0.0.1:8', liveness: 'unreachable', lost: true }],
+      NOW,
+    );
+    expect(lost).toMatch(/^2\s+runner-2\s+unreachable \(lost\)\s+0\/\?/m);
   });
 });
 

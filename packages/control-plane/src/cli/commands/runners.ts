@@ -17,7 +17,7 @@ export function registerRunnersCommand(program: Command): void {
     runners
       .command('list')
       .description(
-        'liveness (online|unreachable|offline, draining), held attempts / capacity, labels, executor',
+        'liveness (online|unreachable|offline; lost: unreachable past the lost grace; draining), held attempts / capacity, labels, executor',
       ),
     'Exit code 0 when done; 4 when the API refuses or cannot be reached.',
   ).action(action(async (opts: ApiOptions) => listRunnersCmd(opts)));
