@@ -1,41 +1,53 @@
 import { useState } from 'react';
 import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
-import type { ApprovalView, TaskView } from '../lib/types';
+import type { ApprovalView } from '../lib/types';
 import { Empty, ErrorBox, Loading, Status } from '../components/common';
 
 const ACTOR_KEY = 'multyagents.actor';
 
+/** What the inbox shows of the gated task (from the approval list's task fields). */
+interface InboxTask {
+  id: number;
+  run_id: number | null;
+  step_id: string | null;
+  title: string;
+  status: string;
+}
+
 interface Row {
-  task: TaskView;
+  task: InboxTask;
   approval: ApprovalView;
 }
 
-/**
- * The API has no approvals list: gated tasks carry `approval_id` and `approval_status`, so the inbox
- * reads the tasks (a task waiting for its approval is `created`; decided ones among the newest 500)
- * and then each approval, for who decided and the comment.
- */
+/** `GET /approvals` answers each approval with its task's run, step, title and status. */
+interface ApprovalListItem extends ApprovalView {
+  run_id: number | null;
+  step_id: string | null;
+  task_title: string;
+  task_status: string;
+}
+
+/** Decided approvals shown under the waiting ones (the newest). */
+const DECIDED_SHOWN = 50;
+
+const row = (a: ApprovalListItem): Row => ({
+  approval: a,
+  task: { id: a.task_id, run_id: a.run_id, step_id: a.step_id, title: a.task_title, status: a.task_status },
+});
+
+/** Two reads of `GET /approvals`: every waiting one, and the newest decided ones. */
 async function loadApprovals(): Promise<Row[]> {
-  const [waiting, newest] = await Promise.all([
-    api<TaskView[]>('GET', '/tasks?status=created&limit=10000'),
-    api<TaskView[]>('GET', '/tasks?limit=500'),
+  const [pending, newest] = await Promise.all([
+    api<ApprovalListItem[]>('GET', '/approvals?status=pending&limit=10000'),
+    api<ApprovalListItem[]>('GET', `/approvals?limit=${DECIDED_SHOWN * 4}`),
   ]);
-  const pending = waiting.filter((t) => t.approval_status === 'pending');
-  const decided = newest
-    .filter((t) => t.approval_id !== null && t.approval_status !== 'pending')
-    .sort((a, b) => b.id - a.id)
-    .slice(0, 50);
-  return Promise.all(
-    [...pending, ...decided].map(async (task) => ({
-      task,
-      approval: await api<ApprovalView>('GET', `/approvals/${task.approval_id}`),
-    })),
-  );
+  const decided = newest.filter((a) => a.status !== 'pending').slice(0, DECIDED_SHOWN);
+  return [...pending, ...decided].map(row);
 }
 
 export function Approvals() {
-  const rows = useResource(loadApprovals, [], isType('approval.', 'task.created'));
+  const rows = useResource(loadApprovals, [], isType('approval.'));
   const [actor, setActor] = useState(() => sessionStorage.getItem(ACTOR_KEY) ?? 'operator');
   const list = rows.data ?? [];
   const pending = list.filter((r) => r.approval.status === 'pending');
