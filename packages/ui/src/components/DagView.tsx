@@ -1,4 +1,4 @@
-import { layoutDag, NODE_H, NODE_W } from '../lib/dag';
+import { ellipsize, layoutDag, NODE_H, NODE_W } from '../lib/dag';
 
 export interface DagNode {
   id: number;
@@ -53,6 +53,9 @@ export function DagView({
       {layout.nodes.map((p) => {
         const n = byId.get(p.id)!;
         const interactive = onSelect !== undefined;
+        const second = `${n.status}${n.note ? ` · ${n.note}` : ''}`;
+        // The full text: the accessible name and, as the SVG <title>, the tooltip of a cut label.
+        const full = `${n.label}: ${second}`;
         return (
           <g
             key={p.id}
@@ -60,7 +63,7 @@ export function DagView({
             className={`dag-node status-${n.status}${selected === p.id ? ' selected' : ''}`}
             role={interactive ? 'button' : 'img'}
             tabIndex={interactive ? 0 : undefined}
-            aria-label={`${n.label}: ${n.status}${n.note ? ` · ${n.note}` : ''}`}
+            aria-label={full}
             aria-pressed={interactive ? selected === p.id : undefined}
             data-node={p.id}
             onClick={interactive ? () => onSelect(p.id) : undefined}
@@ -75,13 +78,13 @@ export function DagView({
                 : undefined
             }
           >
+            <title>{full}</title>
             <rect width={NODE_W} height={NODE_H} rx={6} />
-            <text x={8} y={18}>
-              {n.label.slice(0, 22)}
+            <text x={8} y={18} className="dag-label">
+              {ellipsize(n.label)}
             </text>
             <text x={8} y={35} className="dag-status">
-              {n.status}
-              {n.note ? ` · ${n.note}` : ''}
+              {ellipsize(second)}
             </text>
           </g>
         );

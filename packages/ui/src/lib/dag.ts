@@ -39,6 +39,8 @@ export interface DagLayout {
 
 export const NODE_W = 160;
 export const NODE_H = 44;
+/** What fits on one line of a node at 12px (NODE_W less the text's left inset). */
+export const LABEL_MAX_CHARS = 22;
 const GAP_X = 60;
 const GAP_Y = 16;
 const PAD = 8;
@@ -93,4 +95,18 @@ export function layoutDag(input: DagInput[]): DagLayout {
     height: PAD * 2 + Math.max(0, tallest * (NODE_H + GAP_Y) - GAP_Y),
     cyclic,
   };
+}
+
+/**
+ * `text` cut to at most `max` characters with a trailing "…". The cut falls on the last space of the
+ * kept part when that keeps at least half of it ("multyagents.merge (task 12)" → "multyagents.merge…"),
+ * so a label does not end in a torn word when it need not.
+ */
+export function ellipsize(text: string, max = LABEL_MAX_CHARS): string {
+  if (max < 1) return '';
+  if (text.length <= max) return text;
+  const kept = text.slice(0, max - 1);
+  const space = kept.lastIndexOf(' ');
+  const cut = space >= Math.ceil(kept.length / 2) ? kept.slice(0, space) : kept;
+  return `${cut.trimEnd()}…`;
 }

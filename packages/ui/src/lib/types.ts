@@ -11,6 +11,7 @@ import type {
   TaskStatus,
 } from '@multyagents/contracts';
 import type { AgentSummary, UsageTotals } from '@multyagents/contracts';
+import type { ReportedWorktree } from '@multyagents/contracts';
 
 export type { ApprovalStatus, EventRecord, RunStatus, TaskStatus };
 
@@ -160,6 +161,8 @@ export interface AttemptView {
   message: string | null;
   session_id: string | null;
   agent: AgentSummary | null;
+  /** The attempt's own worktree report (isolated-worktree tasks; older rows may lack fields). */
+  worktree?: Partial<ReportedWorktree> | null;
 }
 
 export interface TaskAuditView {

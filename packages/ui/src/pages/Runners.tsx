@@ -2,6 +2,7 @@ import { api } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { ACTIVE_TASK, type RunnerView, type TaskView } from '../lib/types';
 import { Empty, ErrorBox, Loading, Status } from '../components/common';
+import { LastSeen, useNow } from '../components/LastSeen';
 
 export function Runners() {
   const runners = useResource(
@@ -17,6 +18,8 @@ export function Runners() {
     isType('task.'),
   );
   const list = runners.data ?? [];
+  // One local 1 s clock for the "seen … ago" column; it re-renders, it does not fetch.
+  const now = useNow(list.some((r) => r.last_seen_at !== null));
   return (
     <div>
       <h2>Runners</h2>
@@ -66,7 +69,9 @@ export function Runners() {
                   </td>
                   <td>{r.labels.join(', ') || '—'}</td>
                   <td>{r.executor}</td>
-                  <td>{r.last_seen_at ? new Date(r.last_seen_at).toLocaleTimeString() : '—'}</td>
+                  <td>
+                    <LastSeen at={r.last_seen_at} now={now} />
+                  </td>
                 </tr>
               );
             })}

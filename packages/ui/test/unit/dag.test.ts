@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutDag, NODE_H, NODE_W } from '../../src/lib/dag';
+import { ellipsize, LABEL_MAX_CHARS, layoutDag, NODE_H, NODE_W } from '../../src/lib/dag';
 
 describe('layoutDag', () => {
   it('puts each node one layer after its deepest dependency (a diamond and a tail)', () => {
@@ -67,5 +67,24 @@ describe('layoutDag', () => {
     expect(l.layers).toEqual([]);
     expect(l.edges).toEqual([]);
     expect(l.nodes).toEqual([]);
+  });
+});
+
+describe('ellipsize', () => {
+  it('keeps text that fits and cuts longer text to the limit with one "…"', () => {
+    expect(ellipsize('plan (task 1)')).toBe('plan (task 1)');
+    expect(ellipsize('x'.repeat(LABEL_MAX_CHARS))).toBe('x'.repeat(LABEL_MAX_CHARS));
+    const cut = ellipsize('x'.repeat(LABEL_MAX_CHARS + 1));
+    expect(cut).toBe(`${'x'.repeat(LABEL_MAX_CHARS - 1)}…`);
+    expect(cut).toHaveLength(LABEL_MAX_CHARS);
+  });
+
+  it('cuts at the last space when that keeps at least half of the text, else mid-word', () => {
+    expect(ellipsize('multyagents.merge (task 12)')).toBe('multyagents.merge…');
+    expect(ellipsize('a verylongstepidentifierwithoutspaces')).toBe('a verylongstepidentif…');
+    expect(ellipsize('created · awaiting approval')).toBe('created · awaiting…');
+    expect(ellipsize('abcdef', 4)).toBe('abc…');
+    expect(ellipsize('abcdef', 1)).toBe('…');
+    expect(ellipsize('abcdef', 0)).toBe('');
   });
 });

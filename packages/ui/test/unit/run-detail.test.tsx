@@ -1,6 +1,7 @@
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentSummary, TaskDetailView } from '../../src/lib/types';
+import { TaskDetail } from '../../src/components/run/TaskDetail';
 import { RunPage } from '../../src/pages/RunPage';
 import { json, mockApi, runView, taskView } from './mockApi';
 
@@ -178,7 +179,7 @@ describe('run page detail', () => {
     expect(within(attempts).getByText('12,345 / 2,001')).toBeTruthy();
 
     const patch = await screen.findByLabelText('Patch');
-    expect(patch.querySelector('.diff-add')!.textContent).toBe('+new line\n');
+    expect(patch.querySelector('.diff-line.diff-add')!.textContent).toBe('+new line\n');
 
     const handoff = await screen.findByText('Endpoint added');
     const card = handoff.closest('article')!;
@@ -191,5 +192,124 @@ describe('run page detail', () => {
       `#5commit${'c'.repeat(40)}build resultbuild`,
     );
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+});
+
+describe('attempt picker', () => {
+  const attemptRow = (attempt: number, worktree: Record<string, unknown> | null) => ({
+    task_id: 2,
+    attempt,
+    status: attempt === 3 ? 'running' : 'failed',
+    runner_id: 1,
+    exit_code: null,
+    failure_category: null,
+    session_id: null,
+    agent: null,
+    started_at: null,
+    finished_at: null,
+    created_at: '',
+    message: null,
+    worktree,
+  });
+  const diffOf = (attempt: number, line: string) =>
+    json({
+      task_id: 2,
+      attempt,
+      repo_root: '/r',
+      from_sha: 'a'.repeat(40),
+      to_sha: String(attempt).repeat(40),
+      files: [{ path: 'f.ts', insertions: 1, deletions: 0 }],
+      patch: `diff --git a/f.ts b/f.ts\n--- a/f.ts\n+++ b/f.ts\n@@ -0,0 +1 @@\n${line}\n`,
+      truncated: false,
+      patch_bytes: 60,
+    });
+
+  it('shows the files changed and diff of the attempt picked by its radio button, the current one first', async () => {
+    // Attempt 2's result is the task's worktree; attempt 1 reported its own (flat, as the runner sent it);
+    // attempt 3 (current, running) has reported none yet.
+    const task: TaskDetailView = {
+      ...taskView(2, { step_id: 'build', status: 'running', attempt: 3, runner_id: 1 }),
+      worktree: { ...built.worktree!, attempt: 2 },
+    };
+    const calls = mockApi((url) => {
+      if (url === '/tasks/2/audit')
+        return json({
+          task_id: 2,
+          attempts: [
+            attemptRow(1, {
+              branch: 'multyagents/run-1/build-a1',
+              start_sha: 'a'.repeat(40),
+              head_sha: '1'.repeat(40),
+              committed: true,
+              files_changed: 1,
+              insertions: 5,
+              deletions: 0,
+              files: ['old.ts'],
+            }),
+            attemptRow(2, null),
+            attemptRow(3, null),
+          ],
+        });
+      if (url === '/tasks/2/diff?attempt=1') return diffOf(1, '+from attempt 1');
+      if (url === '/tasks/2/diff?attempt=2') return diffOf(2, '+from attempt 2');
+      if (url.startsWith('/tasks/2/logs'))
+        return json({ task_id: 2, attempt: 3, status: 'running', done: true, chunks: [], next_seq: 0 });
+      return undefined;
+    });
+    render(<TaskDetail task={task} />);
+    const table = await screen.findByRole('table', { name: 'Attempts' });
+    const radios = within(table).getAllByRole('radio');
+    expect(radios.map((r) => r.getAttribute('aria-label'))).toEqual(
+      [1, 2, 3].map((n) => `Show the files changed and diff of attempt ${n}`),
+    );
+    // Default: the current attempt, which has no worktree yet: a note, and no diff asked for.
+    expect(radios.map((r) => (r as HTMLInputElement).checked)).toEqual([false, false, true]);
+    expect(within(table).getByText('3 (current)')).toBeTruthy();
+    expect(screen.getByTestId('attempt-no-worktree').textContent).toContain(
+      'Attempt 3 has reported no worktree yet',
+    );
+    expect(screen.queryByRole('region', { name: 'Worktree result' })).toBeNull();
+    expect(within(table).getAllByRole('row')[3]!.textContent).toContain('none reported');
+
+    // Attempt 1: its own report, in the files-changed card, and its diff by ?attempt=1.
+    fireEvent.click(radios[0]!);
+    const wt = await screen.findByRole('region', { name: 'Worktree result' });
+    expect(within(wt).getByTestId('worktree-stats').textContent).toBe('1 file, +5 −0');
+    expect(within(wt).getByText('multyagents/run-1/build-a1')).toBeTruthy();
+    expect(within(wt).getByText('old.ts')).toBeTruthy();
+    const patch1 = await screen.findByLabelText('Patch');
+    expect(patch1.querySelector('.diff-line.diff-add')!.textContent).toBe('+from attempt 1\n');
+    expect(screen.getByText(/attempt 1 · 1 file/)).toBeTruthy();
+    expect(screen.queryByTestId('attempt-no-worktree')).toBeNull();
+
+    // Attempt 2: the task's worktree (the normalised copy) and ?attempt=2.
+    fireEvent.click(radios[1]!);
+    await waitFor(() => expect(screen.getByTestId('worktree-stats').textContent).toBe('2 files, +30 −4'));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Patch').querySelector('.diff-line.diff-add')!.textContent).toBe(
+        '+from attempt 2\n',
+      ),
+    );
+    expect((radios[1] as HTMLInputElement).checked).toBe(true);
+    expect(calls.filter((c) => c.url.includes('/diff')).map((c) => c.url)).toEqual([
+      '/tasks/2/diff?attempt=1',
+      '/tasks/2/diff?attempt=2',
+    ]);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('has no picker for a task that never worked in a worktree', async () => {
+    mockApi((url) => {
+      if (url === '/tasks/5/audit') return json({ task_id: 5, attempts: [attemptRow(1, null)] });
+      if (url.startsWith('/tasks/5/logs'))
+        return json({ task_id: 5, attempt: 1, status: 'failed', done: true, chunks: [], next_seq: 0 });
+      return undefined;
+    });
+    render(<TaskDetail task={taskView(5, { status: 'failed', attempt: 1 })} />);
+    const table = await screen.findByRole('table', { name: 'Attempts' });
+    expect(within(table).queryAllByRole('radio')).toHaveLength(0);
+    expect(within(table).queryByText('Files & diff')).toBeNull();
+    expect(screen.queryByTestId('attempt-no-worktree')).toBeNull();
+    expect(screen.queryByRole('region', { name: /^Diff of task/ })).toBeNull();
   });
 });

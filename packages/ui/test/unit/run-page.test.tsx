@@ -61,6 +61,37 @@ describe('DagView', () => {
     fireEvent.keyDown(nodes[2]!, { key: 'Enter' });
     expect(onSelect.mock.calls).toEqual([[1], [3]]);
   });
+  it('ellipsizes a long label on the node and keeps the full text as its name and <title> tooltip', () => {
+    render(
+      <DagView
+        nodes={[
+          {
+            id: 12,
+            deps: [],
+            label: 'multyagents.merge (task 12)',
+            status: 'created',
+            note: 'awaiting approval',
+          },
+          { id: 13, deps: [12], label: 'short (task 13)', status: 'success' },
+        ]}
+        onSelect={() => {}}
+      />,
+    );
+    const [long, short] = screen.getAllByRole('button');
+    expect(long!.getAttribute('aria-label')).toBe('multyagents.merge (task 12): created · awaiting approval');
+    expect(long!.querySelector('title')!.textContent).toBe(
+      'multyagents.merge (task 12): created · awaiting approval',
+    );
+    expect([...long!.querySelectorAll('text')].map((t) => t.textContent)).toEqual([
+      'multyagents.merge…',
+      'created · awaiting…',
+    ]);
+    expect([...short!.querySelectorAll('text')].map((t) => t.textContent)).toEqual([
+      'short (task 13)',
+      'success',
+    ]);
+    expect(short!.querySelector('title')!.textContent).toBe('short (task 13): success');
+  });
 });
 
 describe('RunPage (live)', () => {

@@ -1,17 +1,31 @@
-import { api } from '../../lib/api';
-import { useResource } from '../../lib/hooks';
+import type { Resource } from '../../lib/hooks';
 import type { TaskAuditView } from '../../lib/types';
 import { duration, Empty, ErrorBox, Loading, Status } from '../common';
 import { tokens, usd } from './format';
 
-/** Every attempt of one task (from `GET /tasks/{id}/audit`), oldest first. */
-export function Attempts({ taskId }: { taskId: number }) {
-  const audit = useResource(
-    () => api<TaskAuditView>('GET', `/tasks/${taskId}/audit`),
-    [taskId],
-    (e) => e.task_id === taskId,
-  );
+/**
+ * Every attempt of one task (from `GET /tasks/{id}/audit`, fetched by the task detail), oldest first.
+ * With `shown` set (an isolated-worktree task), each row has a radio button that picks the attempt whose
+ * files changed and diff are shown.
+ */
+export function Attempts({
+  taskId,
+  audit,
+  current,
+  shown,
+  onShow,
+  reported,
+}: {
+  taskId: number;
+  audit: Resource<TaskAuditView>;
+  current: number;
+  shown: number | null;
+  onShow: (attempt: number) => void;
+  /** Whether an attempt reported a worktree (else its pick shows a note instead of files and diff). */
+  reported: (attempt: number) => boolean;
+}) {
   const list = audit.data?.attempts ?? [];
+  const picking = shown !== null;
   return (
     <section aria-label={`Attempts of task ${taskId}`}>
       <h4>Attempts</h4>
@@ -31,12 +45,20 @@ export function Attempts({ taskId }: { taskId: number }) {
               <th>Session</th>
               <th>Tokens in/out</th>
               <th>Cost</th>
+              {picking && <th>Files &amp; diff</th>}
             </tr>
           </thead>
           <tbody>
             {list.map((a) => (
-              <tr key={a.attempt} data-attempt={a.attempt}>
-                <td>{a.attempt}</td>
+              <tr
+                key={a.attempt}
+                data-attempt={a.attempt}
+                className={shown === a.attempt ? 'picked' : undefined}
+              >
+                <td>
+                  {a.attempt}
+                  {a.attempt === current ? ' (current)' : ''}
+                </td>
                 <td>
                   <Status value={a.status} />
                 </td>
@@ -52,6 +74,20 @@ export function Attempts({ taskId }: { taskId: number }) {
                     : '—'}
                 </td>
                 <td>{a.agent ? usd(a.agent.cost_usd) : '—'}</td>
+                {picking && (
+                  <td>
+                    <label>
+                      <input
+                        type="radio"
+                        name={`attempt-shown-${taskId}`}
+                        checked={shown === a.attempt}
+                        onChange={() => onShow(a.attempt)}
+                        aria-label={`Show the files changed and diff of attempt ${a.attempt}`}
+                      />{' '}
+                      {reported(a.attempt) ? 'show' : 'none reported'}
+                    </label>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

@@ -2,34 +2,23 @@ import { api } from '../../lib/api';
 import { useResource } from '../../lib/hooks';
 import type { DiffView } from '../../lib/types';
 import { ErrorBox, Loading } from '../common';
+import { openByDefault, splitPatch, type PatchFile } from './patch';
 
 /** The API's answers meaning "there is no diff to show" rather than "something broke". */
 const CALM = new Set(['DIFF_UNAVAILABLE', 'REPO_UNAVAILABLE']);
 
-export type DiffLineKind = 'file' | 'meta' | 'hunk' | 'add' | 'del' | 'context';
-
-/** How one line of a unified diff is drawn (the leading character stays: colour is not the only cue). */
-export function diffLineKind(line: string): DiffLineKind {
-  if (line.startsWith('diff --git ')) return 'file';
-  if (
-    line.startsWith('+++ ') ||
-    line.startsWith('--- ') ||
-    /^(index|new file|deleted file|similarity|rename|old mode|new mode|Binary files) /.test(line)
-  )
-    return 'meta';
-  if (line.startsWith('@@')) return 'hunk';
-  if (line.startsWith('+')) return 'add';
-  if (line.startsWith('-')) return 'del';
-  return 'context';
-}
+export { diffLineKind, type DiffLineKind } from './patch';
 
 const short = (sha: string) => sha.slice(0, 10);
 
-/** The commit's diff of one task (`GET /tasks/{id}/diff`): files with their counts, then the patch. */
-export function DiffViewer({ taskId }: { taskId: number }) {
+/**
+ * The commit's diff of one task (`GET /tasks/{id}/diff`): files with their counts, then the patch, one
+ * foldable block per file. `attempt` picks an attempt; without it the API answers for the current one.
+ */
+export function DiffViewer({ taskId, attempt }: { taskId: number; attempt?: number }) {
   const diff = useResource(
-    () => api<DiffView>('GET', `/tasks/${taskId}/diff`),
-    [taskId],
+    () => api<DiffView>('GET', `/tasks/${taskId}/diff${attempt === undefined ? '' : `?attempt=${attempt}`}`),
+    [taskId, attempt],
     (e) => e.task_id === taskId && e.event_type === 'task.runner_status_updated',
   );
   const calm = diff.error && CALM.has(diff.error.code) ? diff.error : null;
@@ -80,25 +69,44 @@ export function DiffViewer({ taskId }: { taskId: number }) {
             </table>
           )}
           {d.patch ? (
-            <pre className="diff" aria-label="Patch" tabIndex={0} data-testid="diff-patch">
-              {d.patch
-                .replace(/\n$/, '')
-                .split('\n')
-                .map((line, i) => {
-                  const kind = diffLineKind(line);
-                  return (
-                    <span key={i} className={`diff-line diff-${kind}`} data-kind={kind}>
-                      {line}
-                      {'\n'}
-                    </span>
-                  );
-                })}
-            </pre>
+            <PatchFiles patch={d.patch} />
           ) : (
             <p className="muted">The commits differ in no file content.</p>
           )}
         </>
       )}
     </section>
+  );
+}
+
+/** One <details> per file: all open for a small patch, the first few for a large one. */
+function PatchFiles({ patch }: { patch: string }) {
+  const files = splitPatch(patch);
+  const open = openByDefault(files);
+  return (
+    <div className="diff-files" role="group" aria-label="Patch" data-testid="diff-patch">
+      {files.map((f, i) => (
+        <details key={`${i}:${f.path}`} className="diff-file" open={open[i]} data-path={f.path}>
+          <FileSummary file={f} />
+          <pre className="diff" tabIndex={0} aria-label={`Lines of ${f.path}`}>
+            {f.lines.map((line, j) => (
+              <span key={j} className={`diff-line diff-${f.kinds[j]}`} data-kind={f.kinds[j]}>
+                {line}
+                {'\n'}
+              </span>
+            ))}
+          </pre>
+        </details>
+      ))}
+    </div>
+  );
+}
+
+function FileSummary({ file }: { file: PatchFile }) {
+  return (
+    <summary>
+      <code>{file.path}</code> <span className="diff-add">+{file.added}</span>{' '}
+      <span className="diff-del">−{file.removed}</span>
+    </summary>
   );
 }

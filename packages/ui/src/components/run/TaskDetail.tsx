@@ -1,13 +1,32 @@
-import type { TaskDetailView } from '../../lib/types';
+import { useState } from 'react';
+import { api } from '../../lib/api';
+import { useResource } from '../../lib/hooks';
+import { ACTIVE_TASK, type TaskAuditView, type TaskDetailView } from '../../lib/types';
 import { Status, Triage } from '../common';
 import { LogTail } from '../LogTail';
 import { AgentSession } from './AgentSession';
 import { Attempts } from './Attempts';
+import { hasWorktrees, worktreeOfAttempt } from './attemptWorktree';
 import { DiffViewer } from './DiffViewer';
 import { WorktreeResult } from './WorktreeResult';
 
-/** The selected task of a run: failure, triage, attempts, agent session, files changed, diff, log tail. */
+/**
+ * The selected task of a run: failure, triage, attempts, agent session, files changed, diff, log tail.
+ * The files changed and the diff are those of the attempt picked in the attempts table (default: the
+ * current attempt).
+ */
 export function TaskDetail({ task }: { task: TaskDetailView }) {
+  const audit = useResource(
+    () => api<TaskAuditView>('GET', `/tasks/${task.id}/audit`),
+    [task.id],
+    (e) => e.task_id === task.id,
+  );
+  // The pick belongs to one task: selecting another task shows its current attempt again.
+  const [picked, setPicked] = useState<{ task: number; attempt: number } | null>(null);
+  const chosen = picked?.task === task.id ? picked.attempt : task.attempt;
+  const attempts = audit.data?.attempts ?? null;
+  const worktrees = hasWorktrees(task, attempts);
+  const wt = worktreeOfAttempt(task, attempts, chosen);
   return (
     <section className="task-detail" aria-label={`Task ${task.id}`}>
       <h3>
@@ -21,11 +40,31 @@ export function TaskDetail({ task }: { task: TaskDetailView }) {
         </p>
       )}
       <Triage hints={task.failure_triage_hints} actions={task.suggested_next_actions} />
-      <Attempts taskId={task.id} />
+      <Attempts
+        taskId={task.id}
+        audit={audit}
+        current={task.attempt}
+        shown={worktrees ? chosen : null}
+        onShow={(attempt) => setPicked({ task: task.id, attempt })}
+        reported={(n) => worktreeOfAttempt(task, attempts, n) !== null}
+      />
       {task.agent && <AgentSession agent={task.agent} />}
-      {task.worktree && <WorktreeResult wt={task.worktree} />}
-      {task.worktree && <DiffViewer key={`${task.id}-${task.worktree.attempt}`} taskId={task.id} />}
-      <LogTail key={`${task.id}-${task.attempt}`} taskId={task.id} attempt={task.attempt} />
+      {wt && <WorktreeResult wt={wt} />}
+      {worktrees && !wt && chosen > 0 && (
+        <p className="muted note" data-testid="attempt-no-worktree">
+          Attempt {chosen} has reported no worktree
+          {chosen === task.attempt && ACTIVE_TASK.includes(task.status) ? ' yet' : ''}: no files or diff to
+          show.
+        </p>
+      )}
+      {wt && (
+        <DiffViewer
+          key={`diff-${task.id}-${chosen}`}
+          taskId={task.id}
+          attempt={chosen === task.attempt ? undefined : chosen}
+        />
+      )}
+      <LogTail key={`log-${task.id}-${task.attempt}`} taskId={task.id} attempt={task.attempt} />
     </section>
   );
 }
