@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +8,22 @@ import { pickEnum, pickInt, pickString, resolveLogRotation, type Env, type LogRo
 export type DispatchMode = 'auto' | 'manual';
 
 /**
- * packages/ui/dist next to this package: src/config and dist/config are at the same depth, and the
- * bundle keeps each module's own import.meta.url (scripts/bundle.mjs).
+ * The built web panel when MULTYAGENTS_UI_DIR is unset, from this module's folder (src/config or
+ * dist/config: the same depth; the bundle keeps each module's own import.meta.url, scripts/bundle.mjs).
+ * In the checkout (the ui package, packages/ui/package.json, next to this package): packages/ui/dist,
+ * built or not, so an unbuilt panel answers UI_NOT_BUILT naming the build command. Anywhere else (an
+ * installed tarball in node_modules): the copy `npm pack` put in this package's dist/ui
+ * (scripts/prepack.mjs).
  */
-const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../ui/dist', import.meta.url));
+export function defaultUiDir(configDir: string, exists: (p: string) => boolean = fs.existsSync): string {
+  const uiPackage = path.resolve(configDir, '../../../ui');
+  return exists(path.join(uiPackage, 'package.json'))
+    ? path.join(uiPackage, 'dist')
+    : path.resolve(configDir, '../ui');
+}
+
+/** Resolved once, when the config module loads. */
+const DEFAULT_UI_DIR = defaultUiDir(path.dirname(fileURLToPath(import.meta.url)));
 
 /** Browser origins allowed by CORS: v1's localhost pattern (any port) and exact origins. */
 export interface CorsOrigins {
@@ -64,7 +77,10 @@ export interface ApiConfig {
    * (`--project-roots` / MULTYAGENTS_PROJECT_ROOTS; default: the home directory and the data dir's parent).
    */
   projectRoots: string[];
-  /** The built web panel served under /ui/ (MULTYAGENTS_UI_DIR; default: packages/ui/dist of this checkout). */
+  /**
+   * The built web panel served under /ui/: MULTYAGENTS_UI_DIR, else packages/ui/dist of the checkout, else
+   * (an installed tarball) the panel packed into this package's dist/ui (`defaultUiDir`).
+   */
   uiDir: string;
   /** `GET /tasks/stuck`: default age after which a task counts as stuck (MULTYAGENTS_STUCK_AFTER_S). */
   stuckAfterS: number;

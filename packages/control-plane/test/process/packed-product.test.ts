@@ -6,9 +6,13 @@
  * package does not, and its commands say so with a catalogue code.
  *
  * The package is packed from a staged copy (package.json, prepack script, dist/ of the three
- * packages), so that prepack's copies never appear in the repository while other tests run.
+ * packages), so that prepack's copies never appear in the repository while other tests run. The web
+ * panel is staged as sources, never built: prepack builds it (vite, from the checkout's node_modules)
+ * and packs it into dist/ui. The staged index.html carries a marker the checkout's does not, so the
+ * panel the installed API serves is shown to be the tarball's copy.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +23,8 @@ const INSTALL_MS = 420_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-packed-'));
 const app = path.join(tmp, 'app');
 const dataDir = path.join(tmp, 'data');
+/** In the staged panel's index.html only: the served page has it only if it came from the tarball. */
+const MARKER = `<meta name="multyagents-packed-test" content="${randomUUID()}" />`;
 
 /** The test's environment without npm's workspace settings or any MULTYAGENTS_* knob. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -60,7 +66,26 @@ function stage(): string {
     path.join(ROOT, 'packages/control-plane/scripts/prepack.mjs'),
     path.join(cp, 'scripts/prepack.mjs'),
   );
+  stageUi(staged);
   return cp;
+}
+
+/**
+ * packages/ui as sources (no dist: prepack builds it), with the marker in its index.html. Vite and the
+ * panel's dependencies resolve through packages/node_modules: one link per entry of the checkout's
+ * node_modules (a real folder, so vite's temp files stay in the temp dir).
+ */
+function stageUi(staged: string): void {
+  const from = path.join(ROOT, 'packages/ui');
+  const to = path.join(staged, 'ui');
+  for (const f of ['src', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'])
+    fs.cpSync(path.join(from, f), path.join(to, f), { recursive: true });
+  const index = path.join(to, 'index.html');
+  fs.writeFileSync(index, fs.readFileSync(index, 'utf8').replace('</head>', `  ${MARKER}\n  </head>`));
+  const modules = path.join(staged, 'node_modules');
+  fs.mkdirSync(modules);
+  for (const name of fs.readdirSync(path.join(ROOT, 'node_modules')))
+    fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(modules, name));
 }
 
 describe('the packed product', () => {
@@ -89,12 +114,15 @@ describe('the packed product', () => {
     expect(files).toContain('package/dist/bin/multyagents.js');
     expect(files).toContain('package/node_modules/@multyagents/contracts/dist/index.js');
     expect(files).toContain('package/node_modules/@multyagents/drills/dist/main.js');
+    expect(files).toContain('package/dist/ui/index.html');
+    expect(files.filter((f) => /^package\/dist\/ui\/assets\/index-[\w-]+\.js$/.test(f))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.build-stamp'))).toEqual([]);
     expect(
       files.filter((f) => /^package\/(src|test|scripts)\//.test(f) || f.includes('@multyagents/bench')),
     ).toEqual([]);
   });
 
-  it('`up` starts a working stack in an empty folder: health, a run of the example workflow, status, down', async () => {
+  it('`up` starts a working stack in an empty folder: health, the panel, a run of the example workflow, status, down', async () => {
     const runnerPort = await freePort();
     const up = npx([
       'up',
@@ -108,6 +136,7 @@ describe('the packed product', () => {
     expect(up.status, up.stderr).toBe(0);
     const health = await http('GET', `http://127.0.0.1:${apiPort}/health`);
     expect(health.body).toMatchObject({ status: 'ok', store: 'sqlite' });
+    await expectPanelFromTarball(apiPort);
 
     const workflow = path.join(ROOT, 'examples/two-step.json');
     const runOut = npx(['run', workflow, '--data-dir', dataDir]);
@@ -134,3 +163,27 @@ describe('the packed product', () => {
     );
   });
 });
+
+/**
+ * `/ui/` of the installed API is the tarball's panel: the page equals the installed package's
+ * dist/ui/index.html (inside the temp install dir) and has the staged marker, which the checkout's
+ * packages/ui never has; its entry script is served with a JavaScript type and the installed bytes.
+ */
+async function expectPanelFromTarball(port: number): Promise<void> {
+  const installedUi = path.join(app, 'node_modules/@multyagents/control-plane/dist/ui');
+  const page = await fetch(`http://127.0.0.1:${port}/ui/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  const html = await page.text();
+  expect(html).toBe(fs.readFileSync(path.join(installedUi, 'index.html'), 'utf8'));
+  expect(html).toContain(MARKER);
+  expect(fs.readFileSync(path.join(ROOT, 'packages/ui/index.html'), 'utf8')).not.toContain(MARKER);
+  const script = /<script type="module" crossorigin src="\/ui\/(assets\/index-[\w-]+\.js)">/.exec(html);
+  expect(script, html).not.toBeNull();
+  const asset = await fetch(`http://127.0.0.1:${port}/ui/${script![1]}`);
+  expect(asset.status).toBe(200);
+  expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  expect(
+    Buffer.from(await asset.arrayBuffer()).equals(fs.readFileSync(path.join(installedUi, script![1]!))),
+  ).toBe(true);
+}
