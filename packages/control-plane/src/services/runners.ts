@@ -33,7 +33,11 @@ function lostAt(r: RunnerRow, lostGraceMs: number): number | null {
     : null;
 }
 
-export function runnerView(r: RunnerRow, active = 0, at?: { now: number; lostGraceMs: number }) {
+export function runnerView(
+  r: RunnerRow,
+  active = 0,
+  at?: { now: number; lostGraceMs: number; heartbeatTimeoutMs: number },
+) {
   const lost = at ? lostAt(r, at.lostGraceMs) : null;
   return {
     id: r.id,
@@ -59,7 +63,14 @@ export function runnerView(r: RunnerRow, active = 0, at?: { now: number; lostGra
      * attempts are failed over (`task.runner_lost`). `lost_at` is that moment (null while reachable or
      * stopped gracefully); `lost` whether it has passed.
      */
-    ...(at ? { lost_at: lost === null ? null : iso(lost), lost: lost !== null && at.now > lost } : {}),
+    ...(at
+      ? {
+          lost_at: lost === null ? null : iso(lost),
+          lost: lost !== null && at.now > lost,
+          /** Silence longer than this makes the API mark an online runner unreachable. */
+          heartbeat_timeout_ms: at.heartbeatTimeoutMs,
+        }
+      : {}),
   };
 }
 
@@ -185,7 +196,11 @@ function resetInTx(ctx: ServiceContext, id: number) {
   });
 }
 
-const lostTiming = (ctx: ServiceContext) => ({ now: ctx.clock.now(), lostGraceMs: ctx.config.lostGraceMs });
+const lostTiming = (ctx: ServiceContext) => ({
+  now: ctx.clock.now(),
+  lostGraceMs: ctx.config.lostGraceMs,
+  heartbeatTimeoutMs: ctx.config.heartbeatTimeoutMs,
+});
 
 /**
  * Compare what a runner says it holds with the attempts we think it runs. Used at registration

@@ -46,7 +46,7 @@ describe('sweeper, auto dispatch and reconciliation (fake clock, no sleeping)', 
     expect(mid.runner_unreachable_since).not.toBeNull();
     expect((await sweep(t.ctx)).lost).toBe(0); // idempotent inside the grace
     const runnerMid = (await call(t.app, 'GET', '/runners')).body[0];
-    expect(runnerMid).toMatchObject({ liveness: 'unreachable', lost: false });
+    expect(runnerMid).toMatchObject({ liveness: 'unreachable', lost: false, heartbeat_timeout_ms: 5_000 });
     expect(Date.parse(runnerMid.lost_at)).toBe(Date.parse(mid.runner_unreachable_since) + 5_000);
     t.clock.advance(5_001);
     expect((await call(t.app, 'GET', `/runners/${runnerMid.id}`)).body).toMatchObject({ lost: true });

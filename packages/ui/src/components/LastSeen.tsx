@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 
 /**
- * Past this age a runner's last-seen time is marked stale. A fixed figure: neither the runner view nor
- * `/health` tells the panel the API's heartbeat timeout.
+ * Past this age a runner's last-seen time is marked stale, when the runner view does not say the API's
+ * heartbeat timeout (`heartbeat_timeout_ms`, an older API).
  */
 export const STALE_AFTER_MS = 30_000;
 
@@ -28,22 +28,30 @@ export function seenAgo(atIso: string, nowMs: number): string {
 }
 
 /**
- * A runner's last-seen age, counted on the local clock from the `last_seen_at` the panel last fetched.
- * Heartbeats are not events, so between liveness events that time is not refreshed: "stale" says the
- * figure is old, not that the runner is (the API marks a silent runner unreachable, which is an event).
+ * A runner's last-seen age, counted on the local clock from the `last_seen_at` the panel last read (the
+ * runners page re-reads the list every few seconds: heartbeats are not events). Stale: older than the
+ * API's heartbeat timeout, i.e. the runner has been silent long enough to be marked unreachable.
  */
-export function LastSeen({ at, now }: { at: string | null; now: number }) {
+export function LastSeen({
+  at,
+  now,
+  staleAfterMs = STALE_AFTER_MS,
+}: {
+  at: string | null;
+  now: number;
+  staleAfterMs?: number;
+}) {
   if (!at || Number.isNaN(Date.parse(at))) return <>—</>;
-  const stale = now - Date.parse(at) > STALE_AFTER_MS;
+  const stale = now - Date.parse(at) > staleAfterMs;
   return (
-    <span data-testid="last-seen" title={`last seen at ${new Date(at).toLocaleString()}, as last fetched`}>
+    <span data-testid="last-seen" title={`last seen at ${new Date(at).toLocaleString()}, as last read`}>
       {seenAgo(at, now)}
       {stale && (
         <>
           {' '}
           <span
             className="stale"
-            title={`older than ${STALE_AFTER_MS / 1000} s: heartbeats do not refresh this page, liveness events do`}
+            title={`silent for more than ${staleAfterMs / 1000} s, the API's heartbeat timeout`}
           >
             stale
           </span>

@@ -66,6 +66,11 @@ export interface RunnerView {
   unreachable_since: string | null;
   draining: boolean;
   active_attempts: number;
+  /** Unreachable past the lost grace: its attempts are failed over (`lost_at` is when). */
+  lost?: boolean;
+  lost_at?: string | null;
+  /** Silence longer than this makes the API mark an online runner unreachable. */
+  heartbeat_timeout_ms?: number;
 }
 
 export interface ApprovalView {

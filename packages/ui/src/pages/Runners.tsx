@@ -1,8 +1,29 @@
+import { useEffect } from 'react';
 import { api } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { ACTIVE_TASK, type RunnerView, type TaskView } from '../lib/types';
 import { Empty, ErrorBox, Loading, Status } from '../components/common';
 import { LastSeen, useNow } from '../components/LastSeen';
+
+/**
+ * Heartbeats are not events (one per runner every few seconds would flood the stream), so while this
+ * page is open it re-reads the runner list this often: `last_seen_at` stays true within it.
+ */
+export const RUNNERS_REREAD_MS = 5_000;
+
+/** Lost: unreachable past the lost grace (the API says so; between reads, the local clock passes `lost_at`). */
+export function isLost(r: RunnerView, now: number): boolean {
+  if (r.lost) return true;
+  return r.liveness === 'unreachable' && !!r.lost_at && now >= Date.parse(r.lost_at);
+}
+
+/** Held attempts: the active tasks each runner holds, one indexed read per active status. */
+async function activeTasks(): Promise<TaskView[]> {
+  const lists = await Promise.all(
+    ACTIVE_TASK.map((s) => api<TaskView[]>('GET', `/tasks?status=${s}&limit=1000`)),
+  );
+  return lists.flat();
+}
 
 export function Runners() {
   const runners = useResource(
@@ -10,15 +31,16 @@ export function Runners() {
     [],
     isType('runner.', 'task.dispatched', 'task.runner_', 'task.canceled'),
   );
-  // Held attempts: the active tasks each runner holds (the API lists tasks, not attempts by runner).
-  const held = useResource(
-    async () =>
-      (await api<TaskView[]>('GET', '/tasks?limit=5000')).filter((t) => ACTIVE_TASK.includes(t.status)),
-    [],
-    isType('task.'),
-  );
+  const held = useResource(activeTasks, [], isType('task.'));
   const list = runners.data ?? [];
-  // One local 1 s clock for the "seen … ago" column; it re-renders, it does not fetch.
+  const { reload } = runners;
+  const any = list.length > 0;
+  useEffect(() => {
+    if (!any) return;
+    const timer = setInterval(reload, RUNNERS_REREAD_MS);
+    return () => clearInterval(timer);
+  }, [any, reload]);
+  // One local 1 s clock for the "seen … ago" column between reads; it re-renders, it does not fetch.
   const now = useNow(list.some((r) => r.last_seen_at !== null));
   return (
     <div>
@@ -53,7 +75,21 @@ export function Runners() {
                   </td>
                   <td>
                     <Status value={r.liveness} />
-                    {r.draining ? ' draining' : ''}
+                    {isLost(r, now) ? (
+                      <>
+                        {' '}
+                        <span
+                          className="status status-failed"
+                          title={`unreachable past the lost grace${r.lost_at ? ` (since ${new Date(r.lost_at).toLocaleString()})` : ''}: its attempts were failed over`}
+                        >
+                          lost
+                        </span>
+                      </>
+                    ) : r.draining ? (
+                      ' draining'
+                    ) : (
+                      ''
+                    )}
                   </td>
                   <td>
                     {r.active_attempts}/{r.capacity}
@@ -70,7 +106,7 @@ export function Runners() {
                   <td>{r.labels.join(', ') || '—'}</td>
                   <td>{r.executor}</td>
                   <td>
-                    <LastSeen at={r.last_seen_at} now={now} />
+                    <LastSeen at={r.last_seen_at} now={now} staleAfterMs={r.heartbeat_timeout_ms} />
                   </td>
                 </tr>
               );

@@ -59,9 +59,10 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
         MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
         MULTYAGENTS_UI_DIR: uiDir,
         MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
-        // A killed runner is unreachable after 1 s of silence and its attempts lost 1 s later.
+        // A killed runner is unreachable after 1 s of silence and lost (its attempts failed over) 4 s
+        // later: long enough for the runners page to show the unreachable state on a loaded machine.
         MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '1000',
-        MULTYAGENTS_LOST_GRACE_MS: '1000',
+        MULTYAGENTS_LOST_GRACE_MS: '4000',
       }),
     );
     runner = startCli(
@@ -372,7 +373,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await page.screenshot({ path: path.join(shots, 'builder-run-success.png'), fullPage: true });
   });
 
-  it('a killed runner shows unreachable on the runners page, and its held attempt is lost (last: kills the runner)', async () => {
+  it('a killed runner shows unreachable on the runners page, then lost with its held attempt (last: kills the runner)', async () => {
     const tpl = await template('held', [
       { step_id: 'hold', title: 'Hold', executor_params: { mock: { hang: true } } },
     ]);
@@ -385,8 +386,10 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await row.filter({ hasText: 'online' }).waitFor();
 
     await runner.kill('SIGKILL');
-    await row.filter({ hasText: 'unreachable' }).waitFor({ timeout: 30_000 });
-    // Past the grace the attempt is lost: the runner holds nothing, and the overview names it.
+    const liveness = row.locator('td:nth-child(2)');
+    await liveness.filter({ hasText: /^unreachable$/ }).waitFor({ timeout: 30_000 });
+    // Past the grace the runner is lost and its attempt with it: it holds nothing, and the overview names it.
+    await liveness.filter({ hasText: /^unreachable lost$/ }).waitFor({ timeout: 30_000 });
     await row.locator('td:nth-child(4)', { hasText: '—' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(shots, 'runner-unreachable.png'), fullPage: true });
     const events = (await http('GET', `${base}/events?task_id=${held}`, undefined, AUTH)).body as Array<{

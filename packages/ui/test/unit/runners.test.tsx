@@ -1,10 +1,10 @@
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { seenAgo, STALE_AFTER_MS } from '../../src/components/LastSeen';
+import { seenAgo } from '../../src/components/LastSeen';
 import { LiveContext } from '../../src/lib/hooks';
 import { LiveBus } from '../../src/lib/live';
 import type { EventRecord, RunnerView } from '../../src/lib/types';
-import { Runners } from '../../src/pages/Runners';
+import { isLost, Runners, RUNNERS_REREAD_MS } from '../../src/pages/Runners';
 import { json, mockApi } from './mockApi';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -40,17 +40,20 @@ describe('seenAgo', () => {
   });
 });
 
-describe('runners page last seen', () => {
+describe('runners page last seen and lost', () => {
   let runners: RunnerView[];
   let calls: ReturnType<typeof mockApi>;
   beforeEach(() => {
     // Only the interval and the clock are fake: Testing Library's waits keep real timeouts.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     vi.setSystemTime(T0);
-    runners = [runner(1), runner(2, { liveness: 'unreachable', last_seen_at: null })];
+    runners = [
+      runner(1, { heartbeat_timeout_ms: 10_000 }),
+      runner(2, { liveness: 'unreachable', last_seen_at: null }),
+    ];
     calls = mockApi((url) => {
       if (url === '/runners') return json(runners);
-      if (url === '/tasks?limit=5000') return json([]);
+      if (url.startsWith('/tasks?status=')) return json([]);
       return undefined;
     });
   });
@@ -59,8 +62,9 @@ describe('runners page last seen', () => {
     vi.useRealTimers();
     vi.unstubAllGlobals();
   });
+  const reads = () => calls.filter((c) => c.url === '/runners').length;
 
-  it('counts the age up every second on the local clock, marks it stale past the threshold, and never refetches for it', async () => {
+  it('counts the age up on the local clock, re-reads the list every few seconds, and marks silence past the heartbeat timeout stale', async () => {
     const bus = new LiveBus(1);
     render(
       <LiveContext.Provider value={bus}>
@@ -69,30 +73,68 @@ describe('runners page last seen', () => {
     );
     await waitFor(() => expect(seen(1)).toBe('seen 3 s ago'));
     expect(seen(2)).toBe('—');
-    const fetches = calls.length;
+    // Held attempts: one indexed read per active status, not a scan of every task.
+    expect(
+      calls
+        .filter((c) => c.url.startsWith('/tasks'))
+        .map((c) => c.url)
+        .sort(),
+    ).toEqual([
+      '/tasks?status=cancel-requested&limit=1000',
+      '/tasks?status=dispatched&limit=1000',
+      '/tasks?status=queued&limit=1000',
+      '/tasks?status=running&limit=1000',
+    ]);
+    expect(reads()).toBe(1);
 
     act(() => vi.advanceTimersByTime(1_000));
     expect(seen(1)).toBe('seen 4 s ago');
-    act(() => vi.advanceTimersByTime(STALE_AFTER_MS - 4_000));
-    expect(seen(1)).toBe(`seen ${STALE_AFTER_MS / 1000} s ago`);
-    expect(screen.queryByText('stale')).toBeNull();
-    act(() => vi.advanceTimersByTime(1_000));
-    expect(seen(1)).toBe(`seen ${STALE_AFTER_MS / 1000 + 1} s ago stale`);
+    expect(reads()).toBe(1); // the 1 s clock only re-renders
+    act(() => vi.advanceTimersByTime(RUNNERS_REREAD_MS - 1_000));
+    await act(() => new Promise((r) => setTimeout(r, 100)));
+    expect(reads()).toBe(2);
+    // The runner is silent (the same last_seen_at comes back): past 10 s it is stale.
+    act(() => vi.advanceTimersByTime(3_000));
+    expect(seen(1)).toBe('seen 11 s ago stale');
     expect(screen.getByText('stale').className).toBe('stale');
-    // Thirty-odd ticks cost no request: the clock is local.
-    expect(calls.length).toBe(fetches);
 
-    // A liveness event refetches the list; the fresh last_seen_at starts the count again.
-    runners = [runner(1, { last_seen_at: iso(Date.now() - 1_000) }), runners[1]!];
-    act(() => bus.publish({ id: 1, event_type: 'runner.reachable', runner_id: 1 } as unknown as EventRecord));
+    // A heartbeat 1 s before the next read shows at that read: the count starts again.
+    runners = [
+      runner(1, { heartbeat_timeout_ms: 10_000, last_seen_at: iso(Date.now() + RUNNERS_REREAD_MS - 1_000) }),
+      runners[1]!,
+    ];
+    act(() => vi.advanceTimersByTime(RUNNERS_REREAD_MS));
     await waitFor(() => expect(seen(1)).toBe('seen 1 s ago'));
-    expect(calls.filter((c) => c.url === '/runners')).toHaveLength(2);
+    // A liveness event reads it at once too.
+    const before = reads();
+    act(() => bus.publish({ id: 1, event_type: 'runner.reachable', runner_id: 1 } as unknown as EventRecord));
+    // (waitFor polls with setInterval, faked here: let real time pass instead, then look.)
+    await act(() => new Promise((r) => setTimeout(r, 100)));
+    expect(reads()).toBe(before + 1);
   });
 
-  it('runs no clock when no runner has a last-seen time', async () => {
-    runners = [runner(3, { last_seen_at: null })];
+  it('shows an unreachable runner lost once its lost grace has passed (the API says so, or the local clock passes lost_at)', async () => {
+    runners = [
+      runner(4, { liveness: 'unreachable', lost: false, lost_at: iso(T0 + 2_000) }),
+      runner(5, { liveness: 'unreachable', lost: true, lost_at: iso(T0 - 1_000) }),
+      runner(6, { liveness: 'online', lost: false, lost_at: null }),
+    ];
     render(<Runners />);
-    await waitFor(() => expect(seen(3)).toBe('—'));
+    const liveness = (id: number) =>
+      document.querySelector(`tr[data-runner="${id}"] td:nth-child(2)`)!.textContent;
+    await waitFor(() => expect(liveness(4)).toBe('unreachable'));
+    expect(liveness(5)).toBe('unreachable lost');
+    expect(liveness(6)).toBe('online');
+    act(() => vi.advanceTimersByTime(2_000));
+    expect(liveness(4)).toBe('unreachable lost');
+    expect(isLost(runners[0]!, T0 + 1_999)).toBe(false);
+    expect(isLost(runners[0]!, T0 + 2_000)).toBe(true);
+  });
+
+  it('runs no clock and no re-read when no runner is registered', async () => {
+    runners = [];
+    render(<Runners />);
+    await screen.findByText(/No runner registered/);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
