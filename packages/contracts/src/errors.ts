@@ -168,6 +168,16 @@ export const ERROR_CODES = {
     status: 409,
     message: "The evidence folder's report.json cannot be read or is not valid JSON",
   },
+  // Optimistic concurrency for the catalogue's edits (PUT/DELETE with If-Match)
+  EDIT_CONFLICT: {
+    status: 412,
+    message:
+      'The item changed since the ETag given in If-Match was read: nothing was written; current_etag names its version now',
+  },
+  IF_MATCH_INVALID: {
+    status: 422,
+    message: 'The If-Match header must be * or a comma-separated list of quoted entity tags, e.g. "r7"',
+  },
 } as const satisfies Record<string, { status: number; message: string; surface?: 'cli' }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

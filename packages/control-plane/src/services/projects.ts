@@ -1,8 +1,10 @@
 import { WorktreeSetup, type Project, type ProjectCreate } from '@multyagents/contracts';
+import { etagOf, type IfMatch } from '../domain/etag.js';
 import { AppError } from '../lib/errors.js';
 import * as ops from '../store/ops/projects.js';
 import { insertEvent } from '../store/ops/events.js';
 import { nowIso, type ServiceContext } from './context.js';
+import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
 import { assertAbsolute, assertInsideRoot } from './paths.js';
 import { assertInsideBase, assertRealFilesystem, makeDirBounded } from './projectDirs.js';
 
@@ -57,7 +59,11 @@ export async function createProject(ctx: ServiceContext, body: ProjectCreate): P
 }
 
 export async function getProject(ctx: ServiceContext, id: number): Promise<Project> {
-  const p = await ctx.store.read((sql) => ops.getProject(sql, id));
+  return (await getProjectVersioned(ctx, id)).value;
+}
+
+export async function getProjectVersioned(ctx: ServiceContext, id: number): Promise<Versioned<Project>> {
+  const p = await ctx.store.read((sql) => withRevision(sql, 'projects', id, () => ops.getProject(sql, id)));
   if (!p) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
   return p;
 }
@@ -66,14 +72,23 @@ export function listProjects(ctx: ServiceContext): Promise<Project[]> {
   return ctx.store.read((sql) => ops.listProjects(sql));
 }
 
-export async function updateProject(ctx: ServiceContext, id: number, body: ProjectCreate): Promise<Project> {
+/** `ifMatch` (null: none, last writer wins): checked again inside the write transaction. */
+export async function updateProject(
+  ctx: ServiceContext,
+  id: number,
+  body: ProjectCreate,
+  ifMatch: IfMatch | null = null,
+): Promise<Versioned<Project>> {
   const checked = normalize(body, ctx.config.projectRoots);
-  await getProject(ctx, id);
+  // A stale edit is refused before any directory is made; the check that counts is the one in the tx.
+  const found = await ctx.store.read((sql) => checkIfMatch(sql, 'projects', id, ifMatch, `project ${id}`));
+  if (found === undefined) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
   await assertNameFree(ctx, checked.name, id);
   makeDirs(checked);
   return ctx.store.tx(async (sql) => {
+    const revision = await checkIfMatch(sql, 'projects', id, ifMatch, `project ${id}`);
     const stored = await ops.getProject(sql, id);
-    if (!stored) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
+    if (!stored || revision === undefined) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
     const p = normalize(body, ctx.config.projectRoots, stored);
     const other = await ops.getProjectByName(sql, p.name);
     if (other && other.id !== id)
@@ -85,12 +100,17 @@ export async function updateProject(ctx: ServiceContext, id: number, body: Proje
       { event_type: 'project.updated', payload: { project_id: id, name: p.name } },
       nowIso(ctx),
     );
-    return updated;
+    return { value: updated, etag: etagOf(revision + 1) };
   });
 }
 
-export async function deleteProject(ctx: ServiceContext, id: number): Promise<void> {
+export async function deleteProject(
+  ctx: ServiceContext,
+  id: number,
+  ifMatch: IfMatch | null = null,
+): Promise<void> {
   await ctx.store.tx(async (sql) => {
+    await checkIfMatch(sql, 'projects', id, ifMatch, `project ${id}`);
     const p = await ops.getProject(sql, id);
     if (!p) throw new AppError('PROJECT_NOT_FOUND', `project ${id} not found`);
     if (await ops.projectInUse(sql, id))

@@ -1,10 +1,12 @@
 import type { Role, RoleCreate } from '@multyagents/contracts';
+import { etagOf, type IfMatch } from '../domain/etag.js';
 import { AppError } from '../lib/errors.js';
 import { insertEvent } from '../store/ops/events.js';
 import * as ops from '../store/ops/roles.js';
 import { existingPackNames } from '../store/ops/skillPacks.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
+import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
 
 function notFound(id: number): AppError {
   return new AppError('ROLE_NOT_FOUND', `role ${id} not found`);
@@ -50,7 +52,11 @@ export async function createRole(ctx: ServiceContext, body: RoleCreate): Promise
 }
 
 export async function getRole(ctx: ServiceContext, id: number): Promise<Role> {
-  const r = await ctx.store.read((sql) => ops.getRole(sql, id));
+  return (await getRoleVersioned(ctx, id)).value;
+}
+
+export async function getRoleVersioned(ctx: ServiceContext, id: number): Promise<Versioned<Role>> {
+  const r = await ctx.store.read((sql) => withRevision(sql, 'roles', id, () => ops.getRole(sql, id)));
   if (!r) throw notFound(id);
   return r;
 }
@@ -59,19 +65,31 @@ export function listRoles(ctx: ServiceContext): Promise<Role[]> {
   return ctx.store.read((sql) => ops.listRoles(sql));
 }
 
-export async function updateRole(ctx: ServiceContext, id: number, body: RoleCreate): Promise<Role> {
+/** `ifMatch` (null: none, last writer wins) is checked inside the write transaction. */
+export async function updateRole(
+  ctx: ServiceContext,
+  id: number,
+  body: RoleCreate,
+  ifMatch: IfMatch | null = null,
+): Promise<Versioned<Role>> {
   return ctx.store.tx(async (sql) => {
-    if (!(await ops.getRole(sql, id))) throw notFound(id);
+    const revision = await checkIfMatch(sql, 'roles', id, ifMatch, `role ${id}`);
+    if (revision === undefined) throw notFound(id);
     const role = await checkRole(sql, body);
     const now = nowIso(ctx);
     await ops.updateRole(sql, id, role, now);
     await insertEvent(sql, { event_type: 'role.updated', payload: { role_id: id, name: role.name } }, now);
-    return { id, ...role };
+    return { value: { id, ...role }, etag: etagOf(revision + 1) };
   });
 }
 
-export async function deleteRole(ctx: ServiceContext, id: number): Promise<void> {
+export async function deleteRole(
+  ctx: ServiceContext,
+  id: number,
+  ifMatch: IfMatch | null = null,
+): Promise<void> {
   await ctx.store.tx(async (sql) => {
+    await checkIfMatch(sql, 'roles', id, ifMatch, `role ${id}`);
     const role = await ops.getRole(sql, id);
     if (!role) throw notFound(id);
     const refs = await ops.roleReferences(sql, id);

@@ -1,9 +1,11 @@
 import { skillEntry, type SkillPack, type SkillPackCreate } from '@multyagents/contracts';
+import { etagOf, type IfMatch } from '../domain/etag.js';
 import { AppError } from '../lib/errors.js';
 import { insertEvent } from '../store/ops/events.js';
 import * as ops from '../store/ops/skillPacks.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
+import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
 import { normalizeList } from './roles.js';
 
 function notFound(id: number): AppError {
@@ -56,7 +58,13 @@ export async function createSkillPack(ctx: ServiceContext, body: SkillPackCreate
 }
 
 export async function getSkillPack(ctx: ServiceContext, id: number): Promise<SkillPack> {
-  const p = await ctx.store.read((sql) => ops.getSkillPack(sql, id));
+  return (await getSkillPackVersioned(ctx, id)).value;
+}
+
+export async function getSkillPackVersioned(ctx: ServiceContext, id: number): Promise<Versioned<SkillPack>> {
+  const p = await ctx.store.read((sql) =>
+    withRevision(sql, 'skill_packs', id, () => ops.getSkillPack(sql, id)),
+  );
   if (!p) throw notFound(id);
   return p;
 }
@@ -65,14 +73,17 @@ export function listSkillPacks(ctx: ServiceContext): Promise<SkillPack[]> {
   return ctx.store.read((sql) => ops.listSkillPacks(sql));
 }
 
+/** `ifMatch` (null: none, last writer wins) is checked inside the write transaction. */
 export async function updateSkillPack(
   ctx: ServiceContext,
   id: number,
   body: SkillPackCreate,
-): Promise<SkillPack> {
+  ifMatch: IfMatch | null = null,
+): Promise<Versioned<SkillPack>> {
   return ctx.store.tx(async (sql) => {
+    const revision = await checkIfMatch(sql, 'skill_packs', id, ifMatch, `skill pack ${id}`);
     const before = await ops.getSkillPack(sql, id);
-    if (!before) throw notFound(id);
+    if (!before || revision === undefined) throw notFound(id);
     const pack = await checkPack(sql, body, id);
     // Roles name their packs: a rename would leave them naming a pack that no longer exists.
     if (pack.name !== before.name && before.used_by_role_ids.length > 0)
@@ -84,12 +95,17 @@ export async function updateSkillPack(
       { event_type: 'skill_pack.updated', payload: { skill_pack_id: id, name: pack.name } },
       now,
     );
-    return (await ops.getSkillPack(sql, id))!;
+    return { value: (await ops.getSkillPack(sql, id))!, etag: etagOf(revision + 1) };
   });
 }
 
-export async function deleteSkillPack(ctx: ServiceContext, id: number): Promise<void> {
+export async function deleteSkillPack(
+  ctx: ServiceContext,
+  id: number,
+  ifMatch: IfMatch | null = null,
+): Promise<void> {
   await ctx.store.tx(async (sql) => {
+    await checkIfMatch(sql, 'skill_packs', id, ifMatch, `skill pack ${id}`);
     const p = await ops.getSkillPack(sql, id);
     if (!p) throw notFound(id);
     if (p.used_by_role_ids.length > 0) throw inUse(p, '');

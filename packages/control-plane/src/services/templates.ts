@@ -5,6 +5,7 @@ import {
   type WorkflowTemplateCreate,
 } from '@multyagents/contracts';
 import { validateDag } from '../domain/dag.js';
+import { etagOf, type IfMatch } from '../domain/etag.js';
 import { AppError } from '../lib/errors.js';
 import { insertEvent } from '../store/ops/events.js';
 import { getProject } from '../store/ops/projects.js';
@@ -12,6 +13,7 @@ import { getRolesByIds } from '../store/ops/roles.js';
 import * as ops from '../store/ops/templates.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
+import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
 
 function notFound(id: number): AppError {
   return new AppError('WORKFLOW_TEMPLATE_NOT_FOUND', `workflow template ${id} not found`);
@@ -74,7 +76,16 @@ export async function createTemplate(
 }
 
 export async function getTemplate(ctx: ServiceContext, id: number): Promise<WorkflowTemplate> {
-  const t = await ctx.store.read((sql) => ops.getTemplate(sql, id));
+  return (await getTemplateVersioned(ctx, id)).value;
+}
+
+export async function getTemplateVersioned(
+  ctx: ServiceContext,
+  id: number,
+): Promise<Versioned<WorkflowTemplate>> {
+  const t = await ctx.store.read((sql) =>
+    withRevision(sql, 'workflow_templates', id, () => ops.getTemplate(sql, id)),
+  );
   if (!t) throw notFound(id);
   return t;
 }
@@ -83,15 +94,20 @@ export function listTemplates(ctx: ServiceContext): Promise<WorkflowTemplate[]> 
   return ctx.store.read((sql) => ops.listTemplates(sql));
 }
 
-/** Runs copy their steps into tasks when created, so replacing a used template is safe. */
+/**
+ * Runs copy their steps into tasks when created, so replacing a used template is safe. `ifMatch`
+ * (null: none, last writer wins) is checked inside the write transaction.
+ */
 export async function updateTemplate(
   ctx: ServiceContext,
   id: number,
   body: WorkflowTemplateCreate,
-): Promise<WorkflowTemplate> {
+  ifMatch: IfMatch | null = null,
+): Promise<Versioned<WorkflowTemplate>> {
   return ctx.store.tx(async (sql) => {
+    const revision = await checkIfMatch(sql, 'workflow_templates', id, ifMatch, `workflow template ${id}`);
     const before = await ops.getTemplate(sql, id);
-    if (!before) throw notFound(id);
+    if (!before || revision === undefined) throw notFound(id);
     await checkTemplate(sql, body);
     const now = nowIso(ctx);
     const next = stored(body, before);
@@ -105,12 +121,17 @@ export async function updateTemplate(
       merge: next.merge,
     };
     await insertEvent(sql, { event_type: 'workflow_template.updated', payload: eventPayload(updated) }, now);
-    return updated;
+    return { value: updated, etag: etagOf(revision + 1) };
   });
 }
 
-export async function deleteTemplate(ctx: ServiceContext, id: number): Promise<void> {
+export async function deleteTemplate(
+  ctx: ServiceContext,
+  id: number,
+  ifMatch: IfMatch | null = null,
+): Promise<void> {
   await ctx.store.tx(async (sql) => {
+    await checkIfMatch(sql, 'workflow_templates', id, ifMatch, `workflow template ${id}`);
     const t = await ops.getTemplate(sql, id);
     if (!t) throw notFound(id);
     const runs = await ops.templateRunCount(sql, id);

@@ -108,7 +108,7 @@ describe('paged lists', () => {
       url: '/workflow-runs?limit=1',
       headers: { origin: 'http://localhost:5173' },
     });
-    expect(cors.headers['access-control-expose-headers']).toBe('x-total-count, x-next-before-id');
+    expect(cors.headers['access-control-expose-headers']).toBe('x-total-count, x-next-before-id, etag');
     for (const q of ['before_id=0', 'before_id=abc', 'workflow_template_id=-1', 'status=nope']) {
       const r = await get(t, `/workflow-runs?${q}`);
       expect([q, r.status, r.body.code]).toEqual([q, 422, 'VALIDATION_FAILED']);

@@ -1,4 +1,5 @@
 import { ProjectCreate, ProjectUpdate } from '@multyagents/contracts';
+import { ifMatchOf, sendVersioned } from '../etag.js';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/projects.js';
@@ -17,20 +18,21 @@ export function projectRoutes(route: Router, ctx: ServiceContext): void {
     method: 'GET',
     path: '/projects/:id',
     summary: 'Get a project',
-    handler: ({ id }) => svc.getProject(ctx, id),
+    handler: async ({ id, reply }) => sendVersioned(reply, await svc.getProjectVersioned(ctx, id)),
   });
   route({
     method: 'PUT',
     path: '/projects/:id',
     summary: 'Replace a project',
     body: ProjectUpdate,
-    handler: ({ id, body }) => svc.updateProject(ctx, id, body),
+    handler: async ({ id, body, req, reply }) =>
+      sendVersioned(reply, await svc.updateProject(ctx, id, body, ifMatchOf(req))),
   });
   route({
     method: 'DELETE',
     path: '/projects/:id',
     summary: 'Delete a project (409 while referenced)',
     status: 204,
-    handler: ({ id }) => svc.deleteProject(ctx, id),
+    handler: ({ id, req }) => svc.deleteProject(ctx, id, ifMatchOf(req)),
   });
 }

@@ -1,4 +1,5 @@
 import { RoleCreate, RoleUpdate } from '@multyagents/contracts';
+import { ifMatchOf, sendVersioned } from '../etag.js';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/roles.js';
@@ -17,20 +18,21 @@ export function roleRoutes(route: Router, ctx: ServiceContext): void {
     method: 'GET',
     path: '/roles/:id',
     summary: 'Get a role',
-    handler: ({ id }) => svc.getRole(ctx, id),
+    handler: async ({ id, reply }) => sendVersioned(reply, await svc.getRoleVersioned(ctx, id)),
   });
   route({
     method: 'PUT',
     path: '/roles/:id',
     summary: 'Replace a role',
     body: RoleUpdate,
-    handler: ({ id, body }) => svc.updateRole(ctx, id, body),
+    handler: async ({ id, body, req, reply }) =>
+      sendVersioned(reply, await svc.updateRole(ctx, id, body, ifMatchOf(req))),
   });
   route({
     method: 'DELETE',
     path: '/roles/:id',
     summary: 'Delete a role (409 while a template step or a task refers to it)',
     status: 204,
-    handler: ({ id }) => svc.deleteRole(ctx, id),
+    handler: ({ id, req }) => svc.deleteRole(ctx, id, ifMatchOf(req)),
   });
 }

@@ -1,4 +1,5 @@
 import { SKILLS_CATALOG, SkillPackCreate, SkillPackUpdate } from '@multyagents/contracts';
+import { ifMatchOf, sendVersioned } from '../etag.js';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import * as svc from '../../services/skillPacks.js';
@@ -22,21 +23,22 @@ export function skillPackRoutes(route: Router, ctx: ServiceContext): void {
     method: 'GET',
     path: '/skill-packs/:id',
     summary: 'Get a skill pack',
-    handler: ({ id }) => svc.getSkillPack(ctx, id),
+    handler: async ({ id, reply }) => sendVersioned(reply, await svc.getSkillPackVersioned(ctx, id)),
   });
   route({
     method: 'PUT',
     path: '/skill-packs/:id',
     summary: 'Replace a skill pack',
     body: SkillPackUpdate,
-    handler: ({ id, body }) => svc.updateSkillPack(ctx, id, body),
+    handler: async ({ id, body, req, reply }) =>
+      sendVersioned(reply, await svc.updateSkillPack(ctx, id, body, ifMatchOf(req))),
   });
   route({
     method: 'DELETE',
     path: '/skill-packs/:id',
     summary: 'Delete a skill pack (409 while a role uses it)',
     status: 204,
-    handler: ({ id }) => svc.deleteSkillPack(ctx, id),
+    handler: ({ id, req }) => svc.deleteSkillPack(ctx, id, ifMatchOf(req)),
   });
   route({
     method: 'GET',

@@ -1,4 +1,5 @@
 import { RecommendRequest, WorkflowTemplateCreate, WorkflowTemplateUpdate } from '@multyagents/contracts';
+import { ifMatchOf, sendVersioned } from '../etag.js';
 import type { Router } from '../route.js';
 import type { ServiceContext } from '../../services/context.js';
 import { recommendTemplates } from '../../services/recommend.js';
@@ -30,20 +31,21 @@ export function templateRoutes(route: Router, ctx: ServiceContext): void {
     method: 'GET',
     path: '/workflow-templates/:id',
     summary: 'Get a workflow template',
-    handler: ({ id }) => svc.getTemplate(ctx, id),
+    handler: async ({ id, reply }) => sendVersioned(reply, await svc.getTemplateVersioned(ctx, id)),
   });
   route({
     method: 'PUT',
     path: '/workflow-templates/:id',
     summary: 'Replace a workflow template',
     body: WorkflowTemplateUpdate,
-    handler: ({ id, body }) => svc.updateTemplate(ctx, id, body),
+    handler: async ({ id, body, req, reply }) =>
+      sendVersioned(reply, await svc.updateTemplate(ctx, id, body, ifMatchOf(req))),
   });
   route({
     method: 'DELETE',
     path: '/workflow-templates/:id',
     summary: 'Delete a workflow template (409 while a run refers to it)',
     status: 204,
-    handler: ({ id }) => svc.deleteTemplate(ctx, id),
+    handler: ({ id, req }) => svc.deleteTemplate(ctx, id, ifMatchOf(req)),
   });
 }

@@ -54,7 +54,7 @@ export async function listProjects(sql: Sql): Promise<Project[]> {
 export async function updateProject(sql: Sql, p: Project, nowIso: string): Promise<void> {
   await sql.run(
     `UPDATE projects SET name = ?, root_path = ?, allowed_paths = ?, default_branch = ?, worktree_setup = ?,
-       updated_at = ? WHERE id = ?`,
+       updated_at = ?, revision = revision + 1 WHERE id = ?`,
     [p.name, p.root_path, json(p.allowed_paths), p.default_branch, json(p.worktree_setup), nowIso, p.id],
   );
 }

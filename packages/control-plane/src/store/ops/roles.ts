@@ -66,7 +66,7 @@ export async function getRolesByIds(sql: Sql, ids: readonly number[]): Promise<M
 export async function updateRole(sql: Sql, id: number, r: RoleCreate, nowIso: string): Promise<void> {
   await sql.run(
     `UPDATE roles SET name = ?, context7_enabled = ?, system_prompt = ?, allowed_tools = ?, skill_packs = ?,
-                      execution_constraints = ?, updated_at = ?
+                      execution_constraints = ?, updated_at = ?, revision = revision + 1
      WHERE id = ?`,
     [
       r.name,

@@ -77,12 +77,10 @@ export async function updateSkillPack(
   p: SkillPackCreate,
   nowIso: string,
 ): Promise<void> {
-  await sql.run('UPDATE skill_packs SET name = ?, skills = ?, updated_at = ? WHERE id = ?', [
-    p.name,
-    json(p.skills),
-    nowIso,
-    id,
-  ]);
+  await sql.run(
+    'UPDATE skill_packs SET name = ?, skills = ?, updated_at = ?, revision = revision + 1 WHERE id = ?',
+    [p.name, json(p.skills), nowIso, id],
+  );
 }
 
 export async function deleteSkillPack(sql: Sql, id: number): Promise<void> {

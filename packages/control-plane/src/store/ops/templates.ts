@@ -77,7 +77,7 @@ export async function listTemplates(sql: Sql): Promise<WorkflowTemplate[]> {
 export async function updateTemplate(sql: Sql, id: number, t: StoredTemplate, nowIso: string): Promise<void> {
   await sql.run(
     `UPDATE workflow_templates SET name = ?, project_id = ?, steps = ?, merge = ?, execution_mode = ?,
-       updated_at = ? WHERE id = ?`,
+       updated_at = ?, revision = revision + 1 WHERE id = ?`,
     [t.name, t.project_id ?? null, json(t.steps), json(t.merge), t.execution_mode, nowIso, id],
   );
 }

@@ -11,6 +11,7 @@ import { migration009 } from './migrations/009_roles_v1.js';
 import { migration010 } from './migrations/010_runner_credentials.js';
 import { migration011 } from './migrations/011_idempotency_keys.js';
 import { migration012 } from './migrations/012_list_filters.js';
+import { migration013 } from './migrations/013_revisions.js';
 
 /**
  * Numbered, append-only. Each runs in its own transaction with its version row. `foreignKeysOff`: a
@@ -31,6 +32,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string; 
     { id: 10, name: 'runner_credentials', sql: migration010 },
     { id: 11, name: 'idempotency_keys', sql: migration011 },
     { id: 12, name: 'list_filters', sql: migration012 },
+    { id: 13, name: 'revisions', sql: migration013 },
   ];
 
 export function runMigrations(db: Database.Database): number[] {
