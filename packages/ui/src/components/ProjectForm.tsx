@@ -1,9 +1,11 @@
 import type { Project } from '@multyagents/contracts';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, ApiError } from '../lib/api';
+import { useEditVersion } from '../lib/editVersion';
 import { draftFromProject, projectBody, type ProjectDraft } from '../lib/projectForm';
 import type { FieldErrors } from '../lib/roleForm';
 import { ErrorBox } from './common';
+import { EditConflict } from './EditConflict';
 import { Field, LinesField, toApiError } from './form';
 
 /** Create (no `project`) or replace a project, its worktree setup included. */
@@ -13,24 +15,51 @@ export function ProjectForm(props: { project?: Project; onSaved?: () => void; on
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const set = <K extends keyof ProjectDraft>(k: K, v: ProjectDraft[K]) => setD((x) => ({ ...x, [k]: v }));
+  const [busy, setBusy] = useState(false);
+  // The edit starts from the stored item read with its version (unless something was typed already).
+  const touched = useRef(false);
+  const version = useEditVersion<Project>(editing ? `/projects/${props.project!.id}` : null, (p) => {
+    if (!touched.current) setD(draftFromProject(p));
+  });
+  const set = <K extends keyof ProjectDraft>(k: K, v: ProjectDraft[K]) => {
+    touched.current = true;
+    setD((x) => ({ ...x, [k]: v }));
+  };
   const key = editing ? `project-${props.project!.id}-` : 'project-';
 
-  const submit = async () => {
+  const reloadTheirs = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      const p = await version.reload();
+      touched.current = false;
+      setD(draftFromProject(p));
+      setErrors({});
+      setDone(`project ${p.name} reloaded`);
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = async (overwrite = false) => {
     setError(null);
     setDone(null);
     const { body, errors: errs } = projectBody(d);
     setErrors(errs);
     if (!body) return;
+    setBusy(true);
     try {
-      const p = editing
-        ? await api<Project>('PUT', `/projects/${props.project!.id}`, body)
-        : await api<Project>('POST', '/projects', body);
+      const p = editing ? await version.put(body, overwrite) : await api<Project>('POST', '/projects', body);
+      if (p === null) return;
       setDone(`project ${p.name} ${editing ? 'saved' : 'created'}`);
       if (!editing) setD(draftFromProject());
       props.onSaved?.();
     } catch (err) {
       setError(toApiError(err));
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -113,7 +142,7 @@ export function ProjectForm(props: { project?: Project; onSaved?: () => void; on
           Download Git LFS contents
         </label>
       </fieldset>
-      <button type="submit" disabled={!d.name.trim()}>
+      <button type="submit" disabled={busy || !d.name.trim() || (editing && version.etag === null)}>
         {editing ? 'Save project' : 'Create project'}
       </button>{' '}
       {props.onCancel && (
@@ -122,6 +151,14 @@ export function ProjectForm(props: { project?: Project; onSaved?: () => void; on
         </button>
       )}
       <ErrorBox error={error} />
+      <ErrorBox error={version.loadError} />
+      {version.conflict !== null && (
+        <EditConflict
+          busy={busy}
+          onReload={() => void reloadTheirs()}
+          onOverwrite={() => void submit(true)}
+        />
+      )}
       {done && (
         <span className="ok" role="status">
           {done}

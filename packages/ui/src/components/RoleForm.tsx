@@ -1,6 +1,7 @@
 import type { Role } from '@multyagents/contracts';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, ApiError } from '../lib/api';
+import { useEditVersion } from '../lib/editVersion';
 import {
   draftFromRole,
   LIMIT_BOUNDS,
@@ -12,6 +13,7 @@ import {
   type TriState,
 } from '../lib/roleForm';
 import { ErrorBox } from './common';
+import { EditConflict } from './EditConflict';
 import { CheckGroup, Field, LinesField, toApiError } from './form';
 
 const range = (b: { min: number; max: number; dflt?: number }) =>
@@ -46,10 +48,34 @@ export function RoleForm(props: {
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = <K extends keyof RoleDraft>(k: K, v: RoleDraft[K]) => setD((x) => ({ ...x, [k]: v }));
+  // The edit starts from the stored item read with its version (unless something was typed already).
+  const touched = useRef(false);
+  const version = useEditVersion<Role>(editing ? `/roles/${props.role!.id}` : null, (r) => {
+    if (!touched.current) setD(draftFromRole(r));
+  });
+  const set = <K extends keyof RoleDraft>(k: K, v: RoleDraft[K]) => {
+    touched.current = true;
+    setD((x) => ({ ...x, [k]: v }));
+  };
   const key = editing ? `role-${props.role!.id}-` : 'role-';
 
-  const submit = async () => {
+  const reloadTheirs = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      const r = await version.reload();
+      touched.current = false;
+      setD(draftFromRole(r));
+      setErrors({});
+      setDone(`role ${r.name} reloaded`);
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = async (overwrite = false) => {
     setError(null);
     setDone(null);
     const { body, errors: errs } = roleBody(d);
@@ -57,9 +83,8 @@ export function RoleForm(props: {
     if (!body) return;
     setBusy(true);
     try {
-      const r = editing
-        ? await api<Role>('PUT', `/roles/${props.role!.id}`, body)
-        : await api<Role>('POST', '/roles', body);
+      const r = editing ? await version.put(body, overwrite) : await api<Role>('POST', '/roles', body);
+      if (r === null) return;
       setDone(`role ${r.name} ${editing ? 'saved' : 'created'}`);
       if (!editing) setD(draftFromRole());
       props.onSaved?.(r);
@@ -225,7 +250,7 @@ export function RoleForm(props: {
           error={errors.extra}
         />
       </fieldset>
-      <button type="submit" disabled={busy || !d.name.trim()}>
+      <button type="submit" disabled={busy || !d.name.trim() || (editing && version.etag === null)}>
         {editing ? 'Save role' : 'Create role'}
       </button>{' '}
       {props.onCancel && (
@@ -239,6 +264,14 @@ export function RoleForm(props: {
         </p>
       )}
       <ErrorBox error={error} />
+      <ErrorBox error={version.loadError} />
+      {version.conflict !== null && (
+        <EditConflict
+          busy={busy}
+          onReload={() => void reloadTheirs()}
+          onOverwrite={() => void submit(true)}
+        />
+      )}
       {done && (
         <span className="ok" role="status">
           {done}

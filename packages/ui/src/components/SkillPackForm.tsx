@@ -1,7 +1,9 @@
 import type { SkillEntry, SkillPack } from '@multyagents/contracts';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { api, ApiError } from '../lib/api';
+import { useEditVersion } from '../lib/editVersion';
 import { ErrorBox } from './common';
+import { EditConflict } from './EditConflict';
 import { CheckGroup, Field, toApiError } from './form';
 
 /** Create (no `pack`) or replace a skill pack: a name and at least one skill of the catalogue. */
@@ -16,9 +18,41 @@ export function SkillPackForm(props: {
   const [errors, setErrors] = useState<{ name?: string; skills?: string }>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // The edit starts from the stored item read with its version (unless something was typed already).
+  const touched = useRef(false);
+  const show = (p: SkillPack) => {
+    setName(p.name);
+    setSkills(p.skills);
+  };
+  const version = useEditVersion<SkillPack>(editing ? `/skill-packs/${props.pack!.id}` : null, (p) => {
+    if (!touched.current) show(p);
+  });
+  const edit =
+    <V,>(setter: (v: V) => void) =>
+    (v: V) => {
+      touched.current = true;
+      setter(v);
+    };
   const key = editing ? `pack-${props.pack!.id}-` : 'pack-';
 
-  const submit = async () => {
+  const reloadTheirs = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      const p = await version.reload();
+      touched.current = false;
+      show(p);
+      setErrors({});
+      setDone(`skill pack ${p.name} reloaded`);
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = async (overwrite = false) => {
     setError(null);
     setDone(null);
     const n = name.trim();
@@ -29,11 +63,13 @@ export function SkillPackForm(props: {
     else if (skills.length > 500) errs.skills = 'at most 500 skills';
     setErrors(errs);
     if (errs.name || errs.skills) return;
+    setBusy(true);
     try {
       const body = { name: n, skills };
       const p = editing
-        ? await api<SkillPack>('PUT', `/skill-packs/${props.pack!.id}`, body)
+        ? await version.put(body, overwrite)
         : await api<SkillPack>('POST', '/skill-packs', body);
+      if (p === null) return;
       setDone(`skill pack ${p.name} ${editing ? 'saved' : 'created'}`);
       if (!editing) {
         setName('');
@@ -41,6 +77,8 @@ export function SkillPackForm(props: {
       }
     } catch (err) {
       setError(toApiError(err));
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -59,18 +97,18 @@ export function SkillPackForm(props: {
         name={`${key}name`}
         value={name}
         autoFocus={editing}
-        onChange={setName}
+        onChange={edit(setName)}
         error={errors.name}
       />
       <CheckGroup
         legend="Skills"
         options={props.skills.map((s) => ({ value: s.id, title: s.instructions }))}
         selected={skills}
-        onChange={setSkills}
+        onChange={edit(setSkills)}
         empty="the skills catalogue is empty"
         error={errors.skills}
       />
-      <button type="submit" disabled={!name.trim()}>
+      <button type="submit" disabled={busy || !name.trim() || (editing && version.etag === null)}>
         {editing ? 'Save skill pack' : 'Create skill pack'}
       </button>{' '}
       {props.onCancel && (
@@ -79,6 +117,14 @@ export function SkillPackForm(props: {
         </button>
       )}
       <ErrorBox error={error} />
+      <ErrorBox error={version.loadError} />
+      {version.conflict !== null && (
+        <EditConflict
+          busy={busy}
+          onReload={() => void reloadTheirs()}
+          onOverwrite={() => void submit(true)}
+        />
+      )}
       {done && (
         <span className="ok" role="status">
           {done}

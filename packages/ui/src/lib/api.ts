@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly detail: string,
     /** The first bad field the API named (`field` of its error body), when it named one. */
     readonly field?: string,
+    /** The whole error body, for codes that carry more (EDIT_CONFLICT's `current_etag`). */
+    readonly body?: unknown,
   ) {
     super(`${code}: ${detail}`);
   }
@@ -71,8 +73,9 @@ async function request(
   method: string,
   path: string,
   body?: unknown,
+  extra: Record<string, string> = {},
 ): Promise<{ json: unknown; headers: Headers }> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...extra };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -104,7 +107,36 @@ async function request(
       typeof e.code === 'string' ? e.code : `HTTP_${res.status}`,
       detail,
       typeof e.field === 'string' ? e.field : undefined,
+      json,
     );
   }
   return { json, headers: res.headers };
+}
+
+/** An item with its version: the `ETag` the API answered (null when it sent none). */
+export interface Versioned<T> {
+  data: T;
+  etag: string | null;
+}
+
+/**
+ * A call that reads the answer's `ETag` and, given `ifMatch`, sends `If-Match`: the catalogue's edits
+ * (projects, roles, skill packs, workflow templates) apply only to the version they were made from.
+ */
+export async function apiWithEtag<T>(
+  method: 'GET' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  opts: { ifMatch?: string | null } = {},
+): Promise<Versioned<T>> {
+  const extra: Record<string, string> = opts.ifMatch ? { 'if-match': opts.ifMatch } : {};
+  const { json, headers } = await request(method, path, body, extra);
+  return { data: json as T, etag: headers.get('etag') };
+}
+
+/** The version an EDIT_CONFLICT (412) names as current; null for any other error. */
+export function conflictEtag(err: unknown): string | null {
+  if (!(err instanceof ApiError) || err.code !== 'EDIT_CONFLICT') return null;
+  const now = (err.body as { current_etag?: unknown } | null | undefined)?.current_etag;
+  return typeof now === 'string' ? now : null;
 }

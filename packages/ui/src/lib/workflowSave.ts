@@ -14,14 +14,24 @@ import {
   type WorkflowFileDoc,
 } from './workflowFile';
 
-export type Caller = <T>(method: 'POST' | 'PUT', path: string, body: unknown) => Promise<T>;
+/** `ifMatch`: the `If-Match` a PUT sends (the template's ETag when the edit started); null: none. */
+export type Caller = <T>(
+  method: 'POST' | 'PUT',
+  path: string,
+  body: unknown,
+  ifMatch?: string | null,
+) => Promise<T>;
 
-/** `replace`: the template id a PUT replaces; null creates a new template. */
+/**
+ * `replace`: the template id a PUT replaces; null creates a new template. `ifMatch`: the version the
+ * replace was made from (a changed template answers 412 EDIT_CONFLICT and is left as stored).
+ */
 export async function saveWorkflow(
   call: Caller,
   doc: WorkflowFileDoc,
   cat: Catalogue,
   replace: number | null,
+  ifMatch: string | null = null,
 ): Promise<TemplateView> {
   const plan = planSave(doc, cat.roles, cat.projects);
   if (plan.unknownProject !== null) throw new Error(`no project is named "${plan.unknownProject}"`);
@@ -31,10 +41,15 @@ export async function saveWorkflow(
   const body = fileToTemplate(doc, ids, plan.projectId);
   if (replace === null) return call<TemplateView>('POST', '/workflow-templates', body);
   // A replace: what the file leaves out goes back to the defaults instead of staying as stored.
-  return call<TemplateView>('PUT', `/workflow-templates/${replace}`, {
-    ...body,
-    project_id: plan.projectId,
-    execution_mode: doc.execution_mode ?? null,
-    merge: doc.merge ?? DEFAULT_MERGE,
-  });
+  return call<TemplateView>(
+    'PUT',
+    `/workflow-templates/${replace}`,
+    {
+      ...body,
+      project_id: plan.projectId,
+      execution_mode: doc.execution_mode ?? null,
+      merge: doc.merge ?? DEFAULT_MERGE,
+    },
+    ifMatch,
+  );
 }

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError } from '../lib/api';
+import { api, apiWithEtag, ApiError, conflictEtag } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { validateDraft, type Catalogue, type Draft, type DraftStep } from '../lib/workflowDraft';
-import { saveWorkflow } from '../lib/workflowSave';
+import { saveWorkflow, type Caller } from '../lib/workflowSave';
 import {
   EXECUTION_MODES,
   idsByName,
@@ -14,6 +14,7 @@ import {
 import { fileText, loadYaml, parseFileText, type Format, type YamlModule } from '../lib/workflowText';
 import { DagView } from '../components/DagView';
 import { ErrorBox, Loading } from '../components/common';
+import { EditConflict } from '../components/EditConflict';
 import { RawEditor } from '../components/builder/RawEditor';
 import { StepCard, type RoleOption } from '../components/builder/StepCard';
 
@@ -25,6 +26,15 @@ const emptyStep = (n: number, role: string): DraftStep => ({
 });
 
 const asApiError = (err: unknown) => (err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
+
+/** The panel's client for a save: a PUT sends If-Match (when the edit has a version). */
+const callApi: Caller = async <T,>(
+  method: 'POST' | 'PUT',
+  path: string,
+  body: unknown,
+  ifMatch?: string | null,
+): Promise<T> =>
+  method === 'PUT' ? (await apiWithEtag<T>('PUT', path, body, { ifMatch })).data : api<T>(method, path, body);
 
 export type BuilderMode = 'new' | 'edit' | 'duplicate';
 
@@ -49,12 +59,19 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
   const [yaml, setYaml] = useState<YamlModule | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // The template's version when the edit started (its ETag), and the one a refused save named.
+  const [etag, setEtag] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<string | null>(null);
 
   // An existing template is read once: live updates must not overwrite what is being edited.
   useEffect(() => {
     if (templateId === undefined) return;
-    api<TemplateView>('GET', `/workflow-templates/${templateId}`).then(setSource, (e: unknown) =>
-      setLoadError(asApiError(e)),
+    apiWithEtag<TemplateView>('GET', `/workflow-templates/${templateId}`).then(
+      (r) => {
+        setSource(r.data);
+        setEtag(r.etag);
+      },
+      (e: unknown) => setLoadError(asApiError(e)),
     );
   }, [templateId]);
   const [converted, setConverted] = useState(false);
@@ -122,13 +139,38 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
     setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
   };
 
-  const save = async () => {
+  /** `ifMatch`: the version the replace applies to (the loaded one; after a conflict, "Overwrite"). */
+  const save = async (ifMatch: string | null = etag) => {
     if (!current || !cat) return;
     setBusy(true);
     setError(null);
     try {
-      const t = await saveWorkflow(api, current, cat, mode === 'edit' ? (templateId ?? null) : null);
+      const edit = mode === 'edit' ? (templateId ?? null) : null;
+      const t = await saveWorkflow(callApi, current, cat, edit, edit === null ? null : ifMatch);
+      setConflict(null);
       window.location.hash = `#/workflows?${mode === 'edit' ? 'saved' : 'created'}=${t.id}`;
+    } catch (err) {
+      // A conflict keeps the draft as it is (form or raw text): the operator picks what to do.
+      const now = conflictEtag(err);
+      if (now !== null) setConflict(now);
+      else setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** "Reload theirs": the stored template replaces the draft (converted again, shown as the form). */
+  const reloadTheirs = async () => {
+    if (templateId === undefined) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await apiWithEtag<TemplateView>('GET', `/workflow-templates/${templateId}`);
+      setConflict(null);
+      setEtag(r.etag);
+      setRaw(null);
+      setSource(r.data);
+      setConverted(false);
     } catch (err) {
       setError(asApiError(err));
     } finally {
@@ -315,6 +357,13 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
         </p>
       )}
       <ErrorBox error={error} />
+      {conflict !== null && (
+        <EditConflict
+          busy={busy}
+          onReload={() => void reloadTheirs()}
+          onOverwrite={() => void save(conflict)}
+        />
+      )}
       <p>
         <button type="button" disabled={busy || blocked || !cat} onClick={() => void save()}>
           {mode === 'edit' ? 'Save workflow' : 'Create workflow'}

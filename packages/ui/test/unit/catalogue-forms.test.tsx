@@ -5,13 +5,17 @@ import { Projects } from '../../src/pages/Projects';
 import { SkillPacks } from '../../src/pages/SkillPacks';
 
 const sent: Array<{ method: string; url: string; body: unknown }> = [];
+/** The If-Match of each PUT. */
+const ifMatch: Array<string | null> = [];
 let projects: Project[];
 let packs: SkillPack[];
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
+const json = (body: unknown, status = 200, etag?: string) =>
+  new Response(JSON.stringify(body), { status, headers: etag ? { etag } : {} });
 
 beforeEach(() => {
   sent.length = 0;
+  ifMatch.length = 0;
   projects = [
     {
       id: 4,
@@ -39,9 +43,11 @@ beforeEach(() => {
           },
           422,
         );
+      if (url === '/projects/4' && method === 'GET') return json(projects[0], 200, '"r1"');
       if (url === '/projects/4' && method === 'PUT') {
+        ifMatch.push(new Headers(init!.headers).get('if-match'));
         projects = [{ id: 4, ...(body as Omit<Project, 'id'>) }];
-        return json(projects[0]);
+        return json(projects[0], 200, '"r2"');
       }
       if (url === '/skills')
         return json([
@@ -96,6 +102,9 @@ describe('Projects page', () => {
     render(<Projects />);
     fireEvent.click(await screen.findByRole('button', { name: 'Edit project app' }));
     const f = within(screen.getByRole('form', { name: 'Edit project app' }));
+    await waitFor(() =>
+      expect(f.getByRole('button', { name: 'Save project' }).hasAttribute('disabled')).toBe(false),
+    );
     fireEvent.change(f.getByLabelText('Allowed paths'), {
       target: { value: '/srv/app/src\n/srv/app/docs\n' },
     });
@@ -115,6 +124,7 @@ describe('Projects page', () => {
         },
       },
     ]);
+    expect(ifMatch).toEqual(['"r1"']);
     // No event tells of a project update: the page reloads the list itself.
     await waitFor(() =>
       expect(screen.getByRole('table', { name: 'Projects' }).textContent).toContain('runs npm ci'),

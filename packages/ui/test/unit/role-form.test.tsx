@@ -101,15 +101,23 @@ describe('the role form mirrors the contract (contracts/src/roles.ts)', () => {
 describe('Roles page: edit round trip', () => {
   let roles: Role[];
   const sent: Array<{ method: string; url: string; body: unknown }> = [];
+  /** The If-Match of each PUT; the stored role's version moves at each accepted PUT. */
+  const ifMatch: Array<string | null> = [];
+  let revision = 1;
   beforeEach(() => {
     sent.length = 0;
+    ifMatch.length = 0;
+    revision = 1;
     roles = [structuredClone(stored)];
     vi.stubGlobal(
       'fetch',
       vi.fn(async (url: string, init?: RequestInit) => {
         const method = init?.method ?? 'GET';
-        const json = (body: unknown, status = 200) =>
-          new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+        const json = (body: unknown, status = 200, etag?: string) =>
+          new Response(JSON.stringify(body), {
+            status,
+            headers: { 'content-type': 'application/json', ...(etag ? { etag } : {}) },
+          });
         if (method !== 'GET')
           sent.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : null });
         if (url === '/roles' && method === 'GET') return json(roles);
@@ -118,7 +126,9 @@ describe('Roles page: edit round trip', () => {
             { id: 1, name: 'core', skills: ['skills/task-governance'], used_by_role_ids: [1] },
             { id: 2, name: 'ui', skills: ['skills/react-control-panel'], used_by_role_ids: [] },
           ]);
+        if (url === '/roles/1' && method === 'GET') return json(roles[0], 200, `"r${revision}"`);
         if (url === '/roles/1' && method === 'PUT') {
+          ifMatch.push(new Headers(init!.headers).get('if-match'));
           const body = JSON.parse(String(init!.body)) as Omit<Role, 'id'>;
           if (body.skill_packs.includes('gone'))
             return json(
@@ -126,7 +136,8 @@ describe('Roles page: edit round trip', () => {
               422,
             );
           roles = [{ id: 1, ...body }];
-          return json(roles[0]);
+          revision += 1;
+          return json(roles[0], 200, `"r${revision}"`);
         }
         if (url === '/roles/1' && method === 'DELETE')
           return json(
@@ -154,6 +165,10 @@ describe('Roles page: edit round trip', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Edit role coder' }));
     const form = screen.getByRole('form', { name: 'Edit role coder' });
     const f = within(form);
+    // Save waits for the role's version (GET /roles/1 and its ETag).
+    await waitFor(() =>
+      expect(f.getByRole('button', { name: 'Save role' }).hasAttribute('disabled')).toBe(false),
+    );
     expect((f.getByLabelText('System prompt') as HTMLTextAreaElement).value).toBe('You write code.');
     expect((f.getByLabelText('Other execution constraints') as HTMLTextAreaElement).value).toContain(
       '"sandbox": "required"',
@@ -200,6 +215,7 @@ describe('Roles page: edit round trip', () => {
         },
       },
     ]);
+    expect(ifMatch).toEqual(['"r1"']);
     // The API's role.updated event refetches the list: the stored policy shows.
     act(() => bus.publish({ id: 5, event_type: 'role.updated', run_id: null, task_id: null } as EventRecord));
     await waitFor(() =>
@@ -212,6 +228,9 @@ describe('Roles page: edit round trip', () => {
     render(<Roles />);
     fireEvent.click(await screen.findByRole('button', { name: 'Edit role coder' }));
     const f = within(screen.getByRole('form', { name: 'Edit role coder' }));
+    await waitFor(() =>
+      expect(f.getByRole('button', { name: 'Save role' }).hasAttribute('disabled')).toBe(false),
+    );
     expect(within(f.getByRole('group', { name: 'Skill packs' })).getByText('(not in the list)')).toBeTruthy();
     fireEvent.click(f.getByRole('button', { name: 'Save role' }));
     const alert = await f.findByRole('alert');
