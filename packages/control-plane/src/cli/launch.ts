@@ -217,8 +217,10 @@ export async function launchTelegram(s: StackSettings, env: Env, timeoutMs = 30_
       const fd = fs.openSync(p.telegramLog, 'r');
       try {
         const size = fs.fstatSync(fd).size;
-        const buf = Buffer.alloc(Math.min(size - from, 1 << 20));
-        fs.readSync(fd, buf, 0, buf.length, from);
+        // A rotation (copy, then truncate) may have cut the file under the start offset.
+        const at = size < from ? 0 : from;
+        const buf = Buffer.alloc(Math.min(size - at, 1 << 20));
+        fs.readSync(fd, buf, 0, buf.length, at);
         return buf.toString('utf8').includes('event stream connected');
       } finally {
         fs.closeSync(fd);

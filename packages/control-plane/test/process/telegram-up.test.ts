@@ -90,4 +90,34 @@ describe('up starts the Telegram bridge', () => {
     expect(state.last_update_id).not.toBeNull();
     expect(processesMentioning(dir)).toEqual([]);
   });
+
+  it("rotates the bridge's log by size, like the API's and the runners'", async () => {
+    const OUTSIDER = 31337;
+    const up = await ma(['up', ...ports], {
+      ...bridgeEnv(),
+      MULTYAGENTS_LOG_MAX_BYTES: '1500',
+      MULTYAGENTS_LOG_KEEP: '2',
+    });
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const log = path.join(dir, 'logs', 'telegram.log');
+    const before = fs.existsSync(`${log}.1`) ? fs.readFileSync(`${log}.1`, 'utf8') : '';
+    // Each update from a chat outside the allow-list is one warning line (~250 bytes) in the bridge's log.
+    for (let i = 0; i < 12; i++)
+      tg.push({ message: { message_id: 100 + i, chat: { id: OUTSIDER }, from: { id: 9 }, text: '/runs' } });
+    const answered = tg.calls.length;
+    tg.push({ message: { message_id: 200, chat: { id: CHAT }, from: { id: 5 }, text: '/muted' } });
+    await waitFor('the /muted answer after the outsider updates', async () =>
+      tg.calls
+        .slice(answered)
+        .some((c) => c.method === 'sendMessage' && String(c.params.text).includes('no run is muted')),
+    );
+    await waitFor('the rotated copy', async () => {
+      const rotated = fs.existsSync(`${log}.1`) ? fs.readFileSync(`${log}.1`, 'utf8') : '';
+      return rotated !== before && rotated.includes('chat not allowed: ignored');
+    });
+    expect(fs.existsSync(`${log}.3`)).toBe(false); // keep 2
+    expect(fs.statSync(log).size).toBeLessThan(1500 + 4096);
+    const down = await ma(['down']);
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+  });
 });

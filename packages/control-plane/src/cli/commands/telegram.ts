@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { processEnv } from '../../config/env.js';
+import { processEnv, resolveLogRotation } from '../../config/env.js';
 import { resolveTelegramConfig, TELEGRAM_ENV } from '../../config/telegram.js';
 import { createLogger } from '../../lib/logger.js';
 import { TelegramClient } from '../../telegram/botApi.js';
@@ -14,9 +14,14 @@ export async function runTelegram(opts: ApiOptions & { logLevel?: string }): Pro
   const env = processEnv();
   let bridge: TelegramBridge;
   const abort = new AbortController();
-  const log = createLogger({ name: 'telegram', level: opts.logLevel ?? 'info' });
   let tgApi: string;
   try {
+    // Under `up` stdout is logs/telegram.log: it rotates by size like the API's and the runners' logs.
+    const log = createLogger({
+      name: 'telegram',
+      level: opts.logLevel ?? 'info',
+      rotation: resolveLogRotation(env),
+    });
     const cfg = resolveTelegramConfig(resolveDataDir(opts.dataDir, env), env);
     const { api, headers } = operator(opts, env);
     tgApi = cfg.apiUrl;
