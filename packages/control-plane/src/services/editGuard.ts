@@ -1,7 +1,7 @@
 import { etagOf, ifMatchHolds, type IfMatch } from '../domain/etag.js';
 import { AppError } from '../lib/errors.js';
 import { getRevision, type VersionedTable } from '../store/ops/revisions.js';
-import type { Sql } from '../store/sql.js';
+import type { Sql, Store } from '../store/sql.js';
 
 /** A catalogue item with its version (the `ETag` its GET and PUT answer carry). */
 export interface Versioned<T> {
@@ -43,4 +43,23 @@ export async function withRevision<T>(
   const value = await read();
   const revision = await getRevision(sql, table, id);
   return value === undefined || revision === undefined ? undefined : { value, etag: etagOf(revision) };
+}
+
+/**
+ * A create's write transaction with the new row's version read inside it (the create's `ETag`). The
+ * transaction still returns the bare item: an `Idempotency-Key` row records that result as the answer.
+ */
+export async function createVersioned<T extends { id: number }>(
+  store: Store,
+  table: VersionedTable,
+  write: (sql: Sql) => Promise<T>,
+): Promise<Versioned<T>> {
+  let revision: number | undefined;
+  const value = await store.tx(async (sql) => {
+    const created = await write(sql);
+    revision = await getRevision(sql, table, created.id);
+    return created;
+  });
+  if (revision === undefined) throw new Error(`${table} ${value.id}: created row has no revision`);
+  return { value, etag: etagOf(revision) };
 }

@@ -4,7 +4,7 @@ import { AppError } from '../lib/errors.js';
 import * as ops from '../store/ops/projects.js';
 import { insertEvent } from '../store/ops/events.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
+import { checkIfMatch, createVersioned, withRevision, type Versioned } from './editGuard.js';
 import { assertAbsolute, assertInsideRoot } from './paths.js';
 import { assertInsideBase, assertRealFilesystem, makeDirBounded } from './projectDirs.js';
 
@@ -42,10 +42,18 @@ async function assertNameFree(ctx: ServiceContext, name: string, self: number | 
 }
 
 export async function createProject(ctx: ServiceContext, body: ProjectCreate): Promise<Project> {
+  return (await createProjectVersioned(ctx, body)).value;
+}
+
+/** The created item with its `ETag` (revision 1). */
+export async function createProjectVersioned(
+  ctx: ServiceContext,
+  body: ProjectCreate,
+): Promise<Versioned<Project>> {
   const p = normalize(body, ctx.config.projectRoots);
   await assertNameFree(ctx, p.name, null);
   makeDirs(p);
-  return ctx.store.tx(async (sql) => {
+  return createVersioned(ctx.store, 'projects', async (sql) => {
     if (await ops.getProjectByName(sql, p.name))
       throw new AppError('NAME_CONFLICT', `project '${p.name}' exists`, { field: 'name' });
     const created = await ops.insertProject(sql, p, nowIso(ctx));

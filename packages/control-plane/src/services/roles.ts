@@ -6,7 +6,7 @@ import * as ops from '../store/ops/roles.js';
 import { existingPackNames } from '../store/ops/skillPacks.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
+import { checkIfMatch, createVersioned, withRevision, type Versioned } from './editGuard.js';
 
 function notFound(id: number): AppError {
   return new AppError('ROLE_NOT_FOUND', `role ${id} not found`);
@@ -38,7 +38,12 @@ async function checkRole(sql: Sql, body: RoleCreate): Promise<RoleCreate> {
 }
 
 export async function createRole(ctx: ServiceContext, body: RoleCreate): Promise<Role> {
-  return ctx.store.tx(async (sql) => {
+  return (await createRoleVersioned(ctx, body)).value;
+}
+
+/** The created item with its `ETag` (revision 1). */
+export async function createRoleVersioned(ctx: ServiceContext, body: RoleCreate): Promise<Versioned<Role>> {
+  return createVersioned(ctx.store, 'roles', async (sql) => {
     const role = await checkRole(sql, body);
     const now = nowIso(ctx);
     const created = await ops.insertRole(sql, role, now);

@@ -5,7 +5,7 @@ import { insertEvent } from '../store/ops/events.js';
 import * as ops from '../store/ops/skillPacks.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
+import { checkIfMatch, createVersioned, withRevision, type Versioned } from './editGuard.js';
 import { normalizeList } from './roles.js';
 
 function notFound(id: number): AppError {
@@ -44,7 +44,15 @@ function inUse(p: SkillPack, what: string): AppError {
 }
 
 export async function createSkillPack(ctx: ServiceContext, body: SkillPackCreate): Promise<SkillPack> {
-  return ctx.store.tx(async (sql) => {
+  return (await createSkillPackVersioned(ctx, body)).value;
+}
+
+/** The created item with its `ETag` (revision 1). */
+export async function createSkillPackVersioned(
+  ctx: ServiceContext,
+  body: SkillPackCreate,
+): Promise<Versioned<SkillPack>> {
+  return createVersioned(ctx.store, 'skill_packs', async (sql) => {
     const pack = await checkPack(sql, body);
     const now = nowIso(ctx);
     const created = await ops.insertSkillPack(sql, pack, now);

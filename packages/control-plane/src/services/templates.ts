@@ -13,7 +13,7 @@ import { getRolesByIds } from '../store/ops/roles.js';
 import * as ops from '../store/ops/templates.js';
 import type { Sql } from '../store/sql.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { checkIfMatch, withRevision, type Versioned } from './editGuard.js';
+import { checkIfMatch, createVersioned, withRevision, type Versioned } from './editGuard.js';
 
 function notFound(id: number): AppError {
   return new AppError('WORKFLOW_TEMPLATE_NOT_FOUND', `workflow template ${id} not found`);
@@ -66,7 +66,15 @@ export async function createTemplate(
   ctx: ServiceContext,
   body: WorkflowTemplateCreate,
 ): Promise<WorkflowTemplate> {
-  return ctx.store.tx(async (sql) => {
+  return (await createTemplateVersioned(ctx, body)).value;
+}
+
+/** The created item with its `ETag` (revision 1). */
+export async function createTemplateVersioned(
+  ctx: ServiceContext,
+  body: WorkflowTemplateCreate,
+): Promise<Versioned<WorkflowTemplate>> {
+  return createVersioned(ctx.store, 'workflow_templates', async (sql) => {
     await checkTemplate(sql, body);
     const now = nowIso(ctx);
     const created = await ops.insertTemplate(sql, stored(body), now);

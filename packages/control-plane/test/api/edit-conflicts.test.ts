@@ -88,12 +88,36 @@ describe.each(RESOURCES)('If-Match on $path', (r) => {
     t = await makeTestApi();
     createBody = await r.seed(t);
     const created = await send(t, 'POST', r.path, createBody);
-    expect(created.status).toBe(200);
+    expect([created.status, created.etag]).toEqual([200, '"r1"']);
     url = `${r.path}/${created.body.id}`;
   });
   afterEach(async () => {
     await t.close();
     removeTempDirs();
+  });
+
+  it('the create answers the stored version as its ETag, and an edit may start from it', async () => {
+    const body = { ...(await r.seed(t)), name: 'second' };
+    const key = { 'idempotency-key': 'etag-create' };
+    const created = await send(t, 'POST', r.path, body, key);
+    expect([created.status, created.etag]).toEqual([200, '"r1"']);
+    // The body is the first version's (no version field); the GET of the new item names the same ETag.
+    expect(Object.keys(created.body)).not.toContain('revision');
+    const itemUrl = `${r.path}/${created.body.id}`;
+    const got = await send(t, 'GET', itemUrl);
+    expect([got.etag, got.body]).toEqual([created.etag, created.body]);
+    const put = await send(t, 'PUT', itemUrl, r.edit(created.body, 'after-create'), {
+      'if-match': created.etag!,
+    });
+    expect([put.status, put.etag]).toEqual([200, '"r2"']);
+    // A replay of the create answers its first body without an ETag: the item has changed since.
+    const replay = await t.app.inject({ method: 'POST', url: r.path, payload: body, headers: key });
+    expect([replay.statusCode, replay.headers['idempotent-replayed'], replay.headers.etag]).toEqual([
+      200,
+      'true',
+      undefined,
+    ]);
+    expect(JSON.parse(replay.body)).toEqual(created.body);
   });
 
   it('GET and PUT answer a strong ETag; a matching If-Match applies and moves it', async () => {

@@ -11,7 +11,7 @@ export function projectRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Create a project',
     body: ProjectCreate,
-    handler: ({ body }) => svc.createProject(ctx, body),
+    handler: async ({ body, reply }) => sendVersioned(reply, await svc.createProjectVersioned(ctx, body)),
   });
   route({ method: 'GET', path: '/projects', summary: 'List projects', handler: () => svc.listProjects(ctx) });
   route({

@@ -11,7 +11,7 @@ export function roleRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Create a role',
     body: RoleCreate,
-    handler: ({ body }) => svc.createRole(ctx, body),
+    handler: async ({ body, reply }) => sendVersioned(reply, await svc.createRoleVersioned(ctx, body)),
   });
   route({ method: 'GET', path: '/roles', summary: 'List roles', handler: () => svc.listRoles(ctx) });
   route({

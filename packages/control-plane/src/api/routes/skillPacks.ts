@@ -11,7 +11,7 @@ export function skillPackRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Create a skill pack',
     body: SkillPackCreate,
-    handler: ({ body }) => svc.createSkillPack(ctx, body),
+    handler: async ({ body, reply }) => sendVersioned(reply, await svc.createSkillPackVersioned(ctx, body)),
   });
   route({
     method: 'GET',

@@ -12,7 +12,7 @@ export function templateRoutes(route: Router, ctx: ServiceContext): void {
     idempotent: true,
     summary: 'Create a workflow template (the steps must form a valid DAG)',
     body: WorkflowTemplateCreate,
-    handler: ({ body }) => svc.createTemplate(ctx, body),
+    handler: async ({ body, reply }) => sendVersioned(reply, await svc.createTemplateVersioned(ctx, body)),
   });
   route({
     method: 'GET',
