@@ -20,3 +20,13 @@ export function EditConflict(props: { busy?: boolean; onReload: () => void; onOv
     </div>
   );
 }
+
+/** A delete refused because the item changed since its confirmation opened: nothing was deleted. */
+export function DeleteConflict({ what }: { what: string }) {
+  return (
+    <div className="error edit-conflict" role="alert">
+      <code>EDIT_CONFLICT</code>: {what} was changed by someone else since you opened it. Nothing was deleted;
+      look at it again and delete it once more if you still mean to.
+    </div>
+  );
+}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { Empty, ErrorBox, Loading } from '../components/common';
-import { ConfirmDelete, toApiError } from '../components/form';
+import { ConfirmVersionedDelete } from '../components/ConfirmVersionedDelete';
 import { ProjectForm } from '../components/ProjectForm';
 
 export function Projects() {
@@ -63,17 +63,13 @@ export function Projects() {
                   >
                     Edit
                   </button>{' '}
-                  <ConfirmDelete
+                  <ConfirmVersionedDelete
                     what={`project ${p.name}`}
-                    onConfirm={async () => {
-                      setActionError(null);
-                      try {
-                        await api('DELETE', `/projects/${p.id}`);
-                        if (editing === p.id) setEditing(null);
-                        projects.reload();
-                      } catch (err) {
-                        setActionError(toApiError(err));
-                      }
+                    path={`/projects/${p.id}`}
+                    onError={setActionError}
+                    onDeleted={() => {
+                      if (editing === p.id) setEditing(null);
+                      projects.reload();
                     }}
                   />
                 </td>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { Empty, ErrorBox, Loading } from '../components/common';
-import { ConfirmDelete, toApiError } from '../components/form';
+import { ConfirmVersionedDelete } from '../components/ConfirmVersionedDelete';
 import { RoleForm } from '../components/RoleForm';
 
 function retrySummary(r: Role): string {
@@ -60,16 +60,12 @@ export function Roles() {
                   >
                     Edit
                   </button>{' '}
-                  <ConfirmDelete
+                  <ConfirmVersionedDelete
                     what={`role ${r.name}`}
-                    onConfirm={async () => {
-                      setActionError(null);
-                      try {
-                        await api('DELETE', `/roles/${r.id}`);
-                        if (editing === r.id) setEditing(null);
-                      } catch (err) {
-                        setActionError(toApiError(err));
-                      }
+                    path={`/roles/${r.id}`}
+                    onError={setActionError}
+                    onDeleted={() => {
+                      if (editing === r.id) setEditing(null);
                     }}
                   />
                 </td>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { Empty, ErrorBox, Loading } from '../components/common';
-import { ConfirmDelete, toApiError } from '../components/form';
+import { ConfirmVersionedDelete } from '../components/ConfirmVersionedDelete';
 import { SkillPackForm } from '../components/SkillPackForm';
 
 export function SkillPacks() {
@@ -71,16 +71,12 @@ export function SkillPacks() {
                   >
                     Edit
                   </button>{' '}
-                  <ConfirmDelete
+                  <ConfirmVersionedDelete
                     what={`skill pack ${p.name}`}
-                    onConfirm={async () => {
-                      setActionError(null);
-                      try {
-                        await api('DELETE', `/skill-packs/${p.id}`);
-                        if (editing === p.id) setEditing(null);
-                      } catch (err) {
-                        setActionError(toApiError(err));
-                      }
+                    path={`/skill-packs/${p.id}`}
+                    onError={setActionError}
+                    onDeleted={() => {
+                      if (editing === p.id) setEditing(null);
                     }}
                   />
                 </td>

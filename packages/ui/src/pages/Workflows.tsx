@@ -4,6 +4,8 @@ import { api, ApiError } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import { DagView } from '../components/DagView';
 import { Empty, ErrorBox, Loading } from '../components/common';
+import { DeleteConflict } from '../components/EditConflict';
+import { useDeleteVersion } from '../lib/deleteVersion';
 
 /** The workflow templates, each drawn as its DAG, with a button that starts a run. */
 export function Workflows() {
@@ -106,30 +108,43 @@ function Notice() {
 
 /**
  * Deletes a template after a confirmation. The API refuses (409 RESOURCE_IN_USE) while a run refers
- * to it; the refusal is shown with its code.
+ * to it; the refusal is shown with its code. A change since the confirmation opened refuses it too (412
+ * EDIT_CONFLICT, nothing deleted).
  */
 function DeleteTemplate({ template }: { template: WorkflowTemplate }) {
   const [asking, setAsking] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // Opening the confirmation reads the template's version; the delete names it (If-Match).
+  const version = useDeleteVersion(`/workflow-templates/${template.id}`);
+  const what = `workflow ${template.name}`;
   if (!asking)
     return (
-      <button type="button" onClick={() => setAsking(true)}>
-        Delete {template.name}
-      </button>
+      <>
+        <button
+          type="button"
+          onClick={() => {
+            setAsking(true);
+            version.open();
+          }}
+        >
+          Delete {template.name}
+        </button>
+        {version.conflict && <DeleteConflict what={what} />}
+      </>
     );
   return (
     <span role="group" aria-label={`Delete ${template.name}?`}>
       Delete workflow <strong>{template.name}</strong> (#{template.id})? This cannot be undone.{' '}
       <button
         type="button"
-        disabled={busy}
+        disabled={busy || !version.ready}
         onClick={async () => {
           setBusy(true);
           setError(null);
           try {
-            await api<null>('DELETE', `/workflow-templates/${template.id}`);
-            // The list drops it on the workflow_template.deleted event.
+            // The list drops it on the workflow_template.deleted event; a conflict closes the question.
+            if (!(await version.remove())) setAsking(false);
           } catch (err) {
             setError(err instanceof ApiError ? err : new ApiError(0, 'CLIENT', String(err)));
           } finally {
@@ -144,10 +159,12 @@ function DeleteTemplate({ template }: { template: WorkflowTemplate }) {
         onClick={() => {
           setAsking(false);
           setError(null);
+          version.close();
         }}
       >
         Cancel
       </button>
+      <ErrorBox error={version.loadError} />
       <ErrorBox error={error} />
     </span>
   );

@@ -329,6 +329,8 @@ describe('Workflows page: edit, duplicate, delete with confirmation', () => {
       'GET /workflow-templates': () => [200, [STORED]],
       'GET /roles': () => [200, [{ id: 7, name: 'dev' }]],
       'DELETE /workflow-templates/5': () => answer,
+      // Opening the confirmation reads the template's version (this API answers no ETag).
+      'GET /workflow-templates/5': () => [200, STORED],
     });
     render(<Workflows />);
     await screen.findByRole('region', { name: 'Workflow ship' });
@@ -341,7 +343,9 @@ describe('Workflows page: edit, duplicate, delete with confirmation', () => {
     expect(sent).toEqual([]);
     fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete ship' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Confirm delete' }));
+    const confirm = screen.getByRole('button', { name: 'Confirm delete' });
+    await waitFor(() => expect(confirm.hasAttribute('disabled')).toBe(false));
+    fireEvent.click(confirm);
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('RESOURCE_IN_USE');
     expect(alert.textContent).toContain('referenced by 1 workflow run');

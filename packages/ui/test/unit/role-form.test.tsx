@@ -139,7 +139,8 @@ describe('Roles page: edit round trip', () => {
           revision += 1;
           return json(roles[0], 200, `"r${revision}"`);
         }
-        if (url === '/roles/1' && method === 'DELETE')
+        if (url === '/roles/1' && method === 'DELETE') {
+          ifMatch.push(new Headers(init!.headers).get('if-match'));
           return json(
             {
               detail: 'role 1 is referenced by 1 workflow template(s) and 0 task(s)',
@@ -147,6 +148,7 @@ describe('Roles page: edit round trip', () => {
             },
             409,
           );
+        }
         return json({ detail: 'nope', code: 'ROUTE_NOT_FOUND' }, 404);
       }),
     );
@@ -239,9 +241,14 @@ describe('Roles page: edit round trip', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Delete role coder' }));
     expect(sent.filter((s) => s.method === 'DELETE')).toEqual([]);
     const confirm = screen.getByRole('group', { name: 'Confirm deleting role coder' });
-    fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, delete' }));
+    // "Yes, delete" waits for the role's version, read when the confirmation opened.
+    const yes = within(confirm).getByRole('button', { name: 'Yes, delete' });
+    await waitFor(() => expect(yes.hasAttribute('disabled')).toBe(false));
+    fireEvent.click(yes);
     await waitFor(() => expect(screen.getByText(/role 1 is referenced by 1 workflow template/)).toBeTruthy());
     expect(screen.getByText('RESOURCE_IN_USE')).toBeTruthy();
     expect(sent.filter((s) => s.method === 'DELETE').map((s) => s.url)).toEqual(['/roles/1']);
+    // The refused PUT and the refused DELETE both named the version read (r1).
+    expect(ifMatch).toEqual(['"r1"', '"r1"']);
   });
 });
