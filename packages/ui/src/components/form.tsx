@@ -1,5 +1,5 @@
 /** Form pieces shared by the catalogue pages (roles, projects, skill packs): labelled, keyboard reachable. */
-import { useId, useState, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 import { ApiError } from '../lib/api';
 
 export function toApiError(err: unknown): ApiError {
@@ -127,39 +127,5 @@ export function CheckGroup(props: {
       ))}
       <FieldError id={`err-${props.legend}`} msg={props.error} />
     </fieldset>
-  );
-}
-
-/** Delete behind a second, explicit confirmation (no browser dialog: it stays keyboard reachable). */
-export function ConfirmDelete({ what, onConfirm }: { what: string; onConfirm: () => Promise<void> }) {
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  if (!asking)
-    return (
-      <button type="button" onClick={() => setAsking(true)} aria-label={`Delete ${what}`}>
-        Delete
-      </button>
-    );
-  return (
-    <span className="confirm" role="group" aria-label={`Confirm deleting ${what}`}>
-      Delete {what}?{' '}
-      <button
-        type="button"
-        className="danger"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          onConfirm().finally(() => {
-            setBusy(false);
-            setAsking(false);
-          });
-        }}
-      >
-        Yes, delete
-      </button>{' '}
-      <button type="button" autoFocus onClick={() => setAsking(false)}>
-        Cancel
-      </button>
-    </span>
   );
 }
