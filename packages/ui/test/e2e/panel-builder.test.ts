@@ -1,31 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The CLI's reader of workflow files: the downloaded file must be one `multyagents run` accepts.
 import { parseWorkflowText } from '../../../control-plane/src/cli/workflowFile.js';
-import {
-  freePort,
-  http,
-  pidsMatching,
-  ROOT,
-  startApiProc,
-  startCli,
-  waitFor,
-  type Proc,
-} from '../../../control-plane/test/helpers/procs.js';
+import { CHROMIUM, noteSkipWithoutChromium, startPanelStack, type PanelStack } from './stack';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const TOKEN = 'panel-builder-e2e-token-0123456789';
-const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-if (!CHROMIUM) {
-  process.stderr.write(
-    '[panel builder e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n',
-  );
-}
+noteSkipWithoutChromium('panel builder e2e');
 
 /**
  * The builder on an existing workflow, in a real browser against a real API and runner (mock executor):
@@ -33,81 +15,27 @@ if (!CHROMIUM) {
  * step succeed live; download the file and read it with the CLI's own parser; a refused delete.
  */
 describe.skipIf(!CHROMIUM)('workflow builder in chromium: edit an existing workflow', () => {
-  const procs: Proc[] = [];
-  let dir: string;
-  let shots: string;
+  let stack: PanelStack;
+  let page: PanelStack['page'];
   let base: string;
-  let browser: Browser;
-  let page: Page;
+  let shots: string;
+  const api = (method: string, url: string, body?: unknown) => stack.api(method, url, body);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-builder-e2e-'));
-    const uiDir = path.join(dir, 'ui-dist');
-    const built = spawnSync(
-      path.join(ROOT, 'node_modules/.bin/vite'),
-      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
-    expect(built.status).toBe(0);
-    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-builder-e2e-shots-'));
-    process.stdout.write(`[panel builder e2e] screenshots in ${shots}\n`);
-    const apiPort = await freePort();
-    const runnerPort = await freePort();
-    base = `http://127.0.0.1:${apiPort}`;
-    procs.push(
-      await startApiProc(dir, apiPort, {
-        MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
-        MULTYAGENTS_UI_DIR: uiDir,
-        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
-      }),
-    );
-    const runner = startCli(
-      [
-        'runner',
-        '--port',
-        String(runnerPort),
-        '--api',
-        base,
-        '--data-dir',
-        path.join(dir, 'runner'),
-        '--heartbeat-ms',
-        '200',
-        '--log-level',
-        'warn',
-      ],
-      { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
-    );
-    procs.push(runner);
-    await waitFor('runner online', async () => {
-      if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.output()}`);
-      const list = (await http('GET', `${base}/runners`, undefined, AUTH)).body as Array<{
-        liveness: string;
-      }>;
-      return Array.isArray(list) && list.some((r) => r.liveness === 'online');
+    stack = await startPanelStack({
+      name: 'builder',
+      token: TOKEN,
+      signIn: false,
+      viewport: { width: 1280, height: 1000 },
+      acceptDownloads: true,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    ({ page, base, shots } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    for (const p of procs.splice(0)) await p.kill('SIGKILL');
-    if (dir) {
-      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await stack?.close();
     if (shots) process.stdout.write(`[panel builder e2e] screenshots kept in ${shots}\n`);
   });
-
-  async function api(method: string, url: string, body?: unknown) {
-    const r = await http(method, `${base}${url}`, body, AUTH);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
-    return r.body;
-  }
 
   it('adds a step in YAML mode, saves, runs the edited workflow to success live, downloads the file', async () => {
     const role = await api('POST', '/roles', { name: 'writer' });

@@ -1,30 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  http,
-  pidsMatching,
-  ROOT,
-  startApiProc,
-  startCli,
-  waitFor,
-  type Proc,
-} from '../../../control-plane/test/helpers/procs.js';
+import { CHROMIUM, noteSkipWithoutChromium, startPanelStack, type PanelStack } from './stack';
 
-/** Debian's chromium (CI installs it with apt: .ci/run); no browser is downloaded. */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const TOKEN = 'panel-catalogue-operator-token-0123456789';
-const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-if (!CHROMIUM) {
-  process.stderr.write(
-    '[panel catalogue e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n',
-  );
-}
+noteSkipWithoutChromium('panel catalogue e2e');
 
 interface StoredRole {
   id: number;
@@ -39,89 +19,20 @@ interface StoredRole {
  * to the role, and a run's tasks listed by the tasks explorer.
  */
 describe.skipIf(!CHROMIUM)('panel catalogue in chromium against a real API and runner', () => {
-  const procs: Proc[] = [];
-  let dir: string;
+  let stack: PanelStack;
+  let page: PanelStack['page'];
   let shots: string;
-  let base: string;
-  let browser: Browser;
-  let page: Page;
-  let loads = 0;
+  const loads = () => stack.loads();
+  const api = (method: string, url: string, body?: unknown) => stack.api(method, url, body);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-cat-'));
-    // The panel of the current sources, built into this test's own folder (served via MULTYAGENTS_UI_DIR).
-    const uiDir = path.join(dir, 'ui-dist');
-    const built = spawnSync(
-      path.join(ROOT, 'node_modules/.bin/vite'),
-      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
-    expect(built.status).toBe(0);
-    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-cat-shots-'));
-    process.stdout.write(`[panel catalogue e2e] screenshots in ${shots}\n`);
-    const apiPort = await freePort();
-    const runnerPort = await freePort();
-    base = `http://127.0.0.1:${apiPort}`;
-    procs.push(
-      await startApiProc(dir, apiPort, {
-        MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
-        MULTYAGENTS_UI_DIR: uiDir,
-        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
-      }),
-    );
-    const runner = startCli(
-      [
-        'runner',
-        '--port',
-        String(runnerPort),
-        '--api',
-        base,
-        '--data-dir',
-        path.join(dir, 'runner'),
-        '--heartbeat-ms',
-        '200',
-        '--log-level',
-        'warn',
-      ],
-      { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
-    );
-    procs.push(runner);
-    await waitFor('runner online', async () => {
-      if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.output()}`);
-      const list = (await http('GET', `${base}/runners`, undefined, AUTH)).body as Array<{
-        liveness: string;
-      }>;
-      return Array.isArray(list) && list.some((r) => r.liveness === 'online');
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container has no user namespace for chromium's sandbox.
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('load', () => loads++);
-    await page.goto(`${base}/`);
-    await page.getByLabel('Token').fill(TOKEN);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    await page.locator('[data-testid=stream]', { hasText: 'live: open' }).waitFor();
+    stack = await startPanelStack({ name: 'catalogue', token: TOKEN });
+    ({ page, shots } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    for (const p of procs.splice(0)) await p.kill('SIGKILL');
-    if (dir) {
-      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await stack?.close();
   });
-
-  async function api(method: string, url: string, body?: unknown) {
-    const r = await http(method, `${base}${url}`, body, AUTH);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
-    return r.body;
-  }
 
   it("edits a role's retry policy in its form; the stored role has the new policy", async () => {
     const role = (await api('POST', '/roles', {
@@ -130,7 +41,7 @@ describe.skipIf(!CHROMIUM)('panel catalogue in chromium against a real API and r
       allowed_tools: ['git'],
       execution_constraints: { retry_policy: { max_retries: 1, retry_on: ['network'] }, sandbox: 'required' },
     })) as StoredRole;
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Roles', exact: true }).click();
     const row = page.locator(`tr[data-role="${role.id}"]`);
     await row.getByTestId('retry').filter({ hasText: '1 retry on network' }).waitFor();
@@ -160,12 +71,12 @@ describe.skipIf(!CHROMIUM)('panel catalogue in chromium against a real API and r
     });
     // What the form does not show as its own field is kept.
     expect(stored.execution_constraints.sandbox).toBe('required');
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
     await page.screenshot({ path: path.join(shots, 'role-retry-edited.png'), fullPage: true });
   });
 
   it('creates a skill pack, attaches it to a role in its form, and the pack shows who uses it', async () => {
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Skill packs' }).click();
     const form = page.getByRole('form', { name: 'New skill pack' });
     await form.getByLabel('Pack name').fill('review-pack');
@@ -202,7 +113,7 @@ describe.skipIf(!CHROMIUM)('panel catalogue in chromium against a real API and r
       .getByRole('button', { name: 'Yes, delete' })
       .click();
     await page.getByRole('alert').filter({ hasText: 'RESOURCE_IN_USE' }).waitFor();
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
     await page.screenshot({ path: path.join(shots, 'skill-pack-attached.png'), fullPage: true });
   });
 
@@ -225,7 +136,7 @@ describe.skipIf(!CHROMIUM)('panel catalogue in chromium against a real API and r
       id: number;
       task_ids: number[];
     };
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     await page.getByLabel('Run id').fill(String(run.id));
     await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -241,6 +152,6 @@ describe.skipIf(!CHROMIUM)('panel catalogue in chromium against a real API and r
     await page.screenshot({ path: path.join(shots, 'tasks-explorer.png'), fullPage: true });
     await first.getByRole('link', { name: `Run ${run.id}` }).click();
     await page.locator('h2', { hasText: `Run ${run.id}` }).waitFor();
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
   });
 });

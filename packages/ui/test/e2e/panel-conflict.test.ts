@@ -1,30 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  http,
-  pidsMatching,
-  ROOT,
-  startApiProc,
-  startCli,
-  waitFor,
-  type Proc,
-} from '../../../control-plane/test/helpers/procs.js';
+import { CHROMIUM, noteSkipWithoutChromium, startPanelStack, type PanelStack } from './stack';
 
-/** Debian's chromium (CI installs it with apt: .ci/run); no browser is downloaded. */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const TOKEN = 'panel-conflict-operator-token-0123456789';
-const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-if (!CHROMIUM) {
-  process.stderr.write(
-    '[panel conflict e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n',
-  );
-}
+noteSkipWithoutChromium('panel conflict e2e');
 
 interface StoredRole {
   id: number;
@@ -46,94 +26,24 @@ interface StoredTemplate {
  * (Reload theirs).
  */
 describe.skipIf(!CHROMIUM)('panel edit conflicts in chromium against a real API and runner', () => {
-  const procs: Proc[] = [];
-  let dir: string;
+  let stack: PanelStack;
+  let page: PanelStack['page'];
   let shots: string;
-  let base: string;
-  let browser: Browser;
-  let page: Page;
-  let loads = 0;
+  const loads = () => stack.loads();
+  const api = (method: string, url: string, body?: unknown) => stack.api(method, url, body);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-conflict-'));
-    // The panel of the current sources, built into this test's own folder (served via MULTYAGENTS_UI_DIR).
-    const uiDir = path.join(dir, 'ui-dist');
-    const built = spawnSync(
-      path.join(ROOT, 'node_modules/.bin/vite'),
-      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
-    expect(built.status).toBe(0);
-    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-conflict-shots-'));
-    process.stdout.write(`[panel conflict e2e] screenshots in ${shots}\n`);
-    const apiPort = await freePort();
-    const runnerPort = await freePort();
-    base = `http://127.0.0.1:${apiPort}`;
-    procs.push(
-      await startApiProc(dir, apiPort, {
-        MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
-        MULTYAGENTS_UI_DIR: uiDir,
-        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
-      }),
-    );
-    const runner = startCli(
-      [
-        'runner',
-        '--port',
-        String(runnerPort),
-        '--api',
-        base,
-        '--data-dir',
-        path.join(dir, 'runner'),
-        '--heartbeat-ms',
-        '200',
-        '--log-level',
-        'warn',
-      ],
-      { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
-    );
-    procs.push(runner);
-    await waitFor('runner online', async () => {
-      if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.output()}`);
-      const list = (await http('GET', `${base}/runners`, undefined, AUTH)).body as Array<{
-        liveness: string;
-      }>;
-      return Array.isArray(list) && list.some((r) => r.liveness === 'online');
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container has no user namespace for chromium's sandbox.
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('load', () => loads++);
-    await page.goto(`${base}/`);
-    await page.getByLabel('Token').fill(TOKEN);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    await page.locator('[data-testid=stream]', { hasText: 'live: open' }).waitFor();
+    stack = await startPanelStack({ name: 'conflict', token: TOKEN });
+    ({ page, shots } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    for (const p of procs.splice(0)) await p.kill('SIGKILL');
-    if (dir) {
-      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await stack?.close();
   });
-
-  /** The API's answer; a PUT here sends no If-Match (last writer wins, as the CLI or another tool does). */
-  async function api(method: string, url: string, body?: unknown) {
-    const r = await http(method, `${base}${url}`, body, AUTH);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
-    return r.body;
-  }
 
   it("a role changed through the API while its form is open: Save is refused, Overwrite stores the panel's value", async () => {
     const role = (await api('POST', '/roles', { name: 'author', system_prompt: 'First.' })) as StoredRole;
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Roles', exact: true }).click();
     await page.getByRole('button', { name: 'Edit role author' }).click();
     const form = page.getByRole('form', { name: 'Edit role author' });
@@ -162,7 +72,7 @@ describe.skipIf(!CHROMIUM)('panel edit conflicts in chromium against a real API 
     await form.getByRole('status').filter({ hasText: 'role author saved' }).waitFor();
     expect(await conflict.count()).toBe(0);
     expect(((await api('GET', `/roles/${role.id}`)) as StoredRole).system_prompt).toBe('From the panel.');
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
     await page.screenshot({ path: path.join(shots, 'role-overwritten.png'), fullPage: true });
   });
 
@@ -172,7 +82,7 @@ describe.skipIf(!CHROMIUM)('panel edit conflicts in chromium against a real API 
       name: 'flow',
       steps: [{ step_id: 'one', title: 'One', role_id: role.id }],
     })) as StoredTemplate;
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Workflows' }).click();
     await page.getByRole('link', { name: 'Edit flow' }).click();
     await page.getByRole('heading', { name: `Edit workflow #${tpl.id}` }).waitFor();
@@ -216,6 +126,6 @@ describe.skipIf(!CHROMIUM)('panel edit conflicts in chromium against a real API 
       .waitFor();
     const stored = (await api('GET', `/workflow-templates/${tpl.id}`)) as StoredTemplate;
     expect([stored.name, stored.steps[0]!.title]).toEqual(['flow-from-api', 'One, from the API']);
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
   });
 });
