@@ -542,8 +542,9 @@ export class Attempts {
 
     const exit: ExitInfo = await proc.exited;
     prompt?.removeRaw();
-    // What the redactors still hold goes to the log file and the tails before they are read.
-    output.end();
+    // What the redactors still hold goes to the log file and the tails before they are read; the file is
+    // flushed before the terminal report says the attempt is over.
+    await output.settle();
     if (live.timer) clearTimeout(live.timer);
     if (proc.pid !== null) this.d.reaper.unwatch(proc.pid);
     const agent: AgentSummary | undefined = exit.agent

@@ -142,6 +142,7 @@ export class AttemptOutput {
   private file: fs.WriteStream | null = null;
   private readonly redactors: Record<OutputStream, StreamRedactor>;
   private idle: NodeJS.Timeout | null = null;
+  private settled = false;
 
   constructor(
     private readonly filePath: string,
@@ -174,18 +175,27 @@ export class AttemptOutput {
 
   private emit(stream: OutputStream, safe: string): void {
     if (safe === '') return;
-    (this.file ??= this.open()).write(safe);
+    // Output after settle (none is expected: the process has exited) still reaches the tails.
+    if (!this.settled) (this.file ??= this.open()).write(safe);
     (stream === 'stdout' ? this.stdout : this.stderr).push(safe);
     this.forwarder?.push(stream, safe);
   }
 
-  async close(forwardMs: number): Promise<void> {
+  /**
+   * The attempt's output is over: what the redactors hold is written and the log file is on disk before
+   * this resolves, so a terminal report sent after it never points at a half-written log. The forwarder
+   * is not waited for (that is `close`'s budget).
+   */
+  async settle(): Promise<void> {
     this.end();
     const file = this.file;
-    await Promise.all([
-      this.forwarder?.close(forwardMs),
-      file ? new Promise<void>((resolve) => file.end(() => resolve())) : undefined,
-    ]);
+    this.file = null;
+    this.settled = true;
+    if (file) await new Promise<void>((resolve) => file.end(() => resolve()));
+  }
+
+  async close(forwardMs: number): Promise<void> {
+    await Promise.all([this.forwarder?.close(forwardMs), this.settle()]);
   }
 
   private open(): fs.WriteStream {

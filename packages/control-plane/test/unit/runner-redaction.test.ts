@@ -209,4 +209,18 @@ describe('runner: nothing raw on disk or on the wire', () => {
       vi.useRealTimers();
     }
   });
+
+  it('the log file holds all the output once settle resolves (before the terminal report is sent)', async () => {
+    const file = path.join(dir, 'settled.log');
+    const out = new AttemptOutput(file, null, makeRedactor([RUNNER_TOKEN]), 0);
+    out.write('stdout', 'hello from the agent\n'.repeat(2000));
+    out.write('stderr', `a warning ${RUNNER_TOKEN}\n`);
+    await out.settle();
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.split('hello from the agent').length - 1).toBe(2000);
+    expect(text).toContain('a warning [REDACTED]');
+    expect(text).not.toContain(RUNNER_TOKEN);
+    await out.close(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+  });
 });
