@@ -260,7 +260,7 @@ describe('attempt picker', () => {
     const table = await screen.findByRole('table', { name: 'Attempts' });
     const radios = within(table).getAllByRole('radio');
     expect(radios.map((r) => r.getAttribute('aria-label'))).toEqual(
-      [1, 2, 3].map((n) => `Show the files changed and diff of attempt ${n}`),
+      [1, 2, 3].map((n) => `Show attempt ${n}`),
     );
     // Default: the current attempt, which has no worktree yet: a note, and no diff asked for.
     expect(radios.map((r) => (r as HTMLInputElement).checked)).toEqual([false, false, true]);
@@ -269,7 +269,7 @@ describe('attempt picker', () => {
       'Attempt 3 has reported no worktree yet',
     );
     expect(screen.queryByRole('region', { name: 'Worktree result' })).toBeNull();
-    expect(within(table).getAllByRole('row')[3]!.textContent).toContain('none reported');
+    expect(within(table).getAllByRole('row')[3]!.textContent).toContain('no files reported');
 
     // Attempt 1: its own report, in the files-changed card, and its diff by ?attempt=1.
     fireEvent.click(radios[0]!);
@@ -298,7 +298,7 @@ describe('attempt picker', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
-  it('has no picker for a task that never worked in a worktree', async () => {
+  it('has no picker for a task with one attempt that never worked in a worktree', async () => {
     mockApi((url) => {
       if (url === '/tasks/5/audit') return json({ task_id: 5, attempts: [attemptRow(1, null)] });
       if (url.startsWith('/tasks/5/logs'))
@@ -308,8 +308,71 @@ describe('attempt picker', () => {
     render(<TaskDetail task={taskView(5, { status: 'failed', attempt: 1 })} />);
     const table = await screen.findByRole('table', { name: 'Attempts' });
     expect(within(table).queryAllByRole('radio')).toHaveLength(0);
-    expect(within(table).queryByText('Files & diff')).toBeNull();
+    expect(within(table).queryByText('Shown')).toBeNull();
     expect(screen.queryByTestId('attempt-no-worktree')).toBeNull();
     expect(screen.queryByRole('region', { name: /^Diff of task/ })).toBeNull();
+  });
+
+  it('picks the attempt whose agent session and log are shown for an agent step without a worktree', async () => {
+    const first: AgentSummary = {
+      ...agent,
+      session_id: 'sess-first',
+      verdict: 'agent-error',
+      is_error: true,
+      error: 'rate limited',
+      cost_usd: 0.01,
+    };
+    const task: TaskDetailView = {
+      ...taskView(6, { step_id: 'plan', status: 'success', attempt: 2, runner_id: 1 }),
+      agent,
+    };
+    const calls = mockApi((url) => {
+      if (url === '/tasks/6/audit')
+        return json({
+          task_id: 6,
+          attempts: [
+            { ...attemptRow(1, null), task_id: 6, session_id: 'sess-first', agent: first },
+            { ...attemptRow(2, null), task_id: 6, status: 'success', session_id: 'sess-42', agent },
+          ],
+        });
+      const log = /^\/tasks\/6\/logs\?attempt=(\d)/.exec(url);
+      if (log)
+        return json({
+          task_id: 6,
+          attempt: Number(log[1]),
+          status: 'success',
+          done: true,
+          // The first read has the output; the follow-up reads find nothing more and the task done.
+          chunks: url.includes('after_seq')
+            ? []
+            : [{ seq: 0, stream: 'stdout', data: `output of attempt ${log[1]}\n`, created_at: '' }],
+          next_seq: 1,
+        });
+      return undefined;
+    });
+    render(<TaskDetail task={task} />);
+    const table = await screen.findByRole('table', { name: 'Attempts' });
+    const radios = within(table).getAllByRole('radio');
+    expect(radios.map((r) => r.getAttribute('aria-label'))).toEqual(['Show attempt 1', 'Show attempt 2']);
+    expect(radios.map((r) => (r as HTMLInputElement).checked)).toEqual([false, true]);
+    // No worktree: the rows say nothing about files.
+    expect(within(table).queryByText(/files/)).toBeNull();
+    let session = screen.getByRole('region', { name: 'Agent session' });
+    expect(within(session).getByRole('heading', { level: 4 }).textContent).toMatch(/^Agent session ok/);
+    expect(within(session).getByText('sess-42')).toBeTruthy();
+    expect(await screen.findByText(/output of attempt 2/)).toBeTruthy();
+
+    fireEvent.click(radios[0]!);
+    session = screen.getByRole('region', { name: 'Agent session' });
+    expect(within(session).getByRole('heading', { level: 4 }).textContent).toMatch(
+      /^Agent session of attempt 1 agent-error/,
+    );
+    expect(within(session).getByText('sess-first')).toBeTruthy();
+    expect(within(session).getByText('rate limited')).toBeTruthy();
+    expect(await screen.findByText(/output of attempt 1/)).toBeTruthy();
+    expect(screen.queryByText(/output of attempt 2/)).toBeNull();
+    expect(calls.some((c) => c.url.includes('/diff'))).toBe(false);
+    const logReads = calls.filter((c) => c.url.startsWith('/tasks/6/logs')).map((c) => c.url.split('&')[0]);
+    expect([...new Set(logReads)]).toEqual(['/tasks/6/logs?attempt=2', '/tasks/6/logs?attempt=1']);
   });
 });

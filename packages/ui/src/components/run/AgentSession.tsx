@@ -2,13 +2,16 @@ import type { AgentSummary } from '../../lib/types';
 import { Status } from '../common';
 import { tokens, usd } from './format';
 
-/** What the coding agent said about the task's current attempt: session, turns, tokens, cost, refusals. */
-export function AgentSession({ agent }: { agent: AgentSummary }) {
+/**
+ * What the coding agent said about one attempt (`attempt` null: the current one): session, turns,
+ * tokens, cost, refusals.
+ */
+export function AgentSession({ agent, attempt = null }: { agent: AgentSummary; attempt?: number | null }) {
   const u = agent.usage;
   return (
     <section aria-label="Agent session" className="card agent-session">
       <h4>
-        Agent session <Status value={agent.verdict} />
+        Agent session{attempt !== null ? ` of attempt ${attempt}` : ''} <Status value={agent.verdict} />
       </h4>
       <dl className="facts">
         <dt>Agent</dt>

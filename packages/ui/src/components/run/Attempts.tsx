@@ -5,8 +5,8 @@ import { tokens, usd } from './format';
 
 /**
  * Every attempt of one task (from `GET /tasks/{id}/audit`, fetched by the task detail), oldest first.
- * With `shown` set (an isolated-worktree task), each row has a radio button that picks the attempt whose
- * files changed and diff are shown.
+ * With `shown` set (several attempts, or an isolated-worktree task), each row has a radio button that
+ * picks the attempt whose agent session, files changed, diff and log are shown.
  */
 export function Attempts({
   taskId,
@@ -21,8 +21,11 @@ export function Attempts({
   current: number;
   shown: number | null;
   onShow: (attempt: number) => void;
-  /** Whether an attempt reported a worktree (else its pick shows a note instead of files and diff). */
-  reported: (attempt: number) => boolean;
+  /**
+   * For an isolated-worktree task, whether an attempt reported a worktree (else its pick shows a note
+   * instead of files and diff); null for other tasks.
+   */
+  reported: ((attempt: number) => boolean) | null;
 }) {
   const list = audit.data?.attempts ?? [];
   const picking = shown !== null;
@@ -45,7 +48,7 @@ export function Attempts({
               <th>Session</th>
               <th>Tokens in/out</th>
               <th>Cost</th>
-              {picking && <th>Files &amp; diff</th>}
+              {picking && <th>Shown</th>}
             </tr>
           </thead>
           <tbody>
@@ -82,9 +85,9 @@ export function Attempts({
                         name={`attempt-shown-${taskId}`}
                         checked={shown === a.attempt}
                         onChange={() => onShow(a.attempt)}
-                        aria-label={`Show the files changed and diff of attempt ${a.attempt}`}
-                      />{' '}
-                      {reported(a.attempt) ? 'show' : 'none reported'}
+                        aria-label={`Show attempt ${a.attempt}`}
+                      />
+                      {reported && (reported(a.attempt) ? ' files & diff' : ' no files reported')}
                     </label>
                   </td>
                 )}

@@ -6,14 +6,14 @@ import { Status, Triage } from '../common';
 import { LogTail } from '../LogTail';
 import { AgentSession } from './AgentSession';
 import { Attempts } from './Attempts';
-import { hasWorktrees, worktreeOfAttempt } from './attemptWorktree';
+import { agentOfAttempt, hasWorktrees, worktreeOfAttempt } from './attemptWorktree';
 import { DiffViewer } from './DiffViewer';
 import { WorktreeResult } from './WorktreeResult';
 
 /**
  * The selected task of a run: failure, triage, attempts, agent session, files changed, diff, log tail.
- * The files changed and the diff are those of the attempt picked in the attempts table (default: the
- * current attempt).
+ * The agent session, files changed, diff and log tail are those of the attempt picked in the attempts
+ * table (default: the current attempt).
  */
 export function TaskDetail({ task }: { task: TaskDetailView }) {
   const audit = useResource(
@@ -27,6 +27,9 @@ export function TaskDetail({ task }: { task: TaskDetailView }) {
   const attempts = audit.data?.attempts ?? null;
   const worktrees = hasWorktrees(task, attempts);
   const wt = worktreeOfAttempt(task, attempts, chosen);
+  const agent = agentOfAttempt(task, attempts, chosen);
+  // A pick is offered when there is something to pick between: several attempts, or worktree results.
+  const picking = worktrees || (attempts?.length ?? 0) > 1;
   return (
     <section className="task-detail" aria-label={`Task ${task.id}`}>
       <h3>
@@ -44,11 +47,11 @@ export function TaskDetail({ task }: { task: TaskDetailView }) {
         taskId={task.id}
         audit={audit}
         current={task.attempt}
-        shown={worktrees ? chosen : null}
+        shown={picking ? chosen : null}
         onShow={(attempt) => setPicked({ task: task.id, attempt })}
-        reported={(n) => worktreeOfAttempt(task, attempts, n) !== null}
+        reported={worktrees ? (n) => worktreeOfAttempt(task, attempts, n) !== null : null}
       />
-      {task.agent && <AgentSession agent={task.agent} />}
+      {agent && <AgentSession agent={agent} attempt={chosen === task.attempt ? null : chosen} />}
       {wt && <WorktreeResult wt={wt} />}
       {worktrees && !wt && chosen > 0 && (
         <p className="muted note" data-testid="attempt-no-worktree">
@@ -64,7 +67,7 @@ export function TaskDetail({ task }: { task: TaskDetailView }) {
           attempt={chosen === task.attempt ? undefined : chosen}
         />
       )}
-      <LogTail key={`log-${task.id}-${task.attempt}`} taskId={task.id} attempt={task.attempt} />
+      <LogTail key={`log-${task.id}-${chosen}`} taskId={task.id} attempt={chosen} />
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import type { AttemptView, TaskDetailView, TaskWorktreeView } from '../../lib/types';
+import type { AgentSummary, AttemptView, TaskDetailView, TaskWorktreeView } from '../../lib/types';
 
 /**
  * The worktree result of attempt `n` of a task: the task's own `worktree` when it is that attempt's
@@ -37,4 +37,19 @@ export function worktreeOfAttempt(
 /** Whether the task works in an isolated worktree, so that picking an attempt's files makes sense. */
 export function hasWorktrees(task: TaskDetailView, attempts: AttemptView[] | null): boolean {
   return Boolean(task.worktree) || (attempts ?? []).some((a) => a.worktree);
+}
+
+/**
+ * What the coding agent reported for attempt `n`: the task's own `agent` when `n` is its current attempt
+ * (the audit may not be loaded yet), else the attempt row's. Null for a non-agent step or an attempt
+ * that reported no session.
+ */
+export function agentOfAttempt(
+  task: TaskDetailView,
+  attempts: AttemptView[] | null,
+  n: number,
+): AgentSummary | null {
+  const row = attempts?.find((a) => a.attempt === n);
+  if (n === task.attempt) return task.agent ?? row?.agent ?? null;
+  return row?.agent ?? null;
 }
