@@ -19,6 +19,7 @@ import type { AgentSession } from '../executors/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, coerceError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { parseCredential } from '../lib/runnerIdentity.js';
 import { makeRedactor, redactAgent, redactDeep, type Redactor } from '../lib/redact.js';
 import { attemptDirOf, readResultFile, writePrompt, type PromptFiles } from './attemptFiles.js';
 import { agentKindOf, agentSummary, judgeAgent, sessionSummary } from './agentOutcome.js';
@@ -63,6 +64,8 @@ export interface AttemptsDeps {
   logger: Logger;
   runnerToken: string;
   runnerId: () => number | null;
+  /** This runner's own credential (`<id>.<secret>`), once issued: redacted like the shared token. */
+  credential?: () => string | null;
   /** The git workspace library; null when this runner cannot run isolated-worktree attempts. */
   git?: GitWorkspaces | null;
   /** Host-wide shared-workspace path locks, taken again before an agent spawns. */
@@ -416,7 +419,8 @@ export class Attempts {
     const attemptDir = attemptDirOf(config, s.task_id, s.attempt);
     const resultFile = path.join(attemptDir, 'result.json');
     // What is written to disk or sent is redacted; only the agent gets the raw prompt (it needs it).
-    const redact = makeRedactor([this.d.runnerToken, s.status_callback_token]);
+    const own = parseCredential(this.d.credential?.() ?? null);
+    const redact = makeRedactor([this.d.runnerToken, s.status_callback_token, ...(own ? [own.secret] : [])]);
     let prompt: PromptFiles | null = null;
     if (!inProcess) {
       prompt = writePrompt(attemptDir, s.prompt, redact);

@@ -168,6 +168,7 @@ export async function startRunner(
       logger,
       runnerToken: token,
       runnerId,
+      credential: () => credential,
       git,
       pathLocks,
       sandbox,

@@ -63,8 +63,9 @@ describe('runner: nothing raw on disk or on the wire', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const build = (executor: Executor) =>
+  const build = (executor: Executor, credential?: () => string | null) =>
     new Attempts({
+      credential,
       config,
       journal,
       outbox,
@@ -167,6 +168,38 @@ describe('runner: nothing raw on disk or on the wire', () => {
         .map((r) => r.body)
         .join('\n'),
     );
+  });
+
+  it("redacts the runner's own credential (issued at registration) in the log, the tails and the report", async () => {
+    const secret = 'OwnCredentialSecret_0123456789abcdefXYZ';
+    let issued: string | null = null;
+    const executor: Executor = {
+      name: 'fake-spawn',
+      check: async () => ({ ok: true, message: '' }),
+      start: (req, onOutput) => {
+        // An agent that found the runner's journal and printed what it read there.
+        onOutput('stdout', `credential 7.${secret} and the secret alone ${secret}\n`);
+        fs.writeFileSync(req.resultFile, JSON.stringify({ summary: `leaked ${secret}` }));
+        return {
+          pid: null,
+          inProcess: true,
+          exited: Promise.resolve({ code: 0, signal: null }),
+          kill: async () => {},
+        };
+      },
+    };
+    const attempts = build(executor, () => issued);
+    // Issued after the runner started (the first registration): the redactor reads it per attempt.
+    issued = `7.${secret}`;
+    await attempts.submit(submit(3));
+    expect(await attempts.waitIdle(5000)).toBe(true);
+    await outbox.pass();
+    const log = fs.readFileSync(logFileOf(config, 3, 1), 'utf8');
+    expect(log).toBe('credential 7.[REDACTED] and the secret alone [REDACTED]\n');
+    const terminal = transport.sent.find((s) => s.url.endsWith('/3/status'))!.body;
+    expect(JSON.stringify(terminal)).not.toContain(secret);
+    expect(terminal.stdout).toBe('credential 7.[REDACTED] and the secret alone [REDACTED]\n');
+    expect(terminal.handoff).toMatchObject({ summary: 'leaked [REDACTED]' });
   });
 
   it('a runner killed while its agent ran leaves no raw prompt after its next start', async () => {
