@@ -1,24 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  http,
-  pidsMatching,
-  ROOT,
-  startApiProc,
-  startRunnerProc,
-  waitFor,
-  type Proc,
-} from '../../../control-plane/test/helpers/procs.js';
+import { waitFor } from '../../../control-plane/test/helpers/procs.js';
+import { CHROMIUM, noteSkipWithoutChromium, startPanelStack, type PanelStack } from './stack';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-if (!CHROMIUM) {
-  process.stderr.write('[panel diff e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n');
-}
+noteSkipWithoutChromium('panel diff e2e');
 
 /** A scripted agent (the `command` executor): writes `@@WRITE <path> <content>` lines of its prompt. */
 const AGENT = `
@@ -50,64 +37,34 @@ const git = (cwd: string, ...args: string[]) =>
  * repository, then the commit's diff (`GET /tasks/{id}/diff`) in chromium, coloured.
  */
 describe.skipIf(!CHROMIUM)('run page diff in chromium (isolated-worktree run, scripted agent)', () => {
-  const procs: Proc[] = [];
+  let stack: PanelStack;
+  let page: PanelStack['page'];
   let dir: string;
   let shots: string;
   let base: string;
-  let browser: Browser;
-  let page: Page;
+  const api = (method: string, url: string, body?: unknown) => stack.api(method, url, body);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-diff-'));
-    const uiDir = path.join(dir, 'ui-dist');
-    const built = spawnSync(
-      path.join(ROOT, 'node_modules/.bin/vite'),
-      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
-    expect(built.status).toBe(0);
-    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-diff-shots-'));
-    process.stdout.write(`[panel diff e2e] screenshots in ${shots}\n`);
-    const [apiPort, runnerPort] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${apiPort}`;
-    procs.push(
-      await startApiProc(dir, apiPort, {
-        MULTYAGENTS_UI_DIR: uiDir,
-        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
-      }),
-    );
-    procs.push(
-      await startRunnerProc(dir, base, runnerPort, path.join(dir, 'runner'), [
+    // No operator token: the API is open on loopback, and the journey opens the run page itself.
+    stack = await startPanelStack({
+      name: 'diff',
+      runnerArgs: [
         '--executor',
         'command',
         '--command-argv',
         JSON.stringify([process.execPath, '-e', AGENT]),
         '--command-prompt-via',
         'env',
-      ]),
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+      ],
+      viewport: { width: 1280, height: 1000 },
+      signIn: false,
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    ({ page, dir, shots, base } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    for (const p of procs.splice(0)) await p.kill('SIGKILL');
-    if (dir) {
-      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await stack?.close();
   });
-
-  async function api(method: string, url: string, body?: unknown) {
-    const r = await http(method, `${base}${url}`, body);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
-    return r.body;
-  }
 
   it("shows the step's files changed and its commit's diff, added and removed lines coloured", async () => {
     const repo = path.join(dir, 'repo');

@@ -1,118 +1,44 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  http,
-  pidsMatching,
-  ROOT,
-  startApiProc,
-  startCli,
-  waitFor,
-  type Proc,
-} from '../../../control-plane/test/helpers/procs.js';
+import { http, waitFor } from '../../../control-plane/test/helpers/procs.js';
+import { CHROMIUM, noteSkipWithoutChromium, startPanelStack, type PanelStack } from './stack';
 
-/** Debian's chromium (CI installs it with apt: .ci/run); no browser is downloaded. */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const TOKEN = 'panel-e2e-operator-token-0123456789';
-const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-if (!CHROMIUM) {
-  process.stderr.write('[panel e2e] SKIPPED: chromium is not installed (apt-get install -y chromium)\n');
-}
+noteSkipWithoutChromium('panel e2e');
 
 /**
  * The operator's journeys in a real browser, against a real API and runner (mock executor) started
  * here: the panel follows runs live from the event stream, and the approvals inbox unblocks a run.
  */
 describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner', () => {
-  const procs: Proc[] = [];
-  let dir: string;
+  let stack: PanelStack;
+  let page: PanelStack['page'];
   let shots: string;
   let base: string;
-  let browser: Browser;
-  let page: Page;
-  let loads = 0;
-  let runner: Proc;
+  let auth: Record<string, string>;
+  const loads = () => stack.loads();
+  const api = (method: string, url: string, body?: unknown) => stack.api(method, url, body);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-'));
-    // The panel of the current sources, built into this test's own folder (served via MULTYAGENTS_UI_DIR):
-    // never a stale packages/ui/dist, and the checkout's dist is left alone.
-    const uiDir = path.join(dir, 'ui-dist');
-    const built = spawnSync(
-      path.join(ROOT, 'node_modules/.bin/vite'),
-      ['build', 'packages/ui', '--logLevel', 'warn', '--outDir', uiDir],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
-    expect(built.status).toBe(0);
-    shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ma-ui-e2e-shots-'));
-    process.stdout.write(`[panel e2e] screenshots in ${shots}\n`);
-    const apiPort = await freePort();
-    const runnerPort = await freePort();
-    base = `http://127.0.0.1:${apiPort}`;
-    procs.push(
-      await startApiProc(dir, apiPort, {
-        MULTYAGENTS_OPERATOR_TOKEN: TOKEN,
-        MULTYAGENTS_UI_DIR: uiDir,
-        MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
+    stack = await startPanelStack({
+      name: 'journeys',
+      token: TOKEN,
+      apiEnv: {
         // A killed runner is unreachable after 1 s of silence and lost (its attempts failed over) 4 s
         // later: long enough for the runners page to show the unreachable state on a loaded machine.
         MULTYAGENTS_HEARTBEAT_TIMEOUT_MS: '1000',
         MULTYAGENTS_LOST_GRACE_MS: '4000',
-      }),
-    );
-    runner = startCli(
-      [
-        'runner',
-        '--port',
-        String(runnerPort),
-        '--api',
-        base,
-        '--data-dir',
-        path.join(dir, 'runner'),
-        '--heartbeat-ms',
-        '200',
-        '--log-level',
-        'warn',
-      ],
-      { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
-    );
-    procs.push(runner);
-    await waitFor('runner online', async () => {
-      if (runner.child.exitCode !== null) throw new Error(`runner exited: ${runner.output()}`);
-      const list = (await http('GET', `${base}/runners`, undefined, AUTH)).body as Array<{
-        liveness: string;
-      }>;
-      return Array.isArray(list) && list.some((r) => r.liveness === 'online');
+      },
+      // Journey 1 opens the panel itself: it checks the token form.
+      signIn: false,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // Root in a container has no user namespace for chromium's sandbox.
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('load', () => loads++);
+    ({ page, shots, base, auth } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    for (const p of procs.splice(0)) await p.kill('SIGKILL');
-    if (dir) {
-      for (const pid of pidsMatching(dir)) process.kill(pid, 'SIGKILL');
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await stack?.close();
   });
-
-  async function api(method: string, url: string, body?: unknown) {
-    const r = await http(method, `${base}${url}`, body, AUTH);
-    expect(r.status, `${method} ${url}: ${JSON.stringify(r.body)}`).toBe(200);
-    return r.body;
-  }
 
   async function template(name: string, steps: Array<Record<string, unknown>>): Promise<number> {
     const role = await api('POST', '/roles', { name: `role-${name}` });
@@ -150,7 +76,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
       },
     ]);
     const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     // In-app navigation (the hash), as a click on a link does.
     await page.evaluate((id) => {
       (window as unknown as { marker: string }).marker = 'same document';
@@ -166,7 +92,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe(
       'same document',
     );
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
     // The DAG draws both steps and the edge between them; the log tail shows the plan's output.
     expect(await page.locator('[data-edge]').count()).toBe(1);
     await page.getByRole('button', { name: /plan \(task \d+\)/ }).click();
@@ -187,13 +113,13 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     ]);
     const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
     const deploy = run.task_ids[1] as number;
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Approvals' }).click();
     const item = page.locator('li[data-approval]', { hasText: `Task ${deploy} (deploy)` });
     await item.waitFor();
     // The run waits on the gate: plan done, deploy not started.
     await waitFor('plan done, deploy waiting', async () => {
-      const tasks = (await http('GET', `${base}/tasks?run_id=${run.id}`, undefined, AUTH)).body as Array<{
+      const tasks = (await http('GET', `${base}/tasks?run_id=${run.id}`, undefined, auth)).body as Array<{
         status: string;
       }>;
       return tasks[0]!.status === 'success' && tasks[1]!.status === 'created';
@@ -208,8 +134,8 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
 
     await decided.getByRole('link').click();
     await runStatus(run.id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
-    expect(loads).toBe(loadsBefore);
-    const approval = (await http('GET', `${base}/tasks/${deploy}/approval`, undefined, AUTH)).body;
+    expect(loads()).toBe(loadsBefore);
+    const approval = (await http('GET', `${base}/tasks/${deploy}/approval`, undefined, auth)).body;
     expect(approval).toMatchObject({ status: 'approved', comment: 'ship it' });
     await page.screenshot({ path: path.join(shots, 'gated-run-success.png'), fullPage: true });
   });
@@ -232,7 +158,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     ]);
     const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
     const [check, report] = run.task_ids as [number, number];
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), run.id);
     await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
     const detail = page.locator('section.task-detail');
@@ -262,8 +188,8 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await page.locator(`tr[data-task="${check}"] td:nth-child(4)`, { hasText: '2' }).waitFor();
     await runStatus(run.id).filter({ hasText: 'failed' }).waitFor({ timeout: 30_000 });
     await page.getByRole('table', { name: 'Attempts' }).locator('tr[data-attempt="2"]').waitFor();
-    expect(loads).toBe(loadsBefore);
-    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as Array<{
+    expect(loads()).toBe(loadsBefore);
+    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, auth)).body as Array<{
       event_type: string;
       payload: Record<string, unknown>;
     }>;
@@ -283,7 +209,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await page.getByRole('button', { name: 'Abort' }).click();
     await runStatus(run.id).filter({ hasText: 'aborted' }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: /long \(task \d+\): (canceled|cancel-requested)/ }).waitFor();
-    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, AUTH)).body as unknown[];
+    const events = (await http('GET', `${base}/events?run_id=${run.id}`, undefined, auth)).body as unknown[];
     expect(JSON.stringify(events)).toContain('not needed any more');
     expect(await page.getByRole('button', { name: /Re-run selected/ }).isDisabled()).toBe(true);
     await page.screenshot({ path: path.join(shots, 'aborted-run.png'), fullPage: true });
@@ -325,7 +251,7 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     await page.screenshot({ path: path.join(shots, 'workflows.png'), fullPage: true });
   });
   it('creates a role and a workflow in the builder, starts a run from the panel and sees it succeed live', async () => {
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Roles' }).click();
     const form = page.getByRole('form', { name: 'New role' });
     await form.getByLabel('Role name').fill('panel-role');
@@ -359,8 +285,8 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     const id = Number(/#\/runs\/(\d+)/.exec(page.url())![1]);
     await runStatus(id).filter({ hasText: 'success' }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: /review \(task \d+\): success/ }).waitFor();
-    expect(loads).toBe(loadsBefore);
-    const tpls = (await http('GET', `${base}/workflow-templates`, undefined, AUTH)).body as Array<{
+    expect(loads()).toBe(loadsBefore);
+    const tpls = (await http('GET', `${base}/workflow-templates`, undefined, auth)).body as Array<{
       name: string;
       steps: Array<{ step_id: string; depends_on: string[] }>;
     }>;
@@ -379,20 +305,20 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
     ]);
     const run = await api('POST', '/workflow-runs', { workflow_template_id: tpl });
     const held = run.task_ids[0] as number;
-    const loadsBefore = loads;
+    const loadsBefore = loads();
     await page.getByRole('link', { name: 'Runners' }).click();
     const row = page.getByRole('table', { name: 'Runners' }).locator('tr[data-runner]');
     await row.getByRole('link', { name: `task ${held} (attempt 1)` }).waitFor({ timeout: 30_000 });
     await row.filter({ hasText: 'online' }).waitFor();
 
-    await runner.kill('SIGKILL');
+    await stack.runner.kill('SIGKILL');
     const liveness = row.locator('td:nth-child(2)');
     await liveness.filter({ hasText: /^unreachable$/ }).waitFor({ timeout: 30_000 });
     // Past the grace the runner is lost and its attempt with it: it holds nothing, and the overview names it.
     await liveness.filter({ hasText: /^unreachable lost$/ }).waitFor({ timeout: 30_000 });
     await row.locator('td:nth-child(4)', { hasText: '—' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(shots, 'runner-unreachable.png'), fullPage: true });
-    const events = (await http('GET', `${base}/events?task_id=${held}`, undefined, AUTH)).body as Array<{
+    const events = (await http('GET', `${base}/events?task_id=${held}`, undefined, auth)).body as Array<{
       event_type: string;
     }>;
     expect(events.map((e) => e.event_type)).toContain('task.runner_lost');
@@ -401,6 +327,6 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
       .getByRole('region', { name: 'Needs attention' })
       .locator('li', { hasText: 'unreachable' })
       .waitFor();
-    expect(loads).toBe(loadsBefore);
+    expect(loads()).toBe(loadsBefore);
   });
 });

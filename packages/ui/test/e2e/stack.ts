@@ -1,7 +1,8 @@
 /**
  * The browser journeys' common set-up: the panel of the current sources built into the test's own
  * folder (served with MULTYAGENTS_UI_DIR, so a stale packages/ui/dist is never tested), a real API with
- * an operator token, a real runner (mock executor), and Debian's chromium driven by playwright-core.
+ * an operator token, a real runner (mock executor unless told otherwise), and Debian's chromium driven
+ * by playwright-core.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,7 +34,10 @@ export interface PanelStack {
   dir: string;
   shots: string;
   base: string;
+  /** The operator's authorization header; empty for a stack without a token. */
   auth: Record<string, string>;
+  /** The runner process: a journey may kill it (close() kills it too if still alive). */
+  runner: Proc;
   browser: Browser;
   page: Page;
   /** Documents loaded by the page: a journey that must not reload compares it before and after. */
@@ -46,11 +50,14 @@ export interface PanelStack {
 export async function startPanelStack(o: {
   /** Temp folder prefix and log label, e.g. `catalogue`. */
   name: string;
-  token: string;
+  /** The operator token the API requires; without it the API is open (loopback only). */
+  token?: string;
   apiEnv?: Record<string, string>;
+  /** Appended to the runner's command line, e.g. `--executor command …`. */
+  runnerArgs?: string[];
   viewport?: { width: number; height: number };
   acceptDownloads?: boolean;
-  /** Open the panel and give the token (default); false leaves the page blank. */
+  /** Open the panel, give the token if any and wait for the live stream (default); false: a blank page. */
   signIn?: boolean;
 }): Promise<PanelStack> {
   const procs: Proc[] = [];
@@ -64,13 +71,13 @@ export async function startPanelStack(o: {
   expect(built.status).toBe(0);
   const shots = fs.mkdtempSync(path.join(os.tmpdir(), `ma-ui-${o.name}-shots-`));
   process.stdout.write(`[panel ${o.name} e2e] screenshots in ${shots}\n`);
-  const auth = { authorization: `Bearer ${o.token}` };
+  const auth: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const apiPort = await freePort();
   const runnerPort = await freePort();
   const base = `http://127.0.0.1:${apiPort}`;
   procs.push(
     await startApiProc(dir, apiPort, {
-      MULTYAGENTS_OPERATOR_TOKEN: o.token,
+      ...(o.token ? { MULTYAGENTS_OPERATOR_TOKEN: o.token } : {}),
       MULTYAGENTS_UI_DIR: uiDir,
       MULTYAGENTS_SCHEDULER_INTERVAL_MS: '50',
       ...o.apiEnv,
@@ -89,6 +96,7 @@ export async function startPanelStack(o: {
       '200',
       '--log-level',
       'warn',
+      ...(o.runnerArgs ?? []),
     ],
     { MULTYAGENTS_RUNNER_TOKEN_FILE: path.join(dir, 'runner-token') },
   );
@@ -112,8 +120,10 @@ export async function startPanelStack(o: {
   page.on('load', () => loads++);
   if (o.signIn !== false) {
     await page.goto(`${base}/`);
-    await page.getByLabel('Token').fill(o.token);
-    await page.getByRole('button', { name: 'Use token' }).click();
+    if (o.token) {
+      await page.getByLabel('Token').fill(o.token);
+      await page.getByRole('button', { name: 'Use token' }).click();
+    }
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.locator('[data-testid=stream]', { hasText: 'live: open' }).waitFor();
   }
@@ -122,6 +132,7 @@ export async function startPanelStack(o: {
     shots,
     base,
     auth,
+    runner,
     browser,
     page,
     loads: () => loads,
