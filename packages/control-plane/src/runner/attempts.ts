@@ -263,7 +263,7 @@ export class Attempts {
       case 'accept':
         break;
     }
-    journal.insertAttempt(s, this.nowIso());
+    journal.insertAttempt(journalCopy(s, this.redactorFor(s)), this.nowIso());
     if (decision.supersede !== null) this.kill(s.task_id, decision.supersede, 'superseded');
     let settle: () => void = () => undefined;
     const done = new Promise<void>((r) => (settle = r));
@@ -419,8 +419,7 @@ export class Attempts {
     const attemptDir = attemptDirOf(config, s.task_id, s.attempt);
     const resultFile = path.join(attemptDir, 'result.json');
     // What is written to disk or sent is redacted; only the agent gets the raw prompt (it needs it).
-    const own = parseCredential(this.d.credential?.() ?? null);
-    const redact = makeRedactor([this.d.runnerToken, s.status_callback_token, ...(own ? [own.secret] : [])]);
+    const redact = this.redactorFor(s);
     let prompt: PromptFiles | null = null;
     if (!inProcess) {
       prompt = writePrompt(attemptDir, s.prompt, redact);
@@ -591,6 +590,12 @@ export class Attempts {
       },
     );
     await output.close(2000);
+  }
+
+  /** What an attempt's output, files and reports are redacted with: our tokens and the usual shapes. */
+  private redactorFor(s: RunnerSubmit): Redactor {
+    const own = parseCredential(this.d.credential?.() ?? null);
+    return makeRedactor([this.d.runnerToken, s.status_callback_token, ...(own ? [own.secret] : [])]);
   }
 
   /**
@@ -777,4 +782,18 @@ export class OutcomeSummary {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     if (total > 0) this.logger.info({ finished: counts, total }, `${total} attempts finished`);
   }
+}
+
+/**
+ * The submit as the journal keeps it: redacted like prompt.txt (the prompt, role and parameters are
+ * never read back: a restarted runner reports the attempt failed, it does not run it again), with the
+ * callback URLs and token kept raw, since recovery sends the terminal report with them.
+ */
+export function journalCopy(s: RunnerSubmit, redact: Redactor): RunnerSubmit {
+  return {
+    ...redactDeep(s, redact),
+    status_callback_url: s.status_callback_url,
+    status_callback_token: s.status_callback_token,
+    log_callback_url: s.log_callback_url,
+  };
 }

@@ -160,6 +160,13 @@ describe('runner: nothing raw on disk or on the wire', () => {
     expect(terminal.artifacts).toEqual([
       expect.objectContaining({ location: '/tmp/[REDACTED].txt', metadata: { key: '[REDACTED]' } }),
     ]);
+    // The journal keeps the submit redacted like prompt.txt; only the callback token (what recovery sends
+    // a report with) and URLs stay raw.
+    const kept = JSON.parse(journal.get(1, 1)!.submit) as RunnerSubmit;
+    expect(kept.prompt).toBe('use [REDACTED] and push with token=[REDACTED]');
+    expect(kept.status_callback_token).toBe(CALLBACK);
+    expect(kept.status_callback_url).toBe(submit(1).status_callback_url);
+    expectNoSecret('journal submit', JSON.stringify({ ...kept, status_callback_token: '' }));
     // The journal on disk keeps the report too (its callback token is the credential it is sent with).
     expectNoSecret(
       'journal outbox',
