@@ -1,78 +1,30 @@
 import type { Project } from '@multyagents/contracts';
-import { useRef, useState } from 'react';
-import { api, ApiError } from '../lib/api';
-import { useEditVersion } from '../lib/editVersion';
+import { useState } from 'react';
 import { draftFromProject, projectBody, type ProjectDraft } from '../lib/projectForm';
-import type { FieldErrors } from '../lib/roleForm';
-import { ErrorBox } from './common';
-import { EditConflict } from './EditConflict';
-import { Field, LinesField, toApiError } from './form';
+import { CatalogueForm, useCatalogueEdit } from './catalogueEdit';
+import { Field, LinesField } from './form';
 
 /** Create (no `project`) or replace a project, its worktree setup included. */
 export function ProjectForm(props: { project?: Project; onSaved?: () => void; onCancel?: () => void }) {
-  const editing = props.project !== undefined;
   const [d, setD] = useState<ProjectDraft>(() => draftFromProject(props.project));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  // The edit starts from the stored item read with its version (unless something was typed already).
-  const touched = useRef(false);
-  const version = useEditVersion<Project>(editing ? `/projects/${props.project!.id}` : null, (p) => {
-    if (!touched.current) setD(draftFromProject(p));
+  const edit = useCatalogueEdit<Project>({
+    noun: 'project',
+    collection: '/projects',
+    item: props.project,
+    show: (p) => setD(draftFromProject(p)),
+    check: () => projectBody(d),
+    reset: () => setD(draftFromProject()),
+    onSaved: () => props.onSaved?.(),
   });
+  const { editing, errors } = edit;
   const set = <K extends keyof ProjectDraft>(k: K, v: ProjectDraft[K]) => {
-    touched.current = true;
+    edit.touch();
     setD((x) => ({ ...x, [k]: v }));
   };
   const key = editing ? `project-${props.project!.id}-` : 'project-';
 
-  const reloadTheirs = async () => {
-    setError(null);
-    setBusy(true);
-    try {
-      const p = await version.reload();
-      touched.current = false;
-      setD(draftFromProject(p));
-      setErrors({});
-      setDone(`project ${p.name} reloaded`);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const submit = async (overwrite = false) => {
-    setError(null);
-    setDone(null);
-    const { body, errors: errs } = projectBody(d);
-    setErrors(errs);
-    if (!body) return;
-    setBusy(true);
-    try {
-      const p = editing ? await version.put(body, overwrite) : await api<Project>('POST', '/projects', body);
-      if (p === null) return;
-      setDone(`project ${p.name} ${editing ? 'saved' : 'created'}`);
-      if (!editing) setD(draftFromProject());
-      props.onSaved?.();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <form
-      className="card"
-      aria-label={editing ? `Edit project ${props.project!.name}` : 'New project'}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-    >
-      <h3>{editing ? `Edit project ${props.project!.name} #${props.project!.id}` : 'New project'}</h3>
+    <CatalogueForm edit={edit} filled={!!d.name.trim()} onCancel={props.onCancel}>
       <div className="fields">
         <Field
           label="Project name"
@@ -142,28 +94,6 @@ export function ProjectForm(props: { project?: Project; onSaved?: () => void; on
           Download Git LFS contents
         </label>
       </fieldset>
-      <button type="submit" disabled={busy || !d.name.trim() || (editing && version.etag === null)}>
-        {editing ? 'Save project' : 'Create project'}
-      </button>{' '}
-      {props.onCancel && (
-        <button type="button" onClick={props.onCancel}>
-          Close
-        </button>
-      )}
-      <ErrorBox error={error} />
-      <ErrorBox error={version.loadError} />
-      {version.conflict !== null && (
-        <EditConflict
-          busy={busy}
-          onReload={() => void reloadTheirs()}
-          onOverwrite={() => void submit(true)}
-        />
-      )}
-      {done && (
-        <span className="ok" role="status">
-          {done}
-        </span>
-      )}
-    </form>
+    </CatalogueForm>
   );
 }

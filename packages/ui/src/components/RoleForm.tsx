@@ -1,20 +1,16 @@
 import type { Role } from '@multyagents/contracts';
-import { useRef, useState } from 'react';
-import { api, ApiError } from '../lib/api';
-import { useEditVersion } from '../lib/editVersion';
+import { useState } from 'react';
 import {
   draftFromRole,
   LIMIT_BOUNDS,
   RETRY_BOUNDS,
   RETRY_ON,
   roleBody,
-  type FieldErrors,
   type RoleDraft,
   type TriState,
 } from '../lib/roleForm';
-import { ErrorBox } from './common';
-import { EditConflict } from './EditConflict';
-import { CheckGroup, Field, LinesField, toApiError } from './form';
+import { CatalogueForm, useCatalogueEdit } from './catalogueEdit';
+import { CheckGroup, Field, LinesField } from './form';
 
 const range = (b: { min: number; max: number; dflt?: number }) =>
   `${b.min}..${b.max}${b.dflt !== undefined ? `, default ${b.dflt}` : ''}`;
@@ -42,70 +38,38 @@ export function RoleForm(props: {
   onSaved?: (r: Role) => void;
   onCancel?: () => void;
 }) {
-  const editing = props.role !== undefined;
   const [d, setD] = useState<RoleDraft>(() => draftFromRole(props.role));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  // The edit starts from the stored item read with its version (unless something was typed already).
-  const touched = useRef(false);
-  const version = useEditVersion<Role>(editing ? `/roles/${props.role!.id}` : null, (r) => {
-    if (!touched.current) setD(draftFromRole(r));
+  const edit = useCatalogueEdit<Role>({
+    noun: 'role',
+    collection: '/roles',
+    item: props.role,
+    show: (r) => setD(draftFromRole(r)),
+    check: () => roleBody(d),
+    reset: () => setD(draftFromRole()),
+    onSaved: props.onSaved,
   });
+  const { editing, errors } = edit;
   const set = <K extends keyof RoleDraft>(k: K, v: RoleDraft[K]) => {
-    touched.current = true;
+    edit.touch();
     setD((x) => ({ ...x, [k]: v }));
   };
   const key = editing ? `role-${props.role!.id}-` : 'role-';
 
-  const reloadTheirs = async () => {
-    setError(null);
-    setBusy(true);
-    try {
-      const r = await version.reload();
-      touched.current = false;
-      setD(draftFromRole(r));
-      setErrors({});
-      setDone(`role ${r.name} reloaded`);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const submit = async (overwrite = false) => {
-    setError(null);
-    setDone(null);
-    const { body, errors: errs } = roleBody(d);
-    setErrors(errs);
-    if (!body) return;
-    setBusy(true);
-    try {
-      const r = editing ? await version.put(body, overwrite) : await api<Role>('POST', '/roles', body);
-      if (r === null) return;
-      setDone(`role ${r.name} ${editing ? 'saved' : 'created'}`);
-      if (!editing) setD(draftFromRole());
-      props.onSaved?.(r);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const nErrors = Object.keys(errors).length;
   return (
-    <form
+    <CatalogueForm
+      edit={edit}
       className="card role-form"
-      aria-label={editing ? `Edit role ${props.role!.name}` : 'New role'}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+      filled={!!d.name.trim()}
+      onCancel={props.onCancel}
+      notice={
+        nErrors > 0 && (
+          <p className="error" role="alert">
+            {nErrors === 1 ? '1 field needs' : `${nErrors} fields need`} fixing; nothing was sent.
+          </p>
+        )
+      }
     >
-      <h3>{editing ? `Edit role ${props.role!.name} #${props.role!.id}` : 'New role'}</h3>
       <Field
         label="Role name"
         name={`${key}name`}
@@ -250,33 +214,6 @@ export function RoleForm(props: {
           error={errors.extra}
         />
       </fieldset>
-      <button type="submit" disabled={busy || !d.name.trim() || (editing && version.etag === null)}>
-        {editing ? 'Save role' : 'Create role'}
-      </button>{' '}
-      {props.onCancel && (
-        <button type="button" onClick={props.onCancel}>
-          Close
-        </button>
-      )}
-      {nErrors > 0 && (
-        <p className="error" role="alert">
-          {nErrors === 1 ? '1 field needs' : `${nErrors} fields need`} fixing; nothing was sent.
-        </p>
-      )}
-      <ErrorBox error={error} />
-      <ErrorBox error={version.loadError} />
-      {version.conflict !== null && (
-        <EditConflict
-          busy={busy}
-          onReload={() => void reloadTheirs()}
-          onOverwrite={() => void submit(true)}
-        />
-      )}
-      {done && (
-        <span className="ok" role="status">
-          {done}
-        </span>
-      )}
-    </form>
+    </CatalogueForm>
   );
 }
