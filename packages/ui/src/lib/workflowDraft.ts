@@ -5,6 +5,7 @@
  * PROJECT_NOT_FOUND). Pure: the form and the raw JSON/YAML mode both go through these.
  */
 import {
+  BRANCH_NAME,
   planSave,
   RESERVED_STEP_PREFIX,
   type FileStep,
@@ -51,13 +52,26 @@ export function validateDraft(d: Draft, cat: Catalogue | null = null): Issue[] {
     else seen.set(s.id, i);
     if (!s.title.trim()) add(i, 'VALIDATION_FAILED', 'a title is required', at('title'));
     if (!s.role) add(i, 'VALIDATION_FAILED', 'choose a role', at('role'));
-    // The two numbers the form edits (raw mode checks every field's shape before it gets here).
+    // The numbers the form edits (raw mode checks every field's shape before it gets here).
     if (s.timeout_seconds !== undefined && !isInt(s.timeout_seconds, 1, 7 * 86_400))
       add(i, 'VALIDATION_FAILED', 'timeout: whole seconds from 1 to 604800', at('timeout_seconds'));
+    if (s.time_to_start_seconds !== undefined && !isInt(s.time_to_start_seconds, 1, 86_400))
+      add(
+        i,
+        'VALIDATION_FAILED',
+        'time to start: whole seconds from 1 to 86400',
+        at('time_to_start_seconds'),
+      );
     const retries = s.retry_policy?.max_retries;
     if (retries !== undefined && !isInt(retries, 0, 10))
       add(i, 'VALIDATION_FAILED', 'max retries: a whole number from 0 to 10', ['steps', i, 'retry_policy']);
   });
+  const target = d.merge?.target_branch;
+  if (typeof target === 'string' && (target.length > 250 || !BRANCH_NAME.test(target)))
+    add(null, 'VALIDATION_FAILED', `merge target "${target}" is not a valid branch name`, [
+      'merge',
+      'target_branch',
+    ]);
   const ids = new Set(d.steps.map((s) => s.id));
   d.steps.forEach((s, i) => {
     s.depends_on.forEach((dep, k) => {

@@ -41,6 +41,12 @@ export const RETRY_ON_CATEGORIES = [
   'test-regression',
   'unknown',
 ] as const satisfies readonly RetryOnCategory[];
+export const MERGE_STRATEGIES = [
+  'fast-forward',
+  'merge-commit',
+] as const satisfies readonly MergePolicy['strategy'][];
+/** The API's branch name rule (contracts `BranchName`), for the merge target typed in the builder. */
+export const BRANCH_NAME = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$|-)[A-Za-z0-9._/+-]+$/;
 /** What the API stores when a template gives no merge policy. */
 export const DEFAULT_MERGE: MergePolicy = {
   enabled: true,

@@ -16,6 +16,7 @@ import { DagView } from '../components/DagView';
 import { ErrorBox, Loading } from '../components/common';
 import { EditConflict } from '../components/EditConflict';
 import { RawEditor } from '../components/builder/RawEditor';
+import { MergeFields } from '../components/builder/MergeFields';
 import { StepCard, type RoleOption } from '../components/builder/StepCard';
 
 const emptyStep = (n: number, role: string): DraftStep => ({
@@ -280,6 +281,12 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
               ))}
             </select>
           </label>
+          <MergeFields
+            merge={draft.merge}
+            mode={draft.execution_mode}
+            issues={issues.filter((x) => x.path[0] === 'merge')}
+            onChange={(merge) => setDraft({ ...draft, merge })}
+          />
           {(roles.data ?? []).length === 0 && declared.length === 0 && !roles.loading && (
             <p className="muted">
               No roles yet: <a href="#/roles">create one</a> first, or declare one under <code>roles</code> in
@@ -320,7 +327,7 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
             </button>
           </p>
           {issues
-            .filter((x) => x.step === null)
+            .filter((x) => x.step === null && x.path[0] !== 'merge')
             .map((x, k) => (
               <p key={k} className="error" role="alert">
                 <code>{x.code}</code> {x.message}

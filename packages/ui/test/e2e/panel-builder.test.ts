@@ -63,16 +63,21 @@ describe.skipIf(!CHROMIUM)('workflow builder in chromium: edit an existing workf
     await page.getByRole('button', { name: 'Use token' }).click();
     await page.getByRole('link', { name: 'Edit to-edit' }).click();
     await page.getByRole('heading', { name: `Edit workflow #${tpl.id}` }).waitFor();
-    // A form field first: the second step's timeout.
+    // Form fields first: the second step's timeout and description, the merge policy's target branch.
+    const step2 = page.getByRole('group', { name: 'Step 2', exact: true });
+    await step2.getByLabel('Timeout (seconds)').fill('300');
+    await step2.getByLabel('Description').fill('Tighten every sentence.');
     await page
-      .getByRole('group', { name: 'Step 2', exact: true })
-      .getByLabel('Timeout (seconds)')
-      .fill('300');
+      .getByRole('group', { name: 'Merge policy' })
+      .getByLabel('Target branch', { exact: true })
+      .fill('release/1.x');
 
     await page.getByRole('button', { name: 'YAML', exact: true }).click();
     const raw = page.getByLabel(/Workflow file \(YAML/);
     const text = await raw.inputValue();
     expect(text).toContain('timeout_seconds: 300');
+    expect(text).toContain('description: Tighten every sentence.');
+    expect(text).toContain('target_branch: release/1.x');
     expect(text).toContain('duration_ms: 200');
     // A typo shows its line; then the real edit: a role declared in the file and a third step using it.
     await raw.fill(text.replace('title: Polish', 'titel: Polish'));
@@ -121,6 +126,8 @@ describe.skipIf(!CHROMIUM)('workflow builder in chromium: edit an existing workf
     const stored = await api('GET', `/workflow-templates/${tpl.id}`);
     expect(stored.steps.map((s: { step_id: string }) => s.step_id)).toEqual(['draft', 'polish', 'ship']);
     expect(stored.steps[1].timeout_seconds).toBe(300);
+    expect(stored.steps[1].description).toBe('Tighten every sentence.');
+    expect(stored.merge.target_branch).toBe('release/1.x');
     expect(((await api('GET', '/roles')) as Array<{ name: string }>).map((r) => r.name)).toEqual([
       'writer',
       'shipper',

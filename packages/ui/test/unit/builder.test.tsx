@@ -200,6 +200,79 @@ describe('Builder', () => {
     await waitFor(() => expect(window.location.hash).toBe('#/workflows?created=3'));
   });
 
+  it("edits a step's description and time to start and the workflow's merge policy in the form", async () => {
+    const sent = stubApi({
+      'GET /roles': () => [200, [{ id: 7, name: 'dev' }]],
+      'GET /projects': () => [200, []],
+      'POST /workflow-templates': () => [200, { id: 4 }],
+    });
+    render(<Builder />);
+    await settle();
+    const create = screen.getByRole('button', { name: 'Create workflow' }) as HTMLButtonElement;
+    fireEvent.change(screen.getByLabelText('Workflow name'), { target: { value: 'land it' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add step' }));
+    const card = screen.getByRole('group', { name: 'Step 1' });
+    fireEvent.change(within(card).getByLabelText('Description'), {
+      target: { value: 'Add a /health route and its test.' },
+    });
+    const tts = within(card).getByLabelText('Time to start (seconds)');
+    fireEvent.change(tts, { target: { value: '0' } });
+    expect(within(card).getByRole('alert').textContent).toContain('time to start: whole seconds');
+    expect(create.disabled).toBe(true);
+    fireEvent.change(tts, { target: { value: '120' } });
+    expect(within(card).queryByRole('alert')).toBeNull();
+
+    fireEvent.change(screen.getByLabelText('Execution mode'), { target: { value: 'isolated-worktree' } });
+    const merge = screen.getByRole('group', { name: 'Merge policy' });
+    expect(merge.textContent).not.toContain('Not used');
+    fireEvent.change(within(merge).getByLabelText('Strategy'), { target: { value: 'merge-commit' } });
+    fireEvent.click(within(merge).getByLabelText('Merge waits for an approval'));
+    const target = within(merge).getByLabelText('Target branch');
+    fireEvent.change(target, { target: { value: 'release..1' } });
+    expect(within(merge).getByRole('alert').textContent).toContain('is not a valid branch name');
+    expect(create.disabled).toBe(true);
+    fireEvent.change(target, { target: { value: 'release/1.x' } });
+    expect(screen.queryAllByRole('alert')).toEqual([]);
+
+    // The file holds what the form set.
+    fireEvent.click(screen.getByRole('button', { name: 'YAML' }));
+    const raw = (await screen.findByLabelText(/Workflow file \(YAML/)) as HTMLTextAreaElement;
+    expect(raw.value).toContain('description: Add a /health route and its test.');
+    expect(raw.value).toContain('target_branch: release/1.x');
+    fireEvent.click(screen.getByRole('button', { name: 'Form' }));
+    await screen.findByLabelText('Workflow name');
+    expect(
+      (
+        within(screen.getByRole('group', { name: 'Merge policy' })).getByLabelText(
+          'Strategy',
+        ) as HTMLSelectElement
+      ).value,
+    ).toBe('merge-commit');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Create workflow' }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]!.body).toEqual({
+      name: 'land it',
+      execution_mode: 'isolated-worktree',
+      merge: {
+        enabled: true,
+        strategy: 'merge-commit',
+        requires_approval: true,
+        target_branch: 'release/1.x',
+      },
+      steps: [
+        {
+          step_id: 'step-1',
+          title: 'Step 1',
+          role_id: 7,
+          depends_on: [],
+          description: 'Add a /health route and its test.',
+          time_to_start_seconds: 120,
+        },
+      ],
+    });
+  });
+
   it('edits a template: YAML keeps every field, a step with a declared role is added, Save creates the role and PUTs', async () => {
     const sent = stubApi({
       'GET /roles': () => [200, [{ id: 7, name: 'dev' }]],
@@ -214,6 +287,10 @@ describe('Builder', () => {
     expect((within(plan).getByLabelText('Retry override') as HTMLInputElement).checked).toBe(true);
     expect((within(plan).getByLabelText('Max retries') as HTMLInputElement).value).toBe('2');
     expect(plan.textContent).toContain('executor_params');
+    expect((within(plan).getByLabelText('Description') as HTMLTextAreaElement).value).toBe('think first');
+    // The stored merge policy is in the form.
+    const merge = screen.getByRole('group', { name: 'Merge policy' });
+    expect((within(merge).getByLabelText('Strategy') as HTMLSelectElement).value).toBe('merge-commit');
     fireEvent.change(within(plan).getByLabelText('Title'), { target: { value: 'Plan it' } });
     // A warn gate set in the form.
     const gates = within(plan).getByRole('group', { name: 'Step 1 quality gates' });

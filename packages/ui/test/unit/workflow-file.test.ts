@@ -3,7 +3,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  BranchName,
   EXECUTION_MODES as CONTRACT_MODES,
+  MERGE_STRATEGIES as CONTRACT_MERGE_STRATEGIES,
   QUALITY_GATE_CHECKS as CONTRACT_CHECKS,
   RETRY_ON_CATEGORIES as CONTRACT_RETRY_ON,
 } from '@multyagents/contracts';
@@ -17,9 +19,11 @@ import {
   type TestApi,
 } from '../../../control-plane/test/helpers/context.js';
 import {
+  BRANCH_NAME,
   canonicalFile,
   EXECUTION_MODES,
   fileToTemplate,
+  MERGE_STRATEGIES,
   planSave,
   QUALITY_GATE_CHECKS,
   RETRY_ON_CATEGORIES,
@@ -75,6 +79,23 @@ describe('workflow file ↔ template (pure)', () => {
   it('the panel’s copies of contract enums match the contracts', () => {
     expect([...EXECUTION_MODES]).toEqual([...CONTRACT_MODES]);
     expect([...QUALITY_GATE_CHECKS]).toEqual([...CONTRACT_CHECKS]);
+    expect([...MERGE_STRATEGIES]).toEqual([...CONTRACT_MERGE_STRATEGIES]);
+    // The builder's branch rule answers as the API's schema does.
+    for (const b of [
+      'main',
+      'release/1.x',
+      'a+b_c.d-e',
+      'x..y',
+      '-x',
+      '/x',
+      'x/',
+      'x//y',
+      'x.lock',
+      'a@{b',
+      'a b',
+      'é',
+    ])
+      expect(BRANCH_NAME.test(b), b).toBe(BranchName.safeParse(b).success);
     expect([...RETRY_ON_CATEGORIES]).toEqual([...CONTRACT_RETRY_ON]);
   });
 

@@ -9,18 +9,16 @@ export interface RoleOption {
 }
 
 /** Fields of a step the card has no input for; raw mode edits them and the form keeps them. */
-const RAW_ONLY = [
-  'description',
-  'time_to_start_seconds',
-  'required_artifacts',
-  'executor_params',
-] as const satisfies ReadonlyArray<keyof DraftStep>;
+const RAW_ONLY = ['required_artifacts', 'executor_params'] as const satisfies ReadonlyArray<keyof DraftStep>;
 
 const intOrUndefined = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v));
 
 type Gate = Partial<QualityGateCheckPolicy>;
 
-/** One step of the builder: id, title, role, approval, timeout, retry override, quality gates, deps. */
+/**
+ * One step of the builder: id, title, role, approval, description (what the agent is asked beyond the
+ * title), timeout, time to start, retry override, quality gates, deps.
+ */
 export function StepCard(props: {
   index: number;
   step: DraftStep;
@@ -73,6 +71,15 @@ export function StepCard(props: {
         />{' '}
         Requires approval
       </label>
+      <label className="block">
+        Description{' '}
+        <textarea
+          rows={3}
+          value={s.description ?? ''}
+          placeholder="what the agent should do, beyond the title (optional)"
+          onChange={(e) => onChange({ description: e.target.value === '' ? undefined : e.target.value })}
+        />
+      </label>
       <div>
         <label>
           Timeout (seconds){' '}
@@ -83,6 +90,18 @@ export function StepCard(props: {
             value={s.timeout_seconds ?? ''}
             placeholder="role's"
             onChange={(e) => onChange({ timeout_seconds: intOrUndefined(e.target.value) })}
+          />
+        </label>{' '}
+        <label>
+          Time to start (seconds){' '}
+          <input
+            type="number"
+            min={1}
+            max={86400}
+            value={s.time_to_start_seconds ?? ''}
+            placeholder="none"
+            title="Fail the task when no runner has started it this long after it became ready"
+            onChange={(e) => onChange({ time_to_start_seconds: intOrUndefined(e.target.value) })}
           />
         </label>{' '}
         <label>
