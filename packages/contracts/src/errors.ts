@@ -99,6 +99,10 @@ export const ERROR_CODES = {
   // runner side
   RUNNER_AT_CAPACITY: { status: 429, message: 'The runner is at capacity' },
   RUNNER_DRAINING: { status: 503, message: 'The runner is shutting down and accepts no new work' },
+  RUNNER_JOURNAL_FULL: {
+    status: 429,
+    message: 'The runner cannot journal new work (its disk is full): the task is placed again',
+  },
   EXECUTOR_UNAVAILABLE: { status: 422, message: 'The executor cannot run on this host' },
   // 5xx and start-up
   STORE_UNAVAILABLE: { status: 503, message: 'The store is not open or cannot make the change durable' },

@@ -12,6 +12,7 @@ import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
 import { diskFullStore } from './scenarios/diskFull.js';
+import { diskFullRunnerJournal } from './scenarios/diskFullRunner.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { fsyncFailStop } from './scenarios/fsyncFailStop.js';
 import { latencyAndResets } from './scenarios/latency.js';
@@ -49,6 +50,7 @@ export const DRILLS: Drill[] = [
   clockJumps,
   fsyncFailStop,
   diskFullStore,
+  diskFullRunnerJournal,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

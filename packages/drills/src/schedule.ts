@@ -119,6 +119,11 @@ const PLANNERS: Record<string, Planner> = {
   disk_full_store: (rng) => ({
     hold_ms: intIn(rng, 1500, 3500),
   }),
+  disk_full_runner_journal: (rng) => ({
+    // Steps shorter than the hold: the attempts running at the fill finish (and report) while full.
+    step_ms: intIn(rng, 500, 1200),
+    hold_ms: intIn(rng, 1500, 3500),
+  }),
   fsync_error_fail_stop: (rng) => ({
     commits_before_failure: intIn(rng, 5, 30),
   }),

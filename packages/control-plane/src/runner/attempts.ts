@@ -25,7 +25,7 @@ import { attemptDirOf, readResultFile, writePrompt, type PromptFiles } from './a
 import { agentKindOf, agentSummary, judgeAgent, sessionSummary } from './agentOutcome.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
 import type { Transport } from './http.js';
-import type { Journal, NewReport } from './journal.js';
+import { journalFullRefusal, type Journal, type NewReport } from './journal.js';
 import { AttemptOutput, ChunkForwarder } from './output.js';
 import type { Outbox } from './outbox.js';
 import type { Reaper } from './reaper.js';
@@ -208,11 +208,17 @@ export class Attempts {
       // Also for duplicates: the first submit of the same attempt may still be waiting for its sync.
       await this.d.journal.durable();
     } catch (err) {
-      const e = coerceError(err);
+      const e = journalFullRefusal(err) ?? coerceError(err);
       return admitted.map((a) => {
-        if (a instanceof AppError) return a;
-        // Unknown whether the row survives a power loss: never run it; the API hears `failed`.
-        if (a.live) this.fail(a.live, 'spawn', `the runner journal could not be synced: ${e.message}`);
+        if (a instanceof AppError || !a.live) return a instanceof AppError ? a : e;
+        const s = a.live.submit;
+        if (this.d.journal.discardAttempt(s.task_id, s.attempt)) {
+          // The commit failed and was rolled back: the attempt was never accepted, the refusal says so.
+          this.live.delete(key(s.task_id, s.attempt));
+          a.live.settle();
+        }
+        // Committed, but unknown whether it survives a power loss: never run it; the API hears `failed`.
+        else this.fail(a.live, 'spawn', `the runner journal could not be synced: ${e.message}`);
         return e;
       });
     }
@@ -263,6 +269,10 @@ export class Attempts {
       case 'accept':
         break;
     }
+    // Commits fail for want of disk: refused as busy before anything is written (the API places the
+    // task again); the journal retries what it keeps and clears this once a commit goes through.
+    const full = journalFullRefusal(journal.commitFailure);
+    if (full) throw full;
     journal.insertAttempt(journalCopy(s, this.redactorFor(s)), this.nowIso());
     if (decision.supersede !== null) this.kill(s.task_id, decision.supersede, 'superseded');
     let settle: () => void = () => undefined;

@@ -157,6 +157,17 @@ export async function startRunner(
     });
     outbox.start();
     cleanups.push(() => outbox.stop());
+    journal.onCommitState = (failure) => {
+      if (failure)
+        logger.error(
+          { err: failure },
+          'runner journal commit failed: new work is refused, its writes are kept and retried',
+        );
+      else {
+        logger.info('runner journal commits again');
+        outbox.wake();
+      }
+    };
     const attempts = new Attempts({
       config,
       journal,
@@ -219,7 +230,9 @@ export async function startRunner(
       version: VERSION,
       capabilities,
       attempts: () => journal.unsettled().map(toAttemptState),
-      freeSlots: () => (attempts.draining ? 0 : Math.max(0, config.capacity - attempts.activeCount)),
+      // A journal that cannot commit takes no new work (submits are refused as busy meanwhile).
+      freeSlots: () =>
+        attempts.draining || journal.commitFailure ? 0 : Math.max(0, config.capacity - attempts.activeCount),
       draining: () => attempts.draining,
       onCancel: (list) => {
         for (const c of list) attempts.kill(c.task_id, c.attempt, 'cancel');

@@ -161,6 +161,31 @@ export function toAttemptState(r: AttemptRow): RunnerAttemptState & Record<strin
 export interface JournalOptions {
   /** How a file descriptor is synced (tests count calls); default fdatasync on the thread pool. */
   fsync?: (fd: number) => Promise<void>;
+  /** Runs right before each COMMIT (tests throw from it as a full disk makes COMMIT throw). */
+  beforeCommit?: () => void;
+}
+
+/** One write of a batch, kept until its batch commits so that a failed commit can apply it again. */
+interface BatchEntry {
+  apply: () => void;
+  /** `task:attempt` of an attempt row the write inserts (see discardAttempt). */
+  inserts: string | null;
+}
+
+/** How often writes kept after a failed commit are tried again. */
+export const COMMIT_RETRY_MS = 200;
+
+/**
+ * The refusal of new work while the journal cannot commit because the disk is full (SQLITE_FULL):
+ * 429 RUNNER_JOURNAL_FULL, which the API handles like a full runner (placed again, no retry spent).
+ * Null for other failures.
+ */
+export function journalFullRefusal(err: unknown): AppError | null {
+  if ((err as { code?: unknown } | null)?.code !== 'SQLITE_FULL') return null;
+  return new AppError(
+    'RUNNER_JOURNAL_FULL',
+    `the runner journal cannot commit (${(err as Error).message}): no new work until it can`,
+  );
 }
 
 const fdatasync = promisify(fs.fdatasync);
@@ -176,11 +201,20 @@ export class Journal {
   private pendingIndex: PendingIndex | null = null;
   private walFd: number | null = null;
   private syncsRunning = 0;
+  /** The writes of the open batch, in order. */
+  private batch: BatchEntry[] = [];
+  /** Writes whose commit failed (rolled back), applied again first thing in the next batch. */
+  private redo: BatchEntry[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failure: Error | null = null;
+  /** Told when commits start failing (the error) and when one succeeds again (null). */
+  onCommitState: ((failure: Error | null) => void) | null = null;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly file: string,
     private readonly fsync: (fd: number) => Promise<void>,
+    private readonly beforeCommit: (() => void) | null,
   ) {
     this.barrier = new SyncBarrier(() => this.syncWal());
     this.barrier.wrote(); // whatever open() recovered from a previous WAL
@@ -200,6 +234,9 @@ export class Journal {
       // Statement journals (a savepoint, a multi-row UPDATE inside the open batch) in memory, not in
       // a temp file opened, unlinked and closed per statement.
       db.pragma('temp_store = MEMORY');
+      // Dirty pages stay in memory until COMMIT (no spill into the WAL mid-transaction): a full disk
+      // then fails the COMMIT only, never a statement half-way through a batch (see write()).
+      db.pragma('cache_spill = OFF');
       db.exec('BEGIN IMMEDIATE; COMMIT;');
       db.exec(JOURNAL_SCHEMA);
       // Journals from before the session column: add it (CREATE TABLE IF NOT EXISTS does not).
@@ -214,12 +251,21 @@ export class Journal {
       }
       throw err;
     }
-    return new Journal(db, file, opts.fsync ?? fdatasync);
+    return new Journal(db, file, opts.fsync ?? fdatasync, opts.beforeCommit ?? null);
   }
 
   /** Closing checkpoints the WAL into the database file and syncs it (SQLite does, on close). */
   close(): void {
-    this.commit();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    try {
+      // Writes kept from a failed commit get one last chance (the disk may have room again).
+      if (this.redo.length > 0) this.begin();
+      this.commit();
+    } catch {
+      // Still full: what could not be written is lost with the process; recovery at the next start
+      // reports every attempt the journal still shows live as failed (runner-restarted).
+    }
     if (this.db.open) this.db.close();
     // A sync still running on the thread pool closes the descriptor when it is done.
     if (this.syncsRunning === 0) this.closeWal();
@@ -287,14 +333,29 @@ export class Journal {
    * loses the turn's writes, which is no worse than the power loss the class comment walks through;
    * readers on this connection see them at once. A write that does not say it keeps the
    * PendingIndex in step drops it (reloaded at its next use), so no write can leave it stale.
+   *
+   * A commit that fails (disk full: SQLITE_FULL) rolls the batch back, but its writes are not lost:
+   * their callers already acted on them (an attempt's terminal report, above all). They are kept
+   * and applied again, in order, at the start of the next batch, which a timer opens every
+   * COMMIT_RETRY_MS until one commits. Applying them again is exact: they run against the state
+   * they first ran against, since every write since the last commit is among them.
    */
-  private write<T>(fn: () => T, mode: WriteMode = {}): T {
+  private write<T>(fn: () => T, mode: WriteMode = {}, inserts: string | null = null): T {
     this.barrier.wrote();
-    if (!this.batchOpen) {
-      this.st('BEGIN').run();
-      this.batchOpen = true;
-      setImmediate(() => this.commit());
+    this.begin();
+    let r: T;
+    try {
+      r = this.apply(fn, mode);
+    } catch (err) {
+      // SQLite rolled the whole batch back itself (SQLITE_FULL in a statement): keep the others.
+      if (this.batchOpen && !this.db.inTransaction) this.keep(err);
+      throw err;
     }
+    this.batch.push({ apply: () => void this.apply(fn, mode), inserts });
+    return r;
+  }
+
+  private apply<T>(fn: () => T, mode: WriteMode): T {
     if (!mode.indexed) this.pendingIndex = null;
     if (mode.single) return fn();
     this.st('SAVEPOINT w').run();
@@ -303,12 +364,99 @@ export class Journal {
       this.st('RELEASE w').run();
       return r;
     } catch (err) {
-      this.st('ROLLBACK TO w').run();
-      this.st('RELEASE w').run();
+      // SQLite may have rolled the whole transaction back itself (SQLITE_FULL in a statement).
+      if (this.db.inTransaction) {
+        this.st('ROLLBACK TO w').run();
+        this.st('RELEASE w').run();
+      }
       // What the index was told inside fn may have been rolled back with it.
       this.pendingIndex = null;
       throw err;
     }
+  }
+
+  private begin(): void {
+    if (this.batchOpen) return;
+    this.st('BEGIN').run();
+    this.batchOpen = true;
+    setImmediate(() => this.commitOrKeep());
+    const redo = this.redo;
+    this.redo = [];
+    for (let i = 0; i < redo.length; i++) {
+      try {
+        redo[i]!.apply();
+      } catch (err) {
+        this.redo = redo.slice(i);
+        this.keep(err);
+        throw err;
+      }
+      this.batch.push(redo[i]!);
+    }
+  }
+
+  /** The open batch could not be written: roll it back, keep its writes for the retry. */
+  private keep(err: unknown): void {
+    if (this.db.inTransaction) this.st('ROLLBACK').run();
+    this.batchOpen = false;
+    this.redo = [...this.batch, ...this.redo];
+    this.batch = [];
+    this.pendingIndex = null;
+    const first = this.failure === null;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.db.open || this.failure === null) return;
+      try {
+        this.begin();
+      } catch {
+        return; // kept again, with a new timer
+      }
+      this.commitOrKeep();
+    }, COMMIT_RETRY_MS);
+    if (first) this.onCommitState?.(this.failure);
+  }
+
+  /** Commit the open batch, if any. A failing commit throws, and keeps the batch's writes (see write). */
+  private commit(): void {
+    if (!this.batchOpen || !this.db.open) return;
+    this.batchOpen = false;
+    try {
+      this.beforeCommit?.();
+      this.st('COMMIT').run();
+    } catch (err) {
+      this.keep(err);
+      throw err;
+    }
+    this.batch = [];
+    if (this.failure !== null) {
+      this.failure = null;
+      this.onCommitState?.(null);
+    }
+  }
+
+  /** The turn's commit: a failure is not thrown into the event loop, its writes wait for the retry. */
+  private commitOrKeep(): void {
+    try {
+      this.commit();
+    } catch {
+      /* kept in redo; the runner was told through onCommitState */
+    }
+  }
+
+  /** Why commits fail at the moment (null: they do not). */
+  get commitFailure(): Error | null {
+    return this.failure;
+  }
+
+  /**
+   * Forget the insert of an attempt whose commit failed, and which was refused instead of accepted:
+   * it must not appear later, as if accepted. True when it was found among the writes kept for redo.
+   */
+  discardAttempt(taskId: number, attempt: number): boolean {
+    const k = `${taskId}:${attempt}`;
+    const before = this.redo.length;
+    this.redo = this.redo.filter((e) => e.inserts !== k);
+    return this.redo.length !== before;
   }
 
   private pending(): PendingIndex {
@@ -320,13 +468,6 @@ export class Journal {
       this.pendingIndex = index;
     }
     return this.pendingIndex;
-  }
-
-  /** Commit the open batch, if any. A failing commit throws: the journal can no longer be trusted. */
-  private commit(): void {
-    if (!this.batchOpen || !this.db.open) return;
-    this.batchOpen = false;
-    this.st('COMMIT').run();
   }
 
   getMeta(key: string): string | null {
@@ -352,6 +493,7 @@ export class Journal {
            VALUES (?, ?, 'queued', ?, ?, ?)`,
         ).run(s.task_id, s.attempt, JSON.stringify(s), process.pid, nowIso),
       { single: true, indexed: true },
+      `${s.task_id}:${s.attempt}`,
     );
   }
 
