@@ -98,6 +98,11 @@ describe('schedules of the new drills', () => {
       expect(fds.headroom as number).toBeLessThanOrEqual(2);
       const torn = scheduleFor('torn_wal_tail', seed);
       expect(['partial', 'bad_frame']).toContain(torn.tail);
+      const full = scheduleFor('disk_full_runner_journal', seed) as { step_ms: number; hold_ms: number };
+      // The attempts running at the fill end while the disk is still full: they owe their report then.
+      expect(full.step_ms).toBeLessThan(full.hold_ms);
+      expect(full.hold_ms).toBeGreaterThanOrEqual(1500);
+      expect(full.hold_ms).toBeLessThanOrEqual(3500);
     }
   });
 });
