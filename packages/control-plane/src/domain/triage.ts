@@ -49,18 +49,21 @@ interface Rule {
 
 /**
  * A spawn that failed for lack of a host resource, not a missing binary: the runner's process ran out
- * of file descriptors (EMFILE), the host did (ENFILE), or memory/processes (ENOMEM, EAGAIN). Null when
- * the message names none of these.
+ * of file descriptors (EMFILE), the host did (ENFILE), memory/processes (ENOMEM, EAGAIN), or the disk
+ * holding the attempt's files is full (ENOSPC: its prompt file could not be written). Null when the
+ * message names none of these.
  */
 export function resourceExhaustion(message: string | null | undefined): string | null {
-  const m = /\b(EMFILE|ENFILE|ENOMEM|EAGAIN)\b|too many open files|cannot allocate memory/i.exec(
-    message ?? '',
-  );
+  const m =
+    /\b(EMFILE|ENFILE|ENOMEM|EAGAIN|ENOSPC)\b|too many open files|cannot allocate memory|no space left on device/i.exec(
+      message ?? '',
+    );
   if (!m) return null;
   const code = (m[1] ?? m[0]).toUpperCase();
   if (code === 'EMFILE' || /TOO MANY OPEN FILES/.test(code)) return 'too many open files (EMFILE)';
   if (code === 'ENFILE') return 'the host file table is full (ENFILE)';
   if (code === 'EAGAIN') return 'no more processes or threads (EAGAIN)';
+  if (code === 'ENOSPC' || /NO SPACE LEFT/.test(code)) return "the runner's disk is full (ENOSPC)";
   return 'out of memory (ENOMEM)';
 }
 
@@ -223,7 +226,7 @@ export function classifyFailure(input: TriageInput): TriageResult {
         step,
         hints,
         actions: [
-          "raise the runner's limit (ulimit -n / LimitNOFILE for open files; memory for ENOMEM) or lower its --capacity",
+          "raise the runner's limit (ulimit -n / LimitNOFILE for open files; memory for ENOMEM; free space on the disk of its data dir for ENOSPC) or lower its --capacity",
           'rerun the task once the runner has room (the runner itself keeps running)',
         ],
       };

@@ -104,6 +104,14 @@ describe('triage classifier', () => {
     expect(classifyFailure({ step: 'spawn', message: 'spawn node EAGAIN' }).category).toBe(
       'resource-exhaustion',
     );
+    // The attempt's prompt file could not be written: the runner's disk is full.
+    const full = classifyFailure({
+      step: 'spawn',
+      message: "ENOSPC: no space left on device, write '/var/lib/r/attempts/task-4-attempt-1/prompt.txt'",
+    });
+    expect(full.category).toBe('resource-exhaustion');
+    expect(full.hints[0]).toMatch(/disk is full \(ENOSPC\)/);
+    expect(full.actions.join(' ')).toMatch(/free space/);
     // A missing binary stays a dependency problem.
     expect(classifyFailure({ step: 'spawn', message: 'spawn codex ENOENT' }).category).toBe('dependency');
   });
