@@ -63,6 +63,13 @@ describe('runners page last seen and lost', () => {
     vi.unstubAllGlobals();
   });
   const reads = () => calls.filter((c) => c.url === '/runners').length;
+  /**
+   * Lets real time pass until `cond` holds (at most 5 s): waitFor polls with setInterval, which is faked
+   * here, and one fixed pause is too short on a loaded machine.
+   */
+  const realWait = async (cond: () => boolean) => {
+    for (let i = 0; i < 250 && !cond(); i++) await act(() => new Promise((r) => setTimeout(r, 20)));
+  };
 
   it('counts the age up on the local clock, re-reads the list every few seconds, and marks silence past the heartbeat timeout stale', async () => {
     const bus = new LiveBus(1);
@@ -71,7 +78,7 @@ describe('runners page last seen and lost', () => {
         <Runners />
       </LiveContext.Provider>,
     );
-    await waitFor(() => expect(seen(1)).toBe('seen 3 s ago'));
+    await waitFor(() => expect(seen(1)).toBe('seen 3 s ago'), { timeout: 5_000 });
     expect(seen(2)).toBe('—');
     // Held attempts: one indexed read per active status, not a scan of every task.
     expect(
@@ -86,12 +93,14 @@ describe('runners page last seen and lost', () => {
       '/tasks?status=running&limit=1000',
     ]);
     expect(reads()).toBe(1);
+    // The rows' 1 s clocks start in effects, which React may run after the rows are in the DOM.
+    await act(async () => {});
 
     act(() => vi.advanceTimersByTime(1_000));
     expect(seen(1)).toBe('seen 4 s ago');
     expect(reads()).toBe(1); // the 1 s clock only re-renders
     act(() => vi.advanceTimersByTime(RUNNERS_REREAD_MS - 1_000));
-    await act(() => new Promise((r) => setTimeout(r, 100)));
+    await realWait(() => reads() === 2);
     expect(reads()).toBe(2);
     // The runner is silent (the same last_seen_at comes back): past 10 s it is stale.
     act(() => vi.advanceTimersByTime(3_000));
@@ -104,12 +113,11 @@ describe('runners page last seen and lost', () => {
       runners[1]!,
     ];
     act(() => vi.advanceTimersByTime(RUNNERS_REREAD_MS));
-    await waitFor(() => expect(seen(1)).toBe('seen 1 s ago'));
+    await waitFor(() => expect(seen(1)).toBe('seen 1 s ago'), { timeout: 5_000 });
     // A liveness event reads it at once too.
     const before = reads();
     act(() => bus.publish({ id: 1, event_type: 'runner.reachable', runner_id: 1 } as unknown as EventRecord));
-    // (waitFor polls with setInterval, faked here: let real time pass instead, then look.)
-    await act(() => new Promise((r) => setTimeout(r, 100)));
+    await realWait(() => reads() === before + 1);
     expect(reads()).toBe(before + 1);
   });
 
