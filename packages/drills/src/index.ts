@@ -12,6 +12,7 @@ import { callbacksDuringApiOutage } from './scenarios/apiOutage.js';
 import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
 import { diskFullStore } from './scenarios/diskFull.js';
+import { agentOutOfMemory } from './scenarios/agentOutOfMemory.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { fsyncFailStop } from './scenarios/fsyncFailStop.js';
 import { latencyAndResets } from './scenarios/latency.js';
@@ -49,6 +50,7 @@ export const DRILLS: Drill[] = [
   clockJumps,
   fsyncFailStop,
   diskFullStore,
+  agentOutOfMemory,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {
