@@ -13,6 +13,7 @@ import { apiRestartTolerantFlow } from './scenarios/apiRestart.js';
 import { crashLoop } from './scenarios/crashLoop.js';
 import { diskFullStore } from './scenarios/diskFull.js';
 import { diskFullRunnerJournal } from './scenarios/diskFullRunner.js';
+import { agentOutOfMemory } from './scenarios/agentOutOfMemory.js';
 import { duplicateAndReorderedCallbacks } from './scenarios/duplicateCallbacks.js';
 import { fsyncFailStop } from './scenarios/fsyncFailStop.js';
 import { latencyAndResets } from './scenarios/latency.js';
@@ -51,6 +52,7 @@ export const DRILLS: Drill[] = [
   fsyncFailStop,
   diskFullStore,
   diskFullRunnerJournal,
+  agentOutOfMemory,
 ];
 
 export function findDrills(ids: readonly string[] | null): { drills: Drill[]; unknown: string[] } {

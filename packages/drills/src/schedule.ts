@@ -124,6 +124,13 @@ const PLANNERS: Record<string, Planner> = {
     step_ms: intIn(rng, 500, 1200),
     hold_ms: intIn(rng, 1500, 3500),
   }),
+  agent_out_of_memory: (rng) => ({
+    // Room for the runner's new allocations and one normal agent (~50 MiB), far below what the greedy
+    // agent reaches: the OOM killer's choice (the largest process) is the greedy agent.
+    limit_mb: intIn(rng, 384, 640),
+    retries: pick(rng, [0, 1] as const),
+    normal_step_ms: intIn(rng, 600, 1500),
+  }),
   fsync_error_fail_stop: (rng) => ({
     commits_before_failure: intIn(rng, 5, 30),
   }),

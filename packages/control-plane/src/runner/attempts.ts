@@ -24,6 +24,7 @@ import { makeRedactor, redactAgent, redactDeep, type Redactor } from '../lib/red
 import { attemptDirOf, readResultFile, writePrompt, type PromptFiles } from './attemptFiles.js';
 import { agentKindOf, agentSummary, judgeAgent, sessionSummary } from './agentOutcome.js';
 import { decideSubmit, outcomeOf, type KillReason, type Outcome } from './decisions.js';
+import { startOomCounter } from './oomKills.js';
 import type { Transport } from './http.js';
 import { journalFullRefusal, type Journal, type NewReport } from './journal.js';
 import { AttemptOutput, ChunkForwarder } from './output.js';
@@ -532,6 +533,7 @@ export class Attempts {
       return this.finish(live, { status: 'failed', exit_code: null, failure_step: 'spawn', message });
     }
     live.proc = proc;
+    const oomCounter = proc.pid !== null ? startOomCounter(proc.pid) : null;
     const startedAt = this.nowIso();
     const spawned = proc.pid !== null || proc.inProcess === true;
     if (spawned) {
@@ -563,7 +565,9 @@ export class Attempts {
     const agent: AgentSummary | undefined = exit.agent
       ? agentSummary(exit.agent, s.role?.execution_constraints?.read_only === true)
       : undefined;
-    let outcome = judgeAgent(outcomeOf(exit, live.killReason, s.timeout_seconds), agent);
+    // Only a SIGKILL nobody here sent can be the OOM killer's: read the counter for that one alone.
+    const oomKills = exit.signal === 'SIGKILL' && !live.killReason ? (oomCounter?.since() ?? null) : null;
+    let outcome = judgeAgent(outcomeOf(exit, live.killReason, s.timeout_seconds, oomKills), agent);
     let fileResult: unknown = exit.result;
     if (fileResult === undefined && inProcess) fileResult = null;
     if (fileResult === undefined) fileResult = readResultFile(resultFile, redact);

@@ -103,8 +103,17 @@ export interface Outcome {
   message: string;
 }
 
-/** A kill we asked for decides the outcome, whatever the agent did while dying. */
-export function outcomeOf(exit: ExitInfo, killReason: KillReason | null, timeoutS: number): Outcome {
+/**
+ * A kill we asked for decides the outcome, whatever the agent did while dying. `oomKills`: how many
+ * processes the kernel's OOM killer killed in the agent's memory cgroup while it ran (runner/oomKills.ts;
+ * null when unknown) — named in the message of a SIGKILL we did not send.
+ */
+export function outcomeOf(
+  exit: ExitInfo,
+  killReason: KillReason | null,
+  timeoutS: number,
+  oomKills: number | null = null,
+): Outcome {
   const code = exit.code;
   if (killReason === 'timeout') {
     return {
@@ -146,11 +155,16 @@ export function outcomeOf(exit: ExitInfo, killReason: KillReason | null, timeout
       message: `agent exited with code ${code}`,
     };
   }
+  const oom =
+    exit.signal === 'SIGKILL' && oomKills !== null && oomKills > 0
+      ? `: the kernel's OOM killer killed ${oomKills} process${oomKills > 1 ? 'es' : ''} in the agent's ` +
+        'memory cgroup while it ran, most likely the agent (out of memory)'
+      : '';
   return {
     status: 'failed',
     exit_code: null,
     failure_step: 'run',
-    message: `agent was killed by signal ${exit.signal ?? 'unknown'}`,
+    message: `agent was killed by signal ${exit.signal ?? 'unknown'}${oom}`,
   };
 }
 

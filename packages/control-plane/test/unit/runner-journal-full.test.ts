@@ -14,7 +14,7 @@ import { Reaper } from '../../src/runner/reaper.js';
 import { submit, success } from '../helpers/journal.js';
 
 /**
- * A full disk under the runner's journal (drill 25, disk_full_runner_journal): COMMIT fails with
+ * A full disk under the runner's journal (drill 24, disk_full_runner_journal): COMMIT fails with
  * SQLITE_FULL and SQLite rolls the transaction back. `beforeCommit` throws what SQLite throws then.
  */
 const turns = () => new Promise<void>((r) => setImmediate(r));
