@@ -59,6 +59,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
     o.progress(
       `[chaos] leftover sweep: killed ${sweep.killed.map((k) => `${k.role} ${k.pid}`).join(', ')} from a crashed harness`,
     );
+  for (const d of sweep.unmounted) o.progress(`[chaos] leftover sweep: unmounted ${d}`);
+  for (const d of sweep.cgroups_removed) o.progress(`[chaos] leftover sweep: removed cgroup ${d}`);
   const evidenceDir = path.join(o.evidenceRoot, `${stamp(new Date())}-seed${o.seed}`);
   fs.mkdirSync(evidenceDir, { recursive: true });
   o.progress(`[chaos] evidence: ${evidenceDir}`);
@@ -173,7 +175,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosRun> {
     },
     evidence: evidenceDir,
     drills: o.drills.map((d) => d.id),
-    leftover_sweep: { registries: sweep.registries, killed: sweep.killed.length },
+    leftover_sweep: {
+      registries: sweep.registries,
+      killed: sweep.killed.length,
+      unmounted: sweep.unmounted.length,
+      cgroups_removed: sweep.cgroups_removed.length,
+    },
   };
   const report = buildReport(config, scenarios);
   fs.writeFileSync(path.join(evidenceDir, 'report.json'), JSON.stringify(report, null, 2));

@@ -1,9 +1,12 @@
 /**
  * The harness registry: one small JSON file per running harness in a per-user state dir, listing the
- * processes it started (pid + kernel start time) and the effect ledgers its agents write. If a harness
- * dies without rolling back (kill -9, power loss of the terminal), the next harness finds the file of
- * a dead owner at start and sweeps: it kills what is left (API, runners, their agents) and deletes it.
+ * processes it started (pid + kernel start time), the effect ledgers its agents write, and the host
+ * state root-only drills change: tmpfs mounts and memory cgroups. If a harness dies without rolling
+ * back (kill -9, power loss of the terminal), the next harness finds the file of a dead owner at start
+ * and sweeps: it kills what is left (API, runners, their agents), unmounts the mounts, removes the
+ * cgroups and deletes the file.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +26,10 @@ interface RegistryFile {
   evidence: string;
   procs: RegisteredProc[];
   ledgers: string[];
+  /** tmpfs mount points a drill made (absolute); absent in files of older harnesses. */
+  mounts?: string[];
+  /** cgroup directories a drill made (absolute, under /sys/fs/cgroup). */
+  cgroups?: string[];
 }
 
 export function defaultStateDir(): string {
@@ -47,6 +54,8 @@ export class HarnessRegistry {
       evidence,
       procs: [],
       ledgers: [],
+      mounts: [],
+      cgroups: [],
     };
     this.save();
   }
@@ -72,6 +81,28 @@ export class HarnessRegistry {
     this.save();
   }
 
+  /** A mount point the drill made: registered before it mounts, forgotten once unmounted. */
+  addMount(dir: string): void {
+    this.data.mounts = [...new Set([...(this.data.mounts ?? []), dir])];
+    this.save();
+  }
+
+  removeMount(dir: string): void {
+    this.data.mounts = (this.data.mounts ?? []).filter((d) => d !== dir);
+    this.save();
+  }
+
+  /** A cgroup the drill made: registered once created, forgotten once removed. */
+  addCgroup(dir: string): void {
+    this.data.cgroups = [...new Set([...(this.data.cgroups ?? []), dir])];
+    this.save();
+  }
+
+  removeCgroup(dir: string): void {
+    this.data.cgroups = (this.data.cgroups ?? []).filter((d) => d !== dir);
+    this.save();
+  }
+
   get procs(): RegisteredProc[] {
     return [...this.data.procs];
   }
@@ -85,6 +116,51 @@ export class HarnessRegistry {
 export interface SweepOutcome {
   registries: number;
   killed: Array<{ pid: number; role: string; name: string }>;
+  /** Mount points unmounted and cgroups removed for dead harnesses. */
+  unmounted: string[];
+  cgroups_removed: string[];
+}
+
+/** Whether `dir` is a mount point now (per /proc/self/mounts; octal escapes of spaces decoded). */
+export function isMountPoint(dir: string): boolean {
+  let text = '';
+  try {
+    text = fs.readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return false;
+  }
+  const target = path.resolve(dir);
+  return text
+    .split('\n')
+    .some(
+      (l) =>
+        l.split(' ')[1]?.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) ===
+        target,
+    );
+}
+
+/**
+ * A cgroup a dead harness left: whatever is still in it goes back to its parent, then it is removed.
+ * Only directories under /sys/fs/cgroup named by a drill (`multyagents-drill-…`) are touched.
+ */
+function removeLeftCgroup(dir: string): boolean {
+  if (!dir.startsWith('/sys/fs/cgroup/') || !path.basename(dir).startsWith('multyagents-drill-'))
+    return false;
+  if (!fs.existsSync(dir)) return false;
+  try {
+    const procs = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+    for (const pid of procs) {
+      try {
+        fs.writeFileSync(path.join(path.dirname(dir), 'cgroup.procs'), pid);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    fs.rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function ledgerPids(file: string): number[] {
@@ -108,7 +184,7 @@ function ledgerPids(file: string): number[] {
 
 /** Kill what crashed harnesses left behind; registries of live harnesses are left alone. */
 export async function sweepLeftovers(stateDir: string): Promise<SweepOutcome> {
-  const out: SweepOutcome = { registries: 0, killed: [] };
+  const out: SweepOutcome = { registries: 0, killed: [], unmounted: [], cgroups_removed: [] };
   let files: string[] = [];
   try {
     files = fs.readdirSync(stateDir).filter((f) => /^harness-\d+\.json$/.test(f));
@@ -150,6 +226,11 @@ export async function sweepLeftovers(stateDir: string): Promise<SweepOutcome> {
       }
     }
     if (victims.length) await sleep(100);
+    for (const dir of reg.mounts ?? []) {
+      // Lazy: a process of ours that is still dying may hold a file there.
+      if (isMountPoint(dir) && spawnSync('umount', ['-l', dir]).status === 0) out.unmounted.push(dir);
+    }
+    for (const dir of reg.cgroups ?? []) if (removeLeftCgroup(dir)) out.cgroups_removed.push(dir);
     fs.rmSync(file, { force: true });
   }
   return out;

@@ -100,7 +100,11 @@ export const agentOutOfMemory: Drill = {
       DrillMemoryCgroup.create(pid, `multyagents-drill-${process.pid}-${pid}`, limitBytes),
       'a memory cgroup for the runner',
     );
-    stack.onTeardown(() => cg.remove());
+    // Registered with the harness: a harness killed mid-drill leaves it to the next one's sweep.
+    stack.opts.registry?.addCgroup(cg.dir);
+    stack.onTeardown(() => {
+      if (cg.remove()) stack.opts.registry?.removeCgroup(cg.dir);
+    });
     cg.enter(pid);
     steady(cg.holds(pid), `runner pid ${pid} is in ${cg.dir}`);
     const flows = await createFlows(ctx, ctx.num('retries'));

@@ -6,7 +6,6 @@
  * After: /health ok again without a restart, the runs complete, every step once, nothing acknowledged
  * lost (creates acknowledged while full included).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Drill } from '../drill.js';
@@ -15,6 +14,7 @@ import { acknowledgedDurable, executedExactlyOnce } from '../oracles.js';
 import { check, inconclusiveCheck } from '../verdict.js';
 import { startRun, waitRunning, waitRunTerminal } from '../workflow.js';
 import { endChecks, flowAndRun, sleep, startStack } from './common.js';
+import { fillDisk, mountTmpfs } from './tmpfs.js';
 
 interface CreateAnswer {
   id?: number;
@@ -25,34 +25,6 @@ interface CreateAnswer {
 const TMPFS_SIZE = '48m';
 /** A /health slower than this while the disk is full counts as hanging. */
 const HEALTH_PROMPT_MS = 2_000;
-
-function mountTmpfs(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir], {
-    stdio: 'pipe',
-  });
-}
-
-/** Write until the file system refuses (ENOSPC); returns the bytes written. Bounded by the tmpfs size. */
-function fill(file: string): number {
-  const fd = fs.openSync(file, 'w');
-  let bytes = 0;
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10, 512]) {
-      const buf = Buffer.alloc(size, 0x5a);
-      for (let i = 0; i < 200; i++) {
-        try {
-          bytes += fs.writeSync(fd, buf);
-        } catch {
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return bytes;
-}
 
 export const diskFullStore: Drill = {
   id: 'disk_full_store',
@@ -70,8 +42,7 @@ export const diskFullStore: Drill = {
           inconclusiveCheck('needs_root', 'disk_full_store mounts a tmpfs under the data dir: run as root'),
         ],
       };
-    mountTmpfs(stack.apiDataDir);
-    stack.onTeardown(() => spawnSync('umount', ['-l', stack.apiDataDir]));
+    mountTmpfs(stack, stack.apiDataDir, TMPFS_SIZE);
     await startStack(ctx, 1, 2);
     const step = (id: string, deps: string[] = []) => ({ id, depends_on: deps, mock: { duration_ms: 800 } });
     const first = await flowAndRun(ctx, {
@@ -88,7 +59,7 @@ export const diskFullStore: Drill = {
 
     const filler = path.join(stack.apiDataDir, 'filler.bin');
     const filledAt = ctx.injected('disk under the store filled');
-    const filled = fill(filler);
+    const filled = fillDisk(filler);
     const holdMs = ctx.num('hold_ms');
     const statuses: Record<string, number> = {};
     const badAnswers: string[] = [];

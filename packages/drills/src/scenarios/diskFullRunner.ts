@@ -10,7 +10,6 @@
  * each attempt that was running on runner 1 at the fill reaches exactly one terminal outcome at the API
  * (success, same attempt: nothing lost, nothing retried), every run completes, every step once.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '../client.js';
@@ -21,6 +20,7 @@ import { waitUntil } from '../procinfo.js';
 import { check, inconclusiveCheck } from '../verdict.js';
 import { startRun, waitRunTerminal } from '../workflow.js';
 import { endChecks, eventsOf, flowAndRun, sleep, startStack } from './common.js';
+import { fillDisk, mountTmpfs } from './tmpfs.js';
 
 const TMPFS_SIZE = '16m';
 /** Task ids of the drill's own submits straight to runner 1: far above anything the API creates. */
@@ -38,34 +38,6 @@ interface HeldAttempt {
   task_id: number;
   attempt: number;
   status: string;
-}
-
-function mountTmpfs(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir], {
-    stdio: 'pipe',
-  });
-}
-
-/** Write until the file system refuses (ENOSPC); returns the bytes written. Bounded by the tmpfs size. */
-function fill(file: string): number {
-  const fd = fs.openSync(file, 'w');
-  let bytes = 0;
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10, 512, 1]) {
-      const buf = Buffer.alloc(size, 0x5a);
-      for (let i = 0; i < 200; i++) {
-        try {
-          bytes += fs.writeSync(fd, buf);
-        } catch {
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return bytes;
 }
 
 export const diskFullRunnerJournal: Drill = {
@@ -88,8 +60,7 @@ export const diskFullRunnerJournal: Drill = {
       };
     // The stack names runner i's data dir runner-<i+1>: mounted before the runner first opens it.
     const dir = path.join(stack.dataDir, 'runner-1');
-    mountTmpfs(dir);
-    stack.onTeardown(() => spawnSync('umount', ['-l', dir]));
+    mountTmpfs(stack, dir, TMPFS_SIZE);
     await startStack(ctx, 2, 2);
     const target = stack.runners[0]!;
     steady(target.dataDir === dir, 'runner 1 lives on the tmpfs');
@@ -123,7 +94,7 @@ export const diskFullRunnerJournal: Drill = {
 
     const filler = path.join(dir, 'filler.bin');
     const filledAt = ctx.injected(`disk under ${target.name}'s data dir filled`);
-    const filled = fill(filler);
+    const filled = fillDisk(filler);
     held = (await direct.get<{ attempts: HeldAttempt[] }>('/tasks')).attempts.filter(
       (x) => x.status === 'running',
     );
