@@ -12,7 +12,7 @@ import type { CorsOrigins } from '../config/api.js';
 const METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 const HEADERS = ['authorization', 'content-type', 'x-api-token', 'idempotency-key'];
 const MAX_AGE_S = '600';
-const EXPOSED = 'x-total-count, x-next-before-id, etag';
+const EXPOSED = 'x-total-count, x-next-before-id, x-prev-before-id, x-page-offset, etag';
 
 /** http(s)://localhost or 127.0.0.1 (or [::1]), any port: v1's default origin pattern. */
 const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;

@@ -4,7 +4,20 @@ export interface Page<T> {
   total: number;
   /** The `before_id` of the next (older) page; null on the last page. */
   nextBeforeId: number | null;
+  /** Where a keyset page stands; null for an answer that is not one (v1's tasks of a run). */
+  position: PagePosition | null;
 }
+
+/** A keyset page's place in its list (`x-page-offset`, `x-prev-before-id`). */
+export interface PagePosition {
+  /** How many matching rows are newer than the page (0 on the newest page). */
+  offset: number;
+  /** The `before_id` of the newer page; null when that page is the newest (asked without one). */
+  prevBeforeId: number | null;
+}
+
+/** The newest page (no `before_id`): nothing newer, so no query. */
+export const NEWEST_PAGE: PagePosition = { offset: 0, prevBeforeId: null };
 
 /**
  * `rows` were read with `limit + 1`: the extra row only says an older page exists (no second query),

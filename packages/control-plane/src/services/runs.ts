@@ -23,6 +23,7 @@ import {
   getRunRow,
   insertRun,
   listRunPage,
+  runsNewerThanPage,
   type RunRow,
 } from '../store/ops/runs.js';
 import {
@@ -35,7 +36,7 @@ import {
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
-import { pageOf, type Page } from './page.js';
+import { NEWEST_PAGE, pageOf, type Page } from './page.js';
 import { applyRunEvent } from './lifecycle.js';
 import { checkStepMode } from './executionModes.js';
 import { insertTaskWithEvents } from './tasks.js';
@@ -355,7 +356,8 @@ export async function getRun(ctx: ServiceContext, id: number) {
 
 /**
  * `GET /workflow-runs`: one page costs its own rows (limit + 1 read through an index, a view per run
- * on the page) and one COUNT, whatever the store holds.
+ * on the page) and one COUNT, whatever the store holds; a page after the newest also counts the
+ * newer rows and reads the newer page's cursor (one read: the position agrees with the page).
  */
 export async function listRuns(ctx: ServiceContext, q: RunListQuery): Promise<Page<RunView>> {
   const limit = q.limit ?? 200;
@@ -367,7 +369,9 @@ export async function listRuns(ctx: ServiceContext, q: RunListQuery): Promise<Pa
   return ctx.store.read(async (sql) => {
     const { rows, nextBeforeId } = pageOf(await listRunPage(sql, filter, q.before_id, limit + 1), limit);
     const items = await Promise.all(rows.map((r) => runView(ctx, sql, r)));
-    return { items, total: await countRuns(sql, filter), nextBeforeId };
+    const position =
+      q.before_id === undefined ? NEWEST_PAGE : await runsNewerThanPage(sql, filter, q.before_id, limit);
+    return { items, total: await countRuns(sql, filter), nextBeforeId, position };
   });
 }
 

@@ -20,8 +20,8 @@ import {
 import type { Sql } from '../store/sql.js';
 import { json, parseJson } from '../store/sql.js';
 import type { ServiceContext } from './context.js';
-import { pageOf, type Page } from './page.js';
-import { countTasks, listTaskPage } from '../store/ops/taskList.js';
+import { NEWEST_PAGE, pageOf, type Page } from './page.js';
+import { countTasks, listTaskPage, tasksNewerThanPage } from '../store/ops/taskList.js';
 import { buildPayload, claimForManualDispatch, describeRunner, submitAttempt } from './dispatch.js';
 import { taskReadiness } from './readiness.js';
 import { applyTaskEvent, cancelTaskInTx } from './lifecycle.js';
@@ -131,12 +131,15 @@ export async function listTasks(ctx: ServiceContext, q: TaskListQuery): Promise<
         items: await Promise.all(rows.map((r) => viewTask(sql, r))),
         total: rows.length,
         nextBeforeId: null,
+        position: null,
       };
     }
     const limit = q.limit ?? 1000;
     const { rows, nextBeforeId } = pageOf(await listTaskPage(sql, filter, q.before_id, limit + 1), limit);
     const items = await Promise.all(rows.map((r) => viewTask(sql, r)));
-    return { items, total: await countTasks(sql, filter), nextBeforeId };
+    const position =
+      q.before_id === undefined ? NEWEST_PAGE : await tasksNewerThanPage(sql, filter, q.before_id, limit);
+    return { items, total: await countTasks(sql, filter), nextBeforeId, position };
   });
 }
 

@@ -15,6 +15,8 @@ async function get(t: TestApi, url: string) {
     body: JSON.parse(res.body),
     total: res.headers['x-total-count'],
     next: res.headers['x-next-before-id'],
+    offset: res.headers['x-page-offset'],
+    prev: res.headers['x-prev-before-id'],
   };
 }
 
@@ -108,11 +110,99 @@ describe('paged lists', () => {
       url: '/workflow-runs?limit=1',
       headers: { origin: 'http://localhost:5173' },
     });
-    expect(cors.headers['access-control-expose-headers']).toBe('x-total-count, x-next-before-id, etag');
+    expect(cors.headers['access-control-expose-headers']).toBe(
+      'x-total-count, x-next-before-id, x-prev-before-id, x-page-offset, etag',
+    );
     for (const q of ['before_id=0', 'before_id=abc', 'workflow_template_id=-1', 'status=nope']) {
       const r = await get(t, `/workflow-runs?${q}`);
       expect([q, r.status, r.body.code]).toEqual([q, 422, 'VALIDATION_FAILED']);
     }
+  });
+
+  it('positions: x-page-offset counts the newer rows, x-prev-before-id is the newer page (runs)', async () => {
+    t = await makeTestApi();
+    const { runs } = await seedRuns(t);
+    const nf = runs.map((r) => r.id).reverse();
+    const ids = (b: Array<{ id: number }>) => b.map((r) => r.id);
+    const at = (before?: number) =>
+      get(t, `/workflow-runs?limit=3${before === undefined ? '' : `&before_id=${before}`}`);
+    // Four pages of 3, 3, 3, 1: each one's offset, its newer page's cursor (none: the newest page).
+    const expected: Array<[number | undefined, string, number | undefined, number[]]> = [
+      [undefined, '0', undefined, nf.slice(0, 3)],
+      [nf[2], '3', undefined, nf.slice(3, 6)],
+      [nf[5], '6', nf[2], nf.slice(6, 9)],
+      [nf[8], '9', nf[5], nf.slice(9)],
+    ];
+    for (const [i, [before, offset, prev, page]] of expected.entries()) {
+      const r = await at(before);
+      expect([i, ids(r.body), r.offset, r.prev, r.total]).toEqual([
+        i,
+        page,
+        offset,
+        prev === undefined ? undefined : String(prev),
+        '10',
+      ]);
+      // Stepping back: the newer page is the one before this in the walk.
+      if (i > 0) expect(ids((await at(prev)).body)).toEqual(expected[i - 1]![3]);
+    }
+    // The last page has no older cursor; a cursor above every id is a newest page again.
+    expect((await at(nf[8])).next).toBeUndefined();
+    const above = await at(nf[0]! + 100);
+    expect([ids(above.body), above.offset, above.prev]).toEqual([nf.slice(0, 3), '0', undefined]);
+
+    // A filter whose ids have gaps (alice's runs are every other one), and a cursor that is not one of
+    // them: the offset counts matching rows only, the newer cursor is a matching id.
+    const alice = runs.filter((r) => r.by === 'alice').map((r) => r.id); // ascending
+    expect(alice[1]! - alice[0]!).toBeGreaterThan(1);
+    const a = (before: number) => get(t, `/workflow-runs?limit=1&initiated_by=alice&before_id=${before}`);
+    const lastA = await a(alice[1]!);
+    expect([ids(lastA.body), lastA.offset, lastA.prev, lastA.next]).toEqual([
+      [alice[0]],
+      '3',
+      String(alice[2]),
+      undefined,
+    ]);
+    expect(ids((await a(alice[2]!)).body)).toEqual([alice[1]]);
+    const gap = await a(alice[1]! + 1);
+    expect([ids(gap.body), gap.offset, gap.prev, gap.next]).toEqual([
+      [alice[1]],
+      '2',
+      String(alice[3]),
+      String(alice[1]),
+    ]);
+    expect(ids((await a(alice[3]!)).body)).toEqual([alice[2]]);
+    // The newer page is the newest one: no prev cursor, even though a before_id was given.
+    const second = await a(alice[3]!);
+    expect([second.offset, second.prev]).toEqual(['1', undefined]);
+  });
+
+  it('positions: tasks pages step back through x-prev-before-id; v1 run lists send none', async () => {
+    t = await makeTestApi();
+    const { runs } = await seedRuns(t);
+    for (const url of ['/tasks?limit=4', '/tasks?limit=2&step_id=plan']) {
+      const pages: Array<{ before: string | undefined; ids: number[] }> = [];
+      let before: string | undefined;
+      for (;;) {
+        const r = await get(t, before ? `${url}&before_id=${before}` : url);
+        const i = pages.length;
+        const limit = Number(new URL(url, 'http://x').searchParams.get('limit'));
+        expect([url, i, r.offset]).toEqual([url, i, String(i * limit)]);
+        // The newer page by x-prev-before-id (or the newest, without it) is the page walked before.
+        if (i > 0) {
+          expect(r.prev).toBe(i > 1 ? pages[i - 1]!.before : undefined);
+          const back = await get(t, r.prev ? `${url}&before_id=${r.prev}` : url);
+          expect(back.body.map((x: { id: number }) => x.id)).toEqual(pages[i - 1]!.ids);
+        } else expect(r.prev).toBeUndefined();
+        pages.push({ before, ids: r.body.map((x: { id: number }) => x.id) });
+        before = r.next as string | undefined;
+        if (!before) break;
+      }
+      expect(pages.length).toBeGreaterThanOrEqual(3);
+    }
+    const ofRun = await get(t, `/tasks?run_id=${runs[0]!.id}`);
+    expect([ofRun.offset, ofRun.prev]).toEqual([undefined, undefined]);
+    const paged = await get(t, `/tasks?run_id=${runs[0]!.id}&before_id=${runs[0]!.task_ids[1]}&limit=1`);
+    expect([paged.offset, paged.prev]).toEqual(['1', undefined]);
   });
 
   it('counts: every run status with zeros, by one GROUP BY; a static path wins over /:id', async () => {

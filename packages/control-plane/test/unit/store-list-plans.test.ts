@@ -1,8 +1,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRuns, listRunPage, type RunFilter } from '../../src/store/ops/runs.js';
+import { countRuns, listRunPage, runsNewerThanPage, type RunFilter } from '../../src/store/ops/runs.js';
 import { activeCandidates, readyCandidates, undeliveredCancels } from '../../src/store/ops/stuck.js';
-import { countTasks, listTaskPage, type TaskFilter } from '../../src/store/ops/taskList.js';
+import {
+  countTasks,
+  listTaskPage,
+  tasksNewerThanPage,
+  type TaskFilter,
+} from '../../src/store/ops/taskList.js';
 import type { Param, Sql } from '../../src/store/sql.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { removeTempDirs, tempDir } from '../helpers/context.js';
@@ -52,19 +57,28 @@ describe('list query plans', () => {
     [{ workflow_template_id: 3 }, 'workflow_runs_template'],
     [{ initiated_by: 'alice' }, 'workflow_runs_initiator'],
   ];
-  it.each(runCases)('runs %j: page and count through %s', async (filter, index) => {
-    for (const plan of await plansOf(async (sql) => {
+  it.each(runCases)('runs %j: page, count and position through %s', async (filter, index) => {
+    const plans = await plansOf(async (sql) => {
       await listRunPage(sql, filter, 1000, 51);
       await countRuns(sql, filter);
-    })) {
+      await runsNewerThanPage(sql, filter, 1000, 50);
+    });
+    expect(plans).toHaveLength(4);
+    for (const plan of plans) {
       expect(plan).toContain(index);
       expect(plan).not.toMatch(FULL_SCAN);
     }
+    // The position's count and the newer page's cursor are ranges of the index from the cursor up.
+    for (const plan of plans.slice(2)) expect(plan).toMatch(/\(\w+=\? AND id>\?\)/);
   });
 
-  it('runs without filters: the page walks the primary key backwards from the cursor', async () => {
-    const [page] = await plansOf((sql) => listRunPage(sql, {}, 1000, 51));
+  it('runs without filters: the page walks the primary key backwards from the cursor, the position forwards', async () => {
+    const [page, offset, prev] = await plansOf(async (sql) => {
+      await listRunPage(sql, {}, 1000, 51);
+      await runsNewerThanPage(sql, {}, 1000, 50);
+    });
     expect(page).toMatch(/SEARCH workflow_runs USING INTEGER PRIMARY KEY \(rowid<\?\)/);
+    for (const plan of [offset, prev]) expect(plan).toMatch(/SEARCH workflow_runs USING .*\(rowid>\?\)/);
   });
 
   const taskCases: Array<[TaskFilter, string]> = [
@@ -75,14 +89,23 @@ describe('list query plans', () => {
     [{ step_id: 'build' }, 'tasks_step'],
     [{ run_id: 5, status: 'failed' }, 'tasks_'],
   ];
-  it.each(taskCases)('tasks %j: page and count through %s', async (filter, index) => {
-    for (const plan of await plansOf(async (sql) => {
+  it.each(taskCases)('tasks %j: page, count and position through %s', async (filter, index) => {
+    const plans = await plansOf(async (sql) => {
       await listTaskPage(sql, filter, 1000, 51);
       await countTasks(sql, filter);
-    })) {
+      await tasksNewerThanPage(sql, filter, 1000, 50);
+    });
+    expect(plans).toHaveLength(4);
+    for (const plan of plans) {
       expect(plan).toContain(index);
       expect(plan).not.toMatch(FULL_SCAN);
     }
+    for (const plan of plans.slice(2)) expect(plan).toMatch(/id>\?\)/);
+  });
+
+  it('tasks without filters: the position walks the primary key forwards from the cursor', async () => {
+    const plans = await plansOf((sql) => tasksNewerThanPage(sql, {}, 1000, 50));
+    for (const plan of plans) expect(plan).toMatch(/SEARCH tasks USING .*\(rowid>\?\)/);
   });
 
   it('stuck-task candidates start from the ready, active and pending-cancel sets', async () => {

@@ -74,12 +74,13 @@ export interface RunFilter {
   initiated_by?: string;
 }
 
-function runWhere(f: RunFilter, beforeId?: number) {
+function runWhere(f: RunFilter, beforeId?: number, fromId?: number) {
   return whereAll([
     ['status = ?', f.status],
     ['workflow_template_id = ?', f.workflow_template_id],
     ['initiated_by = ?', f.initiated_by],
     ['id < ?', beforeId],
+    ['id >= ?', fromId],
   ]);
 }
 
@@ -106,6 +107,27 @@ export async function countRuns(sql: Sql, f: RunFilter): Promise<number> {
   return (
     (await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM workflow_runs ${w.where}`, w.params))?.n ?? 0
   );
+}
+
+/**
+ * Where the page before `beforeId` stands (`x-page-offset`, `x-prev-before-id`): how many matching runs
+ * are newer (`id >= beforeId`), and the newer page's cursor. That page holds the `limit` smallest
+ * matching ids from `beforeId` up, so its cursor is the next one up (ascending, OFFSET `limit`): none
+ * when fewer exist, and then the newer page is the newest. Both walk the filter's index forwards.
+ */
+export async function runsNewerThanPage(
+  sql: Sql,
+  f: RunFilter,
+  beforeId: number,
+  limit: number,
+): Promise<{ offset: number; prevBeforeId: number | null }> {
+  const w = runWhere(f, undefined, beforeId);
+  const n = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM workflow_runs ${w.where}`, w.params);
+  const prev = await sql.get<{ id: number }>(
+    `SELECT id FROM workflow_runs ${w.where} ORDER BY id LIMIT 1 OFFSET +?`,
+    [...w.params, limit],
+  );
+  return { offset: n?.n ?? 0, prevBeforeId: prev?.id ?? null };
 }
 
 export async function updateRun(

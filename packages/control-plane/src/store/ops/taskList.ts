@@ -26,7 +26,7 @@ function statusIndexTerm(status: string | undefined): string | undefined {
   return undefined;
 }
 
-function taskWhere(f: TaskFilter, beforeId?: number) {
+function taskWhere(f: TaskFilter, beforeId?: number, fromId?: number) {
   const indexTerm = statusIndexTerm(f.status);
   return whereAll(
     [
@@ -35,6 +35,7 @@ function taskWhere(f: TaskFilter, beforeId?: number) {
       ['runner_id = ?', f.runner_id],
       ['step_id = ?', f.step_id],
       ['id < ?', beforeId],
+      ['id >= ?', fromId],
     ],
     indexTerm ? [indexTerm] : [],
   );
@@ -59,4 +60,24 @@ export function listTaskPage(
 export async function countTasks(sql: Sql, f: TaskFilter): Promise<number> {
   const w = taskWhere(f);
   return (await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM tasks ${w.where}`, w.params))?.n ?? 0;
+}
+
+/**
+ * Where the page before `beforeId` stands: how many matching tasks are newer, and the newer page's
+ * cursor (the `limit + 1`-th smallest matching id from `beforeId` up; null when the newer page is the
+ * newest). As store/ops/runs.ts `runsNewerThanPage`, over the same indexes walked forwards.
+ */
+export async function tasksNewerThanPage(
+  sql: Sql,
+  f: TaskFilter,
+  beforeId: number,
+  limit: number,
+): Promise<{ offset: number; prevBeforeId: number | null }> {
+  const w = taskWhere(f, undefined, beforeId);
+  const n = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM tasks ${w.where}`, w.params);
+  const prev = await sql.get<{ id: number }>(
+    `SELECT id FROM tasks ${w.where} ORDER BY id LIMIT 1 OFFSET +?`,
+    [...w.params, limit],
+  );
+  return { offset: n?.n ?? 0, prevBeforeId: prev?.id ?? null };
 }
