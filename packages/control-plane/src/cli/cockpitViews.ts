@@ -8,11 +8,15 @@ import { table } from './operatorViews.js';
 import { formatDuration } from './progress.js';
 import type { TaskView } from './runApi.js';
 
-/** What a page's headers say: how many match in all, and the next (older) page's cursor. */
+/** What a page's headers say: how many match in all, where the page stands, and its neighbours' cursors. */
 export interface PageInfo {
   /** null when the API sent no `x-total-count` (an API older than the cockpit's). */
   total: number | null;
   nextBeforeId: number | null;
+  /** Matching rows newer than the page (`x-page-offset`); null from an API without it. */
+  offset: number | null;
+  /** The newer page's cursor; null when that page is the first one (or the API sent no offset). */
+  prevBeforeId: number | null;
 }
 
 function headerInt(headers: ResponseHeaders, name: string): number | null {
@@ -21,14 +25,28 @@ function headerInt(headers: ResponseHeaders, name: string): number | null {
 }
 
 export function pageInfo(headers: ResponseHeaders): PageInfo {
-  return { total: headerInt(headers, 'x-total-count'), nextBeforeId: headerInt(headers, 'x-next-before-id') };
+  return {
+    total: headerInt(headers, 'x-total-count'),
+    nextBeforeId: headerInt(headers, 'x-next-before-id'),
+    offset: headerInt(headers, 'x-page-offset'),
+    prevBeforeId: headerInt(headers, 'x-prev-before-id'),
+  };
 }
 
-/** `12 runs match; older: --before-id 40`; empty when the API sent no total. */
-export function pageFooter(noun: 'run' | 'task', p: PageInfo): string {
+/**
+ * `12 runs match; showing 4-6; newer: the first page; older: --before-id 40` for a page of `shown` rows:
+ * the position only when the page is not all of them, `newer:` only past the first page; empty when
+ * the API sent no total.
+ */
+export function pageFooter(noun: 'run' | 'task', p: PageInfo, shown: number): string {
   if (p.total === null) return '';
-  const what = `${p.total} ${noun}${p.total === 1 ? ' matches' : 's match'}`;
-  return `${what}${p.nextBeforeId !== null ? `; older: --before-id ${p.nextBeforeId}` : ''}\n`;
+  const parts = [`${p.total} ${noun}${p.total === 1 ? ' matches' : 's match'}`];
+  if (p.offset !== null && shown > 0 && shown < p.total)
+    parts.push(`showing ${p.offset + 1}${shown > 1 ? `-${p.offset + shown}` : ''}`);
+  if (p.offset !== null && p.offset > 0)
+    parts.push(`newer: ${p.prevBeforeId !== null ? `--before-id ${p.prevBeforeId}` : 'the first page'}`);
+  if (p.nextBeforeId !== null) parts.push(`older: --before-id ${p.nextBeforeId}`);
+  return `${parts.join('; ')}\n`;
 }
 
 /** `runs counts`: every status the API counted, in its order, then the total. */

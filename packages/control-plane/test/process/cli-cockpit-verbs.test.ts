@@ -185,7 +185,9 @@ describe('cockpit CLI verbs', () => {
       expect.any(String),
       'ann',
     ]);
-    expect(first.stdout.trimEnd().split('\n').at(-1)).toBe(`4 runs match; older: --before-id ${newest[1]}`);
+    expect(first.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `4 runs match; showing 1-2; older: --before-id ${newest[1]}`,
+    );
     const second = await ma([
       'runs',
       'list',
@@ -197,7 +199,9 @@ describe('cockpit CLI verbs', () => {
       String(newest[1]),
     ]);
     expect(rows(second.stdout).map((r) => Number(r[0]))).toEqual(newest.slice(2));
-    expect(second.stdout.trimEnd().split('\n').at(-1)).toBe('4 runs match');
+    expect(second.stdout.trimEnd().split('\n').at(-1)).toBe(
+      '4 runs match; showing 3-4; newer: the first page',
+    );
 
     const ann = await ma(['runs', 'list', '--initiated-by', 'ann', '--template', String(ids.plain)]);
     expect(rows(ann.stdout).map((r) => Number(r[0]))).toEqual(newest.filter((id) => id !== runs[2]!.id));
@@ -228,10 +232,12 @@ describe('cockpit CLI verbs', () => {
     const p1 = await ma(['tasks', 'list', '--step', 'note', '--limit', '3']);
     expect(p1.code).toBe(0);
     expect(rows(p1.stdout).map((r) => Number(r[0]))).toEqual(notes.slice(0, 3));
-    expect(p1.stdout.trimEnd().split('\n').at(-1)).toBe(`4 tasks match; older: --before-id ${notes[2]}`);
+    expect(p1.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `4 tasks match; showing 1-3; older: --before-id ${notes[2]}`,
+    );
     const p2 = await ma(['tasks', 'list', '--step', 'note', '--limit', '3', '--before-id', String(notes[2])]);
     expect(rows(p2.stdout).map((r) => Number(r[0]))).toEqual(notes.slice(3));
-    expect(p2.stdout.trimEnd().split('\n').at(-1)).toBe('4 tasks match');
+    expect(p2.stdout.trimEnd().split('\n').at(-1)).toBe('4 tasks match; showing 4; newer: the first page');
 
     const run = plain[0]!;
     const whole = await ma(['tasks', 'list', '--run', String(run.id)]);
@@ -243,7 +249,7 @@ describe('cockpit CLI verbs', () => {
     const newestOfRun = await ma(['tasks', 'list', '--run', String(run.id), '--limit', '1']);
     expect(rows(newestOfRun.stdout).map((r) => Number(r[0]))).toEqual([run.task_ids[1]]);
     expect(newestOfRun.stdout.trimEnd().split('\n').at(-1)).toBe(
-      `2 tasks match; older: --before-id ${run.task_ids[1]}`,
+      `2 tasks match; showing 1; older: --before-id ${run.task_ids[1]}`,
     );
 
     const runners = await api<Array<{ id: number }>>('GET', '/runners');

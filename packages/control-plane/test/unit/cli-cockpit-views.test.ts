@@ -11,6 +11,7 @@ import {
   pageFooter,
   pageInfo,
   shellWord,
+  type PageInfo,
   stuckTable,
   tasksTable,
   truncatedNote,
@@ -69,21 +70,57 @@ function usage(fn: () => unknown): string {
 }
 
 describe('page headers and the footer', () => {
-  it('reads x-total-count and x-next-before-id; says how many match and the next cursor', () => {
-    const p = pageInfo({ 'x-total-count': '12', 'x-next-before-id': '40' });
-    expect(p).toEqual({ total: 12, nextBeforeId: 40 });
-    expect(pageFooter('run', p)).toBe('12 runs match; older: --before-id 40\n');
-    expect(pageFooter('task', { total: 1, nextBeforeId: null })).toBe('1 task matches\n');
-    expect(pageFooter('run', { total: 0, nextBeforeId: null })).toBe('0 runs match\n');
+  const info = (over: Partial<PageInfo>): PageInfo => ({
+    total: null,
+    nextBeforeId: null,
+    offset: null,
+    prevBeforeId: null,
+    ...over,
   });
 
-  it('an API without the headers (or with a garbled one): no footer, no cursor', () => {
-    expect(pageInfo({})).toEqual({ total: null, nextBeforeId: null });
-    expect(pageInfo({ 'x-total-count': ['5', '6'], 'x-next-before-id': 'x1' })).toEqual({
-      total: 5,
-      nextBeforeId: null,
+  it('reads x-total-count and x-next-before-id; says how many match and the next cursor', () => {
+    const p = pageInfo({ 'x-total-count': '12', 'x-next-before-id': '40', 'x-page-offset': '0' });
+    expect(p).toEqual({ total: 12, nextBeforeId: 40, offset: 0, prevBeforeId: null });
+    expect(pageFooter('run', p, 3)).toBe('12 runs match; showing 1-3; older: --before-id 40\n');
+    expect(pageFooter('task', info({ total: 1, offset: 0 }), 1)).toBe('1 task matches\n');
+    expect(pageFooter('run', info({ total: 0, offset: 0 }), 0)).toBe('0 runs match\n');
+  });
+
+  it('past the first page: the position, the newer cursor (or the first page), the older one', () => {
+    const p = pageInfo({
+      'x-total-count': '10000',
+      'x-next-before-id': '9850',
+      'x-page-offset': '100',
+      'x-prev-before-id': '9950',
     });
-    expect(pageFooter('run', { total: null, nextBeforeId: 4 })).toBe('');
+    expect(p).toEqual({ total: 10000, nextBeforeId: 9850, offset: 100, prevBeforeId: 9950 });
+    expect(pageFooter('run', p, 50)).toBe(
+      '10000 runs match; showing 101-150; newer: --before-id 9950; older: --before-id 9850\n',
+    );
+    // The second page: its newer page is the first one, asked without --before-id.
+    expect(pageFooter('task', info({ total: 60, offset: 50, nextBeforeId: null }), 10)).toBe(
+      '60 tasks match; showing 51-60; newer: the first page\n',
+    );
+    // A page of one row: its number alone.
+    expect(pageFooter('run', info({ total: 5, offset: 2, prevBeforeId: 9, nextBeforeId: 7 }), 1)).toBe(
+      '5 runs match; showing 3; newer: --before-id 9; older: --before-id 7\n',
+    );
+    // An empty page past the end still says where newer rows are.
+    expect(pageFooter('task', info({ total: 3, offset: 3 }), 0)).toBe(
+      '3 tasks match; newer: the first page\n',
+    );
+  });
+
+  it('an API without the headers (or with a garbled one): no footer, no cursor, no position', () => {
+    expect(pageInfo({})).toEqual(info({}));
+    expect(
+      pageInfo({ 'x-total-count': ['5', '6'], 'x-next-before-id': 'x1', 'x-page-offset': '-1' }),
+    ).toEqual(info({ total: 5 }));
+    expect(pageFooter('run', info({ nextBeforeId: 4, offset: 3 }), 2)).toBe('');
+    // A total without an offset (an API before x-page-offset): the footer as it was.
+    expect(pageFooter('run', info({ total: 12, nextBeforeId: 40 }), 3)).toBe(
+      '12 runs match; older: --before-id 40\n',
+    );
   });
 });
 

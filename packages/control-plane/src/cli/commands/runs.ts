@@ -51,7 +51,7 @@ export async function listRuns(opts: RunsListOptions): Promise<number> {
   const { api } = operator(opts);
   const { body: runs, headers } = await api.getWithHeaders<RunView[]>(`/workflow-runs?${qs}`);
   if (opts.json) printJson(runs);
-  else process.stdout.write(runsTable(runs) + pageFooter('run', pageInfo(headers)));
+  else process.stdout.write(runsTable(runs) + pageFooter('run', pageInfo(headers), runs.length));
   return 0;
 }
 

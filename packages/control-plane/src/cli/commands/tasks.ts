@@ -73,7 +73,9 @@ export async function listTasks(opts: TasksListOptions): Promise<number> {
   const { body: tasks, headers } = await api.getWithHeaders<TaskView[]>(`/tasks?${qs}`);
   if (opts.json) printJson(tasks);
   else
-    process.stdout.write(tasksTable(tasks, await runnerNames(api)) + pageFooter('task', pageInfo(headers)));
+    process.stdout.write(
+      tasksTable(tasks, await runnerNames(api)) + pageFooter('task', pageInfo(headers), tasks.length),
+    );
   return 0;
 }
 
