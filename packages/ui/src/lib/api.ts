@@ -53,11 +53,18 @@ export async function api<T>(
   return (await request(method, path, body)).json as T;
 }
 
-/** One page of a list whose API answers `x-total-count` and, when an older page exists, `x-next-before-id`. */
+/**
+ * One page of a list whose API answers `x-total-count`, when an older page exists `x-next-before-id`,
+ * and for a keyset page `x-page-offset` (rows newer than it) and, unless the newer page is the newest,
+ * `x-prev-before-id`.
+ */
 export interface Page<T> {
   data: T;
   total: number | null;
   nextBeforeId: number | null;
+  /** null from an API without the header (or an answer that is not a keyset page). */
+  offset: number | null;
+  prevBeforeId: number | null;
 }
 
 export async function apiPage<T>(path: string): Promise<Page<T>> {
@@ -66,7 +73,13 @@ export async function apiPage<T>(path: string): Promise<Page<T>> {
     const v = headers.get(name);
     return v !== null && /^\d+$/.test(v) ? Number(v) : null;
   };
-  return { data: json as T, total: int('x-total-count'), nextBeforeId: int('x-next-before-id') };
+  return {
+    data: json as T,
+    total: int('x-total-count'),
+    nextBeforeId: int('x-next-before-id'),
+    offset: int('x-page-offset'),
+    prevBeforeId: int('x-prev-before-id'),
+  };
 }
 
 async function request(

@@ -3,6 +3,7 @@ import { api, apiPage } from '../lib/api';
 import { isType, useResource } from '../lib/hooks';
 import type { RunView, TemplateSummary } from '../lib/types';
 import { duration, Empty, ErrorBox, Loading, Status } from '../components/common';
+import { Pager, pagerText } from '../components/Pager';
 
 export const PAGE_SIZE = 50;
 const RUN_STATUSES = ['created', 'running', 'paused', 'success', 'failed', 'aborted'];
@@ -149,19 +150,25 @@ export function Runs() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label="Pages of runs">
-        {total !== null && (
-          <span className="muted" data-testid="runs-total">
-            {total} {total === 1 ? 'run' : 'runs'}
-            {filtered ? ' match' : ' in all'}
-            {q.before_id ? ` · older than run ${q.before_id}` : ''}
-          </span>
-        )}{' '}
-        {q.before_id && <a href={runsHref({ ...q, before_id: undefined })}>Newest</a>}{' '}
-        {page.data?.nextBeforeId != null && (
-          <a href={runsHref({ ...q, before_id: String(page.data.nextBeforeId) })}>Older</a>
-        )}
-      </nav>
+      <Pager
+        label="Pages of runs"
+        testId="runs-total"
+        text={
+          total === null
+            ? null
+            : pagerText(['run', 'runs'], {
+                total,
+                offset: page.data?.offset ?? null,
+                shown: runs.length,
+                limit: PAGE_SIZE,
+                filtered,
+              })
+        }
+        beforeId={q.before_id ?? null}
+        prevBeforeId={page.data?.prevBeforeId ?? null}
+        nextBeforeId={page.data?.nextBeforeId ?? null}
+        href={(before) => runsHref({ ...q, before_id: before ?? undefined })}
+      />
     </div>
   );
 }

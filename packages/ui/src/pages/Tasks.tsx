@@ -5,6 +5,7 @@ import { hashWith, useHashQuery } from '../lib/hashQuery';
 import { isType, useResource } from '../lib/hooks';
 import type { RunnerView, TaskView } from '../lib/types';
 import { duration, Empty, ErrorBox, Loading, Status } from '../components/common';
+import { Pager, pagerText } from '../components/Pager';
 
 export const TASK_PAGE_SIZE = 50;
 
@@ -39,8 +40,9 @@ export function tasksPath(f: Filters, beforeId: string | null, limit = TASK_PAGE
 const isId = (v: string) => /^[1-9][0-9]{0,14}$/.test(v);
 
 /**
- * Every task, filtered and paged by the API (`before_id`, `x-total-count`, `x-next-before-id`). The
- * filters and the page live in the hash query, so Back and a shared link return to the same page.
+ * Every task, filtered and paged by the API (`before_id`; the pager reads `x-total-count`,
+ * `x-page-offset` and both cursors). The filters and the page live in the hash query, so Back and a
+ * shared link return to the same page.
  */
 export function Tasks() {
   const query = useHashQuery();
@@ -54,8 +56,6 @@ export function Tasks() {
   const key = tasksPath(applied, beforeId);
   const [draft, setDraft] = useState<Filters>(applied);
   const [invalid, setInvalid] = useState<string | null>(null);
-  // The before_ids of the newer pages the operator paged through, to step back one page at a time.
-  const [newer, setNewer] = useState<string[]>([]);
   useEffect(() => setDraft(applied), [applied.status, applied.run_id, applied.runner_id, applied.step_id]);
 
   const page = useResource(() => apiPage<TaskView[]>(key), [key], isType('task.', 'approval.'));
@@ -76,13 +76,11 @@ export function Tasks() {
     const bad = (['run_id', 'runner_id'] as const).find((k) => f[k] && !isId(f[k]));
     setInvalid(bad ? `${bad === 'run_id' ? 'Run id' : 'Runner id'}: a positive whole number` : null);
     if (bad) return;
-    setNewer([]);
     go(f, null);
   };
 
   const rows = page.data?.data ?? [];
   const total = page.data?.total ?? null;
-  const next = page.data?.nextBeforeId ?? null;
   return (
     <div>
       <h2>Tasks</h2>
@@ -118,7 +116,6 @@ export function Tasks() {
           type="button"
           onClick={() => {
             setInvalid(null);
-            setNewer([]);
             go({ status: '', run_id: '', runner_id: '', step_id: '' }, null);
           }}
         >
@@ -136,86 +133,67 @@ export function Tasks() {
         {FILTERS.some((k) => applied[k]) ? 'No task matches these filters.' : 'No tasks yet.'}
       </Empty>
       {rows.length > 0 && (
-        <>
-          {(total !== null || beforeId) && (
-            <p className="muted" data-testid="task-total">
-              {[
-                total !== null && `${total} task${total === 1 ? '' : 's'} match`,
-                beforeId && `showing tasks older than task ${beforeId}`,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
-            </p>
-          )}
-          <table aria-label="Tasks">
-            <thead>
-              <tr>
-                <th>Task</th>
-                <th>Run</th>
-                <th>Step</th>
-                <th>Status</th>
-                <th>Attempt</th>
-                <th>Runner</th>
-                <th>Duration</th>
-                <th>Failure</th>
+        <table aria-label="Tasks">
+          <thead>
+            <tr>
+              <th>Task</th>
+              <th>Run</th>
+              <th>Step</th>
+              <th>Status</th>
+              <th>Attempt</th>
+              <th>Runner</th>
+              <th>Duration</th>
+              <th>Failure</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((t) => (
+              <tr key={t.id} data-task={t.id}>
+                <td>
+                  {t.id} <span className="muted">{t.title}</span>
+                </td>
+                <td>
+                  {t.run_id !== null ? <a href={`#/runs/${t.run_id}`}>Run {t.run_id}</a> : 'standalone'}
+                </td>
+                <td>{t.step_id ?? '—'}</td>
+                <td>
+                  <Status value={t.status} />
+                </td>
+                <td>{t.attempt}</td>
+                <td>
+                  {t.runner_id !== null
+                    ? `${t.runner_id}${runnerName.has(t.runner_id) ? ` (${runnerName.get(t.runner_id)})` : ''}`
+                    : '—'}
+                </td>
+                <td>{duration(t.started_at, t.finished_at)}</td>
+                <td>
+                  {t.failure_category ?? '—'}
+                  {t.failure_step && <span className="muted"> at {t.failure_step}</span>}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((t) => (
-                <tr key={t.id} data-task={t.id}>
-                  <td>
-                    {t.id} <span className="muted">{t.title}</span>
-                  </td>
-                  <td>
-                    {t.run_id !== null ? <a href={`#/runs/${t.run_id}`}>Run {t.run_id}</a> : 'standalone'}
-                  </td>
-                  <td>{t.step_id ?? '—'}</td>
-                  <td>
-                    <Status value={t.status} />
-                  </td>
-                  <td>{t.attempt}</td>
-                  <td>
-                    {t.runner_id !== null
-                      ? `${t.runner_id}${runnerName.has(t.runner_id) ? ` (${runnerName.get(t.runner_id)})` : ''}`
-                      : '—'}
-                  </td>
-                  <td>{duration(t.started_at, t.finished_at)}</td>
-                  <td>
-                    {t.failure_category ?? '—'}
-                    {t.failure_step && <span className="muted"> at {t.failure_step}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
+            ))}
+          </tbody>
+        </table>
       )}
-      <nav className="pager" aria-label="Task pages">
-        <button type="button" disabled={!beforeId} onClick={() => (setNewer([]), go(applied, null))}>
-          Newest
-        </button>{' '}
-        <button
-          type="button"
-          disabled={newer.length === 0}
-          onClick={() => {
-            const prev = newer[newer.length - 1] ?? '';
-            setNewer(newer.slice(0, -1));
-            go(applied, prev || null);
-          }}
-        >
-          Newer
-        </button>{' '}
-        <button
-          type="button"
-          disabled={next === null}
-          onClick={() => {
-            setNewer([...newer, beforeId ?? '']);
-            go(applied, String(next));
-          }}
-        >
-          Older
-        </button>
-      </nav>
+      <Pager
+        label="Task pages"
+        testId="task-total"
+        text={
+          total === null
+            ? null
+            : pagerText(['task', 'tasks'], {
+                total,
+                offset: page.data?.offset ?? null,
+                shown: rows.length,
+                limit: TASK_PAGE_SIZE,
+                filtered: FILTERS.some((k) => applied[k]),
+              })
+        }
+        beforeId={beforeId}
+        prevBeforeId={page.data?.prevBeforeId ?? null}
+        nextBeforeId={page.data?.nextBeforeId ?? null}
+        href={(before) => hashWith('/tasks', { ...applied, before_id: before })}
+      />
     </div>
   );
 }

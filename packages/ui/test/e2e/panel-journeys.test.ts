@@ -227,12 +227,14 @@ describe.skipIf(!CHROMIUM)('web panel in chromium against a real API and runner'
       .waitFor();
     await page.screenshot({ path: path.join(shots, 'overview.png'), fullPage: true });
 
-    // The runs list: the total from the API's header; a status filter kept in the hash.
+    // The runs list: the position from the API's headers; a status filter kept in the hash.
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.locator('[data-testid=runs-total]', { hasText: '4 runs in all' }).waitFor();
+    await page.locator('[data-testid=runs-total]', { hasText: 'Runs 1–4 of 4 · page 1 of 1' }).waitFor();
     expect(await page.locator('tr[data-run]').count()).toBe(4);
     await page.getByLabel('Status').selectOption('failed');
-    await page.locator('[data-testid=runs-total]', { hasText: '1 run match' }).waitFor();
+    await page
+      .locator('[data-testid=runs-total]', { hasText: 'Runs 1–1 of 1 matching · page 1 of 1' })
+      .waitFor();
     expect(new URL(page.url()).hash).toBe('#/runs?status=failed');
     expect(await page.locator('tr[data-run]').count()).toBe(1);
     await page.screenshot({ path: path.join(shots, 'runs-filtered.png'), fullPage: true });

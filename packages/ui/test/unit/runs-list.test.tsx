@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveContext } from '../../src/lib/hooks';
 import { LiveBus } from '../../src/lib/live';
 import type { EventRecord } from '../../src/lib/types';
+import { pagerText } from '../../src/components/Pager';
 import { Runs } from '../../src/pages/Runs';
 import { json, mockApi, runView } from './mockApi';
 
@@ -20,8 +21,14 @@ function pagedRuns(newest: () => number) {
     );
     const older = all.filter((id) => id < before);
     const page = older.slice(0, limit);
-    const headers: Record<string, string> = { 'x-total-count': String(all.length) };
+    // The newer rows, ascending: their count is the offset, the (limit+1)-th the newer page's cursor.
+    const newer = all.filter((id) => id >= before).reverse();
+    const headers: Record<string, string> = {
+      'x-total-count': String(all.length),
+      'x-page-offset': String(newer.length),
+    };
     if (older.length > limit) headers['x-next-before-id'] = String(page[page.length - 1]);
+    if (newer.length > limit) headers['x-prev-before-id'] = String(newer[limit]);
     return json(
       page.map((id) =>
         runView(id, {
@@ -52,7 +59,7 @@ describe('runs list', () => {
     window.location.hash = '';
   });
 
-  it('pages by the API headers (Older / Newest, total), keeps filters in the hash, and shows a new run live', async () => {
+  it('pages by the API headers (Newest / Newer / Older, position), keeps filters in the hash, and shows a new run live', async () => {
     const bus = new LiveBus(1);
     render(
       <LiveContext.Provider value={bus}>
@@ -62,11 +69,12 @@ describe('runs list', () => {
     await waitFor(() => expect(rowIds()).toHaveLength(50));
     expect(rowIds()[0]).toBe(120);
     expect(rowIds()[49]).toBe(71);
-    expect(screen.getByTestId('runs-total').textContent).toBe('120 runs in all');
+    expect(screen.getByTestId('runs-total').textContent).toBe('Runs 1–50 of 120 · page 1 of 3');
     const row = document.querySelector('tr[data-run="120"]')!;
     expect(within(row as HTMLElement).getByText('build')).toBeTruthy();
     expect(within(row as HTMLElement).getByText('alice')).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Newest' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Newer' })).toBeNull();
     const older = screen.getByRole('link', { name: 'Older' });
     expect(older.getAttribute('href')).toBe('#/runs?before_id=71');
 
@@ -78,13 +86,26 @@ describe('runs list', () => {
     expect(calls.at(-1)!.url).toBe('/workflow-runs?limit=50&before_id=71');
     expect(screen.getByRole('link', { name: 'Older' }).getAttribute('href')).toBe('#/runs?before_id=21');
     expect(screen.getByRole('link', { name: 'Newest' }).getAttribute('href')).toBe('#/runs');
+    // The newer page is the newest (the API sent no x-prev-before-id).
+    expect(screen.getByRole('link', { name: 'Newer' }).getAttribute('href')).toBe('#/runs');
+    expect(screen.getByTestId('runs-total').textContent).toBe('Runs 51–100 of 120 · page 2 of 3');
+
+    // The last page: no Older; Newer steps back one page by x-prev-before-id.
+    act(() => {
+      window.location.hash = '#/runs?before_id=21';
+    });
+    await waitFor(() => expect(rowIds()[0]).toBe(20));
+    expect(rowIds()).toHaveLength(20);
+    expect(screen.getByTestId('runs-total').textContent).toBe('Runs 101–120 of 120 · page 3 of 3');
+    expect(screen.queryByRole('link', { name: 'Older' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Newer' }).getAttribute('href')).toBe('#/runs?before_id=71');
 
     // A filter goes into the hash and starts again at the newest page.
     fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'failed' } });
     await waitFor(() => expect(window.location.hash).toBe('#/runs?status=failed'));
     await waitFor(() => expect(rowIds()[0]).toBe(119));
     expect(calls.at(-1)!.url).toBe('/workflow-runs?limit=50&status=failed');
-    expect(screen.getByTestId('runs-total').textContent).toBe('60 runs match');
+    expect(screen.getByTestId('runs-total').textContent).toBe('Runs 1–50 of 60 matching · page 1 of 2');
     fireEvent.change(screen.getByLabelText('Initiated by'), { target: { value: 'alice' } });
     fireEvent.click(screen.getByRole('button', { name: 'Filter' }));
     await waitFor(() => expect(window.location.hash).toBe('#/runs?status=failed&initiated_by=alice'));
@@ -103,7 +124,27 @@ describe('runs list', () => {
     );
     await waitFor(() => expect(rowIds()[0]).toBe(121));
     expect(rowIds()).toHaveLength(50);
-    expect(screen.getByTestId('runs-total').textContent).toBe('121 runs in all');
+    expect(screen.getByTestId('runs-total').textContent).toBe('Runs 1–50 of 121 · page 1 of 3');
+
+    // An older link followed after the new run: the page stands one row further down, and its
+    // newer page (by the API's cursor) ends at the newest run but one.
+    act(() => {
+      window.location.hash = '#/runs?before_id=71';
+    });
+    await waitFor(() => expect(rowIds()[0]).toBe(70));
+    expect(screen.getByTestId('runs-total').textContent).toBe('Runs 52–101 of 121 · page 3 of 4');
+    expect(screen.getByRole('link', { name: 'Newer' }).getAttribute('href')).toBe('#/runs?before_id=121');
+  });
+
+  it('the pager text: grouped numbers, the filtered variant, and the count alone from an older API', () => {
+    const at = { total: 10_000, offset: 50, shown: 50, limit: 50, filtered: false };
+    expect(pagerText(['run', 'runs'], at)).toBe('Runs 51–100 of 10,000 · page 2 of 200');
+    expect(pagerText(['task', 'tasks'], { ...at, offset: 9_950, filtered: true })).toBe(
+      'Tasks 9,951–10,000 of 10,000 matching · page 200 of 200',
+    );
+    expect(pagerText(['run', 'runs'], { ...at, offset: null })).toBe('10,000 runs in all');
+    expect(pagerText(['run', 'runs'], { ...at, total: 1, offset: null, filtered: true })).toBe('1 run match');
+    expect(pagerText(['run', 'runs'], { ...at, total: 0, offset: 0, shown: 0 })).toBe('0 runs in all');
   });
 
   it('says when no run matches the filters', async () => {

@@ -30,7 +30,7 @@ function task(id: number, over: Partial<TaskView> = {}): TaskView {
   };
 }
 
-/** A fake `GET /tasks` keyset pager over ids 1..120 (newest first), with the API's two headers. */
+/** A fake `GET /tasks` keyset pager over ids 1..120 (newest first), with the API's page headers. */
 const ALL = Array.from({ length: 120 }, (_, i) =>
   task(
     120 - i,
@@ -66,8 +66,13 @@ describe('Tasks explorer', () => {
         );
         const older = matching.filter((t) => t.id < before);
         const page = older.slice(0, limit);
-        const headers: Record<string, string> = { 'x-total-count': String(matching.length) };
+        const newer = matching.filter((t) => t.id >= before).reverse();
+        const headers: Record<string, string> = {
+          'x-total-count': String(matching.length),
+          'x-page-offset': String(newer.length),
+        };
         if (older.length > limit) headers['x-next-before-id'] = String(page[page.length - 1]!.id);
+        if (newer.length > limit) headers['x-prev-before-id'] = String(newer[limit]!.id);
         return new Response(JSON.stringify(page), { status: 200, headers });
       }),
     );
@@ -84,6 +89,12 @@ describe('Tasks explorer', () => {
       .slice(1)
       .map((r) => Number(r.getAttribute('data-task')));
   const button = (name: string) => screen.getByRole('button', { name }) as HTMLButtonElement;
+  const href = (name: string) => screen.queryByRole('link', { name })?.getAttribute('href') ?? null;
+  const follow = (name: string) =>
+    act(() => {
+      window.location.hash = href(name)!;
+    });
+  const F = '#/tasks?status=failed&run_id=7';
 
   it('reads its filters from the hash query and pages with before_id by the API headers', async () => {
     const bus = new LiveBus(1);
@@ -96,7 +107,7 @@ describe('Tasks explorer', () => {
     expect(calls).toContain('/tasks?status=failed&run_id=7&limit=50');
     expect((screen.getByLabelText('Status') as HTMLSelectElement).value).toBe('failed');
     expect((screen.getByLabelText('Run id') as HTMLInputElement).value).toBe('7');
-    expect(screen.getByTestId('task-total').textContent).toContain('119 tasks match');
+    expect(screen.getByTestId('task-total').textContent).toBe('Tasks 1–50 of 119 matching · page 1 of 3');
     expect(ids()).toEqual(Array.from({ length: 50 }, (_, i) => 119 - i));
     // Each row: its run page, status, attempt, runner (with its name), duration, failure category.
     const row = within(screen.getByRole('table', { name: 'Tasks' })).getAllByRole('row')[1]!;
@@ -105,23 +116,25 @@ describe('Tasks explorer', () => {
     expect(row.textContent).toContain('3 (box-3)');
     expect(row.textContent).toContain('2.5 s');
     expect(row.textContent).toContain('agent-error at run');
-    expect(button('Newest').disabled).toBe(true);
-    expect(button('Newer').disabled).toBe(true);
+    expect([href('Newest'), href('Newer'), href('Older')]).toEqual([null, null, `${F}&before_id=70`]);
 
-    fireEvent.click(button('Older'));
-    await waitFor(() => expect(window.location.hash).toBe('#/tasks?status=failed&run_id=7&before_id=70'));
+    follow('Older');
     await waitFor(() => expect(ids()[0]).toBe(69));
     expect(calls).toContain('/tasks?status=failed&run_id=7&before_id=70&limit=50');
-    fireEvent.click(button('Older'));
+    expect(screen.getByTestId('task-total').textContent).toBe('Tasks 51–100 of 119 matching · page 2 of 3');
+    // The newer page is the newest: the API sent no x-prev-before-id.
+    expect([href('Newest'), href('Newer'), href('Older')]).toEqual([F, F, `${F}&before_id=20`]);
+    follow('Older');
     await waitFor(() => expect(ids()[0]).toBe(19));
     expect(ids()).toHaveLength(19);
-    // The last page: the API sent no x-next-before-id.
-    expect(button('Older').disabled).toBe(true);
-    fireEvent.click(button('Newer'));
+    expect(screen.getByTestId('task-total').textContent).toBe('Tasks 101–119 of 119 matching · page 3 of 3');
+    // The last page: the API sent no x-next-before-id; Newer is the API's cursor of the page before.
+    expect([href('Newest'), href('Newer'), href('Older')]).toEqual([F, `${F}&before_id=70`, null]);
+    follow('Newer');
     await waitFor(() => expect(ids()[0]).toBe(69));
-    fireEvent.click(button('Newest'));
+    follow('Newest');
     await waitFor(() => expect(ids()[0]).toBe(119));
-    expect(window.location.hash).toBe('#/tasks?status=failed&run_id=7');
+    expect(window.location.hash).toBe(F);
 
     // Live: an event about a task refetches the page.
     const n = calls.length;
