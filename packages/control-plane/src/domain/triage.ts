@@ -254,11 +254,25 @@ export function classifyFailure(input: TriageInput): TriageResult {
     };
   }
   hints.push(input.message ? input.message : 'the runner reported failure without details');
+  // The runner names the OOM killer when the agent's memory cgroup counted a kill (runner/oomKills.ts).
+  // Still `unknown`: a role that retries unknown failures keeps retrying these.
+  const oom = /OOM killer/.test(input.message ?? '');
   return {
     category: 'unknown',
     step,
-    hints: [...hints, ...tailHints(input.output)],
-    actions: ['read the task audit and logs'],
+    hints: [
+      ...(oom ? ['out of memory: the kernel killed the agent for its memory cgroup (OOM killer)'] : []),
+      ...hints,
+      ...tailHints(input.output),
+    ],
+    actions: [
+      ...(oom
+        ? [
+            "raise the memory limit of the runner's cgroup, or lower the runner's --capacity so fewer agents share it",
+          ]
+        : []),
+      'read the task audit and logs',
+    ],
   };
 }
 

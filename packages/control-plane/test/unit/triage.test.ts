@@ -112,6 +112,18 @@ describe('triage classifier', () => {
     expect(full.category).toBe('resource-exhaustion');
     expect(full.hints[0]).toMatch(/disk is full \(ENOSPC\)/);
     expect(full.actions.join(' ')).toMatch(/free space/);
+    // An agent the OOM killer took (the runner names it): still unknown, with a memory hint and action.
+    const oom = classifyFailure({
+      step: 'run',
+      message:
+        "agent was killed by signal SIGKILL: the kernel's OOM killer killed 1 process in the agent's memory cgroup while it ran, most likely the agent (out of memory)",
+    });
+    expect(oom.category).toBe('unknown');
+    expect(oom.hints[0]).toMatch(/^out of memory/);
+    expect(oom.actions[0]).toMatch(/memory limit/);
+    const killed = classifyFailure({ step: 'run', message: 'agent was killed by signal SIGKILL' });
+    expect(killed.hints.join(' ')).not.toMatch(/out of memory/);
+    expect(killed.actions).toEqual(['read the task audit and logs']);
     // A missing binary stays a dependency problem.
     expect(classifyFailure({ step: 'spawn', message: 'spawn codex ENOENT' }).category).toBe('dependency');
   });
