@@ -28,10 +28,9 @@ export interface PromptFiles {
  * the agent reads and the runner deletes when the agent ends; a runner killed meanwhile deletes it at
  * its next start (removeRawPrompt from recovery).
  */
-export function writePrompt(dir: string, prompt: string, redact: (t: string) => string): PromptFiles {
+export function writePrompt(dir: string, prompt: string, safe: string): PromptFiles {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const promptFile = path.join(dir, 'prompt.txt');
-  const safe = redact(prompt);
   fs.writeFileSync(promptFile, safe, { mode: 0o600 });
   if (safe === prompt) return { agentFile: promptFile, removeRaw: () => {} };
   const raw = path.join(dir, RAW_PROMPT_FILE);

@@ -41,6 +41,10 @@ import { resolveAgentCliCacheRoot } from '../config/agentClis.js';
 
 interface Live {
   submit: RunnerSubmit;
+  /** What the attempt's output, files and reports are redacted with (made once, at admission). */
+  redact: Redactor;
+  /** The prompt as redacted for the journal; prompt.txt holds the same text. */
+  safePrompt: string;
   proc: RunningProcess | null;
   killReason: KillReason | null;
   timer: NodeJS.Timeout | null;
@@ -274,12 +278,16 @@ export class Attempts {
     // task again); the journal retries what it keeps and clears this once a commit goes through.
     const full = journalFullRefusal(journal.commitFailure);
     if (full) throw full;
-    journal.insertAttempt(journalCopy(s, this.redactorFor(s)), this.nowIso());
+    const redact = this.redactorFor(s);
+    const kept = journalCopy(s, redact);
+    journal.insertAttempt(kept, this.nowIso());
     if (decision.supersede !== null) this.kill(s.task_id, decision.supersede, 'superseded');
     let settle: () => void = () => undefined;
     const done = new Promise<void>((r) => (settle = r));
     const live: Live = {
       submit: s,
+      redact,
+      safePrompt: kept.prompt,
       proc: null,
       killReason: null,
       timer: null,
@@ -430,10 +438,10 @@ export class Attempts {
     const attemptDir = attemptDirOf(config, s.task_id, s.attempt);
     const resultFile = path.join(attemptDir, 'result.json');
     // What is written to disk or sent is redacted; only the agent gets the raw prompt (it needs it).
-    const redact = this.redactorFor(s);
+    const redact = live.redact;
     let prompt: PromptFiles | null = null;
     if (!inProcess) {
-      prompt = writePrompt(attemptDir, s.prompt, redact);
+      prompt = writePrompt(attemptDir, s.prompt, live.safePrompt);
       fs.rmSync(resultFile, { force: true });
     }
     try {
