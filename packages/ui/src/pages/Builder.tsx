@@ -16,6 +16,7 @@ import { DagView } from '../components/DagView';
 import { ErrorBox, Loading } from '../components/common';
 import { EditConflict } from '../components/EditConflict';
 import { RawEditor } from '../components/builder/RawEditor';
+import { IssueAlerts } from '../components/builder/IssueAlerts';
 import { MergeFields } from '../components/builder/MergeFields';
 import { StepCard, type RoleOption } from '../components/builder/StepCard';
 
@@ -326,13 +327,7 @@ export function Builder({ mode = 'new', templateId }: { mode?: BuilderMode; temp
               Add step
             </button>
           </p>
-          {issues
-            .filter((x) => x.step === null && x.path[0] !== 'merge')
-            .map((x, k) => (
-              <p key={k} className="error" role="alert">
-                <code>{x.code}</code> {x.message}
-              </p>
-            ))}
+          <IssueAlerts issues={issues.filter((x) => x.step === null && x.path[0] !== 'merge')} />
         </>
       )}
       {current && current.steps.length > 0 && (

@@ -1,6 +1,7 @@
 import type { MergePolicy } from '@multyagents/contracts';
 import { DEFAULT_MERGE, MERGE_STRATEGIES } from '../../lib/workflowFile';
 import type { Issue } from '../../lib/workflowDraft';
+import { IssueAlerts } from './IssueAlerts';
 
 /**
  * The workflow's merge policy: how an isolated-worktree run's step branches land on the target branch
@@ -61,11 +62,7 @@ export function MergeFields(props: {
           onChange={(e) => set({ target_branch: e.target.value === '' ? null : e.target.value })}
         />
       </label>
-      {props.issues.map((x, k) => (
-        <p key={k} className="error" role="alert">
-          <code>{x.code}</code> {x.message}
-        </p>
-      ))}
+      <IssueAlerts issues={props.issues} />
     </fieldset>
   );
 }

@@ -1,6 +1,7 @@
 import type { QualityGateCheckPolicy } from '@multyagents/contracts';
 import type { DraftStep, Issue } from '../../lib/workflowDraft';
 import { QUALITY_GATE_CHECKS, RETRY_ON_CATEGORIES } from '../../lib/workflowFile';
+import { IssueAlerts } from './IssueAlerts';
 
 export interface RoleOption {
   name: string;
@@ -225,11 +226,7 @@ export function StepCard(props: {
       <button type="button" onClick={props.onRemove}>
         Remove step {n}
       </button>
-      {props.issues.map((x, k) => (
-        <p key={k} className="error" role="alert">
-          <code>{x.code}</code> {x.message}
-        </p>
-      ))}
+      <IssueAlerts issues={props.issues} />
     </fieldset>
   );
 }
